@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The same upcoming features on every target (see ../shared/STYLE.md section 6).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "GovChain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "govchain-node", targets: ["NodeCLI"]),
+        .executable(name: "govchain", targets: ["ClientCLI"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Consensus", targets: ["Consensus"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Client", targets: ["Client"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+    ],
+    targets: [
+        // System libraries from Debian (librocksdb-dev, libsodium-dev, libssl-dev).
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Vocabulary: codec, hashing, signatures, chain types, Merkle trees. No I/O.
+        .target(name: "Ledger", dependencies: ["CSodium", "COpenSSL"], swiftSettings: strictSettings),
+        // The BFT protocol as a pure state machine.
+        .target(name: "Consensus", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // Deterministic simulator of n production replicas (shipped, used by `simulate`).
+        .target(name: "Simulation", dependencies: ["Consensus", "Ledger"], swiftSettings: strictSettings),
+        // Contract runtime and the government-service contracts.
+        .target(name: "Contracts", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // Key files on disk (0600), shared by the node and the client.
+        .target(name: "KeyFiles", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // One peer: storage, transport, mempool, executor, API.
+        .target(
+            name: "Node",
+            dependencies: [
+                "Ledger", "Consensus", "Contracts", "KeyFiles", "CRocksDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The library the service platform uses.
+        .target(name: "Client", dependencies: ["Ledger", "Contracts", "KeyFiles"], swiftSettings: strictSettings),
+
+        .executableTarget(
+            name: "NodeCLI",
+            dependencies: [
+                "Node", "Ledger", "Simulation", "Consensus", "KeyFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ClientCLI",
+            dependencies: [
+                "Client", "Ledger", "Contracts", "KeyFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "Ledger"], swiftSettings: strictSettings),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ledger"], swiftSettings: strictSettings),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Ledger", "Consensus", "Contracts"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,89 @@
+/// A validator as genesis lists it.
+public struct Validator: Hashable, Sendable, Codable, CanonicalCodable {
+    public var name: String
+    public var publicKey: PublicKey
+    /// host:port of its peer endpoint.
+    public var address: String
+
+    public init(name: String, publicKey: PublicKey, address: String) {
+        self.name = name
+        self.publicKey = publicKey
+        self.address = address
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(name)
+        encoder.encode(publicKey)
+        encoder.encode(address)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        name = try decoder.decode(String.self, limit: 256)
+        publicKey = try decoder.decode(PublicKey.self)
+        address = try decoder.decode(String.self, limit: 256)
+    }
+}
+
+/// The ordered validator set: a validator's index is its position here. Equal voting power.
+public struct ValidatorSet: Hashable, Sendable {
+    public static let maxValidators = 31
+
+    public let validators: [Validator]
+    private let indexByKey: [PublicKey: Int]
+
+    /// - Precondition: 1...31 validators with distinct keys (genesis validation checks this
+    ///   for untrusted input before calling).
+    public init(_ validators: [Validator]) {
+        precondition((1...ValidatorSet.maxValidators).contains(validators.count), "1...31 validators")
+        var index: [PublicKey: Int] = [:]
+        for (position, validator) in validators.enumerated() {
+            precondition(index[validator.publicKey] == nil, "duplicate validator key")
+            index[validator.publicKey] = position
+        }
+        self.validators = validators
+        self.indexByKey = index
+    }
+
+    public var count: Int { validators.count }
+    /// The number of faulty validators tolerated: n = 3f + 1 (+ up to 2 spare).
+    public var maxFaulty: Int { (count - 1) / 3 }
+    /// Votes needed for a certificate: any two quorums share at least f + 1 validators,
+    /// so at least one honest one.
+    public var quorum: Int { count - maxFaulty }
+
+    public func index(of key: PublicKey) -> Int? { indexByKey[key] }
+
+    public subscript(index: Int) -> Validator { validators[index] }
+
+    public static func == (lhs: ValidatorSet, rhs: ValidatorSet) -> Bool {
+        lhs.validators == rhs.validators
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(validators) }
+}
+
+/// What a consensus vote is for. Only `.precommit` votes make commit certificates.
+public enum VoteKind: UInt8, Sendable, Hashable, CaseIterable {
+    case prevote = 1
+    case precommit = 2
+}
+
+/// The exact bytes a validator signs for a vote; shared by Consensus (which casts votes) and
+/// by anyone checking a certificate offline.
+public enum VoteSigning {
+    static let domain = Array("govchain/vote/v1".utf8)
+
+    /// - Parameter blockID: nil for a vote for no block in this round.
+    public static func bytes(
+        chainID: String, kind: VoteKind, height: UInt64, round: UInt64, blockID: Hash256?
+    ) -> [UInt8] {
+        var encoder = CanonicalEncoder(reservingCapacity: 96)
+        encoder.encode(fixed: domain)
+        encoder.encode(chainID)
+        encoder.encode(kind.rawValue)
+        encoder.encode(height)
+        encoder.encode(round)
+        encoder.encode(blockID)
+        return encoder.bytes
+    }
+}
