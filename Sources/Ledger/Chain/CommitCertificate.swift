@@ -70,7 +70,7 @@ public struct CommitCertificate: Hashable, Sendable, CanonicalCodable {
         guard height == expectedHeight else {
             throw .wrongHeight(expected: expectedHeight, certified: height)
         }
-        let message = VoteSigning.bytes(
+        let message = ConsensusStatement.voteSigningBytes(
             chainID: chainID, kind: .precommit, height: height, round: round, blockID: blockID)
         var previous: Int = -1
         for entry in signatures {

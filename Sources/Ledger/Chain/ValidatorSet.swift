@@ -62,28 +62,3 @@ public struct ValidatorSet: Hashable, Sendable {
     public func hash(into hasher: inout Hasher) { hasher.combine(validators) }
 }
 
-/// What a consensus vote is for. Only `.precommit` votes make commit certificates.
-public enum VoteKind: UInt8, Sendable, Hashable, CaseIterable {
-    case prevote = 1
-    case precommit = 2
-}
-
-/// The exact bytes a validator signs for a vote; shared by Consensus (which casts votes) and
-/// by anyone checking a certificate offline.
-public enum VoteSigning {
-    static let domain = Array("govchain/vote/v1".utf8)
-
-    /// - Parameter blockID: nil for a vote for no block in this round.
-    public static func bytes(
-        chainID: String, kind: VoteKind, height: UInt64, round: UInt64, blockID: Hash256?
-    ) -> [UInt8] {
-        var encoder = CanonicalEncoder(reservingCapacity: 96)
-        encoder.encode(fixed: domain)
-        encoder.encode(chainID)
-        encoder.encode(kind.rawValue)
-        encoder.encode(height)
-        encoder.encode(round)
-        encoder.encode(blockID)
-        return encoder.bytes
-    }
-}
