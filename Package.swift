@@ -47,6 +47,7 @@ let package = Package(
                 "Ledger", "Consensus", "Contracts", "KeyFiles", "CRocksDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -12,6 +12,9 @@ struct GovChainNode: AsyncParsableCommand {
             deduplication. This tool initialises a node's data directory and keys, \
             inspects it, measures this machine, and runs the consensus simulator.
             """,
-        subcommands: [InitCommand.self, StatusCommand.self, BenchCryptoCommand.self, SimulateCommand.self]
+        subcommands: [
+            InitCommand.self, StatusCommand.self, BenchCryptoCommand.self, SimulateCommand.self,
+            StorageTortureCommand.self,
+        ]
     )
 }

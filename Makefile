@@ -1,0 +1,47 @@
+# GovChain: two commands on a fresh Debian 12 machine with Swift: `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config
+BIN := .build/debug
+RELEASE_BIN := .build/release
+
+.PHONY: deps build release run stop test bench-crypto simulate clean
+
+# Installs the three -dev libraries (and pkg-config) with apt-get when any is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# For now: initialise a fresh node data directory under .localnet/ and print its status.
+run: build
+	@rm -rf .localnet/node0
+	$(BIN)/govchain-node init --data-dir .localnet/node0
+	$(BIN)/govchain-node status --data-dir .localnet/node0
+
+stop:
+	@echo "nothing is running yet"
+
+# Builds everything (the end-to-end tests start the built executables), then runs every test.
+test: deps
+	$(SWIFT) build --build-tests
+	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+
+bench-crypto: release
+	$(RELEASE_BIN)/govchain-node bench-crypto --seconds 2
+
+simulate: release
+	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1
+
+clean:
+	rm -rf .build .localnet

@@ -1,0 +1,205 @@
+public import Ledger
+internal import NIOConcurrencyHelpers
+
+/// The node's durable store: committed blocks with their certificates, receipts, state,
+/// per-key history, indexes, state-tree nodes and the consensus safety state.
+///
+/// Every method blocks on disk I/O: call them through `AsyncBlockStore` from async code, so
+/// no NIO event loop ever waits on RocksDB.
+public final class BlockStore: Sendable {
+    public let database: RocksDatabase
+    private let tip: NIOLockedValueBox<Tip>
+
+    struct Tip {
+        var height: UInt64
+        var hash: Hash256
+    }
+
+    /// Opens the store and checks that its tip is a whole block: the last committed height's
+    /// block, certificate and results are present and nothing lies beyond it.
+    public init(path: String) throws(StorageError) {
+        database = try RocksDatabase(path: path)
+        var tip = Tip(height: 0, hash: .zero)
+        if let raw = try database.get(.metadata, StorageKey.lastHeight) {
+            guard let height = StorageKey.decodeHeight(raw) else { throw StorageError("corrupt last-height record") }
+            guard let block = try Self.readBlock(database, height) else {
+                throw StorageError("last committed block \(height) is missing")
+            }
+            guard try database.get(.certificates, StorageKey.height(height)) != nil,
+                  try database.get(.metadata, StorageKey.results(height)) != nil
+            else { throw StorageError("block \(height) was committed without its certificate or results") }
+            guard try database.get(.blocks, StorageKey.height(height + 1)) == nil else {
+                throw StorageError("a block beyond the committed tip \(height) exists")
+            }
+            tip = Tip(height: height, hash: block.hash)
+        }
+        self.tip = NIOLockedValueBox(tip)
+    }
+
+    /// Height of the last committed block; 0 when only genesis exists.
+    public var lastHeight: UInt64 { tip.withLockedValue { $0.height } }
+    /// Hash of the last committed block; zero before the first block.
+    public var lastHash: Hash256 { tip.withLockedValue { $0.hash } }
+
+    // MARK: - Genesis
+
+    public func genesis() throws(StorageError) -> Genesis? {
+        guard let bytes = try database.get(.metadata, StorageKey.genesis) else { return nil }
+        do { return try Genesis(canonicalBytes: bytes) } catch { throw StorageError("corrupt genesis: \(error)") }
+    }
+
+    /// Records genesis and its initial state once; refuses a different genesis later.
+    public func initialise(
+        genesis: Genesis, state: [(key: [UInt8], value: [UInt8])], results: ExecutionResults,
+        treeNodes: [(key: [UInt8], value: [UInt8])] = []
+    ) throws(StorageError) {
+        if let existing = try self.genesis() {
+            guard existing.hash == genesis.hash else {
+                throw StorageError("data directory holds chain \(existing.chainID) with genesis \(existing.hash)")
+            }
+            return
+        }
+        let batch = WriteBatch(for: database)
+        batch.put(.metadata, StorageKey.genesis, genesis.canonicalBytes)
+        batch.put(.metadata, StorageKey.results(0), results.canonicalBytes)
+        for (key, value) in state {
+            batch.put(.state, key, value)
+            batch.put(.history, StorageKey.history(key, height: 0, index: 0), [1] + value)
+        }
+        for (key, value) in treeNodes { batch.put(.stateTree, key, value) }
+        try database.write(batch)
+    }
+
+    // MARK: - Commit
+
+    /// Writes a committed block and everything it changes in ONE synced batch.
+    /// - Precondition: the block extends the stored tip (height + 1, previous hash).
+    public func commit(_ committed: CommittedBlock) throws(StorageError) {
+        let header = committed.block.header
+        let current = tip.withLockedValue { $0 }
+        precondition(header.height == current.height + 1, "commit of height \(header.height) on tip \(current.height)")
+        precondition(header.height == 1 || header.previousHash == current.hash, "block does not extend the tip")
+        precondition(committed.receipts.count == committed.block.transactions.count, "one receipt per tx")
+        precondition(committed.certificate.blockID == header.hash, "certificate is for another block")
+
+        let batch = WriteBatch(for: database)
+        let heightKey = StorageKey.height(header.height)
+        batch.put(.blocks, heightKey, committed.block.canonicalBytes)
+        batch.put(.certificates, heightKey, committed.certificate.canonicalBytes)
+        batch.put(.blockHashes, header.hash.bytes, heightKey)
+        for (index, (tx, receipt)) in zip(committed.block.transactions, committed.receipts).enumerated() {
+            let location = TransactionLocation(height: header.height, index: UInt32(index))
+            batch.put(.transactions, tx.id.bytes, location.bytes)
+            batch.put(.receipts, location.bytes, receipt.canonicalBytes)
+        }
+        for change in committed.stateChanges {
+            let history = StorageKey.history(change.key, height: header.height, index: change.txIndex)
+            if let value = change.value {
+                batch.put(.state, change.key, value)
+                batch.put(.history, history, [1] + value)
+            } else {
+                batch.delete(.state, change.key)
+                batch.put(.history, history, [0])
+            }
+        }
+        for (key, value) in committed.indexPuts { batch.put(.indexes, key, value) }
+        for key in committed.indexDeletes { batch.delete(.indexes, key) }
+        for (key, value) in committed.treeNodes { batch.put(.stateTree, key, value) }
+        batch.put(.metadata, StorageKey.results(header.height), committed.results.canonicalBytes)
+        batch.put(.metadata, StorageKey.lastHeight, heightKey)
+        try database.write(batch)
+        tip.withLockedValue { $0 = Tip(height: header.height, hash: header.hash) }
+    }
+
+    // MARK: - Reads
+
+    public func block(at height: UInt64) throws(StorageError) -> Block? {
+        try Self.readBlock(database, height)
+    }
+
+    public func certificate(at height: UInt64) throws(StorageError) -> CommitCertificate? {
+        try decode(CommitCertificate.self, database.get(.certificates, StorageKey.height(height)))
+    }
+
+    /// Results (receipts root, state root) of executing block `height` (0 = genesis state).
+    public func results(at height: UInt64) throws(StorageError) -> ExecutionResults? {
+        try decode(ExecutionResults.self, database.get(.metadata, StorageKey.results(height)))
+    }
+
+    public func height(ofBlock hash: Hash256) throws(StorageError) -> UInt64? {
+        try database.get(.blockHashes, hash.bytes).flatMap(StorageKey.decodeHeight)
+    }
+
+    public func location(ofTransaction id: Hash256) throws(StorageError) -> TransactionLocation? {
+        try database.get(.transactions, id.bytes).flatMap(TransactionLocation.init(bytes:))
+    }
+
+    public func receipt(at location: TransactionLocation) throws(StorageError) -> Receipt? {
+        try decode(Receipt.self, database.get(.receipts, location.bytes))
+    }
+
+    public func receipts(at height: UInt64) throws(StorageError) -> [Receipt] {
+        var receipts: [Receipt] = []
+        for entry in database.scan(.receipts, prefix: StorageKey.height(height)) {
+            guard let receipt = try decode(Receipt.self, entry.value) else { continue }
+            receipts.append(receipt)
+        }
+        return receipts
+    }
+
+    public func stateValue(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
+        try database.get(.state, key)
+    }
+
+    /// The value of `key` as of the end of block `height` (nil if absent then).
+    public func stateValue(_ key: [UInt8], asOf height: UInt64) -> [UInt8]? {
+        let prefix = StorageKey.historyPrefix(key)
+        let bound = StorageKey.history(key, height: height, index: .max)
+        guard let entry = database.last(.history, prefix: prefix, atOrBefore: bound) else { return nil }
+        return entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
+    }
+
+    /// Every change of `key` (height, tx index, value or nil for deletion), oldest first.
+    public func history(of key: [UInt8], limit: Int = 1_000) -> [(height: UInt64, index: UInt32, value: [UInt8]?)] {
+        let prefix = StorageKey.historyPrefix(key)
+        return database.scan(.history, prefix: prefix, limit: limit).compactMap { entry in
+            let suffix = Array(entry.key.dropFirst(prefix.count))
+            guard let location = TransactionLocation(bytes: suffix) else { return nil }
+            let value: [UInt8]? = entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
+            return (location.height, location.index, value)
+        }
+    }
+
+    // MARK: - Consensus safety state
+
+    /// Persists the consensus safety state durably; returns only after fsync, so a vote sent
+    /// afterwards is never forgotten by a restart.
+    public func saveSafetyState(_ bytes: [UInt8]) throws(StorageError) {
+        let batch = WriteBatch(for: database)
+        batch.put(.safety, StorageKey.safetyState, bytes)
+        try database.write(batch)
+    }
+
+    public func loadSafetyState() throws(StorageError) -> [UInt8]? {
+        try database.get(.safety, StorageKey.safetyState)
+    }
+
+    // MARK: - Helpers
+
+    private static func readBlock(_ database: RocksDatabase, _ height: UInt64) throws(StorageError) -> Block? {
+        guard let bytes = try database.get(.blocks, StorageKey.height(height)) else { return nil }
+        do {
+            let block = try Block(canonicalBytes: bytes)
+            // Pair assertion: what we read is what we asked for.
+            precondition(block.height == height, "block stored at \(height) claims height \(block.height)")
+            return block
+        } catch {
+            throw StorageError("corrupt block at height \(height): \(error)")
+        }
+    }
+
+    private func decode<T: CanonicalDecodable>(_: T.Type, _ bytes: [UInt8]?) throws(StorageError) -> T? {
+        guard let bytes else { return nil }
+        do { return try T(canonicalBytes: bytes) } catch { throw StorageError("corrupt \(T.self): \(error)") }
+    }
+}

@@ -1,0 +1,202 @@
+internal import CRocksDB
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// A RocksDB error, with RocksDB's own message.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "storage: \(message)" }
+    public init(_ message: String) { self.message = message }
+}
+
+/// The column families of a node's database (../shared/ARCHITECTURE.md "Storage layout").
+public enum ColumnFamily: String, CaseIterable, Sendable {
+    case blocks            // height (8 bytes BE) -> Block
+    case certificates      // height -> CommitCertificate
+    case blockHashes       // block hash -> height
+    case transactions      // tx id -> height | index
+    case receipts          // height | index -> Receipt
+    case state             // contract key -> value
+    case history           // key | height | index -> change record
+    case indexes           // secondary indexes (bills by payer, licences by holder)
+    case stateTree         // sparse Merkle tree nodes
+    case metadata          // last committed height, genesis hash, results of last block
+    case safety            // consensus safety state
+
+    var name: String { self == .blocks ? "default" : rawValue }
+}
+
+/// An open RocksDB database with GovChain's column families.
+///
+/// `@unchecked Sendable`: RocksDB documents `rocksdb_t` (and column family handles) as safe
+/// for concurrent use from many threads; this class never mutates its own stored properties
+/// after `init`, and write batches, iterators and options are created per call, never shared.
+public final class RocksDatabase: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let options: OpaquePointer
+    private let columnHandles: [ColumnFamily: OpaquePointer]
+    private let syncWrite: OpaquePointer
+    private let readOptions: OpaquePointer
+    public let path: String
+
+    /// Opens (creating if missing) the database at `path`. A second open of the same
+    /// directory in one machine fails with RocksDB's LOCK error.
+    public init(path: String) throws(StorageError) {
+        self.path = path
+        let options = rocksdb_options_create()!
+        rocksdb_options_set_create_if_missing(options, 1)
+        rocksdb_options_set_create_missing_column_families(options, 1)
+        rocksdb_options_increase_parallelism(options, 2)
+        let families = ColumnFamily.allCases
+        var names = families.map { strdup($0.name) }
+        defer { names.forEach { free($0) } }
+        var familyOptions: [OpaquePointer?] = families.map { _ in options }
+        var handles = [OpaquePointer?](repeating: nil, count: families.count)
+        var error: UnsafeMutablePointer<CChar>?
+        let db = names.withUnsafeMutableBufferPointer { namesBuffer in
+            namesBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constNames in
+                rocksdb_open_column_families(
+                    options, path, Int32(families.count), constNames.baseAddress,
+                    &familyOptions, &handles, &error)
+            }
+        }
+        if let error {
+            rocksdb_options_destroy(options)
+            throw StorageError(RocksDatabase.consume(error))
+        }
+        guard let db else {
+            rocksdb_options_destroy(options)
+            throw StorageError("rocksdb_open returned no handle for \(path)")
+        }
+        self.handle = db
+        self.options = options
+        var map: [ColumnFamily: OpaquePointer] = [:]
+        for (family, handle) in zip(families, handles) { map[family] = handle! }
+        self.columnHandles = map
+        self.syncWrite = rocksdb_writeoptions_create()!
+        rocksdb_writeoptions_set_sync(syncWrite, 1)
+        self.readOptions = rocksdb_readoptions_create()!
+    }
+
+    deinit {
+        for handle in columnHandles.values { rocksdb_column_family_handle_destroy(handle) }
+        rocksdb_close(handle)
+        rocksdb_writeoptions_destroy(syncWrite)
+        rocksdb_readoptions_destroy(readOptions)
+        rocksdb_options_destroy(options)
+    }
+
+    /// Reads one value, or nil when the key is absent.
+    public func get(_ family: ColumnFamily, _ key: [UInt8]) throws(StorageError) -> [UInt8]? {
+        var length = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let value = key.withUnsafeBufferPointer { keyBuffer in
+            keyBuffer.withMemoryRebound(to: CChar.self) { raw in
+                rocksdb_get_cf(handle, readOptions, columnHandles[family]!, raw.baseAddress, raw.count, &length, &error)
+            }
+        }
+        if let error { throw StorageError(RocksDatabase.consume(error)) }
+        guard let value else { return nil }
+        defer { rocksdb_free(value) }
+        return Array(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Applies a batch atomically and durably (fsync before returning): a crash leaves either
+    /// none or all of it.
+    public func write(_ batch: WriteBatch) throws(StorageError) {
+        var error: UnsafeMutablePointer<CChar>?
+        batch.withHandle { rocksdb_write(handle, syncWrite, $0, &error) }
+        if let error { throw StorageError(RocksDatabase.consume(error)) }
+    }
+
+    /// Key-ordered entries with keys starting with `prefix`, at most `limit` of them,
+    /// starting at `from` (inclusive) when given.
+    public func scan(
+        _ family: ColumnFamily, prefix: [UInt8], from start: [UInt8]? = nil, limit: Int = .max
+    ) -> [(key: [UInt8], value: [UInt8])] {
+        let iterator = rocksdb_create_iterator_cf(handle, readOptions, columnHandles[family]!)!
+        defer { rocksdb_iter_destroy(iterator) }
+        let seekKey = start ?? prefix
+        seekKey.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { rocksdb_iter_seek(iterator, $0.baseAddress, $0.count) }
+        }
+        var results: [(key: [UInt8], value: [UInt8])] = []
+        while results.count < limit, rocksdb_iter_valid(iterator) != 0 {
+            var keyLength = 0
+            var valueLength = 0
+            let keyPointer = rocksdb_iter_key(iterator, &keyLength)!
+            let key = Array(UnsafeRawBufferPointer(start: keyPointer, count: keyLength))
+            guard key.starts(with: prefix) else { break }
+            let valuePointer = rocksdb_iter_value(iterator, &valueLength)
+            let value = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? []
+            results.append((key, value))
+            rocksdb_iter_next(iterator)
+        }
+        return results
+    }
+
+    /// The last entry whose key is <= `key` and starts with `prefix` (for "as of height").
+    public func last(_ family: ColumnFamily, prefix: [UInt8], atOrBefore key: [UInt8]) -> (key: [UInt8], value: [UInt8])? {
+        let iterator = rocksdb_create_iterator_cf(handle, readOptions, columnHandles[family]!)!
+        defer { rocksdb_iter_destroy(iterator) }
+        key.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                rocksdb_iter_seek_for_prev(iterator, $0.baseAddress, $0.count)
+            }
+        }
+        guard rocksdb_iter_valid(iterator) != 0 else { return nil }
+        var keyLength = 0
+        var valueLength = 0
+        let found = Array(UnsafeRawBufferPointer(start: rocksdb_iter_key(iterator, &keyLength)!, count: keyLength))
+        guard found.starts(with: prefix) else { return nil }
+        let valuePointer = rocksdb_iter_value(iterator, &valueLength)
+        return (found, valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? [])
+    }
+
+    func columnHandle(_ family: ColumnFamily) -> OpaquePointer { columnHandles[family]! }
+
+    private static func consume(_ error: UnsafeMutablePointer<CChar>) -> String {
+        defer { rocksdb_free(error) }
+        return String(cString: error)
+    }
+}
+
+/// Changes to apply atomically. Not Sendable: build it in the task that writes it.
+public final class WriteBatch {
+    private let handle: OpaquePointer
+    private let database: RocksDatabase
+
+    public init(for database: RocksDatabase) {
+        self.handle = rocksdb_writebatch_create()!
+        self.database = database
+    }
+
+    deinit { rocksdb_writebatch_destroy(handle) }
+
+    public var count: Int { Int(rocksdb_writebatch_count(handle)) }
+
+    public func put(_ family: ColumnFamily, _ key: [UInt8], _ value: [UInt8]) {
+        key.withUnsafeBufferPointer { keyBuffer in
+            value.withUnsafeBufferPointer { valueBuffer in
+                keyBuffer.withMemoryRebound(to: CChar.self) { rawKey in
+                    valueBuffer.withMemoryRebound(to: CChar.self) { rawValue in
+                        rocksdb_writebatch_put_cf(
+                            handle, database.columnHandle(family), rawKey.baseAddress, rawKey.count,
+                            rawValue.baseAddress, rawValue.count)
+                    }
+                }
+            }
+        }
+    }
+
+    public func delete(_ family: ColumnFamily, _ key: [UInt8]) {
+        key.withUnsafeBufferPointer { keyBuffer in
+            keyBuffer.withMemoryRebound(to: CChar.self) {
+                rocksdb_writebatch_delete_cf(handle, database.columnHandle(family), $0.baseAddress, $0.count)
+            }
+        }
+    }
+
+    func withHandle<T>(_ body: (OpaquePointer) -> T) -> T { body(handle) }
+}

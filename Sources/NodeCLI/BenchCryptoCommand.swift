@@ -1,0 +1,64 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Ledger
+
+/// Measures the primitives that bound any chain on this machine.
+struct BenchCryptoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-crypto",
+        abstract: "Measure Ed25519 sign/verify per second and SHA-256 throughput on this machine.",
+        discussion: "Build with -c release for meaningful figures. Example: govchain-node bench-crypto --seconds 2")
+
+    @Option(name: .long, help: "Seconds to run each measurement.")
+    var seconds: Double = 1.0
+
+    @Flag(name: .long, help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let key = SigningKey.deterministic(label: "bench")
+        let message = [UInt8](repeating: 0x5A, count: 200)
+        let signature = key.sign(message)
+        let signPerSecond = rate(threads: 1) { _ = key.sign(message) }
+        let verifyPerSecond = rate(threads: 1) { precondition(key.publicKey.isValidSignature(signature, for: message)) }
+        let verifyAllCores = rate(threads: threads) { precondition(key.publicKey.isValidSignature(signature, for: message)) }
+        let shortHashes = rate(threads: 1) { _ = SHA256.hash(message) }
+        let mebibyte = [UInt8](repeating: 0x61, count: 1 << 20)
+        let megabytesPerSecond = rate(threads: 1) { _ = SHA256.hash(mebibyte) } * Double(1 << 20) / 1e6
+        let results: [(String, Double)] = [
+            ("ed25519_sign_per_s", signPerSecond),
+            ("ed25519_verify_per_s", verifyPerSecond),
+            ("ed25519_verify_per_s_all_cores", verifyAllCores),
+            ("sha256_200B_per_s", shortHashes),
+            ("sha256_MB_per_s", megabytesPerSecond),
+        ]
+        if json {
+            let fields = results.map { "\"\($0.0)\":\(Int($0.1))" } + ["\"cores\":\(threads)"]
+            print("{" + fields.joined(separator: ",") + "}")
+        } else {
+            print("cores: \(threads)")
+            for (name, value) in results { print(name.padding(toLength: 32, withPad: " ", startingAt: 0), Int(value)) }
+        }
+    }
+
+    /// Operations per second of `body` run on `threads` threads for `seconds`.
+    private func rate(threads: Int, _ body: @escaping @Sendable () -> Void) -> Double {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
+        defer { counts.deallocate() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        nonisolated(unsafe) let shared = counts
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            var count = 0
+            while DispatchTime.now().uptimeNanoseconds < deadline {
+                for _ in 0..<16 { body() }
+                count += 16
+            }
+            shared[thread] = count
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(counts.reduce(0, +)) / elapsed
+    }
+}

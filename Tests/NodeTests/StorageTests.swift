@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import Ledger
+@testable import Node
+
+@Suite("RocksDB storage")
+struct StorageTests {
+    let proposer = SigningKey.deterministic(label: "storage-test")
+
+    @Test("1,000 blocks written, closed, reopened and read back identical")
+    func thousandBlocks() throws {
+        let path = temporaryDirectory("thousand")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var written: [CommittedBlock] = []
+        do {
+            let store = try BlockStore(path: path)
+            var previous = Hash256.zero
+            for height in 1...1_000 as ClosedRange<UInt64> {
+                let committed = SyntheticBlocks.make(height: height, previousHash: previous, proposer: proposer, keys: 4)
+                try store.commit(committed)
+                previous = committed.block.hash
+                written.append(committed)
+            }
+        }
+        let reopened = try BlockStore(path: path)
+        #expect(reopened.lastHeight == 1_000)
+        #expect(reopened.lastHash == written.last!.block.hash)
+        for committed in written {
+            let height = committed.block.height
+            #expect(try reopened.block(at: height) == committed.block)
+            #expect(try reopened.certificate(at: height) == committed.certificate)
+            #expect(try reopened.receipts(at: height) == committed.receipts)
+            #expect(try reopened.results(at: height) == committed.results)
+            #expect(try reopened.height(ofBlock: committed.block.hash) == height)
+            let tx = committed.block.transactions[0]
+            #expect(try reopened.location(ofTransaction: tx.id) == TransactionLocation(height: height, index: 0))
+        }
+        #expect(try reopened.stateValue(SyntheticBlocks.key(0)) == StorageKey.height(1_000))
+        #expect(reopened.stateValue(SyntheticBlocks.key(0), asOf: 500) == StorageKey.height(500))
+        #expect(reopened.history(of: SyntheticBlocks.key(1)).count == 1_000)
+        #expect(try reopened.block(at: 1_001) == nil)
+    }
+
+    @Test("the consensus safety state survives close and reopen")
+    func safetyStateRoundTrip() throws {
+        let path = temporaryDirectory("safety")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try BlockStore(path: path)
+            try store.saveSafetyState([1, 2, 3])
+        }
+        #expect(try BlockStore(path: path).loadSafetyState() == [1, 2, 3])
+    }
+
+    @Test("a second open of the same directory fails with a clear error, not a crash")
+    func secondOpenFails() throws {
+        let path = temporaryDirectory("lock")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try BlockStore(path: path)
+        #expect(throws: StorageError.self) { try BlockStore(path: path) }
+        _ = first
+    }
+
+    @Test("genesis is recorded once and a different genesis is refused")
+    func genesisOnce() throws {
+        let path = temporaryDirectory("genesis")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try BlockStore(path: path)
+        let results = ExecutionResults(receiptsRoot: .zero, stateRoot: .zero)
+        let genesis = GenesisFile.singleValidatorDevnet(chainID: "a", validator: proposer.publicKey)
+        try store.initialise(genesis: genesis, state: [(Array("k".utf8), [1])], results: results)
+        try store.initialise(genesis: genesis, state: [], results: results)
+        #expect(try store.genesis() == genesis)
+        let other = GenesisFile.singleValidatorDevnet(chainID: "b", validator: proposer.publicKey)
+        #expect(throws: StorageError.self) { try store.initialise(genesis: other, state: [], results: results) }
+    }
+
+    @Test("a process killed with SIGKILL mid-commit-loop reopens at a block boundary", arguments: [1, 2, 3])
+    func sigkillDuringCommits(attempt: Int) throws {
+        let path = temporaryDirectory("sigkill-\(attempt)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
+        process.arguments = ["storage-torture", "--path", path, "--blocks", "100000", "--keys-per-block", "200"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // Wait until some blocks are in, then kill at a moment that varies per attempt.
+        var seen = Data()
+        while !(String(decoding: seen, as: UTF8.self).contains("committed \(20 * attempt)\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            seen.append(chunk)
+        }
+        usleep(UInt32(attempt) * 7_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let store = try BlockStore(path: path)
+        let height = store.lastHeight
+        #expect(height >= UInt64(20 * attempt))
+        // Every key holds the tip's height: the last block is whole, nothing of the next.
+        for index in 0..<200 {
+            #expect(try store.stateValue(SyntheticBlocks.key(index)) == StorageKey.height(height))
+        }
+        #expect(try store.block(at: height + 1) == nil)
+        #expect(try store.certificate(at: height) != nil)
+    }
+}

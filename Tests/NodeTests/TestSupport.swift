@@ -1,0 +1,19 @@
+import Foundation
+
+/// A fresh directory per test: Swift Testing runs tests in parallel in one process, and
+/// RocksDB allows one open per directory.
+func temporaryDirectory(_ label: String) -> String {
+    let path = NSTemporaryDirectory() + "govchain-\(label)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The built executables (`make test` builds them before running the tests).
+func builtExecutable(_ name: String) -> String {
+    if let directory = ProcessInfo.processInfo.environment["GOVCHAIN_BIN_DIR"] {
+        return directory + "/" + name
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/\(name)").path
+}
