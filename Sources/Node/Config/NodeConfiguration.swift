@@ -1,0 +1,105 @@
+public import Foundation
+internal import TOMLKit
+
+/// A node's configuration file (`config.toml` in its data directory). Paths are relative to
+/// the file's directory. Unknown keys are an error, so a typo never silently falls back to a
+/// default.
+public struct NodeConfiguration: Codable, Sendable, Equatable {
+    public struct P2P: Codable, Sendable, Equatable {
+        /// host:port this validator listens on for peers (usually its genesis address).
+        public var listen: String
+        /// Largest peer frame accepted, in bytes.
+        public var maxFrameBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case maxFrameBytes = "max_frame_bytes"
+        }
+    }
+
+    public struct API: Codable, Sendable, Equatable {
+        /// host:port of the HTTP/JSON API.
+        public var listen: String
+        /// Largest request body accepted, in bytes.
+        public var maxBodyBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case maxBodyBytes = "max_body_bytes"
+        }
+    }
+
+    public struct MempoolSettings: Codable, Sendable, Equatable {
+        public var maxTransactions: Int
+        public var maxBytes: Int
+        public var maxPerSender: Int
+
+        enum CodingKeys: String, CodingKey {
+            case maxTransactions = "max_transactions"
+            case maxBytes = "max_bytes"
+            case maxPerSender = "max_per_sender"
+        }
+    }
+
+    /// Genesis JSON file.
+    public var genesis: String
+    /// Ed25519 node key file (mode 0600).
+    public var key: String
+    /// RocksDB directory.
+    public var database: String
+    /// trace, debug, info, notice, warning, error or critical.
+    public var logLevel: String
+    public var p2p: P2P
+    public var api: API
+    public var mempool: MempoolSettings
+
+    enum CodingKeys: String, CodingKey {
+        case genesis, key, database
+        case logLevel = "log_level"
+        case p2p, api, mempool
+    }
+
+    public static func defaults(p2pListen: String, apiListen: String) -> NodeConfiguration {
+        NodeConfiguration(
+            genesis: "genesis.json", key: "node.key", database: "db", logLevel: "info",
+            p2p: P2P(listen: p2pListen, maxFrameBytes: 16 << 20),
+            api: API(listen: apiListen, maxBodyBytes: 1 << 20),
+            mempool: MempoolSettings(maxTransactions: 50_000, maxBytes: 64 << 20, maxPerSender: 10_000))
+    }
+
+    /// Reads `config.toml`; relative paths are resolved against its directory.
+    public static func load(from path: String) throws -> NodeConfiguration {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var configuration = try TOMLDecoder(strictDecoding: true).decode(NodeConfiguration.self, from: text)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ value: String) -> String {
+            value.hasPrefix("/") ? value : directory.appendingPathComponent(value).path
+        }
+        configuration.genesis = resolve(configuration.genesis)
+        configuration.key = resolve(configuration.key)
+        configuration.database = resolve(configuration.database)
+        return configuration
+    }
+
+    public func write(to path: String) throws {
+        let text: String = try TOMLEncoder().encode(self)
+        let header = "# GovChain node configuration. Paths are relative to this file.\n"
+        try (header + text).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
+/// "host:port" split for listeners and dialers.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port)
+        else { return nil }
+        host = String(text[..<colon])
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}

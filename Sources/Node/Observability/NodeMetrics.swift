@@ -1,0 +1,41 @@
+public import Metrics
+public import Prometheus
+
+/// The node's Prometheus metrics (served at /metrics). Each node owns its registry, so
+/// several nodes in one test process never share counters.
+public struct NodeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let height: Metrics.Gauge
+    public let round: Metrics.Gauge
+    public let roundChanges: Metrics.Counter
+    public let peers: Metrics.Gauge
+    public let mempoolTransactions: Metrics.Gauge
+    public let mempoolBytes: Metrics.Gauge
+    public let transactionsCommitted: Metrics.Counter
+    public let transactionsRefused: Metrics.Counter
+    public let blocksCommitted: Metrics.Counter
+    public let commitLatency: Metrics.Timer
+    public let consensusMessagesDropped: Metrics.Counter
+    public let catchingUp: Metrics.Gauge
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        self.registry = registry
+        height = Metrics.Gauge(label: "govchain_height", factory: factory)
+        round = Metrics.Gauge(label: "govchain_consensus_round", factory: factory)
+        roundChanges = Metrics.Counter(label: "govchain_consensus_round_changes_total", factory: factory)
+        peers = Metrics.Gauge(label: "govchain_peers", factory: factory)
+        mempoolTransactions = Metrics.Gauge(label: "govchain_mempool_transactions", factory: factory)
+        mempoolBytes = Metrics.Gauge(label: "govchain_mempool_bytes", factory: factory)
+        transactionsCommitted = Metrics.Counter(label: "govchain_transactions_committed_total", factory: factory)
+        transactionsRefused = Metrics.Counter(label: "govchain_transactions_refused_total", factory: factory)
+        blocksCommitted = Metrics.Counter(label: "govchain_blocks_committed_total", factory: factory)
+        commitLatency = Metrics.Timer(label: "govchain_commit_latency_seconds", factory: factory)
+        consensusMessagesDropped = Metrics.Counter(label: "govchain_consensus_messages_dropped_total", factory: factory)
+        catchingUp = Metrics.Gauge(label: "govchain_catching_up", factory: factory)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> String { registry.emitToString() }
+}
