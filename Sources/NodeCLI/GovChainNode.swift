@@ -13,7 +13,8 @@ struct GovChainNode: AsyncParsableCommand {
             inspects it, measures this machine, and runs the consensus simulator.
             """,
         subcommands: [
-            InitCommand.self, StatusCommand.self, BenchCryptoCommand.self, SimulateCommand.self,
+            InitCommand.self, GenesisCommand.self, StatusCommand.self, BenchCryptoCommand.self,
+            SimulateCommand.self,
             StorageTortureCommand.self,
         ]
     )

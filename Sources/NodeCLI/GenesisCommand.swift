@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import KeyFiles
+import Ledger
+import Node
+
+struct GenesisCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genesis",
+        abstract: "Create and edit genesis documents (validators, organisations, roles, parameters).",
+        discussion: "The format is described in genesis/README.md.",
+        subcommands: [Devnet.self, AddValidator.self, AddOrganisation.self, Hash.self])
+
+    struct Devnet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "devnet",
+            abstract: "Make a local devnet: N validator data directories, organisation keys, one genesis.",
+            discussion: """
+                Writes OUT/genesis.json, OUT/node<i>/{node.key,config.toml,genesis.json} and \
+                OUT/keys/<name>.key for every organisation key of the template.
+                Example: govchain-node genesis devnet --validators 4 --out .localnet
+                """)
+
+        @Option(name: .long, help: "Number of validators (1...31).")
+        var validators = 4
+        @Option(name: .long, help: "Output directory (must not hold a devnet already).")
+        var out: String
+        @Option(name: .long, help: "Organisations, roles and parameters to start from.")
+        var template = "genesis/devnet.template.json"
+        @Option(name: .long, help: "Host every node listens on.")
+        var host = "127.0.0.1"
+        @Option(name: .long, help: "Peer port of node 0; node i uses base + i.")
+        var p2pBasePort = 26600
+        @Option(name: .long, help: "HTTP API port of node 0; node i uses base + i.")
+        var apiBasePort = 8600
+
+        func validate() throws {
+            guard (1...31).contains(validators) else { throw ValidationError("--validators must be 1...31") }
+        }
+
+        func run() throws {
+            let fileManager = FileManager.default
+            guard !fileManager.fileExists(atPath: out + "/genesis.json") else {
+                throw ValidationError("\(out) already holds a devnet; remove it first")
+            }
+            let template = try DevnetTemplate.load(from: template)
+            try fileManager.createDirectory(atPath: out + "/keys", withIntermediateDirectories: true)
+            var organisations: [Organisation] = []
+            for organisation in template.organisations {
+                var keys: [OrganisationKey] = []
+                for key in organisation.keys {
+                    let signingKey = SigningKey.generate()
+                    try KeyFile.write(signingKey, to: "\(out)/keys/\(key.name).key")
+                    keys.append(OrganisationKey(publicKey: signingKey.publicKey, roles: key.roles, licenceTypes: key.licenceTypes ?? []))
+                }
+                organisations.append(Organisation(
+                    id: organisation.id, name: organisation.name, creditCode: organisation.creditCode, keys: keys))
+            }
+            var nodes: [(directory: String, validator: Validator)] = []
+            for index in 0..<validators {
+                let directory = "\(out)/node\(index)"
+                try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                let key = SigningKey.generate()
+                try KeyFile.write(key, to: directory + "/node.key")
+                let address = "\(host):\(p2pBasePort + index)"
+                nodes.append((directory, Validator(name: "node\(index)", publicKey: key.publicKey, address: address)))
+                let config = NodeConfiguration.defaults(p2pListen: address, apiListen: "\(host):\(apiBasePort + index)")
+                try config.write(to: directory + "/config.toml")
+            }
+            let genesis = Genesis(
+                chainID: template.chainID, genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000),
+                validators: nodes.map(\.validator), organisations: organisations,
+                adminThreshold: template.adminThreshold, consensus: template.consensus)
+            try genesis.validate()
+            try GenesisFile.write(genesis, to: out + "/genesis.json")
+            for node in nodes { try GenesisFile.write(genesis, to: node.directory + "/genesis.json") }
+            print("devnet \(genesis.chainID): \(validators) validators, \(organisations.count) organisations")
+            print("genesis hash: \(genesis.hash.hex)")
+        }
+    }
+
+    struct AddValidator: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-validator", abstract: "Append a validator to a genesis file (before the chain starts).",
+            discussion: "Example: govchain-node genesis add-validator --genesis g.json --name node4 --key <hex> --address 10.0.0.5:26600")
+        @Option(name: .long, help: "Genesis JSON file to edit in place.") var genesis: String
+        @Option(name: .long, help: "Validator name.") var name: String
+        @Option(name: .long, help: "Its Ed25519 node public key, hex.") var key: String
+        @Option(name: .long, help: "Its peer address, host:port.") var address: String
+
+        func run() throws {
+            var document = try GenesisFile.read(from: genesis)
+            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a 32-byte hex Ed25519 key") }
+            guard HostPort(address) != nil else { throw ValidationError("--address must be host:port") }
+            document.validators.append(Validator(name: name, publicKey: publicKey, address: address))
+            try document.validate()
+            try GenesisFile.write(document, to: genesis)
+            print("genesis hash: \(document.hash.hex)")
+        }
+    }
+
+    struct AddOrganisation: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-organisation", abstract: "Append an organisation with one key to a genesis file.",
+            discussion: """
+                Example: govchain-node genesis add-organisation --genesis g.json --id city-hospital \
+                --name "City Hospital" --credit-code 12360000MB0000006D --key <hex> --roles bill-issuer
+                """)
+        @Option(name: .long, help: "Genesis JSON file to edit in place.") var genesis: String
+        @Option(name: .long, help: "Organisation id (A-Z a-z 0-9 . _ -).") var id: String
+        @Option(name: .long, help: "Display name.") var name: String
+        @Option(name: .long, help: "18-character unified social credit code.") var creditCode: String
+        @Option(name: .long, help: "The organisation key's Ed25519 public key, hex.") var key: String
+        @Option(name: .long, parsing: .upToNextOption, help: "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var roles: [String]
+        @Option(name: .long, parsing: .upToNextOption, help: "Licence type codes the key may issue.")
+        var licenceTypes: [String] = []
+
+        func run() throws {
+            var document = try GenesisFile.read(from: genesis)
+            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a 32-byte hex Ed25519 key") }
+            let parsed = try roles.map { name in
+                guard let role = Role(rawValue: name) else { throw ValidationError("unknown role \(name)") }
+                return role
+            }
+            document.organisations.append(Organisation(
+                id: id, name: name, creditCode: creditCode,
+                keys: [OrganisationKey(publicKey: publicKey, roles: parsed, licenceTypes: licenceTypes)]))
+            try document.validate()
+            try GenesisFile.write(document, to: genesis)
+            print("genesis hash: \(document.hash.hex)")
+        }
+    }
+
+    struct Hash: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hash", abstract: "Validate a genesis file and print its canonical hash.",
+            discussion: "Example: govchain-node genesis hash --genesis .localnet/genesis.json")
+        @Option(name: .long, help: "Genesis JSON file.") var genesis: String
+
+        func run() throws {
+            let document = try GenesisFile.read(from: genesis)
+            print(document.hash.hex)
+        }
+    }
+}
+
+/// The devnet template (genesis/devnet.template.json): a genesis without keys, naming the
+/// keys to generate.
+struct DevnetTemplate: Decodable {
+    struct KeyTemplate: Decodable {
+        var name: String
+        var roles: [Role]
+        var licenceTypes: [String]?
+    }
+
+    struct OrganisationTemplate: Decodable {
+        var id: String
+        var name: String
+        var creditCode: String
+        var keys: [KeyTemplate]
+    }
+
+    var chainID: String
+    var adminThreshold: UInt32
+    var consensus: ConsensusParameters
+    var organisations: [OrganisationTemplate]
+
+    static func load(from path: String) throws -> DevnetTemplate {
+        try JSONDecoder().decode(DevnetTemplate.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
