@@ -1,0 +1,65 @@
+public import Ledger
+
+/// A grant as state holds it at `grant/<id>`.
+public struct GrantRecord: Hashable, Sendable, CanonicalCodable {
+    public var terms: GrantTerms
+    /// "holder-signature", or the attesting identity provider's organisation id.
+    public var attestedBy: String
+    /// For a delegation: the grant it was made from (it dies with its parent).
+    public var parentGrantID: String?
+    public var revoked: Bool
+    public var grantedAtHeight: UInt64
+
+    /// Whether this grant alone (ignoring parents) is in force at `timeMs`.
+    public func isInForce(atMs timeMs: UInt64) -> Bool {
+        !revoked && terms.validFromMs <= timeMs && timeMs <= terms.validUntilMs
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(terms); encoder.encode(attestedBy); encoder.encode(parentGrantID)
+        encoder.encode(revoked); encoder.encode(grantedAtHeight)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        terms = try decoder.decode(GrantTerms.self); attestedBy = try decoder.decodeName()
+        parentGrantID = try decoder.decodeOptionalString(); revoked = try decoder.decode(Bool.self)
+        grantedAtHeight = try decoder.decode(UInt64.self)
+    }
+
+    init(terms: GrantTerms, attestedBy: String, parentGrantID: String?, grantedAtHeight: UInt64) {
+        self.terms = terms
+        self.attestedBy = attestedBy
+        self.parentGrantID = parentGrantID
+        self.revoked = false
+        self.grantedAtHeight = grantedAtHeight
+    }
+}
+
+enum GrantKeys {
+    static func grant(_ id: String) -> StateKey { StateKey("grant/\(id)") }
+    static func byHolder(_ holder: Hash256) -> StateKey { StateKey("idx/grant-holder/\(holder.hex)/") }
+    static func byHolder(_ holder: Hash256, _ id: String) -> StateKey {
+        StateKey("idx/grant-holder/\(holder.hex)/\(id)")
+    }
+    static func holderKey(_ holder: Hash256, _ key: PublicKey) -> StateKey {
+        StateKey("holderkey/\(holder.hex)/\(key.hex)")
+    }
+}
+
+/// Grant liveness including the delegation chain, shared by the contracts and queries.
+enum GrantLiveness {
+    /// Delegation chains are short by construction; the bound only guards corrupt state.
+    static let maxChain = 16
+
+    /// Whether `grant` and every grant it was delegated from are in force at `timeMs`.
+    static func isLive(_ grant: GrantRecord, atMs timeMs: UInt64, lookup: (String) -> GrantRecord?) -> Bool {
+        var current = grant
+        for _ in 0..<maxChain {
+            guard current.isInForce(atMs: timeMs) else { return false }
+            guard let parentID = current.parentGrantID else { return true }
+            guard let parent = lookup(parentID) else { return false }
+            current = parent
+        }
+        return false
+    }
+}

@@ -1,0 +1,138 @@
+public import Ledger
+
+/// Where a bill is in its lifecycle.
+public enum BillStatus: UInt8, Hashable, Sendable, CaseIterable {
+    case issued = 0
+    case partiallyReversed = 1
+    /// Fully reversed (冲红): never claimable again.
+    case reversed = 2
+    /// This bill is itself a red (reversal) bill.
+    case red = 3
+
+    public var name: String {
+        switch self {
+        case .issued: "issued"
+        case .partiallyReversed: "partially-reversed"
+        case .reversed: "reversed"
+        case .red: "red"
+        }
+    }
+}
+
+/// An e-bill at `bill/<id>`, with the running totals of its claims so every claim checks
+/// the amount left in O(1). Amounts are integer fen.
+public struct BillRecord: Hashable, Sendable, CanonicalCodable {
+    static let checkDomain = "govchain/bill-check/v1\u{0}"
+
+    public var number: BillNumber
+    public var issuerOrganisation: String
+    public var payer: Hash256
+    public var issuedAtMs: UInt64
+    public var totalFen: UInt64
+    public var categories: CategoryAmounts?
+    /// Digest of id and check code: lets anyone verify a code without storing it.
+    public var checkDigest: Hash256
+    public var status: BillStatus
+    public var reversedFen: UInt64
+    public var reversedCategories: CategoryAmounts
+    public var redBillIDs: [String]
+    /// For a red bill: the bill it reverses.
+    public var reversesBillID: String?
+    public var lockedFen: UInt64
+    public var settledFen: UInt64
+    public var lockedCategories: CategoryAmounts
+    public var settledCategories: CategoryAmounts
+
+    public var id: String { number.billID }
+
+    /// Total minus what was reversed: the most that may ever be LOCKED + SETTLED.
+    public var claimableFen: UInt64 { status == .red ? 0 : totalFen - reversedFen }
+
+    /// What a new claim may still take (0 if reversals cut below existing claims).
+    public var leftFen: UInt64 {
+        let committed = lockedFen + settledFen
+        return committed >= claimableFen ? 0 : claimableFen - committed
+    }
+
+    /// What a new claim of `category` may still take.
+    public func leftFen(in category: BillCategory) -> UInt64 {
+        guard let categories else { return 0 }
+        let claimable = categories[category] - reversedCategories[category]
+        let committed = lockedCategories[category] + settledCategories[category]
+        return committed >= claimable ? 0 : claimable - committed
+    }
+
+    /// The digest a verifier recomputes from the printed code (for a tax e-invoice, the
+    /// total in fen plays the check code's part).
+    static func checkDigest(billID: String, checkCode: String) -> Hash256 {
+        SHA256.hash(Array((checkDomain + billID + "\u{0}" + checkCode).utf8))
+    }
+
+    init(issue: BillIssue, issuer: String, checkDigest: Hash256, status: BillStatus, reverses: String?) {
+        number = issue.number; issuerOrganisation = issuer; payer = issue.payer
+        issuedAtMs = issue.issuedAtMs; totalFen = issue.totalFen; categories = issue.categories
+        self.checkDigest = checkDigest; self.status = status; reversedFen = 0; reversedCategories = .zero
+        redBillIDs = []; reversesBillID = reverses; lockedFen = 0; settledFen = 0
+        lockedCategories = .zero; settledCategories = .zero
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(number); encoder.encode(issuerOrganisation); encoder.encode(payer)
+        encoder.encode(issuedAtMs); encoder.encode(totalFen); encoder.encode(categories)
+        encoder.encode(checkDigest); encoder.encode(status.rawValue); encoder.encode(reversedFen)
+        encoder.encode(reversedCategories); encoder.encode(redBillIDs); encoder.encode(reversesBillID)
+        encoder.encode(lockedFen); encoder.encode(settledFen); encoder.encode(lockedCategories)
+        encoder.encode(settledCategories)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        number = try decoder.decode(BillNumber.self); issuerOrganisation = try decoder.decodeName()
+        payer = try decoder.decode(Hash256.self); issuedAtMs = try decoder.decode(UInt64.self)
+        totalFen = try decoder.decode(UInt64.self); categories = try decoder.decodeOptional(CategoryAmounts.self)
+        checkDigest = try decoder.decode(Hash256.self)
+        status = BillStatus(rawValue: try decoder.decodeTag(of: "BillStatus", count: 4))!
+        reversedFen = try decoder.decode(UInt64.self); reversedCategories = try decoder.decode(CategoryAmounts.self)
+        redBillIDs = try decoder.decodeNames(); reversesBillID = try decoder.decodeOptionalString()
+        lockedFen = try decoder.decode(UInt64.self); settledFen = try decoder.decode(UInt64.self)
+        lockedCategories = try decoder.decode(CategoryAmounts.self)
+        settledCategories = try decoder.decode(CategoryAmounts.self)
+    }
+}
+
+/// Raised when a bill is reversed while claims on it were settled, or the reversal cut the
+/// claimable amount below what is locked and settled: a case for the auditors.
+public struct BillAlert: Hashable, Sendable, CanonicalCodable {
+    public var billID: String
+    public var redBillID: String
+    public var claimableFen: UInt64
+    public var lockedFen: UInt64
+    public var settledFen: UInt64
+    public var height: UInt64
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(billID); encoder.encode(redBillID); encoder.encode(claimableFen)
+        encoder.encode(lockedFen); encoder.encode(settledFen); encoder.encode(height)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        billID = try decoder.decodeName(); redBillID = try decoder.decodeName()
+        claimableFen = try decoder.decode(UInt64.self); lockedFen = try decoder.decode(UInt64.self)
+        settledFen = try decoder.decode(UInt64.self); height = try decoder.decode(UInt64.self)
+    }
+
+    init(billID: String, redBillID: String, claimableFen: UInt64, lockedFen: UInt64, settledFen: UInt64,
+         height: UInt64) {
+        self.billID = billID; self.redBillID = redBillID; self.claimableFen = claimableFen
+        self.lockedFen = lockedFen; self.settledFen = settledFen; self.height = height
+    }
+}
+
+enum BillKeys {
+    static func bill(_ id: String) -> StateKey { StateKey("bill/\(id)") }
+    static func byPayer(_ payer: Hash256) -> StateKey { StateKey("idx/bill-payer/\(payer.hex)/") }
+    static func byPayer(_ payer: Hash256, _ id: String) -> StateKey { StateKey("idx/bill-payer/\(payer.hex)/\(id)") }
+    static func alerts(_ billID: String) -> StateKey { StateKey("alert/\(billID)/") }
+    static func alert(_ billID: String, height: UInt64, txID: Hash256) -> StateKey {
+        StateKey("alert/\(billID)/\(paddedHex(height))/\(txID.hex)")
+    }
+}

@@ -1,0 +1,116 @@
+public import Ledger
+
+/// A change of organisations, keys or roles. It takes effect only once `adminThreshold`
+/// distinct admin keys have approved it.
+public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
+    case registerOrganisation(id: String, name: String, creditCode: String)
+    case addKey(organisationID: String, publicKey: PublicKey, roles: [Role], licenceTypes: [String])
+    case removeKey(PublicKey)
+    /// The new key takes over the old key's organisation, roles and licence types.
+    case rotateKey(old: PublicKey, new: PublicKey)
+    /// Adds a role; for `.licenceIssuer`, `licenceTypes` are added to the key's types.
+    case grantRole(publicKey: PublicKey, role: Role, licenceTypes: [String])
+    case revokeRole(publicKey: PublicKey, role: Role)
+
+    public var name: String {
+        switch self {
+        case .registerOrganisation: "registerOrganisation"
+        case .addKey: "addKey"
+        case .removeKey: "removeKey"
+        case .rotateKey: "rotateKey"
+        case .grantRole: "grantRole"
+        case .revokeRole: "revokeRole"
+        }
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case let .registerOrganisation(id, name, creditCode):
+            encoder.encode(UInt8(0)); encoder.encode(id); encoder.encode(name); encoder.encode(creditCode)
+        case let .addKey(organisationID, publicKey, roles, licenceTypes):
+            encoder.encode(UInt8(1)); encoder.encode(organisationID); encoder.encode(publicKey)
+            encoder.encode(roles: roles); encoder.encode(licenceTypes)
+        case let .removeKey(publicKey):
+            encoder.encode(UInt8(2)); encoder.encode(publicKey)
+        case let .rotateKey(old, new):
+            encoder.encode(UInt8(3)); encoder.encode(old); encoder.encode(new)
+        case let .grantRole(publicKey, role, licenceTypes):
+            encoder.encode(UInt8(4)); encoder.encode(publicKey); encoder.encode(role.rawValue)
+            encoder.encode(licenceTypes)
+        case let .revokeRole(publicKey, role):
+            encoder.encode(UInt8(5)); encoder.encode(publicKey); encoder.encode(role.rawValue)
+        }
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 6) {
+        case 0:
+            self = .registerOrganisation(
+                id: try decoder.decodeName(), name: try decoder.decode(String.self, limit: 256),
+                creditCode: try decoder.decodeName())
+        case 1:
+            self = .addKey(
+                organisationID: try decoder.decodeName(), publicKey: try decoder.decode(PublicKey.self),
+                roles: try decoder.decodeRoles(), licenceTypes: try decoder.decodeNames())
+        case 2: self = .removeKey(try decoder.decode(PublicKey.self))
+        case 3: self = .rotateKey(old: try decoder.decode(PublicKey.self), new: try decoder.decode(PublicKey.self))
+        case 4:
+            self = .grantRole(
+                publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder),
+                licenceTypes: try decoder.decodeNames())
+        default:
+            self = .revokeRole(publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
+        }
+    }
+
+    private static func decodeRole(_ decoder: inout CanonicalDecoder) throws(CodecError) -> Role {
+        let name = try decoder.decodeName()
+        guard let role = Role(rawValue: name) else {
+            throw .invalidValue(type: "Role", reason: "unknown role \(name)")
+        }
+        return role
+    }
+}
+
+/// Calls of the `governance` contract (admin keys only).
+public enum GovernanceCall: MethodCall {
+    /// Proposes a change under a caller-chosen id; the proposer's approval counts.
+    case propose(proposalID: String, change: GovernanceChange)
+    /// Approves a pending proposal; the approval that reaches the threshold executes it.
+    case approve(proposalID: String)
+
+    public static let contractName = "governance"
+
+    public var methodName: String {
+        switch self {
+        case .propose: "propose"
+        case .approve: "approve"
+        }
+    }
+
+    func encodeArguments(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case let .propose(proposalID, change):
+            encoder.encode(proposalID)
+            encoder.encode(change)
+        case let .approve(proposalID):
+            encoder.encode(proposalID)
+        }
+    }
+
+    init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
+        let contract = Self.contractName
+        switch method {
+        case "propose":
+            self = try decodingArguments(contract, method) { () throws(CodecError) in
+                .propose(proposalID: try decoder.decodeName(), change: try decoder.decode(GovernanceChange.self))
+            }
+        case "approve":
+            self = try decodingArguments(contract, method) { () throws(CodecError) in
+                .approve(proposalID: try decoder.decodeName())
+            }
+        default:
+            throw .unknownMethod(contract: contract, method: method)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+public import Ledger
+
+/// The lifecycle state a licence record stores. Expiry is not stored: it follows from the
+/// block time and `validUntilMs`, so no transaction is needed for a licence to expire.
+public enum LicenceStatus: UInt8, Hashable, Sendable, CaseIterable {
+    case issued = 0
+    case suspended = 1
+    case revoked = 2
+    /// Replaced by a renewal (a new version with its own identifier).
+    case superseded = 3
+
+    public var name: String {
+        switch self {
+        case .issued: "issued"
+        case .suspended: "suspended"
+        case .revoked: "revoked"
+        case .superseded: "superseded"
+        }
+    }
+}
+
+/// A licence as state holds it at `licence/<id>`: no holder identity, no file, only the
+/// holder's commitment and the file's digest.
+public struct LicenceRecord: Hashable, Sendable, CanonicalCodable {
+    public var id: String
+    public var licenceType: String
+    public var issuerOrganisation: String
+    public var holder: Hash256
+    public var fileDigest: Hash256
+    public var validFromMs: UInt64
+    public var validUntilMs: UInt64
+    public var version: UInt32
+    public var status: LicenceStatus
+    public var statusReason: String
+    public var previousID: String?
+    public var nextID: String?
+
+    /// Whether the licence may be relied on at `timeMs`: issued, and within its validity.
+    public func isCurrent(atMs timeMs: UInt64) -> Bool {
+        status == .issued && validFromMs <= timeMs && timeMs <= validUntilMs
+    }
+
+    /// The state shown to verifiers: the stored status, or "expired" / "not-yet-valid".
+    public func effectiveStatus(atMs timeMs: UInt64) -> String {
+        guard status == .issued else { return status.name }
+        if timeMs < validFromMs { return "not-yet-valid" }
+        if timeMs > validUntilMs { return "expired" }
+        return status.name
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(id); encoder.encode(licenceType); encoder.encode(issuerOrganisation)
+        encoder.encode(holder); encoder.encode(fileDigest); encoder.encode(validFromMs)
+        encoder.encode(validUntilMs); encoder.encode(version); encoder.encode(status.rawValue)
+        encoder.encode(statusReason); encoder.encode(previousID); encoder.encode(nextID)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        id = try decoder.decodeName(); licenceType = try decoder.decodeName()
+        issuerOrganisation = try decoder.decodeName(); holder = try decoder.decode(Hash256.self)
+        fileDigest = try decoder.decode(Hash256.self); validFromMs = try decoder.decode(UInt64.self)
+        validUntilMs = try decoder.decode(UInt64.self); version = try decoder.decode(UInt32.self)
+        status = LicenceStatus(rawValue: try decoder.decodeTag(of: "LicenceStatus", count: 4))!
+        statusReason = try decoder.decode(String.self, limit: 512)
+        previousID = try decoder.decodeOptionalString(); nextID = try decoder.decodeOptionalString()
+    }
+
+    init(issue: LicenceIssue, issuer: String, version: UInt32) {
+        id = issue.licenceID; licenceType = issue.licenceType; issuerOrganisation = issuer
+        holder = issue.holder; fileDigest = issue.fileDigest; validFromMs = issue.validFromMs
+        validUntilMs = issue.validUntilMs; self.version = version; status = .issued
+        statusReason = ""; previousID = nil; nextID = nil
+    }
+}
+
+/// A recorded licence use (用证), at `use/<licence id>/<height>/<tx id>`.
+public struct UseRecord: Hashable, Sendable, CanonicalCodable {
+    public var licenceID: String
+    public var userOrganisation: String
+    public var userKey: PublicKey
+    public var purpose: String
+    public var itemCode: String
+    /// The grant relied on, or nil for a statutory-duty use.
+    public var grantID: String?
+    public var txID: Hash256
+    public var height: UInt64
+    public var blockTimeMs: UInt64
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(licenceID); encoder.encode(userOrganisation); encoder.encode(userKey)
+        encoder.encode(purpose); encoder.encode(itemCode); encoder.encode(grantID)
+        encoder.encode(txID); encoder.encode(height); encoder.encode(blockTimeMs)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        licenceID = try decoder.decodeName(); userOrganisation = try decoder.decodeName()
+        userKey = try decoder.decode(PublicKey.self); purpose = try decoder.decodeName()
+        itemCode = try decoder.decodeName(); grantID = try decoder.decodeOptionalString()
+        txID = try decoder.decode(Hash256.self); height = try decoder.decode(UInt64.self)
+        blockTimeMs = try decoder.decode(UInt64.self)
+    }
+
+    init(licenceID: String, userOrganisation: String, userKey: PublicKey, purpose: String, itemCode: String,
+         grantID: String?, txID: Hash256, height: UInt64, blockTimeMs: UInt64) {
+        self.licenceID = licenceID; self.userOrganisation = userOrganisation; self.userKey = userKey
+        self.purpose = purpose; self.itemCode = itemCode; self.grantID = grantID
+        self.txID = txID; self.height = height; self.blockTimeMs = blockTimeMs
+    }
+}
+
+enum LicenceKeys {
+    static func licence(_ id: String) -> StateKey { StateKey("licence/\(id)") }
+    static func byHolder(_ holder: Hash256, _ id: String) -> StateKey { StateKey("idx/licence-holder/\(holder.hex)/\(id)") }
+    static func uses(_ licenceID: String) -> StateKey { StateKey("use/\(licenceID)/") }
+    static func use(_ licenceID: String, height: UInt64, txID: Hash256) -> StateKey {
+        StateKey("use/\(licenceID)/\(paddedHex(height))/\(txID.hex)")
+    }
+}
+
+/// Fixed-width hex so numbers sort by value in byte order.
+func paddedHex(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+}

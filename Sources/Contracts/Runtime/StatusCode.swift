@@ -1,0 +1,82 @@
+/// The stable status code of a receipt. Numbers never change meaning: clients and
+/// department systems switch on them. 0 ok, 1xx input, 2xx permission, 3xx state or
+/// lifecycle, 4xx amounts.
+public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
+    case ok = 0
+
+    case malformedCall = 100
+    case unknownContract = 101
+    case unknownMethod = 102
+    case invalidIdentifier = 103
+    case invalidAmount = 104
+    case invalidArgument = 105
+    case wrongChain = 106
+    case transactionExpired = 107
+
+    case unknownSender = 200
+    case missingRole = 201
+    case licenceTypeNotPermitted = 202
+    case notResponsibleOrganisation = 203
+    case invalidHolderSignature = 204
+
+    case notFound = 300
+    case alreadyExists = 301
+    case invalidTransition = 302
+    case licenceNotCurrent = 303
+    case noLiveGrant = 304
+    case billReversed = 305
+    case alreadyApproved = 306
+    case invalidEvidence = 307
+
+    case amountExceedsRemaining = 400
+    case claimConflict = 401
+    case categoryExceedsRemaining = 402
+
+    /// A short stable name, shown with the message.
+    public var summary: String {
+        switch self {
+        case .ok: "ok"
+        case .malformedCall: "malformed call"
+        case .unknownContract: "unknown contract"
+        case .unknownMethod: "unknown method"
+        case .invalidIdentifier: "invalid identifier"
+        case .invalidAmount: "invalid amount"
+        case .invalidArgument: "invalid argument"
+        case .wrongChain: "wrong chain"
+        case .transactionExpired: "transaction expired"
+        case .unknownSender: "unknown sender"
+        case .missingRole: "missing role"
+        case .licenceTypeNotPermitted: "licence type not permitted"
+        case .notResponsibleOrganisation: "not the responsible organisation"
+        case .invalidHolderSignature: "invalid holder signature"
+        case .notFound: "not found"
+        case .alreadyExists: "already exists"
+        case .invalidTransition: "invalid transition"
+        case .licenceNotCurrent: "licence not current"
+        case .noLiveGrant: "no live grant"
+        case .billReversed: "bill reversed"
+        case .alreadyApproved: "already approved"
+        case .invalidEvidence: "invalid evidence"
+        case .amountExceedsRemaining: "amount exceeds remaining"
+        case .claimConflict: "claim conflict"
+        case .categoryExceedsRemaining: "category amount exceeds remaining"
+        }
+    }
+}
+
+/// Why a call was refused: a status code and a human-readable reason naming the values
+/// involved. Contracts throw it; the executor turns it into a receipt, never past the
+/// boundary.
+public struct ContractError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let code: StatusCode
+    public let reason: String
+
+    public init(_ code: StatusCode, _ reason: String) {
+        precondition(code != .ok, "a refusal needs a non-zero code")
+        self.code = code
+        self.reason = reason
+    }
+
+    /// The receipt message: "<summary>: <reason>".
+    public var description: String { "\(code.summary): \(reason)" }
+}
