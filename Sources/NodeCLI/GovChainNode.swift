@@ -14,7 +14,8 @@ struct GovChainNode: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, GenesisCommand.self, StatusCommand.self, BenchCryptoCommand.self,
-            SimulateCommand.self,
+            SimulateCommand.self, StartCommand.self, ExportCommand.self, ImportCommand.self,
+            VerifyDatabaseCommand.self,
             StorageTortureCommand.self,
         ]
     )

@@ -12,6 +12,7 @@ struct DataDirectoryOptions: ParsableArguments {
     var keyPath: String { dataDir + "/node.key" }
     var genesisPath: String { dataDir + "/genesis.json" }
     var databasePath: String { dataDir + "/db" }
+    var configPath: String { dataDir + "/config.toml" }
 }
 
 struct InitCommand: ParsableCommand {
@@ -31,6 +32,12 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "Chain id of the devnet genesis made when --genesis is absent.")
     var chainID = "govchain-devnet"
 
+    @Option(name: .long, help: "Peer listen address written to config.toml.")
+    var p2pListen = "127.0.0.1:26600"
+
+    @Option(name: .long, help: "HTTP API listen address written to config.toml.")
+    var apiListen = "127.0.0.1:8600"
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
         let key: SigningKey
@@ -47,10 +54,11 @@ struct InitCommand: ParsableCommand {
             document = GenesisFile.singleValidatorDevnet(chainID: chainID, validator: key.publicKey)
         }
         try GenesisFile.write(document, to: options.genesisPath)
+        if !FileManager.default.fileExists(atPath: options.configPath) {
+            try NodeConfiguration.defaults(p2pListen: p2pListen, apiListen: apiListen).write(to: options.configPath)
+        }
         let store = try BlockStore(path: options.databasePath)
-        try store.initialise(
-            genesis: document, state: [],
-            results: ExecutionResults(receiptsRoot: MerkleTree.emptyRoot, stateRoot: .zero))
+        try ChainExecutor.initialiseGenesisState(store: store, genesis: document)
         print("initialised \(options.dataDir)")
         print("  node key:     \(key.publicKey.hex)")
         print("  chain id:     \(document.chainID)")
@@ -58,21 +66,38 @@ struct InitCommand: ParsableCommand {
     }
 }
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the status of a node's data directory: chain, genesis hash, height, tip.",
-        discussion: "Example: govchain-node status --data-dir /var/lib/govchain")
+        abstract: "Show a node's status: chain, height, last block, round, peers, catching up, mempool.",
+        discussion: """
+            Asks the running node's API (address from config.toml); when the node is not running, \
+            reads the data directory itself. Example: govchain-node status --data-dir .localnet/node0
+            """)
 
     @OptionGroup var options: DataDirectoryOptions
 
-    func run() throws {
+    @Flag(name: .long, help: "Print the status as JSON.")
+    var json = false
+
+    func run() async throws {
+        if let configuration = try? NodeConfiguration.load(from: options.configPath),
+           let live = await LiveStatus.fetch(api: configuration.api.listen)
+        {
+            print(json ? live.json : live.text)
+            return
+        }
+        try offline()
+    }
+
+    private func offline() throws {
         let key = try KeyFile.read(from: options.keyPath)
         let store = try BlockStore(path: options.databasePath)
         guard let genesis = try store.genesis() else {
             throw ValidationError("\(options.dataDir) has no genesis; run `govchain-node init` first")
         }
         let isValidator = genesis.validatorSet.index(of: key.publicKey) != nil
+        print("node:          not running (read from \(options.databasePath))")
         print("chain id:      \(genesis.chainID)")
         print("genesis hash:  \(genesis.hash.hex)")
         print("node key:      \(key.publicKey.hex) (\(isValidator ? "validator" : "not a validator"))")

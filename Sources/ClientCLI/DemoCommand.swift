@@ -1,0 +1,101 @@
+import ArgumentParser
+import Client
+import Contracts
+import Foundation
+import KeyFiles
+import Ledger
+
+/// The `make run` walkthrough on a local devnet: licence issue, authorisation, licence use,
+/// a medical e-bill, and two insurers racing to claim the same amount at two nodes.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the demo workload against a local devnet (made by `govchain-node genesis devnet`).",
+        discussion: """
+            Example: govchain demo --localnet .localnet --node http://127.0.0.1:8600 --node http://127.0.0.1:8601
+            """)
+
+    @Option(name: .long, help: "The devnet directory (genesis.json and keys/).") var localnet = ".localnet"
+    @Option(name: .long, help: "Node API base URL; repeat for several nodes.") var node: [String]
+
+    func validate() throws {
+        guard node.count >= 2 else { throw ValidationError("give at least two --node URLs (the claims race at two nodes)") }
+    }
+
+    func run() async throws {
+        let chainID = try Self.chainID(genesisPath: localnet + "/genesis.json")
+        func client(_ name: String, endpoints: [String]? = nil) throws -> GovChainClient {
+            try GovChainClient(
+                endpoints: endpoints ?? node, chainID: chainID, signer: KeyFile.read(from: "\(localnet)/keys/\(name).key"))
+        }
+        let police = try client("public-security")
+        let identity = try client("identity-provider")
+        let housing = try client("housing-fund")
+        let hospital = try client("peoples-hospital")
+        let insurerA = try client("medical-insurance", endpoints: [node[0]])
+        let insurerB = try client("commercial-insurer", endpoints: [node[1]])
+        let started = ContinuousClock.now
+        let run = String(UInt64(Date().timeIntervalSince1970))  // fresh ids on every run
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        let pepper = Array("devnet-identity-pepper".utf8)
+        let holder = HolderCommitment.make(pepper: pepper, idNumber: "36010219900101\(run.suffix(4))")
+        print("== GovChain demo on chain \(chainID), \(node.count) nodes")
+
+        let licenceID = LicenceIdentifier.make(
+            typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: "D\(run)", version: 1)!
+        let fileDigest = SHA256.hash(Array("ID card file \(run)".utf8))
+        let issued = try await police.submit(.licence(.issue(LicenceIssue(
+            licenceID: licenceID, licenceType: "1110000", holder: holder, fileDigest: fileDigest,
+            validFromMs: now - 1_000, validUntilMs: now + 365 * 86_400_000))))
+        print("1. public-security issued licence \(licenceID)  (height \(issued.height))")
+
+        let grantID = "G\(run)"
+        let granted = try await identity.submit(.authorisation(.grant(GrantTerms(
+            grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
+            scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
+            validFromMs: now - 1_000, validUntilMs: now + 86_400_000), .identityProvider)))
+        print("2. holder authorised housing-fund (grant \(grantID), attested by the identity provider)  (height \(granted.height))")
+
+        let used = try await housing.submit(.licenceUse(.use(
+            licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-LOAN-001", basis: .grant(grantID: grantID))))
+        print("3. housing-fund used the licence under that grant  (height \(used.height))")
+
+        let bill = BillNumber.medical(code: "36012026", number: String(run.suffix(10)).leftPadded(to: 10))
+        let billed = try await hospital.submit(.bill(.issue(BillIssue(
+            number: bill, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000, categories: nil, payer: holder))))
+        print("4. peoples-hospital issued medical e-bill \(bill.billID) of 500.00 yuan  (height \(billed.height))")
+
+        print("5. two insurers claim the same 500.00 yuan at two different nodes at once:")
+        async let first = Self.claim(insurerA, claimID: "A\(run)", billID: bill.billID)
+        async let second = Self.claim(insurerB, claimID: "B\(run)", billID: bill.billID)
+        let outcomes = await [("medical-insurance @ \(node[0])", first), ("commercial-insurer @ \(node[1])", second)]
+        for (who, outcome) in outcomes { print("   \(who): \(outcome)") }
+        let claims = try await insurerA.getJSON("/v1/bills/\(bill.billID)/claims")
+        print("6. bill \(bill.billID): \(claims["left_fen"] ?? "?") fen left, \((claims["claims"] as? [Any])?.count ?? 0) claim(s) on chain")
+        let status = try await police.status()
+        let elapsed = ContinuousClock.now - started
+        print("== done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))): chain height \(status.height)")
+    }
+
+    static func claim(_ client: GovChainClient, claimID: String, billID: String) async -> String {
+        do {
+            let receipt = try await client.submit(.reimbursement(.claim([ClaimRequest(claimID: claimID, billID: billID, amountFen: 50_000)])))
+            return "WON - claim \(claimID) locked at height \(receipt.height)"
+        } catch {
+            return "refused - \(error)"
+        }
+    }
+
+    static func chainID(genesisPath: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: genesisPath))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let chainID = object["chainID"] as? String
+        else { throw ValidationError("\(genesisPath) has no chainID") }
+        return chainID
+    }
+}
+
+extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -1,0 +1,113 @@
+internal import Contracts
+internal import Foundation
+public import Hummingbird
+internal import Ledger
+
+/// Read-only contract queries. Answers are JSON views of the stored records, as of the
+/// latest committed block.
+extension APIRoutes {
+    func registerQueries(on router: Router<BasicRequestContext>) {
+        router.get("/v1/organisations") { _, _ in try await query { $0.organisations } }
+        router.get("/v1/organisations/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("organisation \(id)") { $0.organisation(id) }
+        }
+        router.get("/v1/licences/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("licence \(id)") { $0.licence(id) }
+        }
+        router.get("/v1/licences/:id/verify") { request, context in
+            let id = try context.parameters.require("id")
+            guard let digest = request.uri.queryParameters.get("digest").flatMap(Hash256.init(hex:)) else {
+                throw APIError.badRequest("digest must be the licence file's SHA-256 in hex")
+            }
+            let atMs = runtime.status.lastBlockTimeMs
+            return try await query { queries in
+                let result = queries.verifyLicence(id: id, fileDigest: digest, atMs: atMs)
+                return ["licence_id": result.licenceID, "valid": result.isValid, "digest_matches": result.digestMatches,
+                        "status": result.status, "as_of_height": runtime.blockStore.lastHeight,
+                        "record": result.record.map { JSONView.make($0) } as Any] as [String: Any]
+            }
+        }
+        router.get("/v1/licences/:id/uses") { _, context in
+            let id = try context.parameters.require("id")
+            return try await query { $0.uses(ofLicence: id) }
+        }
+        router.get("/v1/licences/:id/history") { _, context in
+            let id = try context.parameters.require("id")
+            return try await query { $0.licenceHistory(id) }
+        }
+        router.get("/v1/grants/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("grant \(id)") { $0.grant(id) }
+        }
+        router.get("/v1/holders/:commitment/grants") { _, context in
+            let holder = try commitment(context)
+            let atMs = runtime.status.lastBlockTimeMs
+            return try await query { $0.liveGrants(ofHolder: holder, atMs: atMs) }
+        }
+        router.get("/v1/holders/:commitment/licences") { _, context in
+            let holder = try commitment(context)
+            return try await query { $0.licences(ofHolder: holder) }
+        }
+        registerBillQueries(on: router)
+    }
+
+    private func registerBillQueries(on router: Router<BasicRequestContext>) {
+        router.get("/v1/bills/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("bill \(id)") { $0.bill(id) }
+        }
+        router.get("/v1/bills/:id/claims") { _, context in
+            let id = try context.parameters.require("id")
+            return try await query { queries -> Any in
+                guard let bill = queries.bill(id) else { throw APIError.notFound("bill \(id)") }
+                return ["bill_id": id, "left_fen": bill.leftFen, "as_of_height": runtime.blockStore.lastHeight,
+                        "claims": queries.claims(ofBill: id).map { JSONView.make($0) },
+                        "alerts": queries.alerts(ofBill: id).map { JSONView.make($0) }] as [String: Any]
+            }
+        }
+        router.get("/v1/bills/:id/history") { _, context in
+            let id = try context.parameters.require("id")
+            return try await query { $0.billHistory(id) }
+        }
+        router.get("/v1/payers/:commitment/bills") { _, context in
+            let payer = try commitment(context)
+            return try await query { $0.billWallet(ofPayer: payer) }
+        }
+        router.get("/v1/claims/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("claim \(id)") { $0.claim(id) }
+        }
+        router.get("/v1/evidence") { _, _ in try await query { $0.evidence } }
+    }
+
+    private func commitment(_ context: BasicRequestContext) throws -> Hash256 {
+        guard let value = Hash256(hex: try context.parameters.require("commitment")) else {
+            throw APIError.badRequest("commitment must be 64 hex characters (HMAC-SHA-256)")
+        }
+        return value
+    }
+
+    /// Runs a query against committed state on the thread pool.
+    private func query(_ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> Any) async throws -> JSONResponse {
+        let view = try await runtime.store.run { store in
+            SendableBox(JSONView.make(try body(ContractQueries(state: RocksStateStore(database: store.database)))))
+        }
+        return JSONResponse(view.value)
+    }
+
+    private func found(_ what: String, _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) -> Any?) async throws -> JSONResponse {
+        try await query { queries in
+            guard let value = body(queries) else { throw APIError.notFound(what) }
+            return value
+        }
+    }
+}
+
+/// Carries a JSON view (plain Foundation values, built and then only read) out of the
+/// thread-pool closure. `@unchecked`: the value is never mutated after creation.
+struct SendableBox: @unchecked Sendable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
+}

@@ -1,0 +1,181 @@
+internal import NIOFoundationEssentialsCompat
+public import Hummingbird
+internal import Contracts
+internal import Foundation
+public import Ledger
+public import Logging
+
+/// The node's HTTP/JSON API (Hummingbird): submit transactions, read receipts, blocks with
+/// certificates, contract state with proofs, status and Prometheus metrics.
+/// docs/api.md lists every route.
+public enum APIServer {
+    public static func makeApplication(
+        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int, logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        let routes = APIRoutes(runtime: runtime, maxBodyBytes: maxBodyBytes)
+        routes.register(on: router)
+        return Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            logger: logger)
+    }
+}
+
+struct APIRoutes: Sendable {
+    let runtime: NodeRuntime
+    let maxBodyBytes: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/status") { _, _ in JSONResponse(try JSONSerialization.jsonObject(with: JSONEncoder().encode(runtime.status))) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))
+        }
+        router.post("/v1/transactions") { request, context in try await submit(request, context) }
+        router.get("/v1/transactions/:id") { _, context in try await transaction(context) }
+        router.get("/v1/blocks/latest") { _, _ in try await block(height: runtime.blockStore.lastHeight) }
+        router.get("/v1/blocks/:height") { _, context in
+            guard let height = UInt64(try context.parameters.require("height")) else {
+                throw APIError.badRequest("height must be a non-negative integer")
+            }
+            return try await block(height: height)
+        }
+        router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
+        registerQueries(on: router)
+    }
+
+    // MARK: - Transactions
+
+    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> JSONResponse {
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
+            throw APIError(.contentTooLarge, "too_large", "request body exceeds \(maxBodyBytes) bytes")
+        }
+        let bytes = try transactionBytes(body, contentType: request.headers[.contentType])
+        let query = request.uri.queryParameters
+        let wait = query.get("wait").map { $0 == "true" || $0 == "1" } ?? false
+        let timeoutMs = query.get("timeout_ms").flatMap { UInt64($0) }.map { min($0, 60_000) } ?? 10_000
+        let tx: Transaction
+        switch await runtime.submit(bytes: bytes) {
+        case let .success(admitted): tx = admitted
+        case let .failure(error): throw Self.apiError(error)
+        }
+        let id = tx.id
+        guard wait else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
+        let runtime = runtime
+        let done = await runtime.notifier.wait(for: id, timeoutMs: timeoutMs) { runtime.committedTransaction(id) }
+        guard let done else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
+        return JSONResponse(Self.receiptView(id: id, done))
+    }
+
+    func transactionBytes(_ body: ByteBuffer, contentType: String?) throws -> [UInt8] {
+        if contentType?.hasPrefix("application/octet-stream") == true { return Array(buffer: body) }
+        struct Submission: Decodable { let transaction: String }
+        let submission: Submission
+        do { submission = try JSONDecoder().decode(Submission.self, from: Data(buffer: body)) } catch {
+            throw APIError.badRequest("expected JSON {\"transaction\": \"<hex of the canonical bytes>\"}")
+        }
+        guard let bytes = Hex.decode(submission.transaction) else {
+            throw APIError.badRequest("transaction is not hex")
+        }
+        return bytes
+    }
+
+    static func apiError(_ error: AdmissionError) -> APIError {
+        switch error {
+        case .malformed: APIError(.badRequest, "malformed", error.description)
+        case .tooLarge: APIError(.contentTooLarge, "too_large", error.description)
+        case .wrongChain: APIError(.badRequest, "wrong_chain", error.description)
+        case .expired, .validityTooLong: APIError(.badRequest, "expired", error.description)
+        case .invalidSignature: APIError(.unauthorized, "invalid_signature", error.description)
+        case .notPermitted: APIError(.forbidden, "not_permitted", error.description)
+        case .alreadyCommitted: APIError(.conflict, "already_committed", error.description)
+        case .duplicate: APIError(.conflict, "duplicate", error.description)
+        case .busy: APIError(.tooManyRequests, "busy", error.description)
+        }
+    }
+
+    static func receiptView(id: Hash256, _ done: CommittedTransaction) -> [String: Any] {
+        [
+            "tx_id": id.hex, "status": "committed", "height": done.location.height, "index": done.location.index,
+            "code": done.receipt.code, "message": done.receipt.message,
+            "events": done.receipt.events.map { event in
+                ["contract": event.contract, "type": event.type,
+                 "attributes": event.attributes.map { ["key": $0.key, "value": $0.value] }]
+            },
+            "receipt_hex": Hex.encode(done.receipt.canonicalBytes),
+        ]
+    }
+
+    func transaction(_ context: BasicRequestContext) async throws -> JSONResponse {
+        guard let id = Hash256(hex: try context.parameters.require("id")) else {
+            throw APIError.badRequest("transaction id must be 64 hex characters")
+        }
+        let runtime = runtime
+        let found = try await runtime.store.run { store -> (CommittedTransaction, Block, [Receipt])? in
+            guard let location = try store.location(ofTransaction: id), let block = try store.block(at: location.height)
+            else { return nil }
+            let receipts = try store.receipts(at: location.height)
+            return (CommittedTransaction(location: location, receipt: receipts[Int(location.index)]), block, receipts)
+        }
+        guard let (done, block, receipts) = found else {
+            if runtime.mempool.contains(id) { return JSONResponse(["tx_id": id.hex, "status": "pending"]) }
+            throw APIError.notFound("transaction \(id.hex)")
+        }
+        var view = Self.receiptView(id: id, done)
+        let index = Int(done.location.index)
+        view["transaction_hex"] = Hex.encode(block.transactions[index].canonicalBytes)
+        // The receipts root of block h is carried by header h+1 (roots lag one block).
+        view["receipt_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
+        view["tx_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
+        return JSONResponse(view)
+    }
+
+    // MARK: - Blocks
+
+    func block(height: UInt64) async throws -> JSONResponse {
+        let found = try await runtime.store.run { store -> CertifiedBlock? in
+            guard let block = try store.block(at: height), let certificate = try store.certificate(at: height) else { return nil }
+            return CertifiedBlock(block: block, certificate: certificate)
+        }
+        guard let found else { throw APIError.notFound("block \(height)") }
+        let header = found.block.header
+        return JSONResponse([
+            "height": header.height, "hash": header.hash.hex, "round": header.round,
+            "previous_hash": header.previousHash.hex, "tx_root": header.txRoot.hex,
+            "receipts_root": header.receiptsRoot.hex, "state_root": header.stateRoot.hex,
+            "proposer": header.proposer.hex, "time_ms": header.timeMs,
+            "transactions": found.block.transactions.map { $0.id.hex },
+            "certificate": ["round": found.certificate.round, "signers": found.certificate.signatures.map(\.validatorIndex)],
+            "certified_block_hex": Hex.encode(found.canonicalBytes),
+        ] as [String: Any])
+    }
+
+    // MARK: - State proofs
+
+    /// `?key=<path or hex>&height=h`: the key's value after block h (default: the latest
+    /// block) and a sparse-Merkle proof, of presence or absence, to that height's state root.
+    func stateProof(_ request: Request) async throws -> JSONResponse {
+        let query = request.uri.queryParameters
+        guard let text = query.get("key"), !text.isEmpty else { throw APIError.badRequest("key is required") }
+        let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
+        guard let key else { throw APIError.badRequest("key is not hex") }
+        let last = runtime.blockStore.lastHeight
+        let height = query.get("height").flatMap { UInt64($0) } ?? last
+        guard height <= last else { throw APIError.notFound("height \(height)") }
+        let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
+            guard let results = try store.results(at: height) else { return nil }
+            let value = store.stateValue(key, asOf: height)
+            let proof = SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
+            return (results, value, proof)
+        }
+        guard let (results, value, proof) = answer else { throw APIError.notFound("results of height \(height)") }
+        return JSONResponse([
+            "key": text, "height": height, "state_root": results.stateRoot.hex,
+            "certified_by_height": height + 1, "value_hex": value.map { Hex.encode($0) } as Any,
+            "proof_hex": Hex.encode(proof.canonicalBytes),
+        ] as [String: Any])
+    }
+}

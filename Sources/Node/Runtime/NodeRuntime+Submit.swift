@@ -1,0 +1,64 @@
+internal import NIOConcurrencyHelpers
+internal import CoreMetrics
+public import Contracts
+public import Ledger
+
+extension NodeRuntime {
+    /// Admits a client's transaction to the mempool and queues it for gossip.
+    public func submit(bytes: [UInt8]) async -> Result<Transaction, AdmissionError> {
+        let result = await admit(bytes)
+        switch result {
+        case .success: gossip.withLockedValue { $0.append(bytes) }
+        case .failure: metrics.transactionsRefused.increment()
+        }
+        metrics.mempoolTransactions.record(Int64(mempool.count))
+        return result
+    }
+
+    /// Transactions gossiped by peers: admitted locally, not re-gossiped (validators are
+    /// fully meshed, and the sender already told everyone).
+    func admitGossip(_ list: [[UInt8]]) async {
+        for bytes in list { _ = await admit(bytes) }
+    }
+
+    private func admit(_ bytes: [UInt8]) async -> Result<Transaction, AdmissionError> {
+        let mempool = mempool
+        do {
+            // Committed-index and role lookups read RocksDB: on the thread pool.
+            return try await store.run { store in
+                let state = RocksStateStore(database: store.database)
+                return mempool.admit(
+                    bytes: bytes, height: store.lastHeight,
+                    isCommitted: { (try? store.location(ofTransaction: $0)) != nil },
+                    permits: { tx in
+                        if case let .failure(error) = BlockExecutor.checkTx(tx, over: state) { return error.description }
+                        return nil
+                    })
+            }
+        } catch {
+            return .failure(.busy("node is shutting down"))
+        }
+    }
+
+    func flushGossip(_ transport: any PeerTransport) {
+        let batch = gossip.withLockedValue { pending -> [[UInt8]] in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        guard !batch.isEmpty else { return }
+        var start = 0
+        while start < batch.count {
+            let end = min(start + PeerMessage.maxGossipBatch, batch.count)
+            transport.broadcast(PeerMessage.transactions(Array(batch[start..<end])).canonicalBytes)
+            start = end
+        }
+    }
+
+    /// The committed location and receipt of `id`, if it is committed.
+    public func committedTransaction(_ id: Hash256) -> CommittedTransaction? {
+        guard let location = try? blockStore.location(ofTransaction: id),
+              let receipt = try? blockStore.receipt(at: location)
+        else { return nil }
+        return CommittedTransaction(location: location, receipt: receipt)
+    }
+}

@@ -1,0 +1,168 @@
+internal import CoreMetrics
+public import Consensus
+public import Contracts
+public import Ledger
+public import Logging
+internal import NIOConcurrencyHelpers
+public import NIOPosix
+
+/// One GovChain peer, assembled: storage, mempool, executor, consensus driver, block sync
+/// and the peer transport. `run()` drives it until cancelled; the HTTP API reads from it.
+public final class NodeRuntime: Sendable {
+    public let genesis: Genesis
+    public let validators: ValidatorSet
+    public let nodeKey: PublicKey
+    let signingKey: SigningKey
+    public let logger: Logger
+    public let metrics: NodeMetrics
+    public let store: AsyncBlockStore
+    public let blockStore: BlockStore
+    public let mempool: Mempool
+    public let notifier: CommitNotifier
+    public let events: EventHub
+    let transport: (any PeerTransport)?
+    let threadPool: NIOThreadPool
+    private let executor: ExecutorBox
+    let dynamic: NIOLockedValueBox<DynamicStatus>
+    let gossip: NIOLockedValueBox<[[UInt8]]>
+
+    struct DynamicStatus {
+        var round: UInt64 = 0
+        var peerHeights: [PublicKey: UInt64] = [:]
+        var syncRequestedAtMs: UInt64 = 0
+        var syncRotation = 0
+        var lastBlockTimeMs: UInt64 = 0
+    }
+
+    /// - Parameters:
+    ///   - transport: nil runs a node with no peers (a one-validator chain, or tests).
+    public init(
+        genesis: Genesis, signingKey: SigningKey, databasePath: String, mempoolLimits: Mempool.Limits,
+        transport: (any PeerTransport)?, threadPool: NIOThreadPool, logger: Logger
+    ) throws {
+        try genesis.validate()
+        self.genesis = genesis
+        self.validators = genesis.validatorSet
+        self.signingKey = signingKey
+        self.nodeKey = signingKey.publicKey
+        self.logger = logger
+        self.metrics = NodeMetrics()
+        self.blockStore = try BlockStore(path: databasePath)
+        self.store = AsyncBlockStore(store: blockStore, pool: threadPool)
+        self.threadPool = threadPool
+        self.mempool = Mempool(chainID: genesis.chainID, limits: mempoolLimits, signatures: SignatureCache())
+        self.notifier = CommitNotifier()
+        self.events = EventHub()
+        self.transport = transport
+        let executor = try ChainExecutor(store: blockStore, genesis: genesis, mempool: mempool, logger: logger)
+        self.executor = ExecutorBox(executor)
+        var status = DynamicStatus()
+        status.lastBlockTimeMs = executor.tip.timeMs
+        self.dynamic = NIOLockedValueBox(status)
+        self.gossip = NIOLockedValueBox([])
+        metrics.height.record(Int64(blockStore.lastHeight))
+    }
+
+    /// This node's index in the validator set, or nil for a follower.
+    public var validatorIndex: Int? { validators.index(of: nodeKey) }
+
+    /// Runs `body` with the executor on the thread pool: executor calls read or write
+    /// RocksDB, which must never block an event loop or the cooperative pool.
+    func executorCall<T: Sendable>(_ body: @escaping @Sendable (ChainExecutor) throws -> T) async throws -> T {
+        let box = executor
+        return try await threadPool.runIfActive { try body(box.executor) }
+    }
+
+    /// The replica to drive, rebuilt from the persisted safety state and the stored tip.
+    func makeReplica() throws -> Replica? {
+        guard let index = validatorIndex else { return nil }
+        let safety: SafetyState
+        if let bytes = try blockStore.loadSafetyState() {
+            safety = try SafetyState(canonicalBytes: bytes)
+        } else {
+            safety = .initial
+        }
+        let configuration = ReplicaConfiguration(
+            chainID: genesis.chainID, validators: validators, parameters: genesis.consensus, index: index)
+        let rules = SafetyRules(chainID: genesis.chainID, key: signingKey, state: safety)
+        return Replica(configuration: configuration, safetyRules: rules, tip: executor.executor.tip)
+    }
+
+    // MARK: - Commit path
+
+    /// Executes and durably commits a final block, then tells waiters, metrics and streams.
+    func commit(block: Block, certificate: CommitCertificate) async throws {
+        let outcome = try await executorCall { try $0.commit(block: block, certificate: certificate) }
+        notifier.committed(block, receipts: outcome.receipts)
+        events.publish(outcome)
+        metrics.height.record(Int64(block.height))
+        metrics.blocksCommitted.increment()
+        metrics.transactionsCommitted.increment(by: Int64(block.transactions.count))
+        metrics.mempoolTransactions.record(Int64(mempool.count))
+        metrics.mempoolBytes.record(Int64(mempool.byteCount))
+        let nowMs = Clock.nowMs()
+        if nowMs > block.header.timeMs {
+            metrics.commitLatency.recordMilliseconds(Int64(nowMs - block.header.timeMs))
+        }
+        dynamic.withLockedValue { $0.lastBlockTimeMs = block.header.timeMs }
+        logger.debug("committed", metadata: ["height": "\(block.height)", "txs": "\(block.transactions.count)"])
+    }
+
+    /// A follower's commit of a synced block: it must extend the tip exactly.
+    func commitSynced(_ decision: Decision) async throws {
+        let tip = executor.executor.tip
+        guard decision.block.height == tip.height + 1, decision.block.header.previousHash == tip.blockHash else {
+            return
+        }
+        try await commit(block: decision.block, certificate: decision.certificate)
+    }
+
+    func noteRound(_ round: UInt64) {
+        let changed = dynamic.withLockedValue { state -> Bool in
+            defer { state.round = round }
+            return state.round != round
+        }
+        if changed {
+            metrics.round.record(Int64(round))
+            if round > 0 { metrics.roundChanges.increment() }
+        }
+    }
+
+    /// Records equivocation evidence on chain through the evidence contract, signed with the
+    /// node key (genesis must register validator keys with an organisation for this).
+    func reportEvidence(_ evidence: EquivocationEvidence) async {
+        logger.warning("equivocation detected", metadata: [
+            "validator": "\(evidence.validator.hex)", "height": "\(evidence.height)", "round": "\(evidence.round)",
+        ])
+        let call = ContractCall.evidence(.record(evidence))
+        let tx = call.transaction(
+            chainID: genesis.chainID, signer: signingKey, uniqueID: Array(evidence.hash.bytes.prefix(16)),
+            validUntilHeight: blockStore.lastHeight + 100)
+        let result = await submit(bytes: tx.canonicalBytes)
+        if case let .failure(error) = result {
+            logger.warning("evidence not submitted", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    // MARK: - Status
+
+    public var status: NodeStatus {
+        let dynamic = dynamic.withLockedValue { $0 }
+        let height = blockStore.lastHeight
+        let best = dynamic.peerHeights.values.max() ?? 0
+        return NodeStatus(
+            chainID: genesis.chainID, nodeID: nodeKey.hex, isValidator: validatorIndex != nil, height: height,
+            lastBlockHash: height == 0 ? genesis.hash.hex : blockStore.lastHash.hex,
+            lastBlockTimeMs: dynamic.lastBlockTimeMs, round: dynamic.round,
+            peers: (transport?.connectedPeers ?? []).map(\.hex), catchingUp: best > height + 1,
+            bestPeerHeight: best, mempoolSize: mempool.count, genesisHash: genesis.hash.hex)
+    }
+}
+
+/// `@unchecked Sendable`: the executor is used by one task at a time — the consensus
+/// driver, which awaits every call before making the next — and by `makeReplica` before the
+/// driver starts. Readers never touch it; they read the store.
+final class ExecutorBox: @unchecked Sendable {
+    let executor: ChainExecutor
+    init(_ executor: ChainExecutor) { self.executor = executor }
+}

@@ -1,0 +1,31 @@
+public import Ledger
+
+/// What `GET /v1/status` and `govchain-node status` report.
+public struct NodeStatus: Sendable, Codable, Equatable {
+    public var chainID: String
+    public var nodeID: String
+    public var isValidator: Bool
+    public var height: UInt64
+    public var lastBlockHash: String
+    public var lastBlockTimeMs: UInt64
+    public var round: UInt64
+    public var peers: [String]
+    public var catchingUp: Bool
+    public var bestPeerHeight: UInt64
+    public var mempoolSize: Int
+    public var genesisHash: String
+
+    enum CodingKeys: String, CodingKey {
+        case chainID = "chain_id"
+        case nodeID = "node_id"
+        case isValidator = "is_validator"
+        case height
+        case lastBlockHash = "last_block_hash"
+        case lastBlockTimeMs = "last_block_time_ms"
+        case round, peers
+        case catchingUp = "catching_up"
+        case bestPeerHeight = "best_peer_height"
+        case mempoolSize = "mempool_size"
+        case genesisHash = "genesis_hash"
+    }
+}
