@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Ledger", "Consensus", "Contracts", "KeyFiles", "CRocksDB",
+                "Ledger", "Consensus", "Contracts", "KeyFiles", "CRocksDB", "CSodium",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

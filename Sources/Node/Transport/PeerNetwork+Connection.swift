@@ -1,0 +1,96 @@
+internal import Ledger
+internal import Logging
+internal import NIOCore
+
+extension PeerNetwork {
+    /// Handshake, then traffic, on one connection until either side closes it.
+    /// - Returns: whether the handshake succeeded (the dialer resets its backoff then).
+    func runConnection(
+        _ connection: PeerChannel, role: Handshake.Role, expectedPeer: PublicKey?
+    ) async -> Bool {
+        let channel = connection.channel
+        let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown address"
+        // The timer closes the socket, which ends the pending read below.
+        let timeout = channel.eventLoop.scheduleTask(in: .milliseconds(limits.handshakeTimeoutMs)) {
+            channel.close(promise: nil)
+        }
+        var peer: PublicKey?
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                var handshake = Handshake(
+                    configuration: configuration, role: role, expectedPeer: expectedPeer)
+                try await outbound.write(FrameFormat.encode(handshake.hello))
+                let auth = try handshake.receiveHello(try await Self.nextFrame(&frames))
+                try await outbound.write(FrameFormat.encode(auth))
+                let session = try handshake.receiveAuth(try await Self.nextFrame(&frames))
+                timeout.cancel()
+                peer = session.peer
+                try await carryTraffic(session, channel: channel, frames: &frames, outbound: outbound)
+            }
+            timeout.cancel()
+            if let peer { logger.info("peer \(peer) at \(remote) disconnected") }
+        } catch {
+            timeout.cancel()
+            recordDrop(remote: remote, peer: peer, error: error)
+        }
+        return peer != nil
+    }
+
+    private static func nextFrame(
+        _ frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    ) async throws -> [UInt8] {
+        guard let frame = try await frames.next() else { throw HandshakeError.connectionClosed }
+        return Array(frame.readableBytesView)
+    }
+
+    /// Registers the session, then reads (this task) and writes (a child task) until the
+    /// connection ends or a newer connection to the same peer takes over.
+    private func carryTraffic(
+        _ session: SecureSession, channel: any Channel,
+        frames: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        let peer = session.peer
+        let id = register(peer: peer, channel: channel)
+        defer { unregister(peer: peer, id: id) }
+        logger.info("peer \(peer) connected (connection \(id))")
+        guard let outbox = outboxes[peer] else { preconditionFailure("validated peer has an outbox") }
+        var opener = session.opener
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let sealer = session.sealer
+            group.addTask {
+                var sealer = sealer
+                while let payload = await outbox.next(owner: id) {
+                    try await outbound.write(FrameFormat.encode(sealer.seal(payload)))
+                }
+                // Replaced or cancelled: closing ends the reader below too.
+                channel.close(promise: nil)
+            }
+            defer { group.cancelAll() }
+            while let frame = try await frames.next() {
+                deliver(try opener.open(Array(frame.readableBytesView)), from: peer)
+            }
+        }
+    }
+
+    private func recordDrop(remote: String, peer: PublicKey?, error: any Error) {
+        let who = peer.map { "\($0) at \(remote)" } ?? remote
+        if error is CancellationError || Task.isCancelled {
+            logger.info("closed connection to \(who): transport shutting down")
+            return
+        }
+        switch error {
+        case let error as HandshakeError:
+            count(\.handshakeFailures)
+            logger.warning("dropped peer \(who): handshake failed: \(error)")
+        case let error as FrameError:
+            if case .frameTooLarge = error { count(\.oversizedFrames) } else { count(\.invalidFrames) }
+            if peer == nil { count(\.handshakeFailures) }
+            logger.warning("dropped peer \(who): \(error)")
+        default:
+            if peer == nil { count(\.handshakeFailures) }
+            logger.warning("dropped peer \(who): \(error)")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+internal import Ledger
+internal import Logging
+internal import NIOConcurrencyHelpers
+internal import NIOCore
+internal import NIOPosix
+
+typealias PeerChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+extension PeerNetwork {
+    /// Listens for peers and keeps a connection to every validator this node dials, until
+    /// the calling task is cancelled. Call once per instance: `inbound` finishes on return.
+    /// - Throws: if the listener cannot bind.
+    public func run() async throws {
+        defer { inboundContinuation.finish() }
+        let server = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: listenHost, port: listenPort) { channel in
+                self.makePeerChannel(channel)
+            }
+        let port = server.channel.localAddress?.port
+        state.withLockedValue { $0.boundPort = port }
+        logger.info("peer transport listening on \(listenHost):\(port.map(String.init) ?? "?")")
+
+        try await withThrowingDiscardingTaskGroup { group in
+            for validator in dialTargets {
+                group.addTask { await self.dialLoop(validator) }
+            }
+            try await server.executeThenClose { connections in
+                for try await connection in connections {
+                    group.addTask {
+                        _ = await self.runConnection(connection, role: .listener, expectedPeer: nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The validators this node dials: those whose key sorts above its own (see the type's
+    /// documentation for why only one side of each pair dials).
+    var dialTargets: [Validator] {
+        configuration.validators.validators.filter { $0.publicKey > publicKey }
+    }
+
+    /// Frame decoder plus async wrapper; runs on the channel's event loop.
+    func makePeerChannel(_ channel: any Channel) -> EventLoopFuture<PeerChannel> {
+        let limits = limits
+        return channel.eventLoop.makeCompletedFuture {
+            let decoder = FrameDecoder(
+                maxFrameBytes: limits.maxFrameBytes,
+                maxHandshakeFrameBytes: limits.maxHandshakeFrameBytes)
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+            return try PeerChannel(
+                wrappingChannelSynchronously: channel,
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+        }
+    }
+
+    /// Dials `validator` at its genesis address, again and again with exponential backoff
+    /// and jitter (system randomness: this is not consensus), until cancelled.
+    func dialLoop(_ validator: Validator) async {
+        guard let (host, port) = Self.parseAddress(validator.address) else {
+            logger.error("not dialing \(validator.name): bad address \(validator.address)")
+            return
+        }
+        var failures = 0
+        var random = SystemRandomNumberGenerator()
+        while !Task.isCancelled {
+            do {
+                let channel = try await ClientBootstrap(group: eventLoopGroup)
+                    .connectTimeout(.milliseconds(limits.connectTimeoutMs))
+                    .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port) { channel in self.makePeerChannel(channel) }
+                let established = await runConnection(
+                    channel, role: .dialer, expectedPeer: validator.publicKey)
+                failures = established ? 0 : failures + 1
+            } catch {
+                failures += 1
+                logger.debug("dial \(validator.name) at \(validator.address) failed: \(error)")
+            }
+            let delay = limits.reconnectDelayMs(failures: failures, using: &random)
+            do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
+        }
+    }
+
+    /// "host:port" (the last colon splits, so bracket-free IPv6 hosts also work).
+    static func parseAddress(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        let host = String(address[..<colon])
+        guard !host.isEmpty, let port = Int(address[address.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { return nil }
+        return (host, port)
+    }
+}

@@ -1,0 +1,173 @@
+public import Ledger
+public import Logging
+public import NIOCore
+internal import NIOConcurrencyHelpers
+
+/// The authenticated, encrypted peer transport between validators (TCP, SwiftNIO).
+///
+/// Every connection runs `Handshake` (both sides prove the Ed25519 key genesis lists for
+/// them) and then carries ChaCha20-Poly1305 frames. Bad input of any kind (random bytes,
+/// unknown keys, oversized frames, bad signatures, tampered ciphertext) drops that one
+/// connection with a log line and a counter; the node carries on.
+///
+/// One connection per pair: only the validator whose key sorts lower dials (the other
+/// only listens), so two validators never race to dial each other. A listener still accepts
+/// any validator, and a newer authenticated connection from a peer replaces the older one
+/// (a restarted peer is back before we notice its old socket died). Messages are queued per
+/// peer, not per connection, so a replaced connection loses at most what it had already
+/// written to its socket.
+///
+/// `send` and `broadcast` never block or suspend: each peer has a bounded queue that drops
+/// its oldest message when full. `inbound` buffers at most `inboundBufferLimit` messages
+/// and drops the oldest when the consumer falls behind (`bufferingNewest`), for the same
+/// reason: newer consensus messages supersede older ones, and the protocol retransmits.
+public final class PeerNetwork: Sendable {
+    /// A message from an authenticated peer.
+    public struct InboundMessage: Sendable {
+        public let from: PublicKey
+        public let payload: [UInt8]
+    }
+
+    /// Monotonic counters, for metrics and tests.
+    public struct Counters: Sendable, Equatable {
+        public var connectionsEstablished = 0
+        public var handshakeFailures = 0
+        /// Frames refused after the handshake (decrypt failure); each closes its connection.
+        public var invalidFrames = 0
+        /// Frames whose length prefix exceeded the limit; each closes its connection.
+        public var oversizedFrames = 0
+        /// Outbound messages dropped: queue full, unknown peer, or payload too large.
+        public var outboundDropped = 0
+        /// Inbound messages dropped because the consumer of `inbound` fell behind.
+        public var inboundDropped = 0
+    }
+
+    struct Connection {
+        let id: UInt64
+        let channel: any Channel
+    }
+
+    struct State {
+        var connections: [PublicKey: Connection] = [:]
+        var counters = Counters()
+        var nextConnectionID: UInt64 = 0
+        var boundPort: Int?
+    }
+
+    let configuration: HandshakeConfiguration
+    let listenHost: String
+    let listenPort: Int
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+    public let limits: TransportLimits
+    let outboxes: [PublicKey: PeerOutbox]
+    let state = NIOLockedValueBox(State())
+    let inboundContinuation: AsyncStream<InboundMessage>.Continuation
+
+    /// Messages from authenticated peers, in arrival order per peer. One consumer.
+    public let inbound: AsyncStream<InboundMessage>
+
+    /// - Parameters:
+    ///   - identity: this node's key; genesis must list its public key among `validators`.
+    ///   - genesisHash: the hash of the genesis document; peers on another chain are refused.
+    ///   - listenHost/listenPort: where to accept peers (port 0 picks one; see `localPort`).
+    public init(
+        identity: SigningKey, chainID: String, genesisHash: Hash256, validators: ValidatorSet,
+        listenHost: String, listenPort: Int, eventLoopGroup: any EventLoopGroup,
+        logger: Logger, limits: TransportLimits = TransportLimits()
+    ) {
+        self.configuration = HandshakeConfiguration(
+            identity: identity, chainID: chainID, genesisHash: genesisHash, validators: validators)
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.limits = limits
+        var outboxes: [PublicKey: PeerOutbox] = [:]
+        for validator in validators.validators where validator.publicKey != identity.publicKey {
+            outboxes[validator.publicKey] = PeerOutbox(limit: limits.outboundQueueLimit)
+        }
+        self.outboxes = outboxes
+        (inbound, inboundContinuation) = AsyncStream.makeStream(
+            of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferLimit))
+    }
+
+    public var publicKey: PublicKey { configuration.identity.publicKey }
+
+    /// Peers with an authenticated connection right now, sorted by key.
+    public var connectedPeers: [PublicKey] {
+        state.withLockedValue { $0.connections.keys.sorted() }
+    }
+
+    public var counters: Counters { state.withLockedValue { $0.counters } }
+
+    /// The port the listener is bound to, once `run()` has bound it.
+    public var localPort: Int? { state.withLockedValue { $0.boundPort } }
+
+    /// Queues `payload` for `peer`. Never blocks.
+    /// - Returns: false if something was dropped: this payload (unknown peer, too large) or,
+    ///   the queue being full, the oldest queued message.
+    @discardableResult
+    public func send(_ payload: [UInt8], to peer: PublicKey) -> Bool {
+        guard let outbox = outboxes[peer] else {
+            logger.warning("dropped outbound message: \(peer) is not a peer validator")
+            count(\.outboundDropped)
+            return false
+        }
+        guard payload.count <= limits.maxPayloadBytes else {
+            logger.warning("dropped outbound message of \(payload.count) bytes: over the frame limit")
+            count(\.outboundDropped)
+            return false
+        }
+        guard outbox.enqueue(payload) else {
+            count(\.outboundDropped)
+            return false
+        }
+        return true
+    }
+
+    /// Queues `payload` for every other validator. Never blocks.
+    /// - Returns: false if any message was dropped (see `send`).
+    @discardableResult
+    public func broadcast(_ payload: [UInt8]) -> Bool {
+        var delivered = true
+        for peer in outboxes.keys.sorted() where !send(payload, to: peer) { delivered = false }
+        return delivered
+    }
+
+    func count(_ counter: WritableKeyPath<Counters, Int>) {
+        state.withLockedValue { $0.counters[keyPath: counter] += 1 }
+    }
+
+    func deliver(_ payload: [UInt8], from peer: PublicKey) {
+        if case .dropped = inboundContinuation.yield(InboundMessage(from: peer, payload: payload)) {
+            count(\.inboundDropped)
+        }
+    }
+
+    /// Records an authenticated connection, replacing (and closing) an older one to the
+    /// same peer, and hands it the peer's outbox.
+    func register(peer: PublicKey, channel: any Channel) -> UInt64 {
+        let (id, replaced) = state.withLockedValue { state -> (UInt64, Connection?) in
+            state.nextConnectionID += 1
+            let id = state.nextConnectionID
+            let replaced = state.connections[peer]
+            state.connections[peer] = Connection(id: id, channel: channel)
+            state.counters.connectionsEstablished += 1
+            return (id, replaced)
+        }
+        outboxes[peer]?.attach(owner: id)
+        if let replaced {
+            logger.info("peer \(peer): a newer connection replaces connection \(replaced.id)")
+            replaced.channel.close(promise: nil)
+        }
+        return id
+    }
+
+    func unregister(peer: PublicKey, id: UInt64) {
+        state.withLockedValue { state in
+            if state.connections[peer]?.id == id { state.connections[peer] = nil }
+        }
+        outboxes[peer]?.detach(owner: id)
+    }
+}
