@@ -14,16 +14,31 @@ struct PrivacyTests {
             let bill = Bills.medical(100 + person)
             let terms = GrantTerms(
                 grantID: "g\(person)", holder: People.holder(person), granteeOrganisation: "civil",
-                scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0, validUntilMs: UInt64.max)
+                scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0,
+                validUntilMs: UInt64.max)
             chain.block([
                 (Licences.issue(licence, holder: People.holder(person)), TestChain.police),
                 (.authorisation(.grant(terms, .identityProvider)), TestChain.identityProvider),
-                (.licenceUse(.use(licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101", basis: .grant(grantID: "g\(person)"))),
-                 TestChain.civil),
-                (Bills.issue(bill, totalFen: 5_000, payer: People.holder(person)), TestChain.hospital),
+                (
+                    .licenceUse(
+                        .use(
+                            licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
+                            basis: .grant(grantID: "g\(person)"))),
+                    TestChain.civil
+                ),
+                (
+                    Bills.issue(bill, totalFen: 5_000, payer: People.holder(person)),
+                    TestChain.hospital
+                ),
                 (Bills.claim("c\(person)", bill.billID, 2_000), TestChain.insurers[0]),
-                (.bill(.reverse(BillReversal(billID: bill.billID, redNumber: Bills.medical(200 + person), amountFen: 1_000,
-                                             categories: nil))), TestChain.hospital),
+                (
+                    .bill(
+                        .reverse(
+                            BillReversal(
+                                billID: bill.billID, redNumber: Bills.medical(200 + person),
+                                amountFen: 1_000,
+                                categories: nil))), TestChain.hospital
+                ),
             ])
         }
         #expect(chain.results.allSatisfy { $0.receipts.allSatisfy(\.isSuccess) })
@@ -33,7 +48,9 @@ struct PrivacyTests {
         needles += [Array("file of".utf8), Array("A1B2C3".utf8)]
         for needle in needles {
             let found = haystacks.contains { haystack in haystack.contains(needle) }
-            #expect(!found, "plaintext \(String(decoding: needle, as: UTF8.self)) found in state or events")
+            #expect(
+                !found,
+                "plaintext \(String(decoding: needle, as: UTF8.self)) found in state or events")
         }
         #expect(chain.queries.billWallet(ofPayer: People.holder(2)).count == 2)
     }
@@ -41,10 +58,12 @@ struct PrivacyTests {
     @Test("a commitment depends on the pepper and normalises case and spaces")
     func commitment() {
         let id = People.idNumbers[0]
-        #expect(HolderCommitment.make(pepper: People.pepper, idNumber: id)
-            == HolderCommitment.make(pepper: People.pepper, idNumber: " \(id.lowercased()) "))
-        #expect(HolderCommitment.make(pepper: People.pepper, idNumber: id)
-            != HolderCommitment.make(pepper: Array("other".utf8), idNumber: id))
+        #expect(
+            HolderCommitment.make(pepper: People.pepper, idNumber: id)
+                == HolderCommitment.make(pepper: People.pepper, idNumber: " \(id.lowercased()) "))
+        #expect(
+            HolderCommitment.make(pepper: People.pepper, idNumber: id)
+                != HolderCommitment.make(pepper: Array("other".utf8), idNumber: id))
     }
 }
 

@@ -26,7 +26,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         switch self {
         case let .registerOrganisation(id, name, creditCode):
-            encoder.encode(UInt8(0)); encoder.encode(id); encoder.encode(name); encoder.encode(creditCode)
+            encoder.encode(UInt8(0)); encoder.encode(id); encoder.encode(name)
+            encoder.encode(creditCode)
         case let .addKey(organisationID, publicKey, roles, licenceTypes):
             encoder.encode(UInt8(1)); encoder.encode(organisationID); encoder.encode(publicKey)
             encoder.encode(roles: roles); encoder.encode(licenceTypes)
@@ -50,16 +51,20 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
                 creditCode: try decoder.decodeName())
         case 1:
             self = .addKey(
-                organisationID: try decoder.decodeName(), publicKey: try decoder.decode(PublicKey.self),
+                organisationID: try decoder.decodeName(),
+                publicKey: try decoder.decode(PublicKey.self),
                 roles: try decoder.decodeRoles(), licenceTypes: try decoder.decodeNames())
         case 2: self = .removeKey(try decoder.decode(PublicKey.self))
-        case 3: self = .rotateKey(old: try decoder.decode(PublicKey.self), new: try decoder.decode(PublicKey.self))
+        case 3:
+            self = .rotateKey(
+                old: try decoder.decode(PublicKey.self), new: try decoder.decode(PublicKey.self))
         case 4:
             self = .grantRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder),
                 licenceTypes: try decoder.decodeNames())
         default:
-            self = .revokeRole(publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
+            self = .revokeRole(
+                publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
         }
     }
 
@@ -103,7 +108,9 @@ public enum GovernanceCall: MethodCall {
         switch method {
         case "propose":
             self = try decodingArguments(contract, method) { () throws(CodecError) in
-                .propose(proposalID: try decoder.decodeName(), change: try decoder.decode(GovernanceChange.self))
+                .propose(
+                    proposalID: try decoder.decodeName(),
+                    change: try decoder.decode(GovernanceChange.self))
             }
         case "approve":
             self = try decodingArguments(contract, method) { () throws(CodecError) in
