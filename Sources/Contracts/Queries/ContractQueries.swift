@@ -172,3 +172,5 @@ public struct ContractQueries<Store: StateStore> {
         }
     }
 }
+
+extension ContractQueries: Sendable where Store: Sendable {}
