@@ -145,3 +145,30 @@ struct EvidenceTests {
         #expect(chain.queries.evidence.isEmpty)
     }
 }
+
+@Suite("Validator set changes")
+struct ValidatorChangeTests {
+    @Test("admins add and remove validators with k-of-n approvals")
+    func addAndRemove() {
+        var chain = TestChain()
+        let newcomer = Validator(
+            name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
+            address: "127.0.0.1:7004")
+        chain.submit(
+            .governance(.propose(proposalID: "v-add", change: .addValidator(newcomer))),
+            by: TestChain.admins[0])
+        #expect(chain.queries.chainParameters?.validators.count == 4)
+        chain.submit(.governance(.approve(proposalID: "v-add")), by: TestChain.admins[1])
+        #expect(chain.queries.chainParameters?.validators.last == newcomer)
+        let removal = GovernanceChange.removeValidator(TestChain.validators[0].publicKey)
+        chain.submit(
+            .governance(.propose(proposalID: "v-", change: removal)), by: TestChain.admins[2])
+        let approval = chain.submit(
+            .governance(.approve(proposalID: "v-")), by: TestChain.admins[0])
+        #expect(approval.status == .ok)
+        #expect(chain.queries.chainParameters?.validators.map(\.name) == ["v1", "v2", "v3", "v4"])
+        let again = chain.submit(
+            .governance(.propose(proposalID: "v--", change: removal)), by: TestChain.admins[2])
+        #expect(again.status == .notFound)
+    }
+}

@@ -11,6 +11,10 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     /// Adds a role; for `.licenceIssuer`, `licenceTypes` are added to the key's types.
     case grantRole(publicKey: PublicKey, role: Role, licenceTypes: [String])
     case revokeRole(publicKey: PublicKey, role: Role)
+    /// Appends a validator to the set recorded in state (the node applies it to consensus).
+    case addValidator(Validator)
+    /// Removes a validator from the recorded set.
+    case removeValidator(PublicKey)
 
     public var name: String {
         switch self {
@@ -20,6 +24,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .rotateKey: "rotateKey"
         case .grantRole: "grantRole"
         case .revokeRole: "revokeRole"
+        case .addValidator: "addValidator"
+        case .removeValidator: "removeValidator"
         }
     }
 
@@ -40,11 +46,15 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(licenceTypes)
         case let .revokeRole(publicKey, role):
             encoder.encode(UInt8(5)); encoder.encode(publicKey); encoder.encode(role.rawValue)
+        case let .addValidator(validator):
+            encoder.encode(UInt8(6)); encoder.encode(validator)
+        case let .removeValidator(publicKey):
+            encoder.encode(UInt8(7)); encoder.encode(publicKey)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 6) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 8) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(), name: try decoder.decode(String.self, limit: 256),
@@ -62,9 +72,11 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             self = .grantRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder),
                 licenceTypes: try decoder.decodeNames())
-        default:
+        case 5:
             self = .revokeRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
+        case 6: self = .addValidator(try decoder.decode(Validator.self))
+        default: self = .removeValidator(try decoder.decode(PublicKey.self))
         }
     }
 

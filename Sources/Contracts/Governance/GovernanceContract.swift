@@ -81,6 +81,8 @@ enum GovernanceContract {
         throws(ContractError)
     {
         switch change {
+        case .addValidator, .removeValidator:
+            try applyValidatorChange(change, in: &context)
         case let .registerOrganisation(id, organisationName, creditCode):
             try Identifier.validate(id, "organisation id")
             guard CheckCharacters.isValidCreditCode(creditCode) else {
