@@ -15,24 +15,32 @@ struct AuthorisationTests {
         return chain
     }
 
-    func terms(_ grantID: String, untilMs: UInt64 = TestChain.genesisTimeMs + TestChain.dayMs,
-               grantee: String = "civil", delegable: Bool = false) -> GrantTerms {
+    func terms(
+        _ grantID: String, untilMs: UInt64 = TestChain.genesisTimeMs + TestChain.dayMs,
+        grantee: String = "civil", delegable: Bool = false
+    ) -> GrantTerms {
         GrantTerms(
             grantID: grantID, holder: People.holder(0), granteeOrganisation: grantee,
-            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0, validUntilMs: untilMs,
+            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0,
+            validUntilMs: untilMs,
             delegable: delegable)
     }
 
     func use(grant: String?) -> ContractCall {
-        .licenceUse(.use(
-            licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
-            basis: grant.map { .grant(grantID: $0) } ?? .statutoryDuty))
+        .licenceUse(
+            .use(
+                licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
+                basis: grant.map { .grant(grantID: $0) } ?? .statutoryDuty))
     }
 
     @Test("a use with a live grant is recorded with who, what, why, which grant and when")
     func useWithGrant() {
         var chain = chainWithLicence()
-        #expect(chain.submit(.authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
+        #expect(
+            chain.submit(
+                .authorisation(.grant(terms("g1"), .identityProvider)),
+                by: TestChain.identityProvider
+            )
             .status == .ok)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .ok)
         let record = chain.queries.uses(ofLicence: licence).first
@@ -46,7 +54,9 @@ struct AuthorisationTests {
     func noGrant() {
         var chain = chainWithLicence()
         #expect(chain.submit(use(grant: "missing"), by: TestChain.civil).status == .noLiveGrant)
-        chain.submit(.authorisation(.grant(terms("g1", grantee: "tax"), .identityProvider)), by: TestChain.identityProvider)
+        chain.submit(
+            .authorisation(.grant(terms("g1", grantee: "tax"), .identityProvider)),
+            by: TestChain.identityProvider)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .noLiveGrant)
         #expect(chain.queries.uses(ofLicence: licence).isEmpty)
     }
@@ -54,8 +64,10 @@ struct AuthorisationTests {
     @Test("an expired grant no longer allows a use")
     func expiredGrant() {
         var chain = chainWithLicence()
-        chain.submit(.authorisation(.grant(terms("g1", untilMs: TestChain.genesisTimeMs + 10_000), .identityProvider)),
-                     by: TestChain.identityProvider)
+        chain.submit(
+            .authorisation(
+                .grant(terms("g1", untilMs: TestChain.genesisTimeMs + 10_000), .identityProvider)),
+            by: TestChain.identityProvider)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .ok)
         let late = chain.submit(use(grant: "g1"), by: TestChain.civil, advanceMs: 60_000)
         #expect(late.status == .noLiveGrant)
@@ -65,7 +77,8 @@ struct AuthorisationTests {
     @Test("a revoked licence cannot be used even with a grant")
     func revokedLicence() {
         var chain = chainWithLicence()
-        chain.submit(.authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
+        chain.submit(
+            .authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
         chain.submit(.licence(.revoke(licenceID: licence, reason: "fraud")), by: TestChain.police)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .licenceNotCurrent)
     }
@@ -82,13 +95,17 @@ struct AuthorisationTests {
         var chain = chainWithLicence()
         let grant = terms("g1")
         let signature = holderKey.sign(grant.signingBytes(chainID: TestChain.chainID))
-        let call = ContractCall.authorisation(.grant(grant, .holderSignature(holderKey: holderKey.publicKey, signature: signature)))
+        let call = ContractCall.authorisation(
+            .grant(grant, .holderSignature(holderKey: holderKey.publicKey, signature: signature)))
         #expect(chain.submit(call, by: TestChain.civil).status == .invalidHolderSignature)
-        chain.submit(.authorisation(.bindHolderKey(holder: People.holder(0), holderKey: holderKey.publicKey)),
-                     by: TestChain.identityProvider)
+        chain.submit(
+            .authorisation(
+                .bindHolderKey(holder: People.holder(0), holderKey: holderKey.publicKey)),
+            by: TestChain.identityProvider)
         var forged = grant
         forged.validUntilMs += 1
-        let forgedCall = ContractCall.authorisation(.grant(forged, .holderSignature(holderKey: holderKey.publicKey, signature: signature)))
+        let forgedCall = ContractCall.authorisation(
+            .grant(forged, .holderSignature(holderKey: holderKey.publicKey, signature: signature)))
         #expect(chain.submit(forgedCall, by: TestChain.civil).status == .invalidHolderSignature)
         #expect(chain.submit(call, by: TestChain.civil).status == .ok)
         #expect(chain.queries.grant("g1")?.attestedBy == "holder-signature")
@@ -97,22 +114,31 @@ struct AuthorisationTests {
     @Test("only the identity provider may attest a grant for the holder")
     func attestationNeedsRole() {
         var chain = chainWithLicence()
-        let receipt = chain.submit(.authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.civil)
+        let receipt = chain.submit(
+            .authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.civil)
         #expect(receipt.status == .missingRole)
     }
 
     @Test("a revoked grant stops uses, and a delegation dies with its parent")
     func revokeAndDelegate() {
         var chain = chainWithLicence()
-        chain.submit(.authorisation(.grant(terms("g1", delegable: true), .identityProvider)), by: TestChain.identityProvider)
-        let delegate = ContractCall.authorisation(.delegate(
-            grantID: "g1", newGrantID: "g1-tax", agentOrganisation: "tax", validUntilMs: UInt64.max))
+        chain.submit(
+            .authorisation(.grant(terms("g1", delegable: true), .identityProvider)),
+            by: TestChain.identityProvider)
+        let delegate = ContractCall.authorisation(
+            .delegate(
+                grantID: "g1", newGrantID: "g1-tax", agentOrganisation: "tax",
+                validUntilMs: UInt64.max))
         #expect(chain.submit(delegate, by: TestChain.tax).status == .notResponsibleOrganisation)
         #expect(chain.submit(delegate, by: TestChain.civil).status == .ok)
         #expect(chain.submit(use(grant: "g1-tax"), by: TestChain.tax).status == .ok)
-        #expect(chain.queries.liveGrants(ofHolder: People.holder(0), atMs: chain.timeMs).map(\.terms.grantID)
-            == ["g1", "g1-tax"])
-        chain.submit(.authorisation(.revoke(grantID: "g1", .identityProvider)), by: TestChain.identityProvider)
+        #expect(
+            chain.queries.liveGrants(ofHolder: People.holder(0), atMs: chain.timeMs).map(
+                \.terms.grantID)
+                == ["g1", "g1-tax"])
+        chain.submit(
+            .authorisation(.revoke(grantID: "g1", .identityProvider)),
+            by: TestChain.identityProvider)
         #expect(chain.submit(use(grant: "g1-tax"), by: TestChain.tax).status == .noLiveGrant)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .noLiveGrant)
     }
@@ -120,9 +146,12 @@ struct AuthorisationTests {
     @Test("a grant for another purpose does not cover the use")
     func wrongPurpose() {
         var chain = chainWithLicence()
-        chain.submit(.authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
-        let other = ContractCall.licenceUse(.use(
-            licenceID: licence, purpose: "SI-9999", itemCode: "SI-9999", basis: .grant(grantID: "g1")))
+        chain.submit(
+            .authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
+        let other = ContractCall.licenceUse(
+            .use(
+                licenceID: licence, purpose: "SI-9999", itemCode: "SI-9999",
+                basis: .grant(grantID: "g1")))
         #expect(chain.submit(other, by: TestChain.civil).status == .noLiveGrant)
     }
 }

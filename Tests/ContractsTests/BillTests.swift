@@ -11,42 +11,62 @@ struct BillTests {
 
     func chainWithBill(categories: CategoryAmounts? = nil) -> TestChain {
         var chain = TestChain()
-        chain.submit(Bills.issue(number, totalFen: 10_000, categories: categories), by: TestChain.hospital)
+        chain.submit(
+            Bills.issue(number, totalFen: 10_000, categories: categories), by: TestChain.hospital)
         return chain
     }
 
-    func reverse(_ amountFen: UInt64, red: Int = 900, categories: CategoryAmounts? = nil) -> ContractCall {
-        .bill(.reverse(BillReversal(billID: billID, redNumber: Bills.medical(red), amountFen: amountFen, categories: categories)))
+    func reverse(_ amountFen: UInt64, red: Int = 900, categories: CategoryAmounts? = nil)
+        -> ContractCall
+    {
+        .bill(
+            .reverse(
+                BillReversal(
+                    billID: billID, redNumber: Bills.medical(red), amountFen: amountFen,
+                    categories: categories)))
     }
 
     @Test("both bill kinds normalise into one id with their kind, and verify by check code")
     func issueAndVerify() {
         var chain = chainWithBill()
         let tax = BillNumber.taxInvoice(number: "26362000000012345678")
-        let taxIssue = ContractCall.bill(.issue(BillIssue(
-            number: tax, checkCode: "", issuedAtMs: 0, totalFen: 500, categories: nil, payer: People.holder(0))))
+        let taxIssue = ContractCall.bill(
+            .issue(
+                BillIssue(
+                    number: tax, checkCode: "", issuedAtMs: 0, totalFen: 500, categories: nil,
+                    payer: People.holder(0))))
         #expect(chain.submit(taxIssue, by: TestChain.hospital).status == .ok)
         #expect(billID == "M360101240000000001" && tax.billID == "T26362000000012345678")
         #expect(chain.queries.verifyBill(number: number, checkCode: "A1B2C3").isGenuine)
         #expect(!chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ").isGenuine)
         #expect(chain.queries.verifyBill(number: tax, checkCode: "500").isGenuine)
-        #expect(chain.queries.billWallet(ofPayer: People.holder(0)).map(\.id) == [billID, tax.billID])
+        #expect(
+            chain.queries.billWallet(ofPayer: People.holder(0)).map(\.id) == [billID, tax.billID])
     }
 
     @Test("malformed numbers and category amounts that miss the total are refused")
     func badInput() {
         var chain = TestChain()
-        #expect(chain.submit(Bills.issue(.medical(code: "123", number: "1"), totalFen: 1), by: TestChain.hospital)
+        #expect(
+            chain.submit(
+                Bills.issue(.medical(code: "123", number: "1"), totalFen: 1), by: TestChain.hospital
+            )
             .status == .invalidIdentifier)
-        #expect(chain.submit(Bills.issue(number, totalFen: 10_000, categories: CategoryAmounts(selfPaid: 1)),
-                             by: TestChain.hospital).status == .invalidAmount)
-        #expect(chain.submit(Bills.issue(number, totalFen: 100), by: TestChain.insurers[0]).status == .missingRole)
+        #expect(
+            chain.submit(
+                Bills.issue(number, totalFen: 10_000, categories: CategoryAmounts(selfPaid: 1)),
+                by: TestChain.hospital
+            ).status == .invalidAmount)
+        #expect(
+            chain.submit(Bills.issue(number, totalFen: 100), by: TestChain.insurers[0]).status
+                == .missingRole)
     }
 
     @Test("a claim over the remaining amount is refused naming what is left")
     func overClaim() {
         var chain = chainWithBill()
-        #expect(chain.submit(Bills.claim("c1", billID, 7_000), by: TestChain.insurers[0]).status == .ok)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 7_000), by: TestChain.insurers[0]).status == .ok)
         let receipt = chain.submit(Bills.claim("c2", billID, 4_000), by: TestChain.insurers[1])
         #expect(receipt.status == .amountExceedsRemaining)
         #expect(receipt.message.contains("3000 fen left"))
@@ -71,8 +91,12 @@ struct BillTests {
         chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[0])
         let same = chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[0])
         #expect(same.status == .ok && same.events.first?.type == "replayed")
-        #expect(chain.submit(Bills.claim("c1", billID, 5_000), by: TestChain.insurers[0]).status == .claimConflict)
-        #expect(chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status == .claimConflict)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 5_000), by: TestChain.insurers[0]).status
+                == .claimConflict)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status
+                == .claimConflict)
         #expect(chain.queries.bill(billID)?.lockedFen == 4_000)
     }
 
@@ -82,7 +106,9 @@ struct BillTests {
         #expect(chain.submit(reverse(10_000), by: TestChain.hospital).status == .ok)
         #expect(chain.queries.bill(billID)?.status == .reversed)
         #expect(chain.queries.bill(Bills.medical(900).billID)?.reversesBillID == billID)
-        #expect(chain.submit(Bills.claim("c1", billID, 1), by: TestChain.insurers[0]).status == .billReversed)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 1), by: TestChain.insurers[0]).status
+                == .billReversed)
     }
 
     @Test("a partial reversal leaves the rest claimable")
@@ -90,8 +116,11 @@ struct BillTests {
         var chain = chainWithBill()
         chain.submit(reverse(2_500), by: TestChain.hospital)
         #expect(chain.queries.bill(billID)?.status == .partiallyReversed)
-        #expect(chain.submit(Bills.claim("c1", billID, 7_501), by: TestChain.insurers[0]).status == .amountExceedsRemaining)
-        #expect(chain.submit(Bills.claim("c1", billID, 7_500), by: TestChain.insurers[0]).status == .ok)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 7_501), by: TestChain.insurers[0]).status
+                == .amountExceedsRemaining)
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 7_500), by: TestChain.insurers[0]).status == .ok)
     }
 
     @Test("reversing a bill with settled claims writes an alert")
@@ -107,10 +136,11 @@ struct BillTests {
     @Test("a batch of claims is all-or-nothing")
     func atomicBatch() {
         var chain = chainWithBill()
-        let batch = ContractCall.reimbursement(.claim([
-            ClaimRequest(claimID: "c1", billID: billID, amountFen: 5_000),
-            ClaimRequest(claimID: "c2", billID: billID, amountFen: 6_000),
-        ]))
+        let batch = ContractCall.reimbursement(
+            .claim([
+                ClaimRequest(claimID: "c1", billID: billID, amountFen: 5_000),
+                ClaimRequest(claimID: "c2", billID: billID, amountFen: 6_000),
+            ]))
         #expect(chain.submit(batch, by: TestChain.insurers[0]).status == .amountExceedsRemaining)
         #expect(chain.queries.claim("c1") == nil)
         #expect(chain.queries.bill(billID)?.lockedFen == 0)
@@ -121,15 +151,28 @@ struct BillTests {
         var chain = chainWithBill()
         chain.submit(Bills.claim("c1", billID, 3_000), by: TestChain.insurers[0])
         chain.submit(Bills.claim("c2", billID, 3_000), by: TestChain.insurers[0])
-        #expect(chain.submit(.reimbursement(.settle(claimIDs: ["c1"])), by: TestChain.insurers[1]).status
-            == .notResponsibleOrganisation)
-        #expect(chain.submit(.reimbursement(.settle(claimIDs: ["c1", "c1"])), by: TestChain.insurers[0]).status == .ok)
-        #expect(chain.submit(.reimbursement(.release(claimIDs: ["c2"])), by: TestChain.insurers[0]).status == .ok)
-        #expect(chain.submit(.reimbursement(.release(claimIDs: ["c2"])), by: TestChain.insurers[0]).status == .ok)
-        #expect(chain.submit(.reimbursement(.release(claimIDs: ["c1"])), by: TestChain.insurers[0]).status
-            == .invalidTransition)
-        #expect(chain.submit(.reimbursement(.settle(claimIDs: ["c2"])), by: TestChain.insurers[0]).status
-            == .invalidTransition)
+        #expect(
+            chain.submit(.reimbursement(.settle(claimIDs: ["c1"])), by: TestChain.insurers[1])
+                .status
+                == .notResponsibleOrganisation)
+        #expect(
+            chain.submit(
+                .reimbursement(.settle(claimIDs: ["c1", "c1"])), by: TestChain.insurers[0]
+            ).status == .ok)
+        #expect(
+            chain.submit(.reimbursement(.release(claimIDs: ["c2"])), by: TestChain.insurers[0])
+                .status == .ok)
+        #expect(
+            chain.submit(.reimbursement(.release(claimIDs: ["c2"])), by: TestChain.insurers[0])
+                .status == .ok)
+        #expect(
+            chain.submit(.reimbursement(.release(claimIDs: ["c1"])), by: TestChain.insurers[0])
+                .status
+                == .invalidTransition)
+        #expect(
+            chain.submit(.reimbursement(.settle(claimIDs: ["c2"])), by: TestChain.insurers[0])
+                .status
+                == .invalidTransition)
         let bill = chain.queries.bill(billID)
         #expect(bill?.settledFen == 3_000 && bill?.lockedFen == 0 && bill?.leftFen == 7_000)
         #expect(chain.queries.billHistory(billID).count == 5)
@@ -138,15 +181,32 @@ struct BillTests {
     @Test("a category claim never exceeds that category's amount")
     func categories() {
         var chain = chainWithBill(categories: split)
-        #expect(chain.submit(Bills.claim("c1", billID, 6_000, category: .pooledFund), by: TestChain.insurers[0])
+        #expect(
+            chain.submit(
+                Bills.claim("c1", billID, 6_000, category: .pooledFund), by: TestChain.insurers[0]
+            )
             .status == .ok)
-        #expect(chain.submit(Bills.claim("c2", billID, 1, category: .pooledFund), by: TestChain.insurers[1])
+        #expect(
+            chain.submit(
+                Bills.claim("c2", billID, 1, category: .pooledFund), by: TestChain.insurers[1]
+            )
             .status == .categoryExceedsRemaining)
-        #expect(chain.submit(Bills.claim("c3", billID, 500, category: .selfPaid), by: TestChain.insurers[1])
+        #expect(
+            chain.submit(
+                Bills.claim("c3", billID, 500, category: .selfPaid), by: TestChain.insurers[1]
+            )
             .status == .ok)
-        #expect(chain.submit(reverse(1_000, categories: CategoryAmounts(personalAccount: 1_000)), by: TestChain.hospital)
+        #expect(
+            chain.submit(
+                reverse(1_000, categories: CategoryAmounts(personalAccount: 1_000)),
+                by: TestChain.hospital
+            )
             .status == .ok)
-        #expect(chain.submit(Bills.claim("c4", billID, 2_001, category: .personalAccount), by: TestChain.insurers[1])
+        #expect(
+            chain.submit(
+                Bills.claim("c4", billID, 2_001, category: .personalAccount),
+                by: TestChain.insurers[1]
+            )
             .status == .categoryExceedsRemaining)
         #expect(chain.queries.amountLeft(ofBill: billID) == 2_500)
     }

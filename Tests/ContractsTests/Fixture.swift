@@ -35,24 +35,52 @@ struct TestChain {
             Organisation(id: id, name: id, creditCode: code, keys: keys)
         }
         let organisations = [
-            org("bureau", creditCode("11360000MB0000001"),
+            org(
+                "bureau", creditCode("11360000MB0000001"),
                 admins.map { OrganisationKey(publicKey: $0.publicKey, roles: [.admin]) }
-                    + [OrganisationKey(publicKey: identityProvider.publicKey, roles: [.identityProvider])]),
-            org("police", policeCode, [OrganisationKey(
-                publicKey: police.publicKey, roles: [.licenceIssuer, .licenceUser], licenceTypes: [residenceType])]),
-            org("market", marketCode, [OrganisationKey(
-                publicKey: market.publicKey, roles: [.licenceIssuer], licenceTypes: [businessType])]),
-            org("civil", creditCode("11360000MB0000002"), [OrganisationKey(publicKey: civil.publicKey, roles: [.licenceUser])]),
-            org("tax", creditCode("11360000MB0000003"), [OrganisationKey(publicKey: tax.publicKey, roles: [.licenceUser])]),
-            org("hospital", creditCode("12360000MB0000004"), [OrganisationKey(publicKey: hospital.publicKey, roles: [.billIssuer])]),
-            org("insurer0", creditCode("91360000MA0000005"), [OrganisationKey(publicKey: insurers[0].publicKey, roles: [.reimburser])]),
-            org("insurer1", creditCode("91360000MA0000006"), [OrganisationKey(publicKey: insurers[1].publicKey, roles: [.reimburser])]),
-            org("audit", creditCode("11360000MB0000007"), [OrganisationKey(publicKey: auditor.publicKey, roles: [.auditor])]),
+                    + [
+                        OrganisationKey(
+                            publicKey: identityProvider.publicKey, roles: [.identityProvider])
+                    ]),
+            org(
+                "police", policeCode,
+                [
+                    OrganisationKey(
+                        publicKey: police.publicKey, roles: [.licenceIssuer, .licenceUser],
+                        licenceTypes: [residenceType])
+                ]),
+            org(
+                "market", marketCode,
+                [
+                    OrganisationKey(
+                        publicKey: market.publicKey, roles: [.licenceIssuer],
+                        licenceTypes: [businessType])
+                ]),
+            org(
+                "civil", creditCode("11360000MB0000002"),
+                [OrganisationKey(publicKey: civil.publicKey, roles: [.licenceUser])]),
+            org(
+                "tax", creditCode("11360000MB0000003"),
+                [OrganisationKey(publicKey: tax.publicKey, roles: [.licenceUser])]),
+            org(
+                "hospital", creditCode("12360000MB0000004"),
+                [OrganisationKey(publicKey: hospital.publicKey, roles: [.billIssuer])]),
+            org(
+                "insurer0", creditCode("91360000MA0000005"),
+                [OrganisationKey(publicKey: insurers[0].publicKey, roles: [.reimburser])]),
+            org(
+                "insurer1", creditCode("91360000MA0000006"),
+                [OrganisationKey(publicKey: insurers[1].publicKey, roles: [.reimburser])]),
+            org(
+                "audit", creditCode("11360000MB0000007"),
+                [OrganisationKey(publicKey: auditor.publicKey, roles: [.auditor])]),
         ]
         return Genesis(
             chainID: chainID, genesisTimeMs: genesisTimeMs,
             validators: validators.enumerated().map {
-                Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, address: "127.0.0.1:\(7000 + $0.offset)")
+                Validator(
+                    name: "v\($0.offset)", publicKey: $0.element.publicKey,
+                    address: "127.0.0.1:\(7000 + $0.offset)")
             },
             organisations: organisations, adminThreshold: 2, consensus: ConsensusParameters())
     }
@@ -70,12 +98,16 @@ struct TestChain {
         counter += 1
         var unique = [UInt8](repeating: 0, count: 8)
         withUnsafeBytes(of: counter.bigEndian) { unique.append(contentsOf: $0) }
-        return call.transaction(chainID: TestChain.chainID, signer: signer, uniqueID: unique, validUntilHeight: height + 100)
+        return call.transaction(
+            chainID: TestChain.chainID, signer: signer, uniqueID: unique,
+            validUntilHeight: height + 100)
     }
 
     /// Executes one block of calls and applies its writes.
     @discardableResult
-    mutating func block(_ calls: [(ContractCall, SigningKey)], advanceMs: UInt64 = 1_000) -> BlockResult {
+    mutating func block(_ calls: [(ContractCall, SigningKey)], advanceMs: UInt64 = 1_000)
+        -> BlockResult
+    {
         let transactions = calls.map { transaction($0.0, by: $0.1) }
         return block(transactions: transactions, advanceMs: advanceMs)
     }
@@ -84,7 +116,8 @@ struct TestChain {
     mutating func block(transactions: [Transaction], advanceMs: UInt64 = 1_000) -> BlockResult {
         height += 1
         timeMs += advanceMs
-        let result = BlockExecutor.execute(transactions: transactions, height: height, timeMs: timeMs, over: state)
+        let result = BlockExecutor.execute(
+            transactions: transactions, height: height, timeMs: timeMs, over: state)
         state.apply(result.writes)
         results.append(result)
         return result
@@ -92,7 +125,9 @@ struct TestChain {
 
     /// One call in its own block.
     @discardableResult
-    mutating func submit(_ call: ContractCall, by signer: SigningKey, advanceMs: UInt64 = 1_000) -> Receipt {
+    mutating func submit(_ call: ContractCall, by signer: SigningKey, advanceMs: UInt64 = 1_000)
+        -> Receipt
+    {
         block([(call, signer)], advanceMs: advanceMs).receipts[0]
     }
 }
@@ -104,25 +139,37 @@ extension Receipt {
 /// Test identities: the plaintext must never reach state or events.
 enum People {
     static let pepper = Array("per-chain pepper of the identity provider".utf8)
-    static let idNumbers = ["36010219900101123X", "360102198512120021", "360102200007070513", "36010219791111002X"]
-    static func holder(_ index: Int) -> Hash256 { HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index]) }
+    static let idNumbers = [
+        "36010219900101123X", "360102198512120021", "360102200007070513", "36010219791111002X",
+    ]
+    static func holder(_ index: Int) -> Hash256 {
+        HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index])
+    }
 }
 
 enum Licences {
     /// A valid GB/T 36904 identifier for a licence of `type` issued by the organisation `code`.
     static func id(type: String, issuer: String, serial: String, version: UInt32 = 1) -> String {
-        LicenceIdentifier.make(typeCode: type, issuerCreditCode: issuer, serial: serial, version: version)!
+        LicenceIdentifier.make(
+            typeCode: type, issuerCreditCode: issuer, serial: serial, version: version)!
     }
 
     static func residence(_ serial: String, version: UInt32 = 1) -> String {
-        id(type: TestChain.residenceType, issuer: TestChain.policeCode, serial: serial, version: version)
+        id(
+            type: TestChain.residenceType, issuer: TestChain.policeCode, serial: serial,
+            version: version)
     }
 
-    static func issue(_ id: String, holder: Hash256, type: String = TestChain.residenceType, fromMs: UInt64 = 0,
-                      untilMs: UInt64 = TestChain.genesisTimeMs + 365 * TestChain.dayMs) -> ContractCall {
-        .licence(.issue(LicenceIssue(
-            licenceID: id, licenceType: type, holder: holder, fileDigest: digest(id), validFromMs: fromMs,
-            validUntilMs: untilMs)))
+    static func issue(
+        _ id: String, holder: Hash256, type: String = TestChain.residenceType, fromMs: UInt64 = 0,
+        untilMs: UInt64 = TestChain.genesisTimeMs + 365 * TestChain.dayMs
+    ) -> ContractCall {
+        .licence(
+            .issue(
+                LicenceIssue(
+                    licenceID: id, licenceType: type, holder: holder, fileDigest: digest(id),
+                    validFromMs: fromMs,
+                    validUntilMs: untilMs)))
     }
 
     static func digest(_ id: String) -> Hash256 { SHA256.hash(Array("file of \(id)".utf8)) }
@@ -131,19 +178,31 @@ enum Licences {
 enum Bills {
     static func medical(_ serial: Int) -> BillNumber {
         let number = String(serial)
-        return .medical(code: "36010124", number: String(repeating: "0", count: 10 - number.count) + number)
+        return .medical(
+            code: "36010124", number: String(repeating: "0", count: 10 - number.count) + number)
     }
 
-    static func issue(_ number: BillNumber, totalFen: UInt64, categories: CategoryAmounts? = nil,
-                      payer: Hash256 = People.holder(0)) -> ContractCall {
-        .bill(.issue(BillIssue(
-            number: number, checkCode: "A1B2C3", issuedAtMs: TestChain.genesisTimeMs, totalFen: totalFen,
-            categories: categories, payer: payer)))
+    static func issue(
+        _ number: BillNumber, totalFen: UInt64, categories: CategoryAmounts? = nil,
+        payer: Hash256 = People.holder(0)
+    ) -> ContractCall {
+        .bill(
+            .issue(
+                BillIssue(
+                    number: number, checkCode: "A1B2C3", issuedAtMs: TestChain.genesisTimeMs,
+                    totalFen: totalFen,
+                    categories: categories, payer: payer)))
     }
 
-    static func claim(_ claimID: String, _ billID: String, _ amountFen: UInt64, category: BillCategory? = nil)
+    static func claim(
+        _ claimID: String, _ billID: String, _ amountFen: UInt64, category: BillCategory? = nil
+    )
         -> ContractCall
     {
-        .reimbursement(.claim([ClaimRequest(claimID: claimID, billID: billID, category: category, amountFen: amountFen)]))
+        .reimbursement(
+            .claim([
+                ClaimRequest(
+                    claimID: claimID, billID: billID, category: category, amountFen: amountFen)
+            ]))
     }
 }

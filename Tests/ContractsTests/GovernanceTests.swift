@@ -11,8 +11,10 @@ struct GovernanceTests {
     func belowThreshold() {
         var chain = TestChain()
         let change = GovernanceChange.registerOrganisation(
-            id: "health", name: "Health Commission", creditCode: TestChain.creditCode("11360000MB0000099"))
-        let receipt = chain.submit(.governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
+            id: "health", name: "Health Commission",
+            creditCode: TestChain.creditCode("11360000MB0000099"))
+        let receipt = chain.submit(
+            .governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
         #expect(receipt.status == .ok)
         #expect(receipt.events.map(\.type) == ["proposed", "approved"])
         #expect(chain.queries.organisation("health") == nil)
@@ -23,8 +25,10 @@ struct GovernanceTests {
     func reachThreshold() {
         var chain = TestChain()
         let change = GovernanceChange.addKey(
-            organisationID: "civil", publicKey: newKey.publicKey, roles: [.licenceUser], licenceTypes: [])
-        chain.submit(.governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
+            organisationID: "civil", publicKey: newKey.publicKey, roles: [.licenceUser],
+            licenceTypes: [])
+        chain.submit(
+            .governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
         let receipt = chain.submit(.governance(.approve(proposalID: "p1")), by: TestChain.admins[2])
         #expect(receipt.status == .ok)
         #expect(receipt.events.last?.type == "executed")
@@ -37,8 +41,10 @@ struct GovernanceTests {
     @Test("one admin key approving twice counts once")
     func oneApprovalPerKey() {
         var chain = TestChain()
-        let change = GovernanceChange.revokeRole(publicKey: TestChain.civil.publicKey, role: .licenceUser)
-        chain.submit(.governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
+        let change = GovernanceChange.revokeRole(
+            publicKey: TestChain.civil.publicKey, role: .licenceUser)
+        chain.submit(
+            .governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
         let receipt = chain.submit(.governance(.approve(proposalID: "p1")), by: TestChain.admins[0])
         #expect(receipt.status == .alreadyApproved)
         #expect(chain.queries.key(TestChain.civil.publicKey)?.roles == [.licenceUser])
@@ -47,19 +53,26 @@ struct GovernanceTests {
     @Test("a key without the admin role cannot propose")
     func nonAdmin() {
         var chain = TestChain()
-        let change = GovernanceChange.grantRole(publicKey: TestChain.civil.publicKey, role: .admin, licenceTypes: [])
-        let receipt = chain.submit(.governance(.propose(proposalID: "p1", change: change)), by: TestChain.civil)
+        let change = GovernanceChange.grantRole(
+            publicKey: TestChain.civil.publicKey, role: .admin, licenceTypes: [])
+        let receipt = chain.submit(
+            .governance(.propose(proposalID: "p1", change: change)), by: TestChain.civil)
         #expect(receipt.status == .missingRole)
     }
 
     @Test("a change that would leave fewer admins than the threshold is refused")
     func keepEnoughAdmins() {
         var chain = TestChain()
-        chain.submit(.governance(.propose(proposalID: "p1", change: .removeKey(TestChain.admins[0].publicKey))),
-                     by: TestChain.admins[0])
-        #expect(chain.submit(.governance(.approve(proposalID: "p1")), by: TestChain.admins[1]).status == .ok)
+        chain.submit(
+            .governance(
+                .propose(proposalID: "p1", change: .removeKey(TestChain.admins[0].publicKey))),
+            by: TestChain.admins[0])
+        #expect(
+            chain.submit(.governance(.approve(proposalID: "p1")), by: TestChain.admins[1]).status
+                == .ok)
         let second = chain.submit(
-            .governance(.propose(proposalID: "p2", change: .removeKey(TestChain.admins[1].publicKey))),
+            .governance(
+                .propose(proposalID: "p2", change: .removeKey(TestChain.admins[1].publicKey))),
             by: TestChain.admins[1])
         #expect(second.status == .invalidTransition)
         #expect(chain.queries.key(TestChain.admins[0].publicKey) == nil)
@@ -68,8 +81,10 @@ struct GovernanceTests {
     @Test("a rotated key keeps its roles and the old key loses them")
     func rotateKey() {
         var chain = TestChain()
-        let change = GovernanceChange.rotateKey(old: TestChain.police.publicKey, new: newKey.publicKey)
-        chain.submit(.governance(.propose(proposalID: "rot", change: change)), by: TestChain.admins[0])
+        let change = GovernanceChange.rotateKey(
+            old: TestChain.police.publicKey, new: newKey.publicKey)
+        chain.submit(
+            .governance(.propose(proposalID: "rot", change: change)), by: TestChain.admins[0])
         chain.submit(.governance(.approve(proposalID: "rot")), by: TestChain.admins[1])
         #expect(chain.queries.key(newKey.publicKey)?.licenceTypes == [TestChain.residenceType])
         let issue = Licences.issue(Licences.residence("R1"), holder: People.holder(0))
@@ -80,8 +95,10 @@ struct GovernanceTests {
     @Test("registering an organisation with a bad credit code is refused at proposal")
     func badCreditCode() {
         var chain = TestChain()
-        let change = GovernanceChange.registerOrganisation(id: "x", name: "X", creditCode: "113600000000000000")
-        let receipt = chain.submit(.governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
+        let change = GovernanceChange.registerOrganisation(
+            id: "x", name: "X", creditCode: "113600000000000000")
+        let receipt = chain.submit(
+            .governance(.propose(proposalID: "p1", change: change)), by: TestChain.admins[0])
         #expect(receipt.status == .invalidIdentifier)
         #expect(chain.queries.proposal("p1") == nil)
     }
@@ -90,10 +107,13 @@ struct GovernanceTests {
 @Suite("Evidence")
 struct EvidenceTests {
     func evidence(signer: SigningKey, tamper: Bool = false) -> EquivocationEvidence {
-        let bodies = [Hash256.zero, SHA256.hash([1])].map { ConsensusStatement.voteBody(blockID: $0) }
+        let bodies = [Hash256.zero, SHA256.hash([1])].map {
+            ConsensusStatement.voteBody(blockID: $0)
+        }
         let signatures = bodies.map {
-            signer.sign(ConsensusStatement.signingBytes(
-                chainID: TestChain.chainID, kind: .precommit, height: 5, round: 0, body: $0))
+            signer.sign(
+                ConsensusStatement.signingBytes(
+                    chainID: TestChain.chainID, kind: .precommit, height: 5, round: 0, body: $0))
         }
         return EquivocationEvidence(
             chainID: TestChain.chainID, validator: signer.publicKey, kind: .precommit, height: 5,
@@ -107,16 +127,48 @@ struct EvidenceTests {
         let proof = evidence(signer: TestChain.validators[1])
         #expect(chain.submit(.evidence(.record(proof)), by: TestChain.auditor).status == .ok)
         #expect(chain.queries.evidence.map(\.evidence) == [proof])
-        #expect(chain.submit(.evidence(.record(proof)), by: TestChain.civil).status == .alreadyExists)
+        #expect(
+            chain.submit(.evidence(.record(proof)), by: TestChain.civil).status == .alreadyExists)
     }
 
     @Test("evidence with a bad signature or against a non-validator is refused")
     func refuse() {
         var chain = TestChain()
         let forged = evidence(signer: TestChain.validators[0], tamper: true)
-        #expect(chain.submit(.evidence(.record(forged)), by: TestChain.auditor).status == .invalidEvidence)
+        #expect(
+            chain.submit(.evidence(.record(forged)), by: TestChain.auditor).status
+                == .invalidEvidence)
         let outsider = evidence(signer: TestChain.police)
-        #expect(chain.submit(.evidence(.record(outsider)), by: TestChain.auditor).status == .invalidEvidence)
+        #expect(
+            chain.submit(.evidence(.record(outsider)), by: TestChain.auditor).status
+                == .invalidEvidence)
         #expect(chain.queries.evidence.isEmpty)
+    }
+}
+
+@Suite("Validator set changes")
+struct ValidatorChangeTests {
+    @Test("admins add and remove validators with k-of-n approvals")
+    func addAndRemove() {
+        var chain = TestChain()
+        let newcomer = Validator(
+            name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
+            address: "127.0.0.1:7004")
+        chain.submit(
+            .governance(.propose(proposalID: "v-add", change: .addValidator(newcomer))),
+            by: TestChain.admins[0])
+        #expect(chain.queries.chainParameters?.validators.count == 4)
+        chain.submit(.governance(.approve(proposalID: "v-add")), by: TestChain.admins[1])
+        #expect(chain.queries.chainParameters?.validators.last == newcomer)
+        let removal = GovernanceChange.removeValidator(TestChain.validators[0].publicKey)
+        chain.submit(
+            .governance(.propose(proposalID: "v-", change: removal)), by: TestChain.admins[2])
+        let approval = chain.submit(
+            .governance(.approve(proposalID: "v-")), by: TestChain.admins[0])
+        #expect(approval.status == .ok)
+        #expect(chain.queries.chainParameters?.validators.map(\.name) == ["v1", "v2", "v3", "v4"])
+        let again = chain.submit(
+            .governance(.propose(proposalID: "v--", change: removal)), by: TestChain.admins[2])
+        #expect(again.status == .notFound)
     }
 }

@@ -10,12 +10,15 @@ struct LicenceTests {
     @Test("an issued licence verifies by id and file digest")
     func issueAndVerify() {
         var chain = TestChain()
-        let receipt = chain.submit(Licences.issue(id, holder: People.holder(0)), by: TestChain.police)
+        let receipt = chain.submit(
+            Licences.issue(id, holder: People.holder(0)), by: TestChain.police)
         #expect(receipt.status == .ok)
         #expect(receipt.events.first?["licence"] == id)
-        let check = chain.queries.verifyLicence(id: id, fileDigest: Licences.digest(id), atMs: chain.timeMs)
+        let check = chain.queries.verifyLicence(
+            id: id, fileDigest: Licences.digest(id), atMs: chain.timeMs)
         #expect(check.isValid)
-        let forged = chain.queries.verifyLicence(id: id, fileDigest: SHA256.hash([9]), atMs: chain.timeMs)
+        let forged = chain.queries.verifyLicence(
+            id: id, fileDigest: SHA256.hash([9]), atMs: chain.timeMs)
         #expect(!forged.isValid && !forged.digestMatches)
         #expect(chain.queries.licences(ofHolder: People.holder(0)).map(\.id) == [id])
     }
@@ -23,18 +26,22 @@ struct LicenceTests {
     @Test("an issuer without the licence type is refused")
     func wrongLicenceType() {
         var chain = TestChain()
-        let business = Licences.id(type: TestChain.businessType, issuer: TestChain.policeCode, serial: "B1")
+        let business = Licences.id(
+            type: TestChain.businessType, issuer: TestChain.policeCode, serial: "B1")
         let receipt = chain.submit(
-            Licences.issue(business, holder: People.holder(0), type: TestChain.businessType), by: TestChain.police)
+            Licences.issue(business, holder: People.holder(0), type: TestChain.businessType),
+            by: TestChain.police)
         #expect(receipt.status == .licenceTypeNotPermitted)
     }
 
     @Test("an id naming another issuer's credit code is refused")
     func wrongIssuer() {
         var chain = TestChain()
-        let foreign = Licences.id(type: TestChain.businessType, issuer: TestChain.policeCode, serial: "B1")
+        let foreign = Licences.id(
+            type: TestChain.businessType, issuer: TestChain.policeCode, serial: "B1")
         let receipt = chain.submit(
-            Licences.issue(foreign, holder: People.holder(0), type: TestChain.businessType), by: TestChain.market)
+            Licences.issue(foreign, holder: People.holder(0), type: TestChain.businessType),
+            by: TestChain.market)
         #expect(receipt.status == .notResponsibleOrganisation)
     }
 
@@ -44,8 +51,10 @@ struct LicenceTests {
         var broken = id
         broken.removeLast()
         broken.append(id.last == "A" ? "B" : "A")
-        #expect(chain.submit(Licences.issue(broken, holder: People.holder(0)), by: TestChain.police).status
-            == .invalidIdentifier)
+        #expect(
+            chain.submit(Licences.issue(broken, holder: People.holder(0)), by: TestChain.police)
+                .status
+                == .invalidIdentifier)
     }
 
     @Test("renewal issues a new version and supersedes the old one")
@@ -60,30 +69,42 @@ struct LicenceTests {
         #expect(chain.queries.licence(id)?.status == .superseded)
         #expect(chain.queries.licence(id)?.nextID == next)
         #expect(chain.queries.licence(next)?.previousID == id)
-        #expect(chain.queries.verifyLicence(id: next, fileDigest: Licences.digest(next), atMs: chain.timeMs).isValid)
+        #expect(
+            chain.queries.verifyLicence(
+                id: next, fileDigest: Licences.digest(next), atMs: chain.timeMs
+            ).isValid)
         let other = Licences.residence("A0002", version: 2)
         var wrongSerial = renewal
         wrongSerial.licenceID = next
         wrongSerial.newLicenceID = other
-        #expect(chain.submit(.licence(.renew(wrongSerial)), by: TestChain.police).status == .invalidIdentifier)
+        #expect(
+            chain.submit(.licence(.renew(wrongSerial)), by: TestChain.police).status
+                == .invalidIdentifier)
     }
 
     @Test("a revoked licence no longer verifies and cannot be resumed")
     func revoke() {
         var chain = TestChain()
         chain.submit(Licences.issue(id, holder: People.holder(0)), by: TestChain.police)
-        #expect(chain.submit(.licence(.revoke(licenceID: id, reason: "fraud")), by: TestChain.police).status == .ok)
-        let check = chain.queries.verifyLicence(id: id, fileDigest: Licences.digest(id), atMs: chain.timeMs)
+        #expect(
+            chain.submit(.licence(.revoke(licenceID: id, reason: "fraud")), by: TestChain.police)
+                .status == .ok)
+        let check = chain.queries.verifyLicence(
+            id: id, fileDigest: Licences.digest(id), atMs: chain.timeMs)
         #expect(!check.isValid && check.status == "revoked")
-        #expect(chain.submit(.licence(.resume(licenceID: id)), by: TestChain.police).status == .invalidTransition)
+        #expect(
+            chain.submit(.licence(.resume(licenceID: id)), by: TestChain.police).status
+                == .invalidTransition)
     }
 
     @Test("a licence expires by block time, without any transaction")
     func expiry() {
         var chain = TestChain()
-        chain.submit(Licences.issue(id, holder: People.holder(0), untilMs: TestChain.genesisTimeMs + 5_000),
-                     by: TestChain.police)
-        let later = chain.queries.verifyLicence(id: id, fileDigest: Licences.digest(id), atMs: TestChain.genesisTimeMs + 6_000)
+        chain.submit(
+            Licences.issue(id, holder: People.holder(0), untilMs: TestChain.genesisTimeMs + 5_000),
+            by: TestChain.police)
+        let later = chain.queries.verifyLicence(
+            id: id, fileDigest: Licences.digest(id), atMs: TestChain.genesisTimeMs + 6_000)
         #expect(later.status == "expired" && !later.isValid)
     }
 
@@ -91,7 +112,8 @@ struct LicenceTests {
     func otherOrganisation() {
         var chain = TestChain()
         chain.submit(Licences.issue(id, holder: People.holder(0)), by: TestChain.police)
-        let receipt = chain.submit(.licence(.suspend(licenceID: id, reason: "x")), by: TestChain.market)
+        let receipt = chain.submit(
+            .licence(.suspend(licenceID: id, reason: "x")), by: TestChain.market)
         #expect(receipt.status == .notResponsibleOrganisation)
     }
 }

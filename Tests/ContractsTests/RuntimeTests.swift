@@ -25,8 +25,10 @@ struct RuntimeTests {
         }
         var bytes = ContractCall.governance(.approve(proposalID: "p1")).argumentBytes
         bytes.append(0)
-        #expect(throws: CallDecodingError.malformedArguments(
-            contract: "governance", method: "approve", .trailingBytes(count: 1))) {
+        #expect(
+            throws: CallDecodingError.malformedArguments(
+                contract: "governance", method: "approve", .trailingBytes(count: 1))
+        ) {
             try ContractCall(contract: "governance", method: "approve", arguments: bytes)
         }
     }
@@ -36,7 +38,8 @@ struct RuntimeTests {
         var chain = TestChain()
         let before = chain.state.digest
         let tx = Transaction.signed(
-            chainID: TestChain.chainID, signer: TestChain.police, uniqueID: [UInt8](repeating: 7, count: 16),
+            chainID: TestChain.chainID, signer: TestChain.police,
+            uniqueID: [UInt8](repeating: 7, count: 16),
             validUntilHeight: 10, contract: "licence", method: "issue", arguments: [1, 2, 3])
         let receipt = chain.block(transactions: [tx]).receipts[0]
         #expect(receipt.status == .malformedCall)
@@ -44,13 +47,15 @@ struct RuntimeTests {
         #expect(chain.state.digest == before)
     }
 
-    @Test("checkTx refuses unknown senders, missing roles and other chains, and accepts permitted calls")
+    @Test("checkTx refuses strangers, missing roles and other chains, accepts permitted calls")
     func checkTx() {
         var chain = TestChain()
         let call = Licences.issue(Licences.residence("A0001"), holder: People.holder(0))
         let stranger = SigningKey.deterministic(label: "stranger")
         func check(_ tx: Transaction) -> StatusCode? {
-            if case let .failure(error) = BlockExecutor.checkTx(tx, over: chain.state) { return error.code }
+            if case let .failure(error) = BlockExecutor.checkTx(tx, over: chain.state) {
+                return error.code
+            }
             return .ok
         }
         #expect(check(chain.transaction(call, by: TestChain.police)) == .ok)
@@ -58,7 +63,8 @@ struct RuntimeTests {
         #expect(check(chain.transaction(call, by: TestChain.civil)) == .missingRole)
         #expect(check(chain.transaction(call, by: TestChain.market)) == .licenceTypeNotPermitted)
         let foreign = call.transaction(
-            chainID: "other", signer: TestChain.police, uniqueID: [UInt8](repeating: 1, count: 16), validUntilHeight: 9)
+            chainID: "other", signer: TestChain.police, uniqueID: [UInt8](repeating: 1, count: 16),
+            validUntilHeight: 9)
         #expect(check(foreign) == .wrongChain)
     }
 
@@ -84,7 +90,10 @@ struct RuntimeTests {
         var first = TestChain()
         var second = TestChain()
         let calls: [(ContractCall, SigningKey)] = [
-            (Licences.issue(Licences.residence("A0001"), holder: People.holder(0)), TestChain.police),
+            (
+                Licences.issue(Licences.residence("A0001"), holder: People.holder(0)),
+                TestChain.police
+            ),
             (Bills.issue(Bills.medical(1), totalFen: 10_000), TestChain.hospital),
             (Bills.claim("c1", Bills.medical(1).billID, 4_000), TestChain.insurers[0]),
         ]
@@ -100,7 +109,8 @@ struct RuntimeTests {
     func expiredTransaction() {
         var chain = TestChain()
         let tx = Licences.issue(Licences.residence("A0001"), holder: People.holder(0)).transaction(
-            chainID: TestChain.chainID, signer: TestChain.police, uniqueID: [UInt8](repeating: 3, count: 16),
+            chainID: TestChain.chainID, signer: TestChain.police,
+            uniqueID: [UInt8](repeating: 3, count: 16),
             validUntilHeight: 0)
         #expect(chain.block(transactions: [tx]).receipts[0].status == .transactionExpired)
     }
@@ -114,7 +124,8 @@ struct RuntimeTests {
         chain.submit(.licence(.resume(licenceID: id)), by: TestChain.police)
         let trail = chain.queries.licenceHistory(id)
         #expect(trail.map(\.height) == [1, 2, 3])
-        let statuses = trail.compactMap { $0.value }.map { try? LicenceRecord(canonicalBytes: $0) }.map { $0?.status }
+        let statuses = trail.compactMap { $0.value }.map { try? LicenceRecord(canonicalBytes: $0) }
+            .map { $0?.status }
         #expect(statuses == [.issued, .suspended, .issued])
         #expect(chain.results[1].history.map(\.key).contains(StateKey("licence/\(id)")))
     }
@@ -124,7 +135,9 @@ struct RuntimeTests {
         let chain = TestChain()
         #expect(chain.queries.chainParameters?.adminThreshold == 2)
         #expect(chain.queries.organisation("police")?.keys == [TestChain.police.publicKey])
-        #expect(chain.queries.key(TestChain.police.publicKey)?.licenceTypes == [TestChain.residenceType])
+        #expect(
+            chain.queries.key(TestChain.police.publicKey)?.licenceTypes == [TestChain.residenceType]
+        )
         #expect(chain.queries.organisations.count == 9)
     }
 }
@@ -146,11 +159,14 @@ struct IdentifierTests {
         _ = try LicenceIdentifier(parsing: id)
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         let characters = Array(id)
-        for index in characters.indices where characters[index] != "." && index < 6 || index == characters.count - 1 {
+        for index in characters.indices
+        where characters[index] != "." && index < 6 || index == characters.count - 1 {
             for replacement in alphabet where replacement != characters[index] {
                 var changed = characters
                 changed[index] = replacement
-                #expect(throws: ContractError.self) { try LicenceIdentifier(parsing: String(changed)) }
+                #expect(throws: ContractError.self) {
+                    try LicenceIdentifier(parsing: String(changed))
+                }
             }
         }
     }

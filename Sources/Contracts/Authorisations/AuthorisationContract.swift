@@ -5,7 +5,9 @@ public import Ledger
 enum AuthorisationContract {
     static let name = AuthorisationCall.contractName
 
-    static func invoke(_ call: AuthorisationCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: AuthorisationCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .bindHolderKey(holder, holderKey):
             context.putBytes([], at: GrantKeys.holderKey(holder, holderKey))
@@ -19,24 +21,32 @@ enum AuthorisationContract {
         }
     }
 
-    private static func grant(_ terms: GrantTerms, _ attestation: Attestation, in context: inout ContractContext)
+    private static func grant(
+        _ terms: GrantTerms, _ attestation: Attestation, in context: inout ContractContext
+    )
         throws(ContractError)
     {
         try validate(terms, in: context)
         let chainID = GovernanceContract.parameters(in: context).chainID
         let attestedBy = try checkConsent(
-            attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID), in: context)
+            attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID),
+            in: context)
         let record = GrantRecord(
-            terms: terms, attestedBy: attestedBy, parentGrantID: nil, grantedAtHeight: context.blockHeight)
+            terms: terms, attestedBy: attestedBy, parentGrantID: nil,
+            grantedAtHeight: context.blockHeight)
         store(record, in: &context)
     }
 
-    private static func validate(_ terms: GrantTerms, in context: ContractContext) throws(ContractError) {
+    private static func validate(_ terms: GrantTerms, in context: ContractContext)
+        throws(ContractError)
+    {
         try Identifier.validate(terms.grantID, "grant id")
         try Identifier.validate(terms.purpose, "purpose")
         try Identifier.validateAll(terms.scope.licenceIDs + terms.scope.licenceTypes, "scope entry")
         try Identifier.validateAll(terms.scope.dataCategories, "data category")
-        guard !terms.scope.isEmpty else { throw ContractError(.invalidArgument, "a grant needs a non-empty scope") }
+        guard !terms.scope.isEmpty else {
+            throw ContractError(.invalidArgument, "a grant needs a non-empty scope")
+        }
         guard terms.validFromMs < terms.validUntilMs else {
             throw ContractError(.invalidArgument, "valid-from must be before valid-until")
         }
@@ -50,32 +60,41 @@ enum AuthorisationContract {
 
     /// Verifies the holder's consent; returns who attested it.
     private static func checkConsent(
-        _ attestation: Attestation, holder: Hash256, signedBytes: [UInt8], in context: ContractContext
+        _ attestation: Attestation, holder: Hash256, signedBytes: [UInt8],
+        in context: ContractContext
     ) throws(ContractError) -> String {
         switch attestation {
         case .identityProvider:
             return context.organisationID
         case let .holderSignature(holderKey, signature):
             guard context.exists(GrantKeys.holderKey(holder, holderKey)) else {
-                throw ContractError(.invalidHolderSignature, "key \(holderKey.hex.prefix(16)) is not bound to the holder")
+                throw ContractError(
+                    .invalidHolderSignature,
+                    "key \(holderKey.hex.prefix(16)) is not bound to the holder")
             }
             guard holderKey.isValidSignature(signature, for: signedBytes) else {
-                throw ContractError(.invalidHolderSignature, "the holder's signature does not verify")
+                throw ContractError(
+                    .invalidHolderSignature, "the holder's signature does not verify")
             }
             return "holder-signature"
         }
     }
 
-    private static func revoke(_ grantID: String, _ attestation: Attestation, in context: inout ContractContext)
+    private static func revoke(
+        _ grantID: String, _ attestation: Attestation, in context: inout ContractContext
+    )
         throws(ContractError)
     {
         guard var record = context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
             throw ContractError(.notFound, "no grant \(grantID)")
         }
-        guard !record.revoked else { throw ContractError(.invalidTransition, "grant \(grantID) is already revoked") }
+        guard !record.revoked else {
+            throw ContractError(.invalidTransition, "grant \(grantID) is already revoked")
+        }
         let chainID = GovernanceContract.parameters(in: context).chainID
         let signed = AuthorisationCall.revocationSigningBytes(chainID: chainID, grantID: grantID)
-        _ = try checkConsent(attestation, holder: record.terms.holder, signedBytes: signed, in: context)
+        _ = try checkConsent(
+            attestation, holder: record.terms.holder, signedBytes: signed, in: context)
         record.revoked = true
         context.put(record, at: GrantKeys.grant(grantID))
         context.emit(name, "revoked", [("grant", grantID), ("holder", record.terms.holder.hex)])
@@ -89,13 +108,20 @@ enum AuthorisationContract {
             throw ContractError(.notFound, "no grant \(grantID)")
         }
         guard parent.terms.granteeOrganisation == context.organisationID else {
-            throw ContractError(.notResponsibleOrganisation, "grant \(grantID) was not granted to \(context.organisationID)")
+            throw ContractError(
+                .notResponsibleOrganisation,
+                "grant \(grantID) was not granted to \(context.organisationID)")
         }
-        guard parent.terms.delegable else { throw ContractError(.invalidTransition, "grant \(grantID) is not delegable") }
+        guard parent.terms.delegable else {
+            throw ContractError(.invalidTransition, "grant \(grantID) is not delegable")
+        }
         let live = GrantLiveness.isLive(parent, atMs: context.blockTimeMs) { id in
             context.get(GrantRecord.self, at: GrantKeys.grant(id))
         }
-        guard live else { throw ContractError(.noLiveGrant, "grant \(grantID) is not live at \(context.blockTimeMs)") }
+        guard live else {
+            throw ContractError(
+                .noLiveGrant, "grant \(grantID) is not live at \(context.blockTimeMs)")
+        }
         var terms = parent.terms
         terms.grantID = newGrantID
         terms.granteeOrganisation = agent
@@ -105,7 +131,8 @@ enum AuthorisationContract {
         terms.delegable = false
         try validate(terms, in: context)
         let record = GrantRecord(
-            terms: terms, attestedBy: parent.attestedBy, parentGrantID: grantID, grantedAtHeight: context.blockHeight)
+            terms: terms, attestedBy: parent.attestedBy, parentGrantID: grantID,
+            grantedAtHeight: context.blockHeight)
         store(record, in: &context)
     }
 
@@ -113,10 +140,14 @@ enum AuthorisationContract {
         let terms = record.terms
         context.put(record, at: GrantKeys.grant(terms.grantID))
         context.putBytes([], at: GrantKeys.byHolder(terms.holder, terms.grantID))
-        context.emit(name, record.parentGrantID == nil ? "granted" : "delegated", [
-            ("grant", terms.grantID), ("holder", terms.holder.hex), ("grantee", terms.granteeOrganisation),
-            ("purpose", terms.purpose), ("validFromMs", String(terms.validFromMs)),
-            ("validUntilMs", String(terms.validUntilMs)), ("parent", record.parentGrantID ?? ""),
-        ])
+        context.emit(
+            name, record.parentGrantID == nil ? "granted" : "delegated",
+            [
+                ("grant", terms.grantID), ("holder", terms.holder.hex),
+                ("grantee", terms.granteeOrganisation),
+                ("purpose", terms.purpose), ("validFromMs", String(terms.validFromMs)),
+                ("validUntilMs", String(terms.validUntilMs)),
+                ("parent", record.parentGrantID ?? ""),
+            ])
     }
 }

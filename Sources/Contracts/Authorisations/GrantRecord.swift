@@ -37,7 +37,9 @@ public struct GrantRecord: Hashable, Sendable, CanonicalCodable {
 
 enum GrantKeys {
     static func grant(_ id: String) -> StateKey { StateKey("grant/\(id)") }
-    static func byHolder(_ holder: Hash256) -> StateKey { StateKey("idx/grant-holder/\(holder.hex)/") }
+    static func byHolder(_ holder: Hash256) -> StateKey {
+        StateKey("idx/grant-holder/\(holder.hex)/")
+    }
     static func byHolder(_ holder: Hash256, _ id: String) -> StateKey {
         StateKey("idx/grant-holder/\(holder.hex)/\(id)")
     }
@@ -52,7 +54,9 @@ enum GrantLiveness {
     static let maxChain = 16
 
     /// Whether `grant` and every grant it was delegated from are in force at `timeMs`.
-    static func isLive(_ grant: GrantRecord, atMs timeMs: UInt64, lookup: (String) -> GrantRecord?) -> Bool {
+    static func isLive(_ grant: GrantRecord, atMs timeMs: UInt64, lookup: (String) -> GrantRecord?)
+        -> Bool
+    {
         var current = grant
         for _ in 0..<maxChain {
             guard current.isInForce(atMs: timeMs) else { return false }

@@ -6,17 +6,21 @@ public import Ledger
 enum LicenceUseContract {
     static let name = LicenceUseCall.contractName
 
-    static func invoke(_ call: LicenceUseCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: LicenceUseCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .use(licenceID, purpose, itemCode, basis):
             try Identifier.validate(purpose, "purpose")
             try Identifier.validate(itemCode, "service-item code")
-            guard let licence = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID)) else {
+            guard let licence = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID))
+            else {
                 throw ContractError(.notFound, "no licence \(licenceID)")
             }
             guard licence.isCurrent(atMs: context.blockTimeMs) else {
                 throw ContractError(
-                    .licenceNotCurrent, "licence \(licenceID) is \(licence.effectiveStatus(atMs: context.blockTimeMs))")
+                    .licenceNotCurrent,
+                    "licence \(licenceID) is \(licence.effectiveStatus(atMs: context.blockTimeMs))")
             }
             var grantID: String?
             if case let .grant(id) = basis {
@@ -24,15 +28,21 @@ enum LicenceUseContract {
                 grantID = id
             }
             let record = UseRecord(
-                licenceID: licenceID, userOrganisation: context.organisationID, userKey: context.caller.publicKey,
+                licenceID: licenceID, userOrganisation: context.organisationID,
+                userKey: context.caller.publicKey,
                 purpose: purpose, itemCode: itemCode, grantID: grantID, txID: context.txID,
                 height: context.blockHeight, blockTimeMs: context.blockTimeMs)
-            context.put(record, at: LicenceKeys.use(licenceID, height: context.blockHeight, txID: context.txID))
-            context.emit(name, "used", [
-                ("licence", licenceID), ("user", context.organisationID), ("purpose", purpose),
-                ("itemCode", itemCode), ("basis", grantID.map { "grant:\($0)" } ?? "statutory-duty"),
-                ("blockTimeMs", String(context.blockTimeMs)),
-            ])
+            context.put(
+                record,
+                at: LicenceKeys.use(licenceID, height: context.blockHeight, txID: context.txID))
+            context.emit(
+                name, "used",
+                [
+                    ("licence", licenceID), ("user", context.organisationID), ("purpose", purpose),
+                    ("itemCode", itemCode),
+                    ("basis", grantID.map { "grant:\($0)" } ?? "statutory-duty"),
+                    ("blockTimeMs", String(context.blockTimeMs)),
+                ])
         }
     }
 
@@ -44,22 +54,31 @@ enum LicenceUseContract {
         }
         let terms = grant.terms
         guard terms.granteeOrganisation == context.organisationID else {
-            throw ContractError(.noLiveGrant, "grant \(grantID) names \(terms.granteeOrganisation), not \(context.organisationID)")
+            throw ContractError(
+                .noLiveGrant,
+                "grant \(grantID) names \(terms.granteeOrganisation), not \(context.organisationID)"
+            )
         }
         guard terms.holder == licence.holder else {
-            throw ContractError(.noLiveGrant, "grant \(grantID) is from another holder than licence \(licence.id)'s")
+            throw ContractError(
+                .noLiveGrant, "grant \(grantID) is from another holder than licence \(licence.id)'s"
+            )
         }
         guard terms.scope.covers(licenceID: licence.id, licenceType: licence.licenceType) else {
-            throw ContractError(.noLiveGrant, "grant \(grantID) does not cover licence \(licence.id)")
+            throw ContractError(
+                .noLiveGrant, "grant \(grantID) does not cover licence \(licence.id)")
         }
         guard terms.purpose == purpose else {
-            throw ContractError(.noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
+            throw ContractError(
+                .noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
         }
         let live = GrantLiveness.isLive(grant, atMs: context.blockTimeMs) { id in
             context.get(GrantRecord.self, at: GrantKeys.grant(id))
         }
         guard live else {
-            throw ContractError(.noLiveGrant, "grant \(grantID) is revoked or outside its validity at \(context.blockTimeMs)")
+            throw ContractError(
+                .noLiveGrant,
+                "grant \(grantID) is revoked or outside its validity at \(context.blockTimeMs)")
         }
     }
 }

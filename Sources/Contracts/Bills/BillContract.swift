@@ -12,7 +12,9 @@ enum BillContract {
         }
     }
 
-    private static func issue(_ issue: BillIssue, in context: inout ContractContext) throws(ContractError) {
+    private static func issue(_ issue: BillIssue, in context: inout ContractContext)
+        throws(ContractError)
+    {
         try issue.number.validate()
         let checkCode: String
         switch issue.number {
@@ -21,73 +23,108 @@ enum BillContract {
             checkCode = issue.checkCode
         case .taxInvoice:
             guard issue.checkCode.isEmpty else {
-                throw ContractError(.invalidArgument, "a tax e-invoice has no check code; it verifies by total")
+                throw ContractError(
+                    .invalidArgument, "a tax e-invoice has no check code; it verifies by total")
             }
             checkCode = String(issue.totalFen)
         }
-        guard issue.totalFen > 0 else { throw ContractError(.invalidAmount, "a bill's total must be positive") }
+        guard issue.totalFen > 0 else {
+            throw ContractError(.invalidAmount, "a bill's total must be positive")
+        }
         if let categories = issue.categories, categories.total != issue.totalFen {
-            throw ContractError(.invalidAmount, "category amounts sum to \(categories.total.map(String.init) ?? "overflow"), total is \(issue.totalFen)")
+            throw ContractError(
+                .invalidAmount,
+                "category amounts sum to \(categories.total.map(String.init) ?? "overflow"), "
+                + "total is \(issue.totalFen)"
+            )
         }
         let billID = issue.number.billID
-        guard !context.exists(BillKeys.bill(billID)) else { throw ContractError(.alreadyExists, "bill \(billID) exists") }
+        guard !context.exists(BillKeys.bill(billID)) else {
+            throw ContractError(.alreadyExists, "bill \(billID) exists")
+        }
         let record = BillRecord(
             issue: issue, issuer: context.organisationID,
-            checkDigest: BillRecord.checkDigest(billID: billID, checkCode: checkCode), status: .issued, reverses: nil)
+            checkDigest: BillRecord.checkDigest(billID: billID, checkCode: checkCode),
+            status: .issued, reverses: nil)
         context.put(record, at: BillKeys.bill(billID))
         context.putBytes([], at: BillKeys.byPayer(issue.payer, billID))
-        context.emit(name, "issued", [
-            ("bill", billID), ("kind", issue.number.kind), ("issuer", context.organisationID),
-            ("payer", issue.payer.hex), ("totalFen", String(issue.totalFen)),
-        ])
+        context.emit(
+            name, "issued",
+            [
+                ("bill", billID), ("kind", issue.number.kind), ("issuer", context.organisationID),
+                ("payer", issue.payer.hex), ("totalFen", String(issue.totalFen)),
+            ])
     }
 
-    private static func reverse(_ reversal: BillReversal, in context: inout ContractContext) throws(ContractError) {
+    private static func reverse(_ reversal: BillReversal, in context: inout ContractContext)
+        throws(ContractError)
+    {
         guard var bill = context.get(BillRecord.self, at: BillKeys.bill(reversal.billID)) else {
             throw ContractError(.notFound, "no bill \(reversal.billID)")
         }
         guard bill.issuerOrganisation == context.organisationID else {
-            throw ContractError(.notResponsibleOrganisation, "bill \(bill.id) was issued by \(bill.issuerOrganisation)")
+            throw ContractError(
+                .notResponsibleOrganisation,
+                "bill \(bill.id) was issued by \(bill.issuerOrganisation)")
         }
         guard bill.status == .issued || bill.status == .partiallyReversed else {
-            throw ContractError(.invalidTransition, "bill \(bill.id) is \(bill.status.name) and cannot be reversed")
+            throw ContractError(
+                .invalidTransition, "bill \(bill.id) is \(bill.status.name) and cannot be reversed")
         }
         try reversal.redNumber.validate()
         let redID = reversal.redNumber.billID
-        guard !context.exists(BillKeys.bill(redID)) else { throw ContractError(.alreadyExists, "bill \(redID) exists") }
+        guard !context.exists(BillKeys.bill(redID)) else {
+            throw ContractError(.alreadyExists, "bill \(redID) exists")
+        }
         try applyAmounts(reversal, to: &bill)
         bill.redBillIDs.append(redID)
         bill.status = bill.reversedFen == bill.totalFen ? .reversed : .partiallyReversed
         let redIssue = BillIssue(
-            number: reversal.redNumber, checkCode: "", issuedAtMs: context.blockTimeMs, totalFen: reversal.amountFen,
+            number: reversal.redNumber, checkCode: "", issuedAtMs: context.blockTimeMs,
+            totalFen: reversal.amountFen,
             categories: reversal.categories, payer: bill.payer)
         let red = BillRecord(
-            issue: redIssue, issuer: context.organisationID, checkDigest: bill.checkDigest, status: .red,
+            issue: redIssue, issuer: context.organisationID, checkDigest: bill.checkDigest,
+            status: .red,
             reverses: bill.id)
         context.put(bill, at: BillKeys.bill(bill.id))
         context.put(red, at: BillKeys.bill(redID))
         context.putBytes([], at: BillKeys.byPayer(bill.payer, redID))
-        context.emit(name, "reversed", [
-            ("bill", bill.id), ("redBill", redID), ("amountFen", String(reversal.amountFen)),
-            ("status", bill.status.name), ("claimableFen", String(bill.claimableFen)),
-        ])
+        context.emit(
+            name, "reversed",
+            [
+                ("bill", bill.id), ("redBill", redID), ("amountFen", String(reversal.amountFen)),
+                ("status", bill.status.name), ("claimableFen", String(bill.claimableFen)),
+            ])
         if bill.settledFen > 0 || bill.lockedFen + bill.settledFen > bill.claimableFen {
             let alert = BillAlert(
-                billID: bill.id, redBillID: redID, claimableFen: bill.claimableFen, lockedFen: bill.lockedFen,
+                billID: bill.id, redBillID: redID, claimableFen: bill.claimableFen,
+                lockedFen: bill.lockedFen,
                 settledFen: bill.settledFen, height: context.blockHeight)
-            context.put(alert, at: BillKeys.alert(bill.id, height: context.blockHeight, txID: context.txID))
-            context.emit(name, "alert", [
-                ("bill", bill.id), ("settledFen", String(bill.settledFen)), ("lockedFen", String(bill.lockedFen)),
-                ("claimableFen", String(bill.claimableFen)),
-            ])
+            context.put(
+                alert, at: BillKeys.alert(bill.id, height: context.blockHeight, txID: context.txID))
+            context.emit(
+                name, "alert",
+                [
+                    ("bill", bill.id), ("settledFen", String(bill.settledFen)),
+                    ("lockedFen", String(bill.lockedFen)),
+                    ("claimableFen", String(bill.claimableFen)),
+                ])
         }
     }
 
-    /// Adds the reversed amounts, refusing more than is left to reverse (in total and per category).
-    private static func applyAmounts(_ reversal: BillReversal, to bill: inout BillRecord) throws(ContractError) {
+    /// Adds the reversed amounts, refusing more than is left to reverse (in total and per
+    /// category).
+    private static func applyAmounts(_ reversal: BillReversal, to bill: inout BillRecord)
+        throws(ContractError)
+    {
         let remaining = bill.totalFen - bill.reversedFen
         guard reversal.amountFen > 0, reversal.amountFen <= remaining else {
-            throw ContractError(.invalidAmount, "reversal of \(reversal.amountFen) fen; \(remaining) fen of bill \(bill.id) can be reversed")
+            throw ContractError(
+                .invalidAmount,
+                "reversal of \(reversal.amountFen) fen; \(remaining) fen of bill \(bill.id) "
+                + "can be reversed"
+            )
         }
         bill.reversedFen += reversal.amountFen
         switch (bill.categories, reversal.categories) {
@@ -95,19 +132,23 @@ enum BillContract {
             return
         case let (categories?, parts?):
             guard parts.total == reversal.amountFen else {
-                throw ContractError(.invalidAmount, "reversal categories must sum to \(reversal.amountFen)")
+                throw ContractError(
+                    .invalidAmount, "reversal categories must sum to \(reversal.amountFen)")
             }
             for category in BillCategory.allCases {
                 let left = categories[category] - bill.reversedCategories[category]
                 guard parts[category] <= left else {
-                    throw ContractError(.invalidAmount, "reversal of \(parts[category]) fen of \(category.name); \(left) fen left")
+                    throw ContractError(
+                        .invalidAmount,
+                        "reversal of \(parts[category]) fen of \(category.name); \(left) fen left")
                 }
                 bill.reversedCategories[category] += parts[category]
             }
         case (nil, _?):
             throw ContractError(.invalidArgument, "bill \(bill.id) has no categories to reverse")
         case (_?, nil):
-            throw ContractError(.invalidArgument, "bill \(bill.id) has categories: say which the reversal reduces")
+            throw ContractError(
+                .invalidArgument, "bill \(bill.id) has categories: say which the reversal reduces")
         }
     }
 }

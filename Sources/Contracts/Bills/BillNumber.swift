@@ -3,7 +3,8 @@ public import Ledger
 /// The number printed on an e-bill, in one of the two national forms, normalised into one
 /// bill id with its kind.
 public enum BillNumber: Hashable, Sendable, CanonicalCodable {
-    /// Fiscal medical e-bill: 票据代码 (8 digits: region, class, type, year) + 票据号码 (10 digits).
+    /// Fiscal medical e-bill: 票据代码 (8 digits: region, class, type, year) +
+    /// 票据号码 (10 digits).
     case medical(code: String, number: String)
     /// Fully digitised tax e-invoice (数电票): one 20-digit number.
     case taxInvoice(number: String)
@@ -28,11 +29,14 @@ public enum BillNumber: Hashable, Sendable, CanonicalCodable {
         switch self {
         case let .medical(code, number):
             guard Self.isDigits(code, count: 8), Self.isDigits(number, count: 10) else {
-                throw ContractError(.invalidIdentifier, "a medical bill needs an 8-digit code and a 10-digit number")
+                throw ContractError(
+                    .invalidIdentifier, "a medical bill needs an 8-digit code and a 10-digit number"
+                )
             }
         case let .taxInvoice(number):
             guard Self.isDigits(number, count: 20) else {
-                throw ContractError(.invalidIdentifier, "a tax e-invoice number has 20 digits, not \"\(number)\"")
+                throw ContractError(
+                    .invalidIdentifier, "a tax e-invoice number has 20 digits, not \"\(number)\"")
             }
         }
     }
@@ -41,7 +45,8 @@ public enum BillNumber: Hashable, Sendable, CanonicalCodable {
     static func validateCheckCode(_ code: String) throws(ContractError) {
         let bytes = Array(code.utf8)
         let alphanumeric = bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte)
+                || (0x61...0x7A).contains(byte)
         }
         guard bytes.count == 6, alphanumeric else {
             throw ContractError(.invalidIdentifier, "a check code has 6 letters or digits")
@@ -55,7 +60,8 @@ public enum BillNumber: Hashable, Sendable, CanonicalCodable {
 
     public func encode(to encoder: inout CanonicalEncoder) {
         switch self {
-        case let .medical(code, number): encoder.encode(UInt8(0)); encoder.encode(code); encoder.encode(number)
+        case let .medical(code, number):
+            encoder.encode(UInt8(0)); encoder.encode(code); encoder.encode(number)
         case let .taxInvoice(number): encoder.encode(UInt8(1)); encoder.encode(number)
         }
     }

@@ -68,10 +68,14 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
         SHA256.hash(Array((checkDomain + billID + "\u{0}" + checkCode).utf8))
     }
 
-    init(issue: BillIssue, issuer: String, checkDigest: Hash256, status: BillStatus, reverses: String?) {
+    init(
+        issue: BillIssue, issuer: String, checkDigest: Hash256, status: BillStatus,
+        reverses: String?
+    ) {
         number = issue.number; issuerOrganisation = issuer; payer = issue.payer
         issuedAtMs = issue.issuedAtMs; totalFen = issue.totalFen; categories = issue.categories
-        self.checkDigest = checkDigest; self.status = status; reversedFen = 0; reversedCategories = .zero
+        self.checkDigest = checkDigest; self.status = status; reversedFen = 0
+        reversedCategories = .zero
         redBillIDs = []; reversesBillID = reverses; lockedFen = 0; settledFen = 0
         lockedCategories = .zero; settledCategories = .zero
     }
@@ -80,7 +84,8 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
         encoder.encode(number); encoder.encode(issuerOrganisation); encoder.encode(payer)
         encoder.encode(issuedAtMs); encoder.encode(totalFen); encoder.encode(categories)
         encoder.encode(checkDigest); encoder.encode(status.rawValue); encoder.encode(reversedFen)
-        encoder.encode(reversedCategories); encoder.encode(redBillIDs); encoder.encode(reversesBillID)
+        encoder.encode(reversedCategories); encoder.encode(redBillIDs)
+        encoder.encode(reversesBillID)
         encoder.encode(lockedFen); encoder.encode(settledFen); encoder.encode(lockedCategories)
         encoder.encode(settledCategories)
     }
@@ -88,10 +93,12 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         number = try decoder.decode(BillNumber.self); issuerOrganisation = try decoder.decodeName()
         payer = try decoder.decode(Hash256.self); issuedAtMs = try decoder.decode(UInt64.self)
-        totalFen = try decoder.decode(UInt64.self); categories = try decoder.decodeOptional(CategoryAmounts.self)
+        totalFen = try decoder.decode(UInt64.self)
+        categories = try decoder.decodeOptional(CategoryAmounts.self)
         checkDigest = try decoder.decode(Hash256.self)
         status = BillStatus(rawValue: try decoder.decodeTag(of: "BillStatus", count: 4))!
-        reversedFen = try decoder.decode(UInt64.self); reversedCategories = try decoder.decode(CategoryAmounts.self)
+        reversedFen = try decoder.decode(UInt64.self)
+        reversedCategories = try decoder.decode(CategoryAmounts.self)
         redBillIDs = try decoder.decodeNames(); reversesBillID = try decoder.decodeOptionalString()
         lockedFen = try decoder.decode(UInt64.self); settledFen = try decoder.decode(UInt64.self)
         lockedCategories = try decoder.decode(CategoryAmounts.self)
@@ -120,8 +127,11 @@ public struct BillAlert: Hashable, Sendable, CanonicalCodable {
         settledFen = try decoder.decode(UInt64.self); height = try decoder.decode(UInt64.self)
     }
 
-    init(billID: String, redBillID: String, claimableFen: UInt64, lockedFen: UInt64, settledFen: UInt64,
-         height: UInt64) {
+    init(
+        billID: String, redBillID: String, claimableFen: UInt64, lockedFen: UInt64,
+        settledFen: UInt64,
+        height: UInt64
+    ) {
         self.billID = billID; self.redBillID = redBillID; self.claimableFen = claimableFen
         self.lockedFen = lockedFen; self.settledFen = settledFen; self.height = height
     }
@@ -130,7 +140,9 @@ public struct BillAlert: Hashable, Sendable, CanonicalCodable {
 enum BillKeys {
     static func bill(_ id: String) -> StateKey { StateKey("bill/\(id)") }
     static func byPayer(_ payer: Hash256) -> StateKey { StateKey("idx/bill-payer/\(payer.hex)/") }
-    static func byPayer(_ payer: Hash256, _ id: String) -> StateKey { StateKey("idx/bill-payer/\(payer.hex)/\(id)") }
+    static func byPayer(_ payer: Hash256, _ id: String) -> StateKey {
+        StateKey("idx/bill-payer/\(payer.hex)/\(id)")
+    }
     static func alerts(_ billID: String) -> StateKey { StateKey("alert/\(billID)/") }
     static func alert(_ billID: String, height: UInt64, txID: Hash256) -> StateKey {
         StateKey("alert/\(billID)/\(paddedHex(height))/\(txID.hex)")

@@ -7,13 +7,17 @@ public struct GrantScope: Hashable, Sendable, CanonicalCodable {
     public var licenceTypes: [String]
     public var dataCategories: [String]
 
-    public init(licenceIDs: [String] = [], licenceTypes: [String] = [], dataCategories: [String] = []) {
+    public init(
+        licenceIDs: [String] = [], licenceTypes: [String] = [], dataCategories: [String] = []
+    ) {
         self.licenceIDs = Array(Set(licenceIDs)).sorted()
         self.licenceTypes = Array(Set(licenceTypes)).sorted()
         self.dataCategories = Array(Set(dataCategories)).sorted()
     }
 
-    public var isEmpty: Bool { licenceIDs.isEmpty && licenceTypes.isEmpty && dataCategories.isEmpty }
+    public var isEmpty: Bool {
+        licenceIDs.isEmpty && licenceTypes.isEmpty && dataCategories.isEmpty
+    }
 
     /// Whether a licence of this id and type is in scope.
     public func covers(licenceID: String, licenceType: String) -> Bool {
@@ -28,7 +32,8 @@ public struct GrantScope: Hashable, Sendable, CanonicalCodable {
         licenceIDs = try decoder.decodeNames()
         licenceTypes = try decoder.decodeNames()
         dataCategories = try decoder.decodeNames()
-        for list in [licenceIDs, licenceTypes, dataCategories] where list != Array(Set(list)).sorted() {
+        for list in [licenceIDs, licenceTypes, dataCategories]
+        where list != Array(Set(list)).sorted() {
             throw .invalidValue(type: "GrantScope", reason: "lists must be sorted and unique")
         }
     }
@@ -50,8 +55,10 @@ public struct GrantTerms: Hashable, Sendable, CanonicalCodable {
     /// Whether the grantee may delegate (委托) the grant to an agent organisation.
     public var delegable: Bool
 
-    public init(grantID: String, holder: Hash256, granteeOrganisation: String, scope: GrantScope,
-                purpose: String, validFromMs: UInt64, validUntilMs: UInt64, delegable: Bool = false) {
+    public init(
+        grantID: String, holder: Hash256, granteeOrganisation: String, scope: GrantScope,
+        purpose: String, validFromMs: UInt64, validUntilMs: UInt64, delegable: Bool = false
+    ) {
         self.grantID = grantID
         self.holder = holder
         self.granteeOrganisation = granteeOrganisation
@@ -104,7 +111,8 @@ public enum Attestation: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         if try decoder.decodeTag(of: "Attestation", count: 2) == 0 {
             self = .holderSignature(
-                holderKey: try decoder.decode(PublicKey.self), signature: try decoder.decode(Signature.self))
+                holderKey: try decoder.decode(PublicKey.self),
+                signature: try decoder.decode(Signature.self))
         } else {
             self = .identityProvider
         }
@@ -122,7 +130,8 @@ public enum AuthorisationCall: MethodCall {
     /// Ends a grant (and with it every delegation made from it).
     case revoke(grantID: String, Attestation)
     /// The grantee organisation passes a delegable grant on to an agent organisation.
-    case delegate(grantID: String, newGrantID: String, agentOrganisation: String, validUntilMs: UInt64)
+    case delegate(
+        grantID: String, newGrantID: String, agentOrganisation: String, validUntilMs: UInt64)
 
     public static let contractName = "authorisation"
 
@@ -146,7 +155,8 @@ public enum AuthorisationCall: MethodCall {
 
     func encodeArguments(to encoder: inout CanonicalEncoder) {
         switch self {
-        case let .bindHolderKey(holder, holderKey): encoder.encode(holder); encoder.encode(holderKey)
+        case let .bindHolderKey(holder, holderKey):
+            encoder.encode(holder); encoder.encode(holderKey)
         case let .grant(terms, attestation): encoder.encode(terms); encoder.encode(attestation)
         case let .revoke(grantID, attestation): encoder.encode(grantID); encoder.encode(attestation)
         case let .delegate(grantID, newGrantID, agentOrganisation, validUntilMs):
@@ -160,7 +170,9 @@ public enum AuthorisationCall: MethodCall {
         switch method {
         case "bindHolderKey":
             self = try decodingArguments(contract, method) { () throws(CodecError) in
-                .bindHolderKey(holder: try decoder.decode(Hash256.self), holderKey: try decoder.decode(PublicKey.self))
+                .bindHolderKey(
+                    holder: try decoder.decode(Hash256.self),
+                    holderKey: try decoder.decode(PublicKey.self))
             }
         case "grant":
             self = try decodingArguments(contract, method) { () throws(CodecError) in
@@ -174,7 +186,8 @@ public enum AuthorisationCall: MethodCall {
             self = try decodingArguments(contract, method) { () throws(CodecError) in
                 .delegate(
                     grantID: try decoder.decodeName(), newGrantID: try decoder.decodeName(),
-                    agentOrganisation: try decoder.decodeName(), validUntilMs: try decoder.decode(UInt64.self))
+                    agentOrganisation: try decoder.decodeName(),
+                    validUntilMs: try decoder.decode(UInt64.self))
             }
         default:
             throw .unknownMethod(contract: contract, method: method)

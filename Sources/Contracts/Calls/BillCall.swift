@@ -84,8 +84,10 @@ public struct BillIssue: Hashable, Sendable, CanonicalCodable {
     /// The payer's commitment (`HolderCommitment.make`).
     public var payer: Hash256
 
-    public init(number: BillNumber, checkCode: String, issuedAtMs: UInt64, totalFen: UInt64,
-                categories: CategoryAmounts?, payer: Hash256) {
+    public init(
+        number: BillNumber, checkCode: String, issuedAtMs: UInt64, totalFen: UInt64,
+        categories: CategoryAmounts?, payer: Hash256
+    ) {
         self.number = number
         self.checkCode = checkCode
         self.issuedAtMs = issuedAtMs
@@ -102,7 +104,8 @@ public struct BillIssue: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         number = try decoder.decode(BillNumber.self); checkCode = try decoder.decodeName()
         issuedAtMs = try decoder.decode(UInt64.self); totalFen = try decoder.decode(UInt64.self)
-        categories = try decoder.decodeOptional(CategoryAmounts.self); payer = try decoder.decode(Hash256.self)
+        categories = try decoder.decodeOptional(CategoryAmounts.self)
+        payer = try decoder.decode(Hash256.self)
     }
 }
 
@@ -114,7 +117,9 @@ public struct BillReversal: Hashable, Sendable, CanonicalCodable {
     /// Required when the bill has categories: which categories the reversal reduces.
     public var categories: CategoryAmounts?
 
-    public init(billID: String, redNumber: BillNumber, amountFen: UInt64, categories: CategoryAmounts?) {
+    public init(
+        billID: String, redNumber: BillNumber, amountFen: UInt64, categories: CategoryAmounts?
+    ) {
         self.billID = billID
         self.redNumber = redNumber
         self.amountFen = amountFen
@@ -122,12 +127,14 @@ public struct BillReversal: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(billID); encoder.encode(redNumber); encoder.encode(amountFen); encoder.encode(categories)
+        encoder.encode(billID); encoder.encode(redNumber); encoder.encode(amountFen)
+        encoder.encode(categories)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         billID = try decoder.decodeName(); redNumber = try decoder.decode(BillNumber.self)
-        amountFen = try decoder.decode(UInt64.self); categories = try decoder.decodeOptional(CategoryAmounts.self)
+        amountFen = try decoder.decode(UInt64.self)
+        categories = try decoder.decodeOptional(CategoryAmounts.self)
     }
 }
 
@@ -155,13 +162,15 @@ public enum BillCall: MethodCall {
     init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
         switch method {
         case "issue":
-            self = .issue(try decodingArguments(Self.contractName, method) { () throws(CodecError) in
-                try decoder.decode(BillIssue.self)
-            })
+            self = .issue(
+                try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                    try decoder.decode(BillIssue.self)
+                })
         case "reverse":
-            self = .reverse(try decodingArguments(Self.contractName, method) { () throws(CodecError) in
-                try decoder.decode(BillReversal.self)
-            })
+            self = .reverse(
+                try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                    try decoder.decode(BillReversal.self)
+                })
         default:
             throw .unknownMethod(contract: Self.contractName, method: method)
         }

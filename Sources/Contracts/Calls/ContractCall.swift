@@ -9,7 +9,8 @@ public enum CallDecodingError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case let .unknownContract(name): "no contract named \"\(name)\""
-        case let .unknownMethod(contract, method): "contract \(contract) has no method \"\(method)\""
+        case let .unknownMethod(contract, method):
+            "contract \(contract) has no method \"\(method)\""
         case let .malformedArguments(contract, method, error):
             "arguments of \(contract).\(method) do not decode: \(error)"
         }
@@ -80,15 +81,19 @@ public enum ContractCall: Hashable, Sendable {
             throw .malformedArguments(contract: contract, method: method, error)
         }
         switch contract {
-        case GovernanceCall.contractName: self = .governance(try .init(method: method, arguments: &decoder))
-        case LicenceCall.contractName: self = .licence(try .init(method: method, arguments: &decoder))
+        case GovernanceCall.contractName:
+            self = .governance(try .init(method: method, arguments: &decoder))
+        case LicenceCall.contractName:
+            self = .licence(try .init(method: method, arguments: &decoder))
         case AuthorisationCall.contractName:
             self = .authorisation(try .init(method: method, arguments: &decoder))
-        case LicenceUseCall.contractName: self = .licenceUse(try .init(method: method, arguments: &decoder))
+        case LicenceUseCall.contractName:
+            self = .licenceUse(try .init(method: method, arguments: &decoder))
         case BillCall.contractName: self = .bill(try .init(method: method, arguments: &decoder))
         case ReimbursementCall.contractName:
             self = .reimbursement(try .init(method: method, arguments: &decoder))
-        case EvidenceCall.contractName: self = .evidence(try .init(method: method, arguments: &decoder))
+        case EvidenceCall.contractName:
+            self = .evidence(try .init(method: method, arguments: &decoder))
         default: throw .unknownContract(contract)
         }
         do {
@@ -100,7 +105,9 @@ public enum ContractCall: Hashable, Sendable {
 
     /// Decodes the call a transaction carries.
     public init(transaction: Transaction) throws(CallDecodingError) {
-        try self.init(contract: transaction.contract, method: transaction.method, arguments: transaction.arguments)
+        try self.init(
+            contract: transaction.contract, method: transaction.method,
+            arguments: transaction.arguments)
     }
 
     /// Builds and signs the transaction that makes this call.
@@ -111,7 +118,8 @@ public enum ContractCall: Hashable, Sendable {
         chainID: String, signer: SigningKey, uniqueID: [UInt8], validUntilHeight: UInt64
     ) -> Transaction {
         Transaction.signed(
-            chainID: chainID, signer: signer, uniqueID: uniqueID, validUntilHeight: validUntilHeight,
+            chainID: chainID, signer: signer, uniqueID: uniqueID,
+            validUntilHeight: validUntilHeight,
             contract: contractName, method: methodName, arguments: argumentBytes)
     }
 }

@@ -11,6 +11,10 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     /// Adds a role; for `.licenceIssuer`, `licenceTypes` are added to the key's types.
     case grantRole(publicKey: PublicKey, role: Role, licenceTypes: [String])
     case revokeRole(publicKey: PublicKey, role: Role)
+    /// Appends a validator to the set recorded in state (the node applies it to consensus).
+    case addValidator(Validator)
+    /// Removes a validator from the recorded set.
+    case removeValidator(PublicKey)
 
     public var name: String {
         switch self {
@@ -20,13 +24,16 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .rotateKey: "rotateKey"
         case .grantRole: "grantRole"
         case .revokeRole: "revokeRole"
+        case .addValidator: "addValidator"
+        case .removeValidator: "removeValidator"
         }
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
         switch self {
         case let .registerOrganisation(id, name, creditCode):
-            encoder.encode(UInt8(0)); encoder.encode(id); encoder.encode(name); encoder.encode(creditCode)
+            encoder.encode(UInt8(0)); encoder.encode(id); encoder.encode(name)
+            encoder.encode(creditCode)
         case let .addKey(organisationID, publicKey, roles, licenceTypes):
             encoder.encode(UInt8(1)); encoder.encode(organisationID); encoder.encode(publicKey)
             encoder.encode(roles: roles); encoder.encode(licenceTypes)
@@ -39,27 +46,37 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(licenceTypes)
         case let .revokeRole(publicKey, role):
             encoder.encode(UInt8(5)); encoder.encode(publicKey); encoder.encode(role.rawValue)
+        case let .addValidator(validator):
+            encoder.encode(UInt8(6)); encoder.encode(validator)
+        case let .removeValidator(publicKey):
+            encoder.encode(UInt8(7)); encoder.encode(publicKey)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 6) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 8) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(), name: try decoder.decode(String.self, limit: 256),
                 creditCode: try decoder.decodeName())
         case 1:
             self = .addKey(
-                organisationID: try decoder.decodeName(), publicKey: try decoder.decode(PublicKey.self),
+                organisationID: try decoder.decodeName(),
+                publicKey: try decoder.decode(PublicKey.self),
                 roles: try decoder.decodeRoles(), licenceTypes: try decoder.decodeNames())
         case 2: self = .removeKey(try decoder.decode(PublicKey.self))
-        case 3: self = .rotateKey(old: try decoder.decode(PublicKey.self), new: try decoder.decode(PublicKey.self))
+        case 3:
+            self = .rotateKey(
+                old: try decoder.decode(PublicKey.self), new: try decoder.decode(PublicKey.self))
         case 4:
             self = .grantRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder),
                 licenceTypes: try decoder.decodeNames())
-        default:
-            self = .revokeRole(publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
+        case 5:
+            self = .revokeRole(
+                publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
+        case 6: self = .addValidator(try decoder.decode(Validator.self))
+        default: self = .removeValidator(try decoder.decode(PublicKey.self))
         }
     }
 
@@ -103,7 +120,9 @@ public enum GovernanceCall: MethodCall {
         switch method {
         case "propose":
             self = try decodingArguments(contract, method) { () throws(CodecError) in
-                .propose(proposalID: try decoder.decodeName(), change: try decoder.decode(GovernanceChange.self))
+                .propose(
+                    proposalID: try decoder.decodeName(),
+                    change: try decoder.decode(GovernanceChange.self))
             }
         case "approve":
             self = try decodingArguments(contract, method) { () throws(CodecError) in

@@ -12,8 +12,10 @@ public struct LicenceIssue: Hashable, Sendable, CanonicalCodable {
     public var validFromMs: UInt64
     public var validUntilMs: UInt64
 
-    public init(licenceID: String, licenceType: String, holder: Hash256, fileDigest: Hash256,
-                validFromMs: UInt64, validUntilMs: UInt64) {
+    public init(
+        licenceID: String, licenceType: String, holder: Hash256, fileDigest: Hash256,
+        validFromMs: UInt64, validUntilMs: UInt64
+    ) {
         self.licenceID = licenceID
         self.licenceType = licenceType
         self.holder = holder
@@ -30,7 +32,8 @@ public struct LicenceIssue: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         licenceID = try decoder.decodeName(); licenceType = try decoder.decodeName()
         holder = try decoder.decode(Hash256.self); fileDigest = try decoder.decode(Hash256.self)
-        validFromMs = try decoder.decode(UInt64.self); validUntilMs = try decoder.decode(UInt64.self)
+        validFromMs = try decoder.decode(UInt64.self)
+        validUntilMs = try decoder.decode(UInt64.self)
     }
 }
 
@@ -43,8 +46,10 @@ public struct LicenceRenewal: Hashable, Sendable, CanonicalCodable {
     public var validFromMs: UInt64
     public var validUntilMs: UInt64
 
-    public init(licenceID: String, newLicenceID: String, fileDigest: Hash256, validFromMs: UInt64,
-                validUntilMs: UInt64) {
+    public init(
+        licenceID: String, newLicenceID: String, fileDigest: Hash256, validFromMs: UInt64,
+        validUntilMs: UInt64
+    ) {
         self.licenceID = licenceID
         self.newLicenceID = newLicenceID
         self.fileDigest = fileDigest
@@ -60,7 +65,8 @@ public struct LicenceRenewal: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         licenceID = try decoder.decodeName(); newLicenceID = try decoder.decodeName()
         fileDigest = try decoder.decode(Hash256.self)
-        validFromMs = try decoder.decode(UInt64.self); validUntilMs = try decoder.decode(UInt64.self)
+        validFromMs = try decoder.decode(UInt64.self)
+        validUntilMs = try decoder.decode(UInt64.self)
     }
 }
 
@@ -89,7 +95,8 @@ public enum LicenceCall: MethodCall {
         switch self {
         case let .issue(issue): issue.licenceID
         case let .renew(renewal): renewal.licenceID
-        case let .suspend(licenceID, _), let .resume(licenceID), let .revoke(licenceID, _): licenceID
+        case let .suspend(licenceID, _), let .resume(licenceID), let .revoke(licenceID, _):
+            licenceID
         }
     }
 
@@ -107,23 +114,29 @@ public enum LicenceCall: MethodCall {
         let contract = Self.contractName
         switch method {
         case "issue":
-            self = .issue(try decodingArguments(contract, method) { () throws(CodecError) in
-                try decoder.decode(LicenceIssue.self)
-            })
+            self = .issue(
+                try decodingArguments(contract, method) { () throws(CodecError) in
+                    try decoder.decode(LicenceIssue.self)
+                })
         case "renew":
-            self = .renew(try decodingArguments(contract, method) { () throws(CodecError) in
-                try decoder.decode(LicenceRenewal.self)
-            })
+            self = .renew(
+                try decodingArguments(contract, method) { () throws(CodecError) in
+                    try decoder.decode(LicenceRenewal.self)
+                })
         case "suspend", "revoke":
-            let (licenceID, reason) = try decodingArguments(contract, method) { () throws(CodecError) in
+            let (licenceID, reason) = try decodingArguments(contract, method) {
+                () throws(CodecError) in
                 (try decoder.decodeName(), try decoder.decode(String.self, limit: 512))
             }
-            self = method == "suspend"
-                ? .suspend(licenceID: licenceID, reason: reason) : .revoke(licenceID: licenceID, reason: reason)
+            self =
+                method == "suspend"
+                ? .suspend(licenceID: licenceID, reason: reason)
+                : .revoke(licenceID: licenceID, reason: reason)
         case "resume":
-            self = .resume(licenceID: try decodingArguments(contract, method) { () throws(CodecError) in
-                try decoder.decodeName()
-            })
+            self = .resume(
+                licenceID: try decodingArguments(contract, method) { () throws(CodecError) in
+                    try decoder.decodeName()
+                })
         default:
             throw .unknownMethod(contract: contract, method: method)
         }

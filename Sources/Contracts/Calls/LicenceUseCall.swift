@@ -35,12 +35,15 @@ public enum LicenceUseCall: MethodCall {
     func encodeArguments(to encoder: inout CanonicalEncoder) {
         switch self {
         case let .use(licenceID, purpose, itemCode, basis):
-            encoder.encode(licenceID); encoder.encode(purpose); encoder.encode(itemCode); encoder.encode(basis)
+            encoder.encode(licenceID); encoder.encode(purpose); encoder.encode(itemCode)
+            encoder.encode(basis)
         }
     }
 
     init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
-        guard method == "use" else { throw .unknownMethod(contract: Self.contractName, method: method) }
+        guard method == "use" else {
+            throw .unknownMethod(contract: Self.contractName, method: method)
+        }
         self = try decodingArguments(Self.contractName, method) { () throws(CodecError) in
             .use(
                 licenceID: try decoder.decodeName(), purpose: try decoder.decodeName(),
@@ -65,9 +68,12 @@ public enum EvidenceCall: MethodCall {
     }
 
     init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
-        guard method == "record" else { throw .unknownMethod(contract: Self.contractName, method: method) }
-        self = .record(try decodingArguments(Self.contractName, method) { () throws(CodecError) in
-            try decoder.decode(EquivocationEvidence.self)
-        })
+        guard method == "record" else {
+            throw .unknownMethod(contract: Self.contractName, method: method)
+        }
+        self = .record(
+            try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                try decoder.decode(EquivocationEvidence.self)
+            })
     }
 }

@@ -16,12 +16,14 @@ public struct ClaimRequest: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(claimID); encoder.encode(billID); encoder.encode(category); encoder.encode(amountFen)
+        encoder.encode(claimID); encoder.encode(billID); encoder.encode(category)
+        encoder.encode(amountFen)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         claimID = try decoder.decodeName(); billID = try decoder.decodeName()
-        category = try decoder.decodeOptional(BillCategory.self); amountFen = try decoder.decode(UInt64.self)
+        category = try decoder.decodeOptional(BillCategory.self)
+        amountFen = try decoder.decode(UInt64.self)
     }
 }
 
@@ -57,9 +59,10 @@ public enum ReimbursementCall: MethodCall {
     init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
         switch method {
         case "claim":
-            self = .claim(try decodingArguments(Self.contractName, method) { () throws(CodecError) in
-                try decoder.decodeArray(of: ClaimRequest.self, limit: Self.maxBatch)
-            })
+            self = .claim(
+                try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                    try decoder.decodeArray(of: ClaimRequest.self, limit: Self.maxBatch)
+                })
         case "settle", "release":
             let ids = try decodingArguments(Self.contractName, method) { () throws(CodecError) in
                 try decoder.decodeStrings(limit: Self.maxBatch)

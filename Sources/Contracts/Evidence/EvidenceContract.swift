@@ -7,7 +7,9 @@ enum EvidenceContract {
     static func key(_ hash: Hash256) -> StateKey { StateKey("evidence/\(hash.hex)") }
     static let prefix = StateKey("evidence/")
 
-    static func invoke(_ call: EvidenceCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: EvidenceCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .record(evidence):
             let parameters = GovernanceContract.parameters(in: context)
@@ -23,12 +25,15 @@ enum EvidenceContract {
             guard !context.exists(key(hash)) else {
                 throw ContractError(.alreadyExists, "evidence \(hash.hex) is already recorded")
             }
-            let record = EvidenceRecord(evidence: evidence, reporter: context.organisationID, height: context.blockHeight)
+            let record = EvidenceRecord(
+                evidence: evidence, reporter: context.organisationID, height: context.blockHeight)
             context.put(record, at: key(hash))
-            context.emit(name, "recorded", [
-                ("evidence", hash.hex), ("validator", evidence.validator.hex),
-                ("height", String(evidence.height)), ("round", String(evidence.round)),
-            ])
+            context.emit(
+                name, "recorded",
+                [
+                    ("evidence", hash.hex), ("validator", evidence.validator.hex),
+                    ("height", String(evidence.height)), ("round", String(evidence.round)),
+                ])
         }
     }
 }
@@ -46,7 +51,8 @@ public struct EvidenceRecord: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(evidence); encoder.encode(reporterOrganisation); encoder.encode(recordedAtHeight)
+        encoder.encode(evidence); encoder.encode(reporterOrganisation)
+        encoder.encode(recordedAtHeight)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {

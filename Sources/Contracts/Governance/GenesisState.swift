@@ -7,7 +7,8 @@ public import Ledger
 public func genesisState(_ genesis: Genesis) -> [StateWrite] {
     let overlay = Overlay(base: InMemoryState())
     let parameters = ChainParameters(
-        chainID: genesis.chainID, adminThreshold: genesis.adminThreshold, validators: genesis.validators)
+        chainID: genesis.chainID, adminThreshold: genesis.adminThreshold,
+        validators: genesis.validators)
     overlay.put(parameters.canonicalBytes, for: GovernanceKeys.parameters)
     for organisation in genesis.organisations {
         let record = OrganisationRecord(

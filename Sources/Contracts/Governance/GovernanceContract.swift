@@ -5,7 +5,9 @@ public import Ledger
 enum GovernanceContract {
     static let name = GovernanceCall.contractName
 
-    static func invoke(_ call: GovernanceCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: GovernanceCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .propose(proposalID, change):
             try Identifier.validate(proposalID, "proposal id")
@@ -20,44 +22,54 @@ enum GovernanceContract {
             context.emit(name, "proposed", [("proposal", proposalID), ("change", change.name)])
             try approve(proposal, in: &context)
         case let .approve(proposalID):
-            guard let proposal = context.get(Proposal.self, at: GovernanceKeys.proposal(proposalID)) else {
+            guard let proposal = context.get(Proposal.self, at: GovernanceKeys.proposal(proposalID))
+            else {
                 throw ContractError(.notFound, "no proposal \(proposalID)")
             }
             try approve(proposal, in: &context)
         }
     }
 
-    private static func approve(_ proposal: Proposal, in context: inout ContractContext) throws(ContractError) {
+    private static func approve(_ proposal: Proposal, in context: inout ContractContext)
+        throws(ContractError)
+    {
         var proposal = proposal
         guard !proposal.executed else {
             throw ContractError(.invalidTransition, "proposal \(proposal.id) was already executed")
         }
         guard !proposal.approvals.contains(context.caller.publicKey) else {
-            throw ContractError(.alreadyApproved, "this admin key already approved proposal \(proposal.id)")
+            throw ContractError(
+                .alreadyApproved, "this admin key already approved proposal \(proposal.id)")
         }
         proposal.approvals = (proposal.approvals + [context.caller.publicKey]).sorted()
         let threshold = parameters(in: context).adminThreshold
-        context.emit(name, "approved", [
-            ("proposal", proposal.id), ("approvals", String(proposal.approvals.count)),
-            ("threshold", String(threshold)),
-        ])
+        context.emit(
+            name, "approved",
+            [
+                ("proposal", proposal.id), ("approvals", String(proposal.approvals.count)),
+                ("threshold", String(threshold)),
+            ])
         if proposal.approvals.count >= Int(threshold) {
             try apply(proposal.change, in: &context)
             proposal.executed = true
-            context.emit(name, "executed", [("proposal", proposal.id), ("change", proposal.change.name)])
+            context.emit(
+                name, "executed", [("proposal", proposal.id), ("change", proposal.change.name)])
         }
         context.put(proposal, at: GovernanceKeys.proposal(proposal.id))
     }
 
     static func parameters(in context: ContractContext) -> ChainParameters {
-        guard let parameters = context.get(ChainParameters.self, at: GovernanceKeys.parameters) else {
+        guard let parameters = context.get(ChainParameters.self, at: GovernanceKeys.parameters)
+        else {
             preconditionFailure("state has no chain parameters: genesis state was not applied")
         }
         return parameters
     }
 
     /// Checks a change against current state without applying it.
-    private static func validate(_ change: GovernanceChange, in context: ContractContext) throws(ContractError) {
+    private static func validate(_ change: GovernanceChange, in context: ContractContext)
+        throws(ContractError)
+    {
         let probe = Overlay(base: OverlaySnapshot(overlay: context.overlay))
         var scratch = ContractContext(
             caller: context.caller, txID: context.txID, blockHeight: context.blockHeight,
@@ -65,22 +77,30 @@ enum GovernanceContract {
         try apply(change, in: &scratch)
     }
 
-    static func apply(_ change: GovernanceChange, in context: inout ContractContext) throws(ContractError) {
+    static func apply(_ change: GovernanceChange, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch change {
+        case .addValidator, .removeValidator:
+            try applyValidatorChange(change, in: &context)
         case let .registerOrganisation(id, organisationName, creditCode):
             try Identifier.validate(id, "organisation id")
             guard CheckCharacters.isValidCreditCode(creditCode) else {
-                throw ContractError(.invalidIdentifier, "credit code \(creditCode) fails the GB 32100 check")
+                throw ContractError(
+                    .invalidIdentifier, "credit code \(creditCode) fails the GB 32100 check")
             }
             guard !context.exists(GovernanceKeys.organisation(id)) else {
                 throw ContractError(.alreadyExists, "organisation \(id) exists")
             }
-            let record = OrganisationRecord(id: id, name: organisationName, creditCode: creditCode, keys: [])
+            let record = OrganisationRecord(
+                id: id, name: organisationName, creditCode: creditCode, keys: [])
             context.put(record, at: GovernanceKeys.organisation(id))
         case let .addKey(organisationID, publicKey, roles, licenceTypes):
             try Identifier.validateAll(licenceTypes, "licence type")
-            try addKey(KeyRecord(
-                publicKey: publicKey, organisationID: organisationID, roles: roles, licenceTypes: licenceTypes),
+            try addKey(
+                KeyRecord(
+                    publicKey: publicKey, organisationID: organisationID, roles: roles,
+                    licenceTypes: licenceTypes),
                 in: &context)
         case let .removeKey(publicKey):
             let record = try keyRecord(publicKey, in: context)
@@ -94,13 +114,18 @@ enum GovernanceContract {
         case let .grantRole(publicKey, role, licenceTypes):
             try Identifier.validateAll(licenceTypes, "licence type")
             let record = try keyRecord(publicKey, in: context)
-            context.put(KeyRecord(
-                publicKey: publicKey, organisationID: record.organisationID, roles: record.roles + [role],
-                licenceTypes: record.licenceTypes + licenceTypes), at: GovernanceKeys.key(publicKey))
+            context.put(
+                KeyRecord(
+                    publicKey: publicKey, organisationID: record.organisationID,
+                    roles: record.roles + [role],
+                    licenceTypes: record.licenceTypes + licenceTypes),
+                at: GovernanceKeys.key(publicKey))
         case let .revokeRole(publicKey, role):
             var record = try keyRecord(publicKey, in: context)
             guard record.has(role) else {
-                throw ContractError(.invalidTransition, "key \(publicKey.hex.prefix(16)) has no \(role.rawValue) role")
+                throw ContractError(
+                    .invalidTransition,
+                    "key \(publicKey.hex.prefix(16)) has no \(role.rawValue) role")
             }
             record.roles.removeAll { $0 == role }
             if role == .licenceIssuer { record.licenceTypes = [] }
@@ -109,30 +134,37 @@ enum GovernanceContract {
         }
     }
 
-    static func addKey(_ record: KeyRecord, in context: inout ContractContext) throws(ContractError) {
+    static func addKey(_ record: KeyRecord, in context: inout ContractContext) throws(ContractError)
+    {
         let orgKey = GovernanceKeys.organisation(record.organisationID)
         guard var organisation = context.get(OrganisationRecord.self, at: orgKey) else {
             throw ContractError(.notFound, "no organisation \(record.organisationID)")
         }
         guard !context.exists(GovernanceKeys.key(record.publicKey)) else {
-            throw ContractError(.alreadyExists, "key \(record.publicKey.hex.prefix(16)) is already registered")
+            throw ContractError(
+                .alreadyExists, "key \(record.publicKey.hex.prefix(16)) is already registered")
         }
         organisation.keys = (organisation.keys + [record.publicKey]).sorted()
         context.put(organisation, at: orgKey)
         context.put(record, at: GovernanceKeys.key(record.publicKey))
     }
 
-    private static func removeKey(_ record: KeyRecord, in context: inout ContractContext) throws(ContractError) {
+    private static func removeKey(_ record: KeyRecord, in context: inout ContractContext)
+        throws(ContractError)
+    {
         let orgKey = GovernanceKeys.organisation(record.organisationID)
         guard var organisation = context.get(OrganisationRecord.self, at: orgKey) else {
-            preconditionFailure("key \(record.publicKey) names missing organisation \(record.organisationID)")
+            preconditionFailure(
+                "key \(record.publicKey) names missing organisation \(record.organisationID)")
         }
         organisation.keys.removeAll { $0 == record.publicKey }
         context.put(organisation, at: orgKey)
         context.delete(GovernanceKeys.key(record.publicKey))
     }
 
-    private static func keyRecord(_ publicKey: PublicKey, in context: ContractContext) throws(ContractError) -> KeyRecord {
+    private static func keyRecord(_ publicKey: PublicKey, in context: ContractContext)
+        throws(ContractError) -> KeyRecord
+    {
         guard let record = context.get(KeyRecord.self, at: GovernanceKeys.key(publicKey)) else {
             throw ContractError(.notFound, "key \(publicKey.hex.prefix(16)) is not registered")
         }
@@ -141,10 +173,14 @@ enum GovernanceContract {
 
     /// A change that left fewer admin keys than the threshold would lock governance forever.
     private static func requireEnoughAdmins(in context: ContractContext) throws(ContractError) {
-        let admins = context.scan(KeyRecord.self, prefix: StateKey("key/")).filter { $0.has(.admin) }.count
+        let admins = context.scan(KeyRecord.self, prefix: StateKey("key/")).filter {
+            $0.has(.admin)
+        }.count
         let threshold = parameters(in: context).adminThreshold
         guard admins >= Int(threshold) else {
-            throw ContractError(.invalidTransition, "change would leave \(admins) admin keys, below the threshold \(threshold)")
+            throw ContractError(
+                .invalidTransition,
+                "change would leave \(admins) admin keys, below the threshold \(threshold)")
         }
     }
 }
@@ -155,5 +191,7 @@ struct OverlaySnapshot: StateStore {
     let overlay: Overlay
 
     func value(for key: StateKey) -> [UInt8]? { overlay.value(for: key) }
-    func entries(withPrefix prefix: StateKey) -> [StateEntry] { overlay.entries(withPrefix: prefix) }
+    func entries(withPrefix prefix: StateKey) -> [StateEntry] {
+        overlay.entries(withPrefix: prefix)
+    }
 }

@@ -10,7 +10,8 @@ public struct KeyRecord: Hashable, Sendable, CanonicalCodable {
     /// Licence type codes this key may issue (meaningful with `.licenceIssuer`), sorted.
     public var licenceTypes: [String]
 
-    public init(publicKey: PublicKey, organisationID: String, roles: [Role], licenceTypes: [String]) {
+    public init(publicKey: PublicKey, organisationID: String, roles: [Role], licenceTypes: [String])
+    {
         self.publicKey = publicKey
         self.organisationID = organisationID
         self.roles = Array(Set(roles)).sorted()
@@ -99,8 +100,10 @@ public struct Proposal: Hashable, Sendable, CanonicalCodable {
     public var executed: Bool
     public var proposedAtHeight: UInt64
 
-    public init(id: String, change: GovernanceChange, approvals: [PublicKey], executed: Bool,
-                proposedAtHeight: UInt64) {
+    public init(
+        id: String, change: GovernanceChange, approvals: [PublicKey], executed: Bool,
+        proposedAtHeight: UInt64
+    ) {
         self.id = id
         self.change = change
         self.approvals = approvals.sorted()

@@ -3,7 +3,9 @@ public enum CheckCharacters {
     private static let alphanumeric = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
     /// GB 32100 code alphabet: digits and capitals without I, O, S, V, Z.
     private static let creditCodeAlphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
-    private static let creditCodeWeights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    private static let creditCodeWeights = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ]
 
     /// ISO 7064 MOD 37,36 (hybrid system over 0-9 A-Z) check character of `text`, or nil
     /// if `text` has a character outside 0-9 A-Z.
@@ -63,19 +65,23 @@ public struct LicenceIdentifier: Hashable, Sendable {
     public init(parsing text: String) throws(ContractError) {
         let fields = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 5 else {
-            throw ContractError(.invalidIdentifier, "licence id \"\(text)\" needs 5 dot-separated fields")
+            throw ContractError(
+                .invalidIdentifier, "licence id \"\(text)\" needs 5 dot-separated fields")
         }
         guard CheckCharacters.isValidCreditCode(fields[1]) else {
-            throw ContractError(.invalidIdentifier, "issuer code \(fields[1]) fails the GB 32100 check")
+            throw ContractError(
+                .invalidIdentifier, "issuer code \(fields[1]) fails the GB 32100 check")
         }
         guard let version = UInt32(fields[3]), fields[3].utf8.count <= 4, version > 0 else {
-            throw ContractError(.invalidIdentifier, "licence version \"\(fields[3])\" must be 1...9999")
+            throw ContractError(
+                .invalidIdentifier, "licence version \"\(fields[3])\" must be 1...9999")
         }
         let body = fields[0] + fields[1] + fields[2] + fields[3]
         guard !fields[0].isEmpty, !fields[2].isEmpty, let check = CheckCharacters.mod3736(body),
-              fields[4] == String(check)
+            fields[4] == String(check)
         else {
-            throw ContractError(.invalidIdentifier, "licence id \"\(text)\" fails the ISO 7064 MOD 37,36 check")
+            throw ContractError(
+                .invalidIdentifier, "licence id \"\(text)\" fails the ISO 7064 MOD 37,36 check")
         }
         typeCode = fields[0]
         issuerCreditCode = fields[1]
@@ -85,10 +91,15 @@ public struct LicenceIdentifier: Hashable, Sendable {
 
     /// Builds the identifier text with its check character.
     /// - Returns: nil if a field has characters outside 0-9 A-Z.
-    public static func make(typeCode: String, issuerCreditCode: String, serial: String, version: UInt32)
+    public static func make(
+        typeCode: String, issuerCreditCode: String, serial: String, version: UInt32
+    )
         -> String?
     {
-        guard let check = CheckCharacters.mod3736(typeCode + issuerCreditCode + serial + String(version)) else {
+        guard
+            let check = CheckCharacters.mod3736(
+                typeCode + issuerCreditCode + serial + String(version))
+        else {
             return nil
         }
         return "\(typeCode).\(issuerCreditCode).\(serial).\(version).\(check)"

@@ -5,7 +5,8 @@ public import Ledger
 enum LicenceContract {
     static let name = LicenceCall.contractName
 
-    static func invoke(_ call: LicenceCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: LicenceCall, in context: inout ContractContext) throws(ContractError)
+    {
         switch call {
         case let .issue(issue):
             try self.issue(issue, in: &context)
@@ -16,41 +17,55 @@ enum LicenceContract {
         case let .resume(licenceID):
             try transition(licenceID, from: [.suspended], to: .issued, reason: "", in: &context)
         case let .revoke(licenceID, reason):
-            try transition(licenceID, from: [.issued, .suspended], to: .revoked, reason: reason, in: &context)
+            try transition(
+                licenceID, from: [.issued, .suspended], to: .revoked, reason: reason, in: &context)
         }
     }
 
-    private static func issue(_ issue: LicenceIssue, in context: inout ContractContext) throws(ContractError) {
+    private static func issue(_ issue: LicenceIssue, in context: inout ContractContext)
+        throws(ContractError)
+    {
         let identifier = try LicenceIdentifier(parsing: issue.licenceID)
         guard identifier.typeCode == issue.licenceType else {
-            throw ContractError(.invalidIdentifier, "licence id has type \(identifier.typeCode), call says \(issue.licenceType)")
+            throw ContractError(
+                .invalidIdentifier,
+                "licence id has type \(identifier.typeCode), call says \(issue.licenceType)")
         }
         try requireIssuerCode(identifier, in: context)
         try validateValidity(issue.validFromMs, issue.validUntilMs)
         guard !context.exists(LicenceKeys.licence(issue.licenceID)) else {
             throw ContractError(.alreadyExists, "licence \(issue.licenceID) exists")
         }
-        let record = LicenceRecord(issue: issue, issuer: context.organisationID, version: identifier.version)
+        let record = LicenceRecord(
+            issue: issue, issuer: context.organisationID, version: identifier.version)
         context.put(record, at: LicenceKeys.licence(record.id))
         context.putBytes([], at: LicenceKeys.byHolder(record.holder, record.id))
-        context.emit(name, "issued", [
-            ("licence", record.id), ("type", record.licenceType), ("issuer", record.issuerOrganisation),
-            ("holder", record.holder.hex), ("version", String(record.version)),
-        ])
+        context.emit(
+            name, "issued",
+            [
+                ("licence", record.id), ("type", record.licenceType),
+                ("issuer", record.issuerOrganisation),
+                ("holder", record.holder.hex), ("version", String(record.version)),
+            ])
     }
 
-    private static func renew(_ renewal: LicenceRenewal, in context: inout ContractContext) throws(ContractError) {
+    private static func renew(_ renewal: LicenceRenewal, in context: inout ContractContext)
+        throws(ContractError)
+    {
         var old = try responsibleRecord(renewal.licenceID, in: context)
         let oldIdentifier = try LicenceIdentifier(parsing: old.id)
         let newIdentifier = try LicenceIdentifier(parsing: renewal.newLicenceID)
         guard newIdentifier.typeCode == oldIdentifier.typeCode,
-              newIdentifier.issuerCreditCode == oldIdentifier.issuerCreditCode,
-              newIdentifier.serial == oldIdentifier.serial, newIdentifier.version > oldIdentifier.version
+            newIdentifier.issuerCreditCode == oldIdentifier.issuerCreditCode,
+            newIdentifier.serial == oldIdentifier.serial,
+            newIdentifier.version > oldIdentifier.version
         else {
-            throw ContractError(.invalidIdentifier, "\(renewal.newLicenceID) is not a later version of \(old.id)")
+            throw ContractError(
+                .invalidIdentifier, "\(renewal.newLicenceID) is not a later version of \(old.id)")
         }
         guard old.status == .issued || old.status == .suspended else {
-            throw ContractError(.invalidTransition, "licence \(old.id) is \(old.status.name) and cannot be renewed")
+            throw ContractError(
+                .invalidTransition, "licence \(old.id) is \(old.status.name) and cannot be renewed")
         }
         try validateValidity(renewal.validFromMs, renewal.validUntilMs)
         guard !context.exists(LicenceKeys.licence(renewal.newLicenceID)) else {
@@ -71,56 +86,75 @@ enum LicenceContract {
         context.put(old, at: LicenceKeys.licence(old.id))
         context.put(renewed, at: LicenceKeys.licence(renewed.id))
         context.putBytes([], at: LicenceKeys.byHolder(renewed.holder, renewed.id))
-        context.emit(name, "renewed", [
-            ("licence", old.id), ("newLicence", renewed.id), ("version", String(renewed.version)),
-        ])
+        context.emit(
+            name, "renewed",
+            [
+                ("licence", old.id), ("newLicence", renewed.id),
+                ("version", String(renewed.version)),
+            ])
     }
 
     private static func transition(
-        _ licenceID: String, from allowed: [LicenceStatus], to status: LicenceStatus, reason: String,
+        _ licenceID: String, from allowed: [LicenceStatus], to status: LicenceStatus,
+        reason: String,
         in context: inout ContractContext
     ) throws(ContractError) {
         var record = try responsibleRecord(licenceID, in: context)
         guard allowed.contains(record.status) else {
             throw ContractError(
-                .invalidTransition, "licence \(licenceID) is \(record.status.name), cannot become \(status.name)")
+                .invalidTransition,
+                "licence \(licenceID) is \(record.status.name), cannot become \(status.name)")
         }
         record.status = status
         record.statusReason = reason
         context.put(record, at: LicenceKeys.licence(licenceID))
-        context.emit(name, status == .issued ? "resumed" : status.name, [("licence", licenceID), ("reason", reason)])
+        context.emit(
+            name, status == .issued ? "resumed" : status.name,
+            [("licence", licenceID), ("reason", reason)])
     }
 
     /// The record, provided the caller's organisation issued it and the key may issue its type.
-    private static func responsibleRecord(_ licenceID: String, in context: ContractContext) throws(ContractError)
+    private static func responsibleRecord(_ licenceID: String, in context: ContractContext)
+        throws(ContractError)
         -> LicenceRecord
     {
-        guard let record = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID)) else {
+        guard let record = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID))
+        else {
             throw ContractError(.notFound, "no licence \(licenceID)")
         }
         guard record.issuerOrganisation == context.organisationID else {
             throw ContractError(
-                .notResponsibleOrganisation, "licence \(licenceID) was issued by \(record.issuerOrganisation), not \(context.organisationID)")
+                .notResponsibleOrganisation,
+                "licence \(licenceID) was issued by \(record.issuerOrganisation), not "
+                + "\(context.organisationID)"
+            )
         }
         try Permissions.requireLicenceType(record.licenceType, context.caller)
         return record
     }
 
     /// The identifier embeds the issuer's credit code: it must be the caller's organisation's.
-    private static func requireIssuerCode(_ identifier: LicenceIdentifier, in context: ContractContext)
+    private static func requireIssuerCode(
+        _ identifier: LicenceIdentifier, in context: ContractContext
+    )
         throws(ContractError)
     {
-        let organisation = context.get(OrganisationRecord.self, at: GovernanceKeys.organisation(context.organisationID))
+        let organisation = context.get(
+            OrganisationRecord.self, at: GovernanceKeys.organisation(context.organisationID))
         guard organisation?.creditCode == identifier.issuerCreditCode else {
             throw ContractError(
                 .notResponsibleOrganisation,
-                "licence id names issuer \(identifier.issuerCreditCode), caller is \(context.organisationID)")
+                "licence id names issuer \(identifier.issuerCreditCode), caller is "
+                + "\(context.organisationID)"
+            )
         }
     }
 
-    private static func validateValidity(_ fromMs: UInt64, _ untilMs: UInt64) throws(ContractError) {
+    private static func validateValidity(_ fromMs: UInt64, _ untilMs: UInt64) throws(ContractError)
+    {
         guard fromMs < untilMs else {
-            throw ContractError(.invalidArgument, "valid-from \(fromMs) must be before valid-until \(untilMs)")
+            throw ContractError(
+                .invalidArgument, "valid-from \(fromMs) must be before valid-until \(untilMs)")
         }
     }
 }

@@ -100,8 +100,11 @@ public struct UseRecord: Hashable, Sendable, CanonicalCodable {
         blockTimeMs = try decoder.decode(UInt64.self)
     }
 
-    init(licenceID: String, userOrganisation: String, userKey: PublicKey, purpose: String, itemCode: String,
-         grantID: String?, txID: Hash256, height: UInt64, blockTimeMs: UInt64) {
+    init(
+        licenceID: String, userOrganisation: String, userKey: PublicKey, purpose: String,
+        itemCode: String,
+        grantID: String?, txID: Hash256, height: UInt64, blockTimeMs: UInt64
+    ) {
         self.licenceID = licenceID; self.userOrganisation = userOrganisation; self.userKey = userKey
         self.purpose = purpose; self.itemCode = itemCode; self.grantID = grantID
         self.txID = txID; self.height = height; self.blockTimeMs = blockTimeMs
@@ -110,7 +113,9 @@ public struct UseRecord: Hashable, Sendable, CanonicalCodable {
 
 enum LicenceKeys {
     static func licence(_ id: String) -> StateKey { StateKey("licence/\(id)") }
-    static func byHolder(_ holder: Hash256, _ id: String) -> StateKey { StateKey("idx/licence-holder/\(holder.hex)/\(id)") }
+    static func byHolder(_ holder: Hash256, _ id: String) -> StateKey {
+        StateKey("idx/licence-holder/\(holder.hex)/\(id)")
+    }
     static func uses(_ licenceID: String) -> StateKey { StateKey("use/\(licenceID)/") }
     static func use(_ licenceID: String, height: UInt64, txID: Hash256) -> StateKey {
         StateKey("use/\(licenceID)/\(paddedHex(height))/\(txID.hex)")

@@ -38,13 +38,16 @@ public struct ClaimRecord: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(claimID); encoder.encode(billID); encoder.encode(category); encoder.encode(amountFen)
-        encoder.encode(reimburserOrganisation); encoder.encode(status.rawValue); encoder.encode(claimedAtHeight)
+        encoder.encode(claimID); encoder.encode(billID); encoder.encode(category)
+        encoder.encode(amountFen)
+        encoder.encode(reimburserOrganisation); encoder.encode(status.rawValue)
+        encoder.encode(claimedAtHeight)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         claimID = try decoder.decodeName(); billID = try decoder.decodeName()
-        category = try decoder.decodeOptional(BillCategory.self); amountFen = try decoder.decode(UInt64.self)
+        category = try decoder.decodeOptional(BillCategory.self)
+        amountFen = try decoder.decode(UInt64.self)
         reimburserOrganisation = try decoder.decodeName()
         status = ClaimStatus(rawValue: try decoder.decodeTag(of: "ClaimStatus", count: 3))!
         claimedAtHeight = try decoder.decode(UInt64.self)
@@ -54,5 +57,7 @@ public struct ClaimRecord: Hashable, Sendable, CanonicalCodable {
 enum ClaimKeys {
     static func claim(_ id: String) -> StateKey { StateKey("claim/\(id)") }
     static func byBill(_ billID: String) -> StateKey { StateKey("idx/claim-bill/\(billID)/") }
-    static func byBill(_ billID: String, _ claimID: String) -> StateKey { StateKey("idx/claim-bill/\(billID)/\(claimID)") }
+    static func byBill(_ billID: String, _ claimID: String) -> StateKey {
+        StateKey("idx/claim-bill/\(billID)/\(claimID)")
+    }
 }

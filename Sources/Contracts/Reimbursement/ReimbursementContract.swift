@@ -7,38 +7,56 @@ public import Ledger
 enum ReimbursementContract {
     static let name = ReimbursementCall.contractName
 
-    static func invoke(_ call: ReimbursementCall, in context: inout ContractContext) throws(ContractError) {
+    static func invoke(_ call: ReimbursementCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .claim(requests):
-            guard !requests.isEmpty else { throw ContractError(.invalidArgument, "an empty claim batch") }
+            guard !requests.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty claim batch")
+            }
             for request in requests { try claim(request, in: &context) }
         case let .settle(claimIDs):
-            guard !claimIDs.isEmpty else { throw ContractError(.invalidArgument, "an empty settle batch") }
+            guard !claimIDs.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty settle batch")
+            }
             for claimID in claimIDs { try settle(claimID, in: &context) }
         case let .release(claimIDs):
-            guard !claimIDs.isEmpty else { throw ContractError(.invalidArgument, "an empty release batch") }
+            guard !claimIDs.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty release batch")
+            }
             for claimID in claimIDs { try release(claimID, in: &context) }
         }
     }
 
-    private static func claim(_ request: ClaimRequest, in context: inout ContractContext) throws(ContractError) {
+    private static func claim(_ request: ClaimRequest, in context: inout ContractContext)
+        throws(ContractError)
+    {
         try Identifier.validate(request.claimID, "claim id")
         let organisation = context.organisationID
         if let existing = context.get(ClaimRecord.self, at: ClaimKeys.claim(request.claimID)) {
             guard existing.matches(request, organisation: organisation) else {
                 throw ContractError(
                     .claimConflict,
-                    "claim \(request.claimID) exists for \(existing.amountFen) fen of bill \(existing.billID) by \(existing.reimburserOrganisation); this asks \(request.amountFen) fen of \(request.billID)")
+                    "claim \(request.claimID) exists for \(existing.amountFen) fen of bill "
+                    + "\(existing.billID) by \(existing.reimburserOrganisation); this asks "
+                    + "\(request.amountFen) fen of \(request.billID)"
+                )
             }
-            context.emit(name, "replayed", [("claim", request.claimID), ("status", existing.status.name)])
+            context.emit(
+                name, "replayed", [("claim", request.claimID), ("status", existing.status.name)])
             return
         }
         var bill = try claimableBill(request.billID, in: context)
-        guard request.amountFen > 0 else { throw ContractError(.invalidAmount, "a claim's amount must be positive") }
+        guard request.amountFen > 0 else {
+            throw ContractError(.invalidAmount, "a claim's amount must be positive")
+        }
         guard request.amountFen <= bill.leftFen else {
             throw ContractError(
                 .amountExceedsRemaining,
-                "claim \(request.claimID) asks \(request.amountFen) fen of bill \(bill.id); \(bill.leftFen) fen left")
+                "claim \(request.claimID) asks \(request.amountFen) fen of bill \(bill.id); "
+                + "\(bill.leftFen) fen left"
+            )
         }
         if let category = request.category {
             guard bill.categories != nil else {
@@ -47,41 +65,53 @@ enum ReimbursementContract {
             guard request.amountFen <= bill.leftFen(in: category) else {
                 throw ContractError(
                     .categoryExceedsRemaining,
-                    "claim \(request.claimID) asks \(request.amountFen) fen of \(category.name) of bill \(bill.id); \(bill.leftFen(in: category)) fen left")
+                    "claim \(request.claimID) asks \(request.amountFen) fen of "
+                    + "\(category.name) of bill \(bill.id); \(bill.leftFen(in: category)) fen left"
+                )
             }
             bill.lockedCategories[category] += request.amountFen
         }
         bill.lockedFen += request.amountFen
-        let record = ClaimRecord(request: request, organisation: organisation, height: context.blockHeight)
+        let record = ClaimRecord(
+            request: request, organisation: organisation, height: context.blockHeight)
         context.put(bill, at: BillKeys.bill(bill.id))
         context.put(record, at: ClaimKeys.claim(record.claimID))
         context.putBytes([], at: ClaimKeys.byBill(bill.id, record.claimID))
-        context.emit(name, "claimed", [
-            ("claim", record.claimID), ("bill", bill.id), ("reimburser", organisation),
-            ("category", request.category?.name ?? ""), ("amountFen", String(request.amountFen)),
-            ("leftFen", String(bill.leftFen)),
-        ])
+        context.emit(
+            name, "claimed",
+            [
+                ("claim", record.claimID), ("bill", bill.id), ("reimburser", organisation),
+                ("category", request.category?.name ?? ""),
+                ("amountFen", String(request.amountFen)),
+                ("leftFen", String(bill.leftFen)),
+            ])
     }
 
-    private static func claimableBill(_ billID: String, in context: ContractContext) throws(ContractError) -> BillRecord {
+    private static func claimableBill(_ billID: String, in context: ContractContext)
+        throws(ContractError) -> BillRecord
+    {
         guard let bill = context.get(BillRecord.self, at: BillKeys.bill(billID)) else {
             throw ContractError(.notFound, "no bill \(billID)")
         }
         switch bill.status {
-        case .reversed: throw ContractError(.billReversed, "bill \(billID) was reversed in full; 0 fen left")
+        case .reversed:
+            throw ContractError(.billReversed, "bill \(billID) was reversed in full; 0 fen left")
         case .red: throw ContractError(.invalidArgument, "bill \(billID) is a red (reversal) bill")
         case .issued, .partiallyReversed: return bill
         }
     }
 
-    private static func settle(_ claimID: String, in context: inout ContractContext) throws(ContractError) {
+    private static func settle(_ claimID: String, in context: inout ContractContext)
+        throws(ContractError)
+    {
         var claim = try ownedClaim(claimID, in: context)
         switch claim.status {
         case .settled:
             context.emit(name, "replayed", [("claim", claimID), ("status", claim.status.name)])
             return
         case .released:
-            throw ContractError(.invalidTransition, "claim \(claimID) was released and cannot be settled")
+            throw ContractError(
+                .invalidTransition, "claim \(claimID) was released and cannot be settled")
         case .locked:
             break
         }
@@ -91,7 +121,9 @@ enum ReimbursementContract {
         guard bill.lockedFen + bill.settledFen <= bill.claimableFen else {
             throw ContractError(
                 .amountExceedsRemaining,
-                "bill \(bill.id) has \(bill.lockedFen + bill.settledFen) fen claimed against \(bill.claimableFen) fen claimable after reversal; release first")
+                "bill \(bill.id) has \(bill.lockedFen + bill.settledFen) fen claimed against "
+                + "\(bill.claimableFen) fen claimable after reversal; release first"
+            )
         }
         bill.lockedFen -= claim.amountFen
         bill.settledFen += claim.amountFen
@@ -102,17 +134,22 @@ enum ReimbursementContract {
         claim.status = .settled
         context.put(bill, at: BillKeys.bill(bill.id))
         context.put(claim, at: ClaimKeys.claim(claimID))
-        context.emit(name, "settled", [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
+        context.emit(
+            name, "settled",
+            [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
     }
 
-    private static func release(_ claimID: String, in context: inout ContractContext) throws(ContractError) {
+    private static func release(_ claimID: String, in context: inout ContractContext)
+        throws(ContractError)
+    {
         var claim = try ownedClaim(claimID, in: context)
         switch claim.status {
         case .released:
             context.emit(name, "replayed", [("claim", claimID), ("status", claim.status.name)])
             return
         case .settled:
-            throw ContractError(.invalidTransition, "claim \(claimID) was settled and cannot be released")
+            throw ContractError(
+                .invalidTransition, "claim \(claimID) was settled and cannot be released")
         case .locked:
             break
         }
@@ -124,15 +161,21 @@ enum ReimbursementContract {
         claim.status = .released
         context.put(bill, at: BillKeys.bill(bill.id))
         context.put(claim, at: ClaimKeys.claim(claimID))
-        context.emit(name, "released", [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
+        context.emit(
+            name, "released",
+            [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
     }
 
-    private static func ownedClaim(_ claimID: String, in context: ContractContext) throws(ContractError) -> ClaimRecord {
+    private static func ownedClaim(_ claimID: String, in context: ContractContext)
+        throws(ContractError) -> ClaimRecord
+    {
         guard let claim = context.get(ClaimRecord.self, at: ClaimKeys.claim(claimID)) else {
             throw ContractError(.notFound, "no claim \(claimID)")
         }
         guard claim.reimburserOrganisation == context.organisationID else {
-            throw ContractError(.notResponsibleOrganisation, "claim \(claimID) belongs to \(claim.reimburserOrganisation)")
+            throw ContractError(
+                .notResponsibleOrganisation,
+                "claim \(claimID) belongs to \(claim.reimburserOrganisation)")
         }
         return claim
     }

@@ -30,12 +30,18 @@ public enum BlockExecutor {
         for (index, tx) in transactions.enumerated() {
             let txID = tx.id
             do throws(ContractError) {
-                let events = try run(tx, txID: txID, height: height, timeMs: timeMs, overlay: overlay)
-                history += overlay.commitTransaction(height: height, txIndex: UInt32(index), txID: txID)
-                receipts.append(Receipt(txID: txID, code: Receipt.successCode, message: "ok", events: events))
+                let events = try run(
+                    tx, txID: txID, height: height, timeMs: timeMs, overlay: overlay)
+                history += overlay.commitTransaction(
+                    height: height, txIndex: UInt32(index), txID: txID)
+                receipts.append(
+                    Receipt(txID: txID, code: Receipt.successCode, message: "ok", events: events))
             } catch {
                 overlay.discardTransaction()
-                receipts.append(Receipt(txID: txID, code: error.code.rawValue, message: error.description, events: []))
+                receipts.append(
+                    Receipt(
+                        txID: txID, code: error.code.rawValue, message: error.description,
+                        events: []))
             }
         }
         return BlockResult(receipts: receipts, writes: overlay.blockWrites, history: history)
@@ -46,7 +52,9 @@ public enum BlockExecutor {
     /// depend on other pending transactions; the block decides the rest, in block order.
     /// Signature, size, expiry and replay checks are the node's.
     /// - Returns: the decoded call, or the refusal a receipt would carry.
-    public static func checkTx(_ tx: Transaction, over state: some StateStore) -> Result<ContractCall, ContractError> {
+    public static func checkTx(_ tx: Transaction, over state: some StateStore) -> Result<
+        ContractCall, ContractError
+    > {
         do throws(ContractError) {
             let (call, _) = try admit(tx, overlay: Overlay(base: state))
             return .success(call)
@@ -59,7 +67,9 @@ public enum BlockExecutor {
         _ tx: Transaction, txID: Hash256, height: UInt64, timeMs: UInt64, overlay: Overlay
     ) throws(ContractError) -> [Event] {
         guard tx.validUntilHeight >= height else {
-            throw ContractError(.transactionExpired, "valid until height \(tx.validUntilHeight), block is \(height)")
+            throw ContractError(
+                .transactionExpired, "valid until height \(tx.validUntilHeight), block is \(height)"
+            )
         }
         let (call, caller) = try admit(tx, overlay: overlay)
         var context = ContractContext(
@@ -68,11 +78,16 @@ public enum BlockExecutor {
         return context.events
     }
 
-    private static func admit(_ tx: Transaction, overlay: Overlay) throws(ContractError) -> (ContractCall, KeyRecord) {
+    private static func admit(_ tx: Transaction, overlay: Overlay) throws(ContractError) -> (
+        ContractCall, KeyRecord
+    ) {
         if let bytes = overlay.value(for: GovernanceKeys.parameters) {
-            let parameters = ContractContext.decodeStored(ChainParameters.self, bytes, key: GovernanceKeys.parameters)
+            let parameters = ContractContext.decodeStored(
+                ChainParameters.self, bytes, key: GovernanceKeys.parameters)
             guard parameters.chainID == tx.chainID else {
-                throw ContractError(.wrongChain, "transaction is for chain \(tx.chainID), this is \(parameters.chainID)")
+                throw ContractError(
+                    .wrongChain,
+                    "transaction is for chain \(tx.chainID), this is \(parameters.chainID)")
             }
         }
         let call: ContractCall
@@ -90,7 +105,9 @@ public enum BlockExecutor {
         return (call, caller)
     }
 
-    private static func dispatch(_ call: ContractCall, in context: inout ContractContext) throws(ContractError) {
+    private static func dispatch(_ call: ContractCall, in context: inout ContractContext)
+        throws(ContractError)
+    {
         switch call {
         case let .governance(call): try GovernanceContract.invoke(call, in: &context)
         case let .licence(call): try LicenceContract.invoke(call, in: &context)

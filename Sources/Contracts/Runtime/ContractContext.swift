@@ -12,7 +12,9 @@ public struct ContractContext {
     public private(set) var events: [Event] = []
     let overlay: Overlay
 
-    init(caller: KeyRecord, txID: Hash256, blockHeight: UInt64, blockTimeMs: UInt64, overlay: Overlay) {
+    init(
+        caller: KeyRecord, txID: Hash256, blockHeight: UInt64, blockTimeMs: UInt64, overlay: Overlay
+    ) {
         self.caller = caller
         self.txID = txID
         self.blockHeight = blockHeight
@@ -57,10 +59,12 @@ public struct ContractContext {
     }
 
     /// Announces something to subscribers; attributes keep the order given.
-    public mutating func emit(_ contract: String, _ type: String, _ attributes: [(String, String)]) {
-        events.append(Event(
-            contract: contract, type: type,
-            attributes: attributes.map { EventAttribute($0.0, $0.1) }))
+    public mutating func emit(_ contract: String, _ type: String, _ attributes: [(String, String)])
+    {
+        events.append(
+            Event(
+                contract: contract, type: type,
+                attributes: attributes.map { EventAttribute($0.0, $0.1) }))
     }
 
     /// State was written by this code through `put`, so a record that no longer decodes

@@ -14,7 +14,8 @@ public enum HolderCommitment {
     /// - Returns: the 32-byte commitment the contracts store.
     public static func make(pepper: [UInt8], idNumber: String) -> Hash256 {
         let normalised = idNumber.trimmingSpaces.uppercased()
-        return HMACSHA256.authenticationCode(key: pepper, message: Array((domain + normalised).utf8))
+        return HMACSHA256.authenticationCode(
+            key: pepper, message: Array((domain + normalised).utf8))
     }
 }
 

@@ -7,7 +7,8 @@ enum Identifier {
     static func validate(_ value: String, _ what: String) throws(ContractError) {
         let bytes = Array(value.utf8)
         guard (1...64).contains(bytes.count), bytes.allSatisfy(isIdentifierByte) else {
-            throw ContractError(.invalidIdentifier, "\(what) \"\(value)\" must be 1...64 of A-Z a-z 0-9 . _ -")
+            throw ContractError(
+                .invalidIdentifier, "\(what) \"\(value)\" must be 1...64 of A-Z a-z 0-9 . _ -")
         }
     }
 
@@ -18,8 +19,8 @@ enum Identifier {
     private static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
-             UInt8(ascii: "-"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "-"):
             true
         default:
             false

@@ -28,19 +28,27 @@ enum Permissions {
         }
     }
 
-    static func requireLicenceType(_ licenceType: String, _ caller: KeyRecord) throws(ContractError) {
+    static func requireLicenceType(_ licenceType: String, _ caller: KeyRecord) throws(ContractError)
+    {
         guard caller.licenceTypes.contains(licenceType) else {
             throw ContractError(
                 .licenceTypeNotPermitted,
-                "key \(caller.publicKey.hex.prefix(16)) of \(caller.organisationID) may not issue licence type \(licenceType)")
+                "key \(caller.publicKey.hex.prefix(16)) of \(caller.organisationID) may not "
+                + "issue licence type \(licenceType)"
+            )
         }
     }
 
-    private static func require(_ role: Role, _ caller: KeyRecord, _ call: ContractCall) throws(ContractError) {
+    private static func require(_ role: Role, _ caller: KeyRecord, _ call: ContractCall)
+        throws(ContractError)
+    {
         guard caller.has(role) else {
             throw ContractError(
                 .missingRole,
-                "\(call.contractName).\(call.methodName) needs the \(role.rawValue) role; key of \(caller.organisationID) has [\(caller.roles.map(\.rawValue).joined(separator: ", "))]")
+                "\(call.contractName).\(call.methodName) needs the \(role.rawValue) role; key "
+                + "of \(caller.organisationID) has "
+                + "[\(caller.roles.map(\.rawValue).joined(separator: ", "))]"
+            )
         }
     }
 }
@@ -51,7 +59,8 @@ extension AuthorisationCall {
     var needsIdentityProvider: Bool {
         switch self {
         case .bindHolderKey: true
-        case let .grant(_, attestation), let .revoke(_, attestation): attestation == .identityProvider
+        case let .grant(_, attestation), let .revoke(_, attestation):
+            attestation == .identityProvider
         case .delegate: false
         }
     }

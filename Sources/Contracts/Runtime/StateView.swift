@@ -49,7 +49,8 @@ final class Overlay {
         for write in sortedTxChanges {
             blockChanges[write.key] = .some(write.value)
             guard HistoryKeys.isTracked(write.key) else { continue }
-            let record = HistoryRecord(height: height, txIndex: txIndex, txID: txID, value: write.value)
+            let record = HistoryRecord(
+                height: height, txIndex: txIndex, txID: txID, value: write.value)
             history.append(HistoryEntry(key: write.key, record: record))
             let recordKey = HistoryKeys.key(of: write.key, height: height, txIndex: txIndex)
             blockChanges[recordKey] = .some(record.canonicalBytes)

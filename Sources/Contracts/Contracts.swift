@@ -1,0 +1,18 @@
+// The Contracts module: GovChain's deterministic contract runtime and its
+// government-service contracts (docs/contracts.md is the caller's reference).
+//
+// - Calls are typed values (`ContractCall`) with one canonical encoding, carried in a
+//   `Transaction` as (contract, method, argument bytes).
+// - `BlockExecutor.execute` applies a block's transactions in order over a read-only
+//   `StateStore`: each call sees a `ContractContext` (caller's key record, tx id, block
+//   height and header time) and writes into a per-transaction write set that joins the
+//   block only if the call succeeds. Refusals become receipts with a `StatusCode`; nothing
+//   throws across the boundary. The result is a key-sorted write set, identical on every
+//   node, plus history records for the licence and bill trails.
+// - `BlockExecutor.checkTx` is the mempool's stateless-per-transaction pre-check;
+//   `ContractQueries` is the read side; `genesisState` seeds organisations, keys, roles
+//   and validators.
+//
+// Determinism rules kept throughout: no clock (only `blockTimeMs`), no randomness, no
+// floating point (amounts are integer fen), and every Dictionary is sorted before anything
+// derived from it leaves the module.

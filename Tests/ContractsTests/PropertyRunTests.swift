@@ -1,0 +1,137 @@
+import Contracts
+import Foundation
+import Ledger
+import Testing
+
+// Setup: `CallGenerator` draws thousands of calls from random organisations; after every
+// block each receipt is compared with `ReferenceModel` and the I8 invariants are checked
+// on the stored state. Then the same transactions run again on a fresh chain.
+@Suite("Property: random call sequences")
+struct PropertyRunTests {
+    /// `GOVCHAIN_SEED=<n>` replays one seed.
+    static let seeds: [UInt64] =
+        ProcessInfo.processInfo.environment["GOVCHAIN_SEED"].flatMap(UInt64.init).map { [$0] }
+        ?? [1, 2, 3]
+    static let callsPerSeed = 2_000
+
+    @Test(
+        "receipts match the reference model and invariants hold after every block", arguments: seeds
+    )
+    func randomSequence(seed: UInt64) {
+        var chain = TestChain()
+        var model = ReferenceModel(genesis: TestChain.genesis)
+        var generator = CallGenerator(random: SplitMix64(seed: seed))
+        var blocks: [([Transaction], UInt64)] = []
+        var executed = 0
+        var successes: [String: Int] = [:]
+        while executed < Self.callsPerSeed {
+            let advanceMs = UInt64.random(in: 500...5_000, using: &generator.random)
+            let blockTimeMs = chain.timeMs + advanceMs
+            let size = Int.random(in: 1...6, using: &generator.random)
+            let calls = (0..<size).map { _ in generator.next(model: model, now: blockTimeMs) }
+            let transactions = calls.map { chain.transaction($0.0, by: $0.1) }
+            let result = chain.block(transactions: transactions, advanceMs: advanceMs)
+            blocks.append((transactions, advanceMs))
+            for (index, (call, signer)) in calls.enumerated() {
+                let expected = model.apply(
+                    call, by: signer.publicKey, timeMs: blockTimeMs, height: chain.height)
+                let receipt = result.receipts[index]
+                guard receipt.isSuccess == expected else {
+                    let who = model.signers[signer.publicKey]!.organisation
+                    let method = "\(call.contractName).\(call.methodName)"
+                    Issue.record(
+                        """
+                        reproduce with GOVCHAIN_SEED=\(seed): call \(executed + index) \(method) \
+                        by \(who): chain said \(receipt.message), model expected success=\(expected)
+                        """)
+                    return
+                }
+            }
+            for (index, (call, _)) in calls.enumerated() where result.receipts[index].isSuccess {
+                successes["\(call.contractName).\(call.methodName)", default: 0] += 1
+            }
+            executed += size
+            guard checkInvariants(chain, model, newUses: result, seed: seed) else { return }
+        }
+        // A model that agrees only on refusals proves little: every kind of call must succeed.
+        for method in [
+            "licence.issue", "authorisation.grant", "licence-use.use", "bill.issue", "bill.reverse",
+            "reimbursement.claim", "reimbursement.settle", "reimbursement.release",
+        ] {
+            #expect(successes[method, default: 0] > 5, "seed \(seed): too few successful \(method)")
+        }
+        print("seed \(seed) successes: \(successes.sorted { $0.key < $1.key })")
+        var replay = TestChain()
+        for (transactions, advanceMs) in blocks {
+            replay.block(transactions: transactions, advanceMs: advanceMs)
+        }
+        #expect(replay.state.digest == chain.state.digest, "seed \(seed): replay diverged")
+        #expect(replay.results == chain.results, "seed \(seed): block results diverged")
+    }
+
+    /// I8 on the stored state; records an issue naming the seed and returns false on a breach.
+    func checkInvariants(
+        _ chain: TestChain, _ model: ReferenceModel, newUses result: BlockResult, seed: UInt64
+    ) -> Bool {
+        let queries = chain.queries
+        for id in model.bills.keys.sorted() {
+            let bill = queries.bill(id)!
+            let claims = queries.claims(ofBill: id)
+            let locked = claims.filter { $0.status == .locked }.reduce(0) { $0 + $1.amountFen }
+            let settled = claims.filter { $0.status == .settled }.reduce(0) { $0 + $1.amountFen }
+            let expected = model.bills[id]!
+            var breaches: [String] = []
+            if bill.lockedFen + bill.settledFen > bill.claimableFen,
+                queries.alerts(ofBill: id).isEmpty
+            {
+                breaches.append(
+                    "claimed \(bill.lockedFen + bill.settledFen) > claimable "
+                    + "\(bill.claimableFen) without an alert"
+                )
+            }
+            if locked != bill.lockedFen || settled != bill.settledFen {
+                breaches.append("claim records disagree with totals")
+            }
+            if bill.lockedFen != expected.locked || bill.settledFen != expected.settled
+                || bill.reversedFen != expected.reversed
+            {
+                breaches.append("totals differ from the model")
+            }
+            if let voidedAt = expected.fullyReversedAtHeight,
+                claims.contains(where: { $0.claimedAtHeight > voidedAt })
+            {
+                breaches.append("a voided bill was newly claimed")
+            }
+            if !breaches.isEmpty {
+                Issue.record(
+                    "reproduce with GOVCHAIN_SEED=\(seed): bill \(id): \(breaches)")
+                return false
+            }
+        }
+        return checkUses(chain, seed: seed)
+    }
+
+    /// Every use recorded at this height rests on a duty or on a grant that covers it.
+    func checkUses(_ chain: TestChain, seed: UInt64) -> Bool {
+        let queries = chain.queries
+        for entry in chain.state.entries(withPrefix: StateKey("use/")) {
+            let use = try! UseRecord(canonicalBytes: entry.value)
+            guard use.height == chain.height, let grantID = use.grantID else { continue }
+            guard let grant = queries.grant(grantID), let licence = queries.licence(use.licenceID),
+                grant.terms.granteeOrganisation == use.userOrganisation,
+                grant.terms.holder == licence.holder,
+                grant.terms.scope.covers(licenceID: licence.id, licenceType: licence.licenceType),
+                grant.terms.purpose == use.purpose, grant.terms.validFromMs <= use.blockTimeMs,
+                use.blockTimeMs <= grant.terms.validUntilMs
+            else {
+                Issue.record(
+                    """
+                    reproduce with GOVCHAIN_SEED=\(seed): use of \(use.licenceID) \
+                    by \(use.userOrganisation) lacks a covering grant
+                    """)
+                return false
+            }
+        }
+        return true
+    }
+}

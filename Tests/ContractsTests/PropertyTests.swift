@@ -1,0 +1,227 @@
+import Contracts
+import Ledger
+import Testing
+
+/// SplitMix64: a tiny seeded generator, so a failing run replays from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Builds random calls from random organisations over small pools of ids, so calls
+/// collide, race and replay often.
+struct CallGenerator {
+    var random: SplitMix64
+    var nextRed = 100_000
+    /// Calls generated so far: id pools slide forward with it, so fresh ids keep coming
+    /// while recent ones are reused (replays, races, conflicts).
+    var step = 0
+
+    mutating func pick<T>(_ values: [T]) -> T {
+        values[Int.random(in: 0..<values.count, using: &random)]
+    }
+    mutating func chance(_ percent: Int) -> Bool {
+        Int.random(in: 0..<100, using: &random) < percent
+    }
+
+    /// An index from a window that advances one id every `rate` calls.
+    mutating func windowed(_ rate: Int) -> Int {
+        let base = step / rate
+        return Int.random(in: max(0, base - 6)...(base + 1), using: &random)
+    }
+
+    mutating func licenceID() -> (String, String) {
+        let serial = "L\(windowed(25))"
+        return chance(70)
+            ? (Licences.residence(serial), TestChain.residenceType)
+            : (
+                Licences.id(
+                    type: TestChain.businessType, issuer: TestChain.marketCode, serial: serial),
+                TestChain.businessType
+            )
+    }
+
+    mutating func next(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let holder = People.holder(Int.random(in: 0..<4, using: &random))
+        step += 1
+        switch Int.random(in: 0..<100, using: &random) {
+        case 0..<10:
+            let (id, type) = licenceID()
+            let call = Licences.issue(
+                id, holder: holder, type: type,
+                untilMs: now + UInt64.random(in: 0...600_000, using: &random))
+            return (call, pick([TestChain.police, TestChain.market, TestChain.civil]))
+        case 10..<13:
+            let call = ContractCall.licence(.revoke(licenceID: licenceID().0, reason: "r"))
+            return (call, pick([TestChain.police, TestChain.market]))
+        case 13..<25:
+            return grantCall(model: model, now: now, holder: holder)
+        case 25..<28:
+            let call = ContractCall.authorisation(
+                .revoke(grantID: "g\(windowed(15))", .identityProvider))
+            return (call, TestChain.identityProvider)
+        case 28..<45:
+            return useCall(model: model, now: now)
+        case 45..<55:
+            let total = UInt64.random(in: 1...20, using: &random) * 500
+            let split = CategoryAmounts(
+                pooledFund: total / 2, personalAccount: total / 4,
+                selfPaid: total - total / 2 - total / 4)
+            let call = Bills.issue(
+                Bills.medical(1 + windowed(20)), totalFen: total,
+                categories: chance(40) ? split : nil, payer: holder)
+            return (call, pick([TestChain.hospital, TestChain.hospital, TestChain.insurers[0]]))
+        case 55..<58:
+            return (reversal(model: model), TestChain.hospital)
+        case 58..<82:
+            let count = chance(70) ? 1 : Int.random(in: 2...3, using: &random)
+            let requests = (0..<count).map { _ in claimRequest(model: model) }
+            let signer = pick(TestChain.insurers + [TestChain.hospital])
+            return (.reimbursement(.claim(requests)), signer)
+        default:
+            return settleOrRelease(model: model)
+        }
+    }
+
+    /// A grant by the identity provider (sometimes by a key without the role), mostly for a
+    /// current licence and its holder.
+    mutating func grantCall(model: ReferenceModel, now: UInt64, holder: Hash256)
+        -> (ContractCall, SigningKey)
+    {
+        var (id, type) = licenceID()
+        var holder = holder
+        let current = model.licences.keys.sorted().filter {
+            !model.licences[$0]!.revoked && model.licences[$0]!.untilMs >= now
+        }
+        if chance(70), !current.isEmpty {
+            id = pick(current)
+            type = model.licences[id]!.type
+            holder = model.licences[id]!.holder
+        }
+        let scope = chance(50) ? GrantScope(licenceIDs: [id]) : GrantScope(licenceTypes: [type])
+        let terms = GrantTerms(
+            grantID: "g\(windowed(15))", holder: holder,
+            granteeOrganisation: pick(["civil", "tax", "police"]), scope: scope,
+            purpose: pick(["P1", "P2"]), validFromMs: now - 1,
+            validUntilMs: now + UInt64.random(in: 0...300_000, using: &random))
+        let signer = pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
+        return (.authorisation(.grant(terms, .identityProvider)), signer)
+    }
+
+    /// A licence use: mostly guided by a live grant, else random grant or duty basis.
+    mutating func useCall(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        if chance(70) {
+            if let guided = guidedUse(model: model, now: now) { return guided }
+            let call = ContractCall.licenceUse(
+                .use(
+                    licenceID: licenceID().0, purpose: "P1", itemCode: "P1", basis: .statutoryDuty))
+            return (call, TestChain.tax)
+        }
+        let basis: UseBasis = chance(15) ? .statutoryDuty : .grant(grantID: "g\(windowed(15))")
+        let purpose = pick(["P1", "P2"])
+        let call = ContractCall.licenceUse(
+            .use(licenceID: licenceID().0, purpose: purpose, itemCode: purpose, basis: basis))
+        return (call, pick([TestChain.civil, TestChain.tax, TestChain.police, TestChain.hospital]))
+    }
+
+    /// Settle or release: mostly a locked claim by its owner, else random ids.
+    mutating func settleOrRelease(model: ReferenceModel) -> (ContractCall, SigningKey) {
+        if chance(70), let (id, owner) = lockedClaim(model: model) {
+            let call: ContractCall =
+                chance(60)
+                ? .reimbursement(.settle(claimIDs: [id])) : .reimbursement(.release(claimIDs: [id]))
+            return (call, chance(85) ? owner : pick(TestChain.insurers))
+        }
+        let ids = (0..<Int.random(in: 1...2, using: &random)).map { _ in "c\(windowed(6))" }
+        let call: ContractCall =
+            chance(60)
+            ? .reimbursement(.settle(claimIDs: ids)) : .reimbursement(.release(claimIDs: ids))
+        return (call, pick(TestChain.insurers))
+    }
+
+    /// A use built from a recorded grant (its grantee, purpose and licence), so many succeed.
+    mutating func guidedUse(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey)? {
+        let live = model.grants.keys.sorted().filter {
+            !model.grants[$0]!.revoked && model.grants[$0]!.untilMs >= now
+        }
+        guard !live.isEmpty else { return nil }
+        let grantID = pick(live)
+        let grant = model.grants[grantID]!
+        let licences = model.licences.keys.sorted().filter { id in
+            let licence = model.licences[id]!
+            return licence.holder == grant.holder && licence.untilMs >= now
+                && (grant.scope.licenceIDs.contains(id)
+                    || grant.scope.licenceTypes.contains(licence.type))
+        }
+        let licenceID = licences.isEmpty ? licenceID().0 : pick(licences)
+        let signers = ["civil": TestChain.civil, "tax": TestChain.tax, "police": TestChain.police]
+        let call = ContractCall.licenceUse(
+            .use(
+                licenceID: licenceID, purpose: grant.purpose, itemCode: grant.purpose,
+                basis: .grant(grantID: grantID)))
+        return (
+            call, chance(85) ? signers[grant.grantee]! : pick([TestChain.civil, TestChain.tax])
+        )
+    }
+
+    /// A locked claim and its reimburser's key, if any.
+    mutating func lockedClaim(model: ReferenceModel) -> (String, SigningKey)? {
+        let locked = model.claims.keys.sorted().filter { model.claims[$0]!.status == .locked }
+        guard !locked.isEmpty else { return nil }
+        let id = pick(locked)
+        return (
+            id,
+            model.claims[id]!.organisation == "insurer0"
+                ? TestChain.insurers[0] : TestChain.insurers[1]
+        )
+    }
+
+    mutating func claimRequest(model: ReferenceModel) -> ClaimRequest {
+        let open = model.bills.keys.sorted().filter {
+            model.bills[$0]!.fullyReversedAtHeight == nil
+        }
+        let billID =
+            chance(80) && !open.isEmpty ? pick(open) : Bills.medical(1 + windowed(20)).billID
+        let bill = model.bills[billID]
+        let category: BillCategory? =
+            bill?.categories != nil && chance(50) ? pick(BillCategory.allCases) : nil
+        return ClaimRequest(
+            claimID: "c\(windowed(6))", billID: billID, category: category,
+            amountFen: UInt64.random(in: 1...12, using: &random) * 250)
+    }
+
+    mutating func reversal(model: ReferenceModel) -> ContractCall {
+        let number = Bills.medical(1 + windowed(20))
+        nextRed += 1
+        let bill = model.bills[number.billID]
+        let remaining = bill.map { $0.total - $0.reversed } ?? 1_000
+        let amount =
+            chance(30) ? remaining : UInt64.random(in: 0...max(1, remaining), using: &random)
+        var parts: CategoryAmounts?
+        if let bill, let categories = bill.categories {
+            // Reverse self-paid first, then personal account, then pooled fund.
+            var left = amount
+            var split = CategoryAmounts.zero
+            for category in [BillCategory.selfPaid, .personalAccount, .pooledFund] {
+                let take = min(left, categories[category] - bill.reversedCategories[category])
+                split[category] = take
+                left -= take
+            }
+            parts = split
+        }
+        return .bill(
+            .reverse(
+                BillReversal(
+                    billID: number.billID, redNumber: Bills.medical(nextRed), amountFen: amount,
+                    categories: parts)))
+    }
+}

@@ -1,0 +1,221 @@
+import Contracts
+import Ledger
+
+/// A plain reference model of the licence, grant, use, bill and claim rules, written
+/// independently of the contracts: it predicts whether each call succeeds.
+struct ReferenceModel {
+    struct Signer { let organisation: String; let roles: Set<Role>; let licenceTypes: Set<String> }
+    struct Licence {
+        let holder: Hash256; let type: String; let issuer: String; var revoked: Bool
+        let untilMs: UInt64
+    }
+    struct Grant {
+        let holder: Hash256; let grantee: String; let scope: GrantScope; let purpose: String
+        let fromMs: UInt64; let untilMs: UInt64; var revoked: Bool
+    }
+    struct Bill {
+        let total: UInt64; let categories: CategoryAmounts?
+        var reversed: UInt64 = 0, reversedCategories = CategoryAmounts.zero
+        var locked: UInt64 = 0, settled: UInt64 = 0
+        var lockedCategories = CategoryAmounts.zero, settledCategories = CategoryAmounts.zero
+        var fullyReversedAtHeight: UInt64?
+        var claimable: UInt64 { total - reversed }
+        var left: UInt64 { locked + settled >= claimable ? 0 : claimable - locked - settled }
+        func left(_ category: BillCategory) -> UInt64 {
+            let claimable = categories![category] - reversedCategories[category]
+            let committed = lockedCategories[category] + settledCategories[category]
+            return committed >= claimable ? 0 : claimable - committed
+        }
+    }
+    struct Claim {
+        let bill: String; let category: BillCategory?; let amount: UInt64; let organisation: String
+        var status: ClaimStatus
+    }
+
+    let signers: [PublicKey: Signer]
+    let creditCodes: [String: String]
+    var licences: [String: Licence] = [:]
+    var grants: [String: Grant] = [:]
+    var bills: [String: Bill] = [:]
+    var redBills: Set<String> = []
+    var claims: [String: Claim] = [:]
+
+    init(genesis: Genesis) {
+        var signers: [PublicKey: Signer] = [:]
+        var codes: [String: String] = [:]
+        for organisation in genesis.organisations {
+            codes[organisation.id] = organisation.creditCode
+            for key in organisation.keys {
+                signers[key.publicKey] = Signer(
+                    organisation: organisation.id, roles: Set(key.roles),
+                    licenceTypes: Set(key.licenceTypes))
+            }
+        }
+        self.signers = signers
+        self.creditCodes = codes
+    }
+
+    /// Applies a call if the rules allow it; returns whether it succeeded.
+    mutating func apply(_ call: ContractCall, by key: PublicKey, timeMs: UInt64, height: UInt64)
+        -> Bool
+    {
+        let signer = signers[key]!
+        switch call {
+        case let .licence(.issue(issue)):
+            let issuerCode = issue.licenceID.split(separator: ".")[1]
+            guard signer.roles.contains(.licenceIssuer),
+                signer.licenceTypes.contains(issue.licenceType),
+                creditCodes[signer.organisation] == String(issuerCode),
+                licences[issue.licenceID] == nil
+            else { return false }
+            licences[issue.licenceID] = Licence(
+                holder: issue.holder, type: issue.licenceType, issuer: signer.organisation,
+                revoked: false,
+                untilMs: issue.validUntilMs)
+        case let .licence(.revoke(id, _)):
+            guard let licence = licences[id], signer.roles.contains(.licenceIssuer),
+                licence.issuer == signer.organisation, signer.licenceTypes.contains(licence.type),
+                !licence.revoked
+            else { return false }
+            licences[id]!.revoked = true
+        case let .authorisation(.grant(terms, _)):
+            guard signer.roles.contains(.identityProvider), grants[terms.grantID] == nil else {
+                return false
+            }
+            grants[terms.grantID] = Grant(
+                holder: terms.holder, grantee: terms.granteeOrganisation, scope: terms.scope,
+                purpose: terms.purpose,
+                fromMs: terms.validFromMs, untilMs: terms.validUntilMs, revoked: false)
+        case let .authorisation(.revoke(id, _)):
+            guard signer.roles.contains(.identityProvider), let grant = grants[id], !grant.revoked
+            else { return false }
+            grants[id]!.revoked = true
+        case let .licenceUse(.use(licenceID, purpose, _, basis)):
+            return mayUse(licenceID, purpose: purpose, basis: basis, signer: signer, timeMs: timeMs)
+        case let .bill(.issue(issue)):
+            guard signer.roles.contains(.billIssuer), bills[issue.number.billID] == nil,
+                !redBills.contains(issue.number.billID)
+            else { return false }
+            bills[issue.number.billID] = Bill(total: issue.totalFen, categories: issue.categories)
+        case let .bill(.reverse(reversal)):
+            return reverse(reversal, signer: signer, height: height)
+        case let .reimbursement(call):
+            guard signer.roles.contains(.reimburser) else { return false }
+            var scratch = self
+            guard scratch.reimburse(call, organisation: signer.organisation) else { return false }
+            self = scratch
+        default:
+            preconditionFailure("the model does not know \(call)")
+        }
+        return true
+    }
+
+    func mayUse(
+        _ licenceID: String, purpose: String, basis: UseBasis, signer: Signer, timeMs: UInt64
+    ) -> Bool {
+        guard signer.roles.contains(.licenceUser), let licence = licences[licenceID],
+            !licence.revoked,
+            timeMs <= licence.untilMs
+        else { return false }
+        guard case let .grant(grantID) = basis else { return true }
+        guard let grant = grants[grantID] else { return false }
+        return grant.grantee == signer.organisation && grant.holder == licence.holder
+            && (grant.scope.licenceIDs.contains(licenceID)
+                || grant.scope.licenceTypes.contains(licence.type))
+            && grant.purpose == purpose && !grant.revoked && grant.fromMs <= timeMs
+            && timeMs <= grant.untilMs
+    }
+
+    mutating func reverse(_ reversal: BillReversal, signer: Signer, height: UInt64) -> Bool {
+        let redID = reversal.redNumber.billID
+        guard signer.roles.contains(.billIssuer), var bill = bills[reversal.billID],
+            bill.fullyReversedAtHeight == nil, reversal.amountFen > 0,
+            reversal.amountFen <= bill.claimable,
+            bills[redID] == nil, !redBills.contains(redID),
+            (reversal.categories == nil) == (bill.categories == nil),
+            reversal.categories.map({ $0.total == reversal.amountFen }) ?? true
+        else { return false }
+        if let parts = reversal.categories {
+            for category in BillCategory.allCases {
+                guard
+                    parts[category] <= bill.categories![category]
+                        - bill.reversedCategories[category]
+                else { return false }
+                bill.reversedCategories[category] += parts[category]
+            }
+        }
+        bill.reversed += reversal.amountFen
+        if bill.reversed == bill.total { bill.fullyReversedAtHeight = height }
+        bills[reversal.billID] = bill
+        redBills.insert(redID)
+        return true
+    }
+
+    /// One reimbursement batch; the caller discards the scratch model on failure.
+    mutating func reimburse(_ call: ReimbursementCall, organisation: String) -> Bool {
+        switch call {
+        case let .claim(requests):
+            return requests.allSatisfy { claim($0, organisation: organisation) }
+        case let .settle(ids):
+            return ids.allSatisfy { settle($0, organisation: organisation) }
+        case let .release(ids):
+            return ids.allSatisfy { release($0, organisation: organisation) }
+        }
+    }
+
+    mutating func claim(_ request: ClaimRequest, organisation: String) -> Bool {
+        if let existing = claims[request.claimID] {
+            return existing.bill == request.billID && existing.category == request.category
+                && existing.amount == request.amountFen && existing.organisation == organisation
+        }
+        guard var bill = bills[request.billID], bill.fullyReversedAtHeight == nil,
+            request.amountFen > 0,
+            request.amountFen <= bill.left
+        else { return false }
+        if let category = request.category {
+            guard bill.categories != nil, request.amountFen <= bill.left(category) else {
+                return false
+            }
+            bill.lockedCategories[category] += request.amountFen
+        }
+        bill.locked += request.amountFen
+        bills[request.billID] = bill
+        claims[request.claimID] = Claim(
+            bill: request.billID, category: request.category, amount: request.amountFen,
+            organisation: organisation,
+            status: .locked)
+        return true
+    }
+
+    mutating func settle(_ id: String, organisation: String) -> Bool {
+        guard var claim = claims[id], claim.organisation == organisation, claim.status != .released
+        else { return false }
+        if claim.status == .settled { return true }
+        guard var bill = bills[claim.bill], bill.fullyReversedAtHeight == nil,
+            bill.locked + bill.settled <= bill.claimable
+        else { return false }
+        bill.locked -= claim.amount
+        bill.settled += claim.amount
+        if let category = claim.category {
+            bill.lockedCategories[category] -= claim.amount
+            bill.settledCategories[category] += claim.amount
+        }
+        claim.status = .settled
+        bills[claim.bill] = bill
+        claims[id] = claim
+        return true
+    }
+
+    mutating func release(_ id: String, organisation: String) -> Bool {
+        guard var claim = claims[id], claim.organisation == organisation, claim.status != .settled
+        else { return false }
+        if claim.status == .released { return true }
+        bills[claim.bill]!.locked -= claim.amount
+        if let category = claim.category {
+            bills[claim.bill]!.lockedCategories[category] -= claim.amount
+        }
+        claim.status = .released
+        claims[id] = claim
+        return true
+    }
+}
