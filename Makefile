@@ -5,7 +5,7 @@ APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: deps build release run stop test bench-crypto simulate clean
+.PHONY: deps build release run stop status test bench-crypto simulate clean
 
 # Installs the three -dev libraries (and pkg-config) with apt-get when any is missing.
 deps:
@@ -23,14 +23,18 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# For now: initialise a fresh node data directory under .localnet/ and print its status.
+# A fresh 4-validator devnet under .localnet/, 4 node processes on loopback, the demo
+# workload; the cluster keeps running (`make stop` stops it, `make status` shows it).
 run: build
-	@rm -rf .localnet/node0
-	$(BIN)/govchain-node init --data-dir .localnet/node0
-	$(BIN)/govchain-node status --data-dir .localnet/node0
+	deploy/localnet.sh up 4
+	deploy/localnet.sh demo
+	@echo "cluster left running: 'make status' to look, 'make stop' to stop it"
 
 stop:
-	@echo "nothing is running yet"
+	deploy/localnet.sh down
+
+status:
+	deploy/localnet.sh status
 
 # Builds everything (the end-to-end tests start the built executables), then runs every test.
 test: deps

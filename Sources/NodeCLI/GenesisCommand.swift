@@ -67,6 +67,11 @@ struct GenesisCommand: ParsableCommand {
                 let config = NodeConfiguration.defaults(p2pListen: address, apiListen: "\(host):\(apiBasePort + index)")
                 try config.write(to: directory + "/config.toml")
             }
+            // Validator node keys form an organisation of their own (read-only role), so a
+            // validator can sign the evidence transactions its node records on chain.
+            organisations.append(Organisation(
+                id: "validator-operators", name: "Validator node operators", creditCode: "11360000MB0000010Y",
+                keys: nodes.map { OrganisationKey(publicKey: $0.validator.publicKey, roles: [.auditor]) }))
             let genesis = Genesis(
                 chainID: template.chainID, genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000),
                 validators: nodes.map(\.validator), organisations: organisations,

@@ -7,6 +7,7 @@ import Logging
 import NIOPosix
 import Node
 import ServiceLifecycle
+import UnixSignals
 
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -27,7 +27,13 @@ struct APIRoutes: Sendable {
     let maxBodyBytes: Int
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ in JSONResponse(try JSONSerialization.jsonObject(with: JSONEncoder().encode(runtime.status))) }
+        router.get("/v1/status") { _, _ in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))

@@ -20,6 +20,11 @@ final class ConsensusDriver: Sendable {
     private let continuation: AsyncStream<DriverInput>.Continuation
     private let runtime: NodeRuntime
 
+    /// A proposer with an empty mempool waits this long for transactions before proposing:
+    /// an idle chain then makes a few empty blocks a second instead of dozens. Well below
+    /// the propose timeout, so it never costs a round.
+    static let emptyBlockDelayMs: UInt64 = 250
+
     init(runtime: NodeRuntime) {
         self.runtime = runtime
         // Bounded: a flood of peer messages drops the oldest rather than growing memory;
@@ -96,6 +101,7 @@ final class ConsensusDriver: Sendable {
                     continuation.yield(.timeout(id))
                 }
             case let .requestPayload(height, round):
+                await runtime.awaitTransactions(upToMs: ConsensusDriver.emptyBlockDelayMs)
                 let payload = try await runtime.executorCall { $0.proposalPayload(height: height, round: round) }
                 followUp = replica!.handle(.payloadReady(height: height, round: round, payload, nowMs: Clock.nowMs()))
             case let .validateBlock(block):

@@ -62,3 +62,14 @@ extension NodeRuntime {
         return CommittedTransaction(location: location, receipt: receipt)
     }
 }
+
+extension NodeRuntime {
+    /// Returns when the mempool holds a transaction or `upToMs` has passed.
+    func awaitTransactions(upToMs: UInt64) async {
+        var waited: UInt64 = 0
+        while mempool.count == 0, waited < upToMs, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+            waited += 10
+        }
+    }
+}
