@@ -1,0 +1,92 @@
+import Ledger
+
+// MARK: - The Tendermint rules: prevote, lock, commit
+
+extension Replica {
+    /// Rules for the first proposal of the current round (paper lines 22 and 28): prevote
+    /// the block if it is valid and compatible with the lock, else nil.
+    mutating func tryPrevoteOnProposal(_ actions: inout [Action]) -> Bool {
+        guard let proposal = heightState.proposals[round]?.first else { return false }
+        let blockID = proposal.block.hash
+        guard let isValid = heightState.validity[blockID] else { return false }
+        let lockedID = heightState.lockedBlock?.hash
+        if let polRound = proposal.polRound {
+            // Re-proposal: wait for the prevote quorum of polRound (or the timeout).
+            guard heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum) == true else {
+                return false
+            }
+            let unlocked = (heightState.lockedRound.map { $0 <= polRound } ?? true) || lockedID == blockID
+            castVote(.prevote, blockID: isValid && unlocked ? blockID : nil, polRound: polRound, &actions)
+        } else {
+            let unlocked = heightState.lockedRound == nil || lockedID == blockID
+            castVote(.prevote, blockID: isValid && unlocked ? blockID : nil, &actions)
+        }
+        return true
+    }
+
+    /// Paper line 36: a prevote quorum for a valid proposed block in this round makes it
+    /// the valid block, and, while still in the prevote step, locks it and precommits it.
+    mutating func tryLockOnPrevoteQuorum(_ actions: inout [Action]) -> Bool {
+        guard step >= .prevote, case let .block(blockID)? = heightState.prevotes[round]?.quorum else {
+            return false
+        }
+        guard !heightState.lockUpdateRounds.contains(round) else { return false }
+        guard let block = proposedBlock(blockID, round: round) else { return false }
+        guard heightState.validity[blockID] == true else { return false }
+        heightState.lockUpdateRounds.insert(round)
+        heightState.validBlock = block
+        heightState.validRound = round
+        if step == .prevote {
+            heightState.lockedBlock = block
+            heightState.lockedRound = round
+            castVote(.precommit, blockID: blockID, &actions)
+        }
+        return true
+    }
+
+    private func proposedBlock(_ blockID: Hash256, round proposalRound: UInt64) -> Block? {
+        heightState.proposals[proposalRound]?.first { $0.block.hash == blockID }?.block
+    }
+
+    /// Paper line 49: a precommit quorum for a block of this height, in any round, decides.
+    /// The quorum itself proves validity (it contains an honest validator's check).
+    mutating func tryCommit(_ actions: inout [Action]) -> Bool {
+        for precommitRound in heightState.precommits.keys.sorted() {
+            guard case let .block(blockID)? = heightState.precommits[precommitRound]?.quorum,
+                  let block = heightState.blocks[blockID]
+            else { continue }
+            let signatures = heightState.precommits[precommitRound]!.signatures(for: blockID)
+            let certificate = CommitCertificate(
+                height: height, round: precommitRound, blockID: blockID, signatures: signatures)
+            commit(block, certificate, &actions)
+            return true
+        }
+        if let decision = futureDecisions.removeValue(forKey: height) {
+            commit(decision.block, decision.certificate, &actions)
+            return true
+        }
+        return false
+    }
+
+    /// Delivers the block, moves to the next height, and replays what was buffered for it.
+    mutating func commit(_ block: Block, _ certificate: CommitCertificate, _ actions: inout [Action]) {
+        precondition(block.height == height, "commits happen in height order")
+        // A certified block on another parent would mean more than f faulty validators;
+        // refuse it rather than fork the local chain.
+        guard block.header.previousHash == tip.blockHash else { return }
+        actions.append(.deliverBlock(block, certificate))
+        tip = ChainTip(block: block)
+        heightState = HeightState()
+        futureDecisions = futureDecisions.filter { $0.key > tip.height }
+        startRound(0, &actions)
+        let buffered = futureMessages
+        futureMessages = []
+        for message in buffered where message.message.height >= height {
+            if message.message.height == height {
+                onMessage(message, &actions)
+            } else {
+                futureMessages.append(message)
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Ledger
+
+// MARK: - Rounds, timeouts and proposing
+
+extension Replica {
+    mutating func startRound(_ newRound: UInt64, _ actions: inout [Action]) {
+        round = newRound
+        step = .propose
+        let parameters = configuration.parameters
+        // Everyone (the proposer too) arms the propose timeout: a proposer whose
+        // application is slow must not stall the round.
+        actions.append(.scheduleTimeout(
+            TimeoutID(kind: .propose, height: height, round: round),
+            afterMs: configuration.timeoutMs(base: parameters.timeoutProposeMs, round: round)))
+        guard configuration.proposerIndex(height: height, round: round) == index else { return }
+        if let validBlock = heightState.validBlock, let validRound = heightState.validRound {
+            propose(validBlock, polRound: validRound, &actions)
+        } else {
+            heightState.payloadRequestRound = round
+            actions.append(.requestPayload(height: height, round: round))
+        }
+    }
+
+    mutating func onPayloadReady(
+        height payloadHeight: UInt64, round payloadRound: UInt64, _ payload: ProposalPayload,
+        _ actions: inout [Action]
+    ) {
+        guard started, payloadHeight == height, payloadRound == round, step == .propose else { return }
+        guard heightState.payloadRequestRound == round else { return }
+        heightState.payloadRequestRound = nil
+        let header = BlockHeader(
+            chainID: configuration.chainID, height: height, round: round, previousHash: tip.blockHash,
+            txRoot: Block.transactionRoot(payload.transactions), receiptsRoot: payload.receiptsRoot,
+            stateRoot: payload.stateRoot, proposer: safety.publicKey,
+            timeMs: max(nowMs, tip.timeMs + 1))
+        let block = Block(header: header, transactions: payload.transactions)
+        // Our own application built it; no need to ask it again.
+        heightState.blocks[block.hash] = block
+        heightState.validity[block.hash] = true
+        propose(block, polRound: nil, &actions)
+    }
+
+    private mutating func propose(_ block: Block, polRound: UInt64?, _ actions: inout [Action]) {
+        let signed: SignedStatement
+        do throws(SafetyError) {
+            signed = try safety.signProposal(height: height, round: round, blockID: block.hash, polRound: polRound)
+        } catch {
+            // Already signed something else here before a restart: stay silent this round.
+            return
+        }
+        if let state = signed.stateToPersist { actions.append(.persistSafetyState(state)) }
+        let proposal = Proposal(round: round, polRound: polRound, block: block, signature: signed.signature)
+        actions.append(.broadcast(.proposal(proposal)))
+        heightState.ownStatements[round, default: []].append(.proposal(proposal))
+        // Attach the proof of lock, so replicas that missed polRound's prevotes can accept.
+        for prevote in proofOfLock() { actions.append(.broadcast(.vote(prevote))) }
+        onProposal(proposal, signer: index, &actions)
+    }
+
+    /// Signs and sends a vote, falling back to nil when the lock forbids the block, and to
+    /// re-sending the earlier vote when one was already signed here (e.g. before a crash).
+    mutating func castVote(
+        _ kind: StatementKind, blockID: Hash256?, polRound: UInt64? = nil, _ actions: inout [Action]
+    ) {
+        step = kind == .prevote ? .prevote : .precommit
+        let signedVote: Vote
+        do throws(SafetyError) {
+            let signed = try safety.signVote(
+                kind: kind, height: height, round: round, blockID: blockID, polRound: polRound)
+            if let state = signed.stateToPersist { actions.append(.persistSafetyState(state)) }
+            signedVote = makeVote(kind, blockID: blockID, signature: signed.signature)
+        } catch let .lockViolation(lockedRound, _) {
+            precondition(blockID != nil, "a nil prevote never violates lock \(lockedRound)")
+            castVote(kind, blockID: nil, &actions)
+            return
+        } catch let .conflicting(previous) {
+            guard let earlier = recordedVote(previous, kind: kind) else { return }
+            signedVote = earlier
+        } catch {
+            return
+        }
+        actions.append(.broadcast(.vote(signedVote)))
+        heightState.ownStatements[round, default: []].append(.vote(signedVote))
+        onVote(signedVote, &actions)
+    }
+
+    private func makeVote(_ kind: StatementKind, blockID: Hash256?, signature: Signature) -> Vote {
+        Vote(
+            kind: kind, height: height, round: round, blockID: blockID,
+            validatorIndex: UInt16(index), signature: signature)
+    }
+
+    private func recordedVote(_ record: SignedRecord, kind: StatementKind) -> Vote? {
+        // `try?` would flatten a decoded nil vote into "undecodable"; keep them apart.
+        var decoder = CanonicalDecoder(record.body)
+        do {
+            let blockID = try decoder.decodeOptional(Hash256.self)
+            try decoder.finish()
+            return makeVote(kind, blockID: blockID, signature: record.signature)
+        } catch {
+            return nil
+        }
+    }
+
+    mutating func onTimeout(_ id: TimeoutID, _ actions: inout [Action]) {
+        if id.kind == .retransmit {
+            retransmit(&actions)
+            return
+        }
+        guard id.height == height, id.round == round else { return }
+        switch id.kind {
+        case .propose where step == .propose:
+            castVote(.prevote, blockID: nil, &actions)
+        case .prevote where step == .prevote:
+            castVote(.precommit, blockID: nil, &actions)
+        case .precommit:
+            startRound(round + 1, &actions)
+        default:
+            break
+        }
+    }
+
+    /// Gossip over a lossy network: re-send this round's own statements periodically.
+    private mutating func retransmit(_ actions: inout [Action]) {
+        // The previous round too: a peer still there needs our votes from it to time out
+        // into this round (a stateless stand-in for Tendermint's per-peer round tracking).
+        for statementRound in [round &- 1, round] where statementRound <= round {
+            for statement in heightState.ownStatements[statementRound] ?? [] {
+                actions.append(.broadcast(statement))
+            }
+        }
+        for prevote in proofOfLock() { actions.append(.broadcast(.vote(prevote))) }
+        actions.append(.scheduleTimeout(
+            TimeoutID(kind: .retransmit, height: 0, round: 0),
+            afterMs: configuration.parameters.timeoutProposeMs))
+    }
+
+    /// The prevote quorum that made the valid block valid (Tendermint gossips these for a
+    /// proposal's polRound; without them a replica that missed the round cannot unlock).
+    func proofOfLock() -> [Vote] {
+        guard let validRound = heightState.validRound, let validBlock = heightState.validBlock else { return [] }
+        return heightState.prevotes[validRound]?.votes(for: .block(validBlock.hash)) ?? []
+    }
+
+    /// f + 1 validators in a higher round means at least one honest one is there: follow.
+    mutating func trySkipRound(_ actions: inout [Action]) -> Bool {
+        let needed = configuration.validators.maxFaulty + 1
+        let target = heightState.roundSenders.keys
+            .filter { $0 > round && heightState.roundSenders[$0]!.nonzeroBitCount >= needed }
+            .max()
+        guard let target else { return false }
+        startRound(target, &actions)
+        return true
+    }
+
+    mutating func scheduleVoteTimeouts(_ actions: inout [Action]) {
+        let parameters = configuration.parameters
+        let delay = configuration.timeoutMs(base: parameters.timeoutVoteMs, round: round)
+        if step >= .prevote, (heightState.prevotes[round]?.total ?? 0) >= quorum,
+           heightState.prevoteTimeoutRounds.insert(round).inserted {
+            actions.append(.scheduleTimeout(TimeoutID(kind: .prevote, height: height, round: round), afterMs: delay))
+        }
+        if (heightState.precommits[round]?.total ?? 0) >= quorum,
+           heightState.precommitTimeoutRounds.insert(round).inserted {
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .precommit, height: height, round: round), afterMs: delay))
+        }
+    }
+}

@@ -1,0 +1,161 @@
+public import Ledger
+
+/// The fixed facts a replica runs under (from genesis and the node's key file).
+public struct ReplicaConfiguration: Sendable {
+    public var chainID: String
+    public var validators: ValidatorSet
+    public var parameters: ConsensusParameters
+    /// This replica's position in `validators`.
+    public var index: Int
+
+    /// How far ahead of its own clock a proposal's time may be before voters refuse it:
+    /// 10 s, a constant so it needs no genesis parameter (clocks of validators run NTP).
+    public static let maxClockDriftMs: UInt64 = 10_000
+    /// Rounds further than this ahead of the current one are ignored, so a faulty peer
+    /// cannot make a replica keep vote sets for arbitrarily many rounds.
+    public static let maxRoundLead: UInt64 = 1_000
+
+    public init(chainID: String, validators: ValidatorSet, parameters: ConsensusParameters, index: Int) {
+        precondition(index >= 0 && index < validators.count, "index must name a validator")
+        self.chainID = chainID
+        self.validators = validators
+        self.parameters = parameters
+        self.index = index
+    }
+
+    /// Leader rotation: validators[(height + round) % n].
+    public func proposerIndex(height: UInt64, round: UInt64) -> Int {
+        UnverifiedMessage.proposerIndex(height: height, round: round, validators: validators)
+    }
+
+    /// Timeouts double each round, capped at `timeoutMaxMs`.
+    func timeoutMs(base: UInt64, round: UInt64) -> UInt64 {
+        let cap = parameters.timeoutMaxMs
+        guard round < 32 else { return cap }
+        let (scaled, overflow) = base.multipliedReportingOverflow(by: 1 << round)
+        return overflow ? cap : min(scaled, cap)
+    }
+}
+
+/// The last committed block as far as consensus needs it (height 0 = genesis).
+public struct ChainTip: Hashable, Sendable {
+    public var height: UInt64
+    public var blockHash: Hash256
+    public var timeMs: UInt64
+
+    public init(height: UInt64, blockHash: Hash256, timeMs: UInt64) {
+        self.height = height
+        self.blockHash = blockHash
+        self.timeMs = timeMs
+    }
+
+    /// The tip before block 1: the genesis hash and time.
+    public static func genesis(_ genesis: Genesis) -> ChainTip {
+        ChainTip(height: 0, blockHash: genesis.hash, timeMs: genesis.genesisTimeMs)
+    }
+
+    public init(block: Block) {
+        self.init(height: block.height, blockHash: block.hash, timeMs: block.header.timeMs)
+    }
+}
+
+/// The step within a round.
+public enum Step: UInt8, Sendable, Comparable {
+    case propose = 0
+    case prevote = 1
+    case precommit = 2
+
+    public static func < (lhs: Step, rhs: Step) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Names a timer. A fired timer that no longer matches the replica's height and round is
+/// ignored, so the driver never needs to cancel one.
+public struct TimeoutID: Hashable, Sendable {
+    public enum Kind: UInt8, Sendable {
+        case propose, prevote, precommit
+        /// Periodic re-broadcast of this replica's current statements (gossip over a lossy
+        /// network); not tied to a height.
+        case retransmit
+    }
+
+    public var kind: Kind
+    public var height: UInt64
+    public var round: UInt64
+
+    public init(kind: Kind, height: UInt64, round: UInt64) {
+        self.kind = kind
+        self.height = height
+        self.round = round
+    }
+}
+
+/// What the application returns for a proposal: the batch, and the roots that executing
+/// the PREVIOUS block produced (header roots lag one block).
+public struct ProposalPayload: Hashable, Sendable {
+    public var transactions: [Transaction]
+    public var receiptsRoot: Hash256
+    public var stateRoot: Hash256
+
+    public init(transactions: [Transaction], receiptsRoot: Hash256, stateRoot: Hash256) {
+        self.transactions = transactions
+        self.receiptsRoot = receiptsRoot
+        self.stateRoot = stateRoot
+    }
+}
+
+/// An input to `Replica.handle`. Every event carries the driver's clock reading (ms since
+/// the Unix epoch, or simulated); the replica never reads a clock itself.
+public enum ReplicaEvent: Sendable {
+    /// First event after construction (fresh or restarted).
+    case start(nowMs: UInt64)
+    /// A message that passed `UnverifiedMessage.verify`.
+    case message(VerifiedMessage, nowMs: UInt64)
+    /// A timer scheduled by `.scheduleTimeout` fired.
+    case timeout(TimeoutID, nowMs: UInt64)
+    /// The application's answer to `.requestPayload`.
+    case payloadReady(height: UInt64, round: UInt64, ProposalPayload, nowMs: UInt64)
+    /// The application's answer to `.validateBlock`.
+    case validationResult(blockID: Hash256, isValid: Bool, nowMs: UInt64)
+    /// Only advances the replica's clock.
+    case tick(nowMs: UInt64)
+
+    public var nowMs: UInt64 {
+        switch self {
+        case let .start(now), let .message(_, now), let .timeout(_, now), let .payloadReady(_, _, _, now),
+             let .validationResult(_, _, now), let .tick(now):
+            now
+        }
+    }
+}
+
+/// An instruction to the driver. The driver carries out a batch IN ORDER: a
+/// `.persistSafetyState` is always listed before the sends it covers, and must be durable
+/// before the driver moves on.
+public enum ReplicaAction: Sendable {
+    /// Durably store the state (replacing the previous one) before the next action.
+    case persistSafetyState(SafetyState)
+    /// Send to every other validator.
+    case broadcast(ConsensusMessage)
+    /// Send to one validator (by index).
+    case send(ConsensusMessage, to: Int)
+    /// A peer is behind: read these committed heights from the block store and send each
+    /// to it as a `.decision` message (block + certificate). The replica keeps no history.
+    case sendDecisions(to: Int, heights: ClosedRange<UInt64>)
+    /// Deliver `.timeout(id)` after `afterMs` of driver time.
+    case scheduleTimeout(TimeoutID, afterMs: UInt64)
+    /// Ask the application for a payload, answer with `.payloadReady`.
+    case requestPayload(height: UInt64, round: UInt64)
+    /// Ask the application whether the block is acceptable, answer with `.validationResult`.
+    case validateBlock(Block)
+    /// The block is final: hand it with its certificate to the application (heights in order).
+    case deliverBlock(Block, CommitCertificate)
+    /// A validator equivocated; store and gossip the evidence.
+    case reportEvidence(EquivocationEvidence)
+}
+
+extension Replica {
+    /// Shorthand inside the consensus code; other modules spell `Replica.Event` (Ledger has
+    /// its own `Event`, a contract event).
+    public typealias Event = ReplicaEvent
+    public typealias Action = ReplicaAction
+}

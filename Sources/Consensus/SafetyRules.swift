@@ -1,0 +1,216 @@
+public import Ledger
+
+/// One statement this validator signed, kept so it can be re-sent verbatim.
+public struct SignedRecord: Hashable, Sendable, CanonicalCodable {
+    public var kind: StatementKind
+    public var body: [UInt8]
+    public var signature: Signature
+
+    public init(kind: StatementKind, body: [UInt8], signature: Signature) {
+        self.kind = kind
+        self.body = body
+        self.signature = signature
+    }
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(kind.rawValue)
+        encoder.encode(bytes: body)
+        encoder.encode(signature)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        let rawKind = try decoder.decode(UInt8.self)
+        guard let kind = StatementKind(rawValue: rawKind) else {
+            throw .invalidValue(type: "SignedRecord", reason: "unknown kind \(rawKind)")
+        }
+        self.kind = kind
+        body = try decoder.decodeBytes(limit: 64)
+        signature = try decoder.decode(Signature.self)
+    }
+}
+
+/// What a validator must remember across crashes so that it never signs two conflicting
+/// statements: the position of its last signature, its lock, and what it signed there.
+/// The node persists it (fsync) on every `.persistSafetyState` action, before releasing
+/// the statement that action covers.
+public struct SafetyState: Hashable, Sendable, CanonicalCodable {
+    public static let version: UInt8 = 1
+
+    /// Height and round of the last signed statement (0/0 with `kind` nil: nothing yet).
+    public var height: UInt64
+    public var round: UInt64
+    /// The last kind signed at (height, round); proposal < prevote < precommit.
+    public var kind: StatementKind?
+    /// The round and block of this validator's last non-nil precommit at `height`.
+    public var lockedRound: UInt64?
+    public var lockedBlockID: Hash256?
+    /// Every statement signed at (height, round), at most one per kind.
+    public var records: [SignedRecord]
+
+    public init(
+        height: UInt64, round: UInt64, kind: StatementKind?, lockedRound: UInt64?,
+        lockedBlockID: Hash256?, records: [SignedRecord]
+    ) {
+        self.height = height
+        self.round = round
+        self.kind = kind
+        self.lockedRound = lockedRound
+        self.lockedBlockID = lockedBlockID
+        self.records = records
+    }
+
+    /// The state of a validator that has never signed anything.
+    public static let initial = SafetyState(
+        height: 0, round: 0, kind: nil, lockedRound: nil, lockedBlockID: nil, records: [])
+
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(SafetyState.version)
+        encoder.encode(height)
+        encoder.encode(round)
+        encoder.encode(kind.map { $0.rawValue + 1 } ?? 0)
+        encoder.encode(lockedRound)
+        encoder.encode(lockedBlockID)
+        encoder.encode(records)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        _ = try decoder.decodeVersion(of: "SafetyState", supported: 1...1)
+        height = try decoder.decode(UInt64.self)
+        round = try decoder.decode(UInt64.self)
+        let rawKind = try decoder.decode(UInt8.self)
+        if rawKind == 0 {
+            kind = nil
+        } else if let decoded = StatementKind(rawValue: rawKind - 1) {
+            kind = decoded
+        } else {
+            throw .invalidValue(type: "SafetyState", reason: "unknown kind \(rawKind)")
+        }
+        lockedRound = try decoder.decodeOptionalUInt64()
+        lockedBlockID = try decoder.decodeOptional(Hash256.self)
+        records = try decoder.decodeArray(of: SignedRecord.self, limit: 3)
+        guard (lockedRound == nil) == (lockedBlockID == nil) else {
+            throw .invalidValue(type: "SafetyState", reason: "lock round and block must be set together")
+        }
+    }
+}
+
+/// Why SafetyRules refused to sign.
+public enum SafetyError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// (height, round) is below the last signed one.
+    case stale(height: UInt64, round: UInt64, lastHeight: UInt64, lastRound: UInt64)
+    /// A kind already passed in this round was requested without a record to re-send.
+    case stepPassed(kind: StatementKind, last: StatementKind)
+    /// A different statement was already signed here; `previous` is the one to re-send.
+    case conflicting(previous: SignedRecord)
+    /// A prevote for a block other than the locked one without a newer prevote quorum.
+    case lockViolation(lockedRound: UInt64, polRound: UInt64?)
+
+    public var description: String {
+        switch self {
+        case let .stale(height, round, lastHeight, lastRound):
+            "(\(height), \(round)) is below the last signed (\(lastHeight), \(lastRound))"
+        case let .stepPassed(kind, last): "\(kind) requested after \(last) in the same round"
+        case let .conflicting(previous): "a different \(previous.kind) was already signed here"
+        case let .lockViolation(lockedRound, polRound):
+            "locked in round \(lockedRound); polRound \(polRound.map(String.init) ?? "none") does not unlock"
+        }
+    }
+}
+
+/// A signature plus, when it changed the safety state, the state to persist before the
+/// signed statement may leave the process.
+public struct SignedStatement: Sendable {
+    public var signature: Signature
+    public var stateToPersist: SafetyState?
+}
+
+/// The only holder of the validator's signing key. It signs a proposal or vote only when
+/// that cannot conflict with anything it signed before (per its `SafetyState`), and it
+/// returns the identical earlier signature when asked to sign the same statement again.
+public struct SafetyRules: Sendable {
+    public let chainID: String
+    private let key: SigningKey
+    public private(set) var state: SafetyState
+
+    /// - Parameters:
+    ///   - key: the validator's signing key; nothing else in the process should hold it.
+    ///   - state: the last persisted state (`.initial` for a brand-new validator).
+    public init(chainID: String, key: SigningKey, state: SafetyState) {
+        self.chainID = chainID
+        self.key = key
+        self.state = state
+    }
+
+    public var publicKey: PublicKey { key.publicKey }
+
+    /// Signs a proposal for `blockID` at (height, round).
+    public mutating func signProposal(
+        height: UInt64, round: UInt64, blockID: Hash256, polRound: UInt64?
+    ) throws(SafetyError) -> SignedStatement {
+        try sign(
+            kind: .proposal, height: height, round: round,
+            body: Proposal.body(blockID: blockID, polRound: polRound), lockCheck: { _ in })
+    }
+
+    /// Signs a prevote or precommit. A prevote for a block other than the locked one needs
+    /// `polRound`: a round at or after the lock in which the caller saw a prevote quorum
+    /// for that block. A non-nil precommit moves the lock.
+    public mutating func signVote(
+        kind: StatementKind, height: UInt64, round: UInt64, blockID: Hash256?, polRound: UInt64? = nil
+    ) throws(SafetyError) -> SignedStatement {
+        precondition(kind != .proposal, "use signProposal")
+        return try sign(
+            kind: kind, height: height, round: round, body: ConsensusStatement.voteBody(blockID: blockID),
+            lockCheck: { (lock: SafetyState) throws(SafetyError) in
+                guard kind == .prevote, let blockID, let lockedRound = lock.lockedRound,
+                      lock.lockedBlockID != blockID
+                else { return }
+                guard let polRound, polRound >= lockedRound, polRound < round else {
+                    throw .lockViolation(lockedRound: lockedRound, polRound: polRound)
+                }
+            })
+            .applyingLock(kind == .precommit ? blockID : nil, round: round, to: &state)
+    }
+
+    private mutating func sign(
+        kind: StatementKind, height: UInt64, round: UInt64, body: [UInt8],
+        lockCheck: (SafetyState) throws(SafetyError) -> Void
+    ) throws(SafetyError) -> SignedStatement {
+        var next = state
+        if (height, round) < (state.height, state.round) {
+            throw .stale(height: height, round: round, lastHeight: state.height, lastRound: state.round)
+        }
+        if (height, round) == (state.height, state.round), let last = state.kind {
+            if let record = state.records.first(where: { $0.kind == kind }) {
+                guard record.body == body else { throw .conflicting(previous: record) }
+                return SignedStatement(signature: record.signature, stateToPersist: nil)
+            }
+            guard kind.rawValue > last.rawValue else { throw .stepPassed(kind: kind, last: last) }
+        } else {
+            next.records = []
+            if height > state.height {
+                next.lockedRound = nil
+                next.lockedBlockID = nil
+            }
+        }
+        try lockCheck(next)
+        let signature = key.sign(ConsensusStatement.signingBytes(
+            chainID: chainID, kind: kind, height: height, round: round, body: body))
+        next.height = height
+        next.round = round
+        next.kind = kind
+        next.records.append(SignedRecord(kind: kind, body: body, signature: signature))
+        state = next
+        return SignedStatement(signature: signature, stateToPersist: next)
+    }
+}
+
+extension SignedStatement {
+    /// Moves the lock after a fresh non-nil precommit, in both the live and persisted state.
+    fileprivate func applyingLock(_ blockID: Hash256?, round: UInt64, to state: inout SafetyState) -> SignedStatement {
+        guard let blockID, stateToPersist != nil else { return self }
+        state.lockedRound = round
+        state.lockedBlockID = blockID
+        return SignedStatement(signature: signature, stateToPersist: state)
+    }
+}
