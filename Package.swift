@@ -109,6 +109,14 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: strictSettings),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "Ledger"], swiftSettings: strictSettings),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ledger"], swiftSettings: strictSettings),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Ledger", "Consensus", "Contracts"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "Ledger", "Consensus", "Contracts", "Client", "KeyFiles",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
     ]
 )

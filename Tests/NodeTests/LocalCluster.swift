@@ -1,0 +1,136 @@
+import Client
+import Contracts
+import Foundation
+import KeyFiles
+import Ledger
+import Node
+
+/// Real node processes on loopback, for end-to-end tests: a devnet made by
+/// `govchain-node genesis devnet`, nodes started with `govchain-node start`, killed with
+/// SIGKILL or stopped with SIGTERM, wiped and restarted.
+final class LocalCluster: @unchecked Sendable {
+    let directory: String
+    let count: Int
+    let p2pBase: Int
+    let apiBase: Int
+    private var processes: [Int: Process] = [:]
+    private let lock = NSLock()
+
+    /// - Parameter slot: distinct per test, so clusters never share ports.
+    init(nodes count: Int = 4, slot: Int) throws {
+        self.count = count
+        directory = temporaryDirectory("cluster\(slot)")
+        p2pBase = 27_000 + slot * 20
+        apiBase = 29_000 + slot * 20
+        try Self.run(builtExecutable("govchain-node"), [
+            "genesis", "devnet", "--validators", "\(count)", "--out", directory,
+            "--template", Self.repositoryRoot + "/genesis/devnet.template.json",
+            "--p2p-base-port", "\(p2pBase)", "--api-base-port", "\(apiBase)",
+        ])
+    }
+
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    var chainID: String { (try? GenesisFile.read(from: directory + "/genesis.json").chainID) ?? "" }
+    func url(_ index: Int) -> String { "http://127.0.0.1:\(apiBase + index)" }
+    var urls: [String] { (0..<count).map(url) }
+    func dataDirectory(_ index: Int) -> String { "\(directory)/node\(index)" }
+
+    func start(_ index: Int) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
+        process.arguments = ["start", "--data-dir", dataDirectory(index)]
+        let log = dataDirectory(index) + "/node.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)!
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        lock.withLock { processes[index] = process }
+    }
+
+    func startAll() throws { for index in 0..<count { try start(index) } }
+
+    func kill(_ index: Int) {
+        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop(_ index: Int) {
+        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func isRunning(_ index: Int) -> Bool { lock.withLock { processes[index]?.isRunning ?? false } }
+
+    func wipe(_ index: Int) throws {
+        try FileManager.default.removeItem(atPath: dataDirectory(index) + "/db")
+    }
+
+    func shutdown() {
+        for index in 0..<count { stop(index) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func client(_ keyName: String, nodes: [Int]? = nil) throws -> GovChainClient {
+        try GovChainClient(
+            endpoints: (nodes ?? Array(0..<count)).map(url), chainID: chainID,
+            signer: KeyFile.read(from: "\(directory)/keys/\(keyName).key"))
+    }
+
+    func readClient(_ index: Int) throws -> GovChainClient {
+        try GovChainClient(endpoints: [url(index)], chainID: chainID, signer: nil)
+    }
+
+    /// Height of a node, or nil when its API does not answer.
+    func height(_ index: Int) async -> UInt64? {
+        try? await readClient(index).status().height
+    }
+
+    /// Polls until `condition` holds or `seconds` pass; true when it held.
+    func eventually(seconds: Double, _ condition: () async -> Bool) async -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return await condition()
+    }
+
+    /// Block hash at `height` as node `index` reports it.
+    func blockHash(_ index: Int, height: UInt64) async -> String? {
+        guard let json = try? await readClient(index).getJSONIfPresent("/v1/blocks/\(height)") as? [String: Any] else {
+            return nil
+        }
+        return json["hash"] as? String
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw StorageError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+    }
+}
+
+/// Bill-issue calls, each for a fresh bill: a realistic write that always succeeds.
+enum Workload {
+    static func billIssue(_ index: Int, run: String) -> ContractCall {
+        let serial = String(format: "%010d", index)
+        return .bill(.issue(BillIssue(
+            number: .medical(code: "36012026", number: serial), checkCode: "A1B2C3",
+            issuedAtMs: 1_790_000_000_000, totalFen: UInt64(1_000 + index), categories: nil,
+            payer: HolderCommitment.make(pepper: Array("e2e".utf8), idNumber: "\(run)-\(index)"))))
+    }
+}
