@@ -97,10 +97,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // This machine's ceiling (Ed25519, SHA-256, RocksDB synced batches) and load generation.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Ledger", "Contracts", "Client", "CRocksDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "ClientCLI",
             dependencies: [
-                "Client", "Ledger", "Contracts", "KeyFiles",
+                "Client", "Ledger", "Contracts", "KeyFiles", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -10,6 +10,6 @@ struct GovChainCLI: AsyncParsableCommand {
             Submit signed contract calls (licences, authorisations, licence use, e-bills, \
             reimbursement claims), query and verify what the chain holds, and audit it.
             """,
-        subcommands: [KeygenCommand.self, DemoCommand.self]
+        subcommands: [KeygenCommand.self, DemoCommand.self, BenchCommand.self]
     )
 }
