@@ -49,6 +49,7 @@ struct APIRoutes: Sendable {
         }
         router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
         registerQueries(on: router)
+        registerEvents(on: router)
     }
 
     // MARK: - Transactions

@@ -1,0 +1,10 @@
+public import Ledger
+
+/// The state keys of the records clients verify with sparse-Merkle proofs
+/// (`GET /v1/state/proof?key=...`). Public so a client never rebuilds a key path by hand.
+public enum RecordKeys {
+    public static func licence(_ id: String) -> StateKey { LicenceKeys.licence(id) }
+    public static func grant(_ id: String) -> StateKey { GrantKeys.grant(id) }
+    public static func bill(_ id: String) -> StateKey { BillKeys.bill(id) }
+    public static func claim(_ id: String) -> StateKey { ClaimKeys.claim(id) }
+}

@@ -1,0 +1,39 @@
+internal import Foundation
+public import Hummingbird
+internal import Ledger
+
+/// `GET /v1/events[?contract=c][&type=t]`: committed events as server-sent events, one
+/// `data:` line of JSON per event, from the moment of subscription. A slow reader loses the
+/// oldest events (EventHub's bounded buffer), never the node's memory.
+extension APIRoutes {
+    func registerEvents(on router: Router<BasicRequestContext>) {
+        router.get("/v1/events") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let contract = query.get("contract")
+            let type = query.get("type")
+            let events = runtime.events.subscribe()
+            let body = ResponseBody { writer in
+                // A comment line first, so the client sees the stream is open at once.
+                try await writer.write(ByteBuffer(string: ": govchain events\n\n"))
+                for await committed in events {
+                    if let contract, committed.event.contract != contract { continue }
+                    if let type, committed.event.type != type { continue }
+                    try await writer.write(ByteBuffer(bytes: Self.serverSentEvent(committed)))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        }
+    }
+
+    static func serverSentEvent(_ committed: CommittedEvent) -> [UInt8] {
+        let object: [String: Any] = [
+            "height": committed.height, "tx_index": committed.txIndex, "tx_id": committed.txID.hex,
+            "contract": committed.event.contract, "type": committed.event.type,
+            "attributes": committed.event.attributes.map { ["key": $0.key, "value": $0.value] },
+        ]
+        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Array("event: \(committed.event.type)\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
+    }
+}
