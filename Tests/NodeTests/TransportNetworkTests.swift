@@ -13,7 +13,7 @@ import Testing
 extension TransportTests {
     static let testLimits = TransportLimits(
         maxFrameBytes: 1 << 20, handshakeTimeoutMs: 2_000, connectTimeoutMs: 1_000,
-        reconnectBaseMs: 20, reconnectMaxMs: 300)
+        reconnectBaseMs: 20, reconnectMaxMs: 300, keepaliveIntervalMs: 100, idleTimeoutMs: 600)
 
     /// A running network and what it has received.
     struct TestNode: Sendable {
@@ -121,6 +121,11 @@ extension TransportTests {
                 })
             }
             #expect(await Self.eventually { others.allSatisfy { $0.network.connectedPeers.count == 2 } })
+            // Queued while it is down: the per-peer outbox keeps these for the next connection.
+            for node in others {
+                let text = "while away from \(node.key.publicKey)"
+                node.network.send(Array(text.utf8), to: keys[restarted].publicKey)
+            }
 
             let reborn = Self.makeNode(restarted, keys: keys, ports: ports, validators: validators)
             try await Self.withRunning([reborn]) {
@@ -130,6 +135,10 @@ extension TransportTests {
                 #expect(await Self.eventually {
                     await Self.allReceived({ "again from \($0.key.publicKey)" }, among: all)
                 })
+                for node in others {
+                    #expect(await reborn.received.contains(
+                        "while away from \(node.key.publicKey)", from: node.key.publicKey))
+                }
             }
         }
         for node in nodes { #expect(node.network.counters.handshakeFailures == 0) }
@@ -221,9 +230,18 @@ extension TransportTests {
                 frame[frame.count - 1] ^= 0x01
                 try await outbound.write(FrameFormat.encode(frame))
             }
+            // Authenticated, then silent (no keepalives): closed by the idle timeout.
+            let clock = ContinuousClock()
+            let silentSince = clock.now
+            try await Self.attack(port: port) { frames, outbound in
+                _ = try await Self.handshake(
+                    as: keys[4], with: keys[0].publicKey, validators: validators, &frames, outbound)
+            }
+            #expect(clock.now - silentSince >= .milliseconds(Self.testLimits.idleTimeoutMs))
             #expect(await Self.eventually {
                 let counters = target.network.counters
                 return counters.oversizedFrames >= 3 && counters.invalidFrames >= 1
+                    && counters.idleTimeouts == 1
             })
             #expect(target.network.counters.handshakeFailures == 4)  // post-auth drops are not handshake failures
 
@@ -242,6 +260,78 @@ extension TransportTests {
                 return true
             })
             #expect(target.network.connectedPeers.count == 3)
+        }
+    }
+
+    @Test("network: inbound connections beyond the limit are refused at accept",
+          .timeLimit(.minutes(1)))
+    func inboundConnectionLimit() async throws {
+        let keys = Self.keys(2, label: "limit")
+        let ports = try await Self.freePorts(2)
+        var limits = Self.testLimits
+        limits.maxInboundConnections = 2
+        let network = PeerNetwork(
+            identity: keys[0], chainID: Self.chainID, genesisHash: Self.genesisHash,
+            validators: Self.validatorSet(keys, ports: ports), listenHost: "127.0.0.1",
+            listenPort: ports[0], eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "transport-test.limit"), limits: limits)
+        let node = TestNode(key: keys[0], network: network, received: Received())
+        try await Self.withRunning([node]) {
+            #expect(await Self.eventually { network.localPort != nil })
+            var idle: [any Channel] = []
+            for _ in 0..<3 {
+                idle.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: ports[0]).get())
+            }
+            #expect(await Self.eventually { network.counters.connectionsRefused == 1 })
+            try await idle[2].closeFuture.get()  // the third was closed at accept
+            for channel in idle { try? await channel.close() }
+        }
+    }
+
+    @Test("queues: a full outbox drops its oldest message; bad payloads are refused and counted")
+    func boundedQueues() async throws {
+        let outbox = PeerOutbox(limit: 3)
+        #expect((1...3).allSatisfy { outbox.enqueue([UInt8($0)]) })
+        #expect(!outbox.enqueue([4]))
+        #expect(!outbox.enqueue([5]))
+        #expect(outbox.count == 3)
+        outbox.attach(owner: 1)
+        #expect(await outbox.next(owner: 1) == [3])
+        #expect(outbox.requeue([3]))
+        #expect(!outbox.requeue([9]), "full again: the requeue is dropped")
+        #expect(await outbox.next(owner: 2) == nil, "only the owner drains")
+        outbox.attach(owner: 2)
+        #expect(await outbox.next(owner: 2) == [3])
+        #expect(await outbox.next(owner: 1) == nil, "a replaced connection gets nothing")
+
+        let keys = Self.keys(2, label: "queues")
+        var limits = Self.testLimits
+        limits.outboundQueueLimit = 4
+        let network = PeerNetwork(
+            identity: keys[0], chainID: Self.chainID, genesisHash: Self.genesisHash,
+            validators: Self.validatorSet(keys), listenHost: "127.0.0.1", listenPort: 0,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: Logger(label: "transport-test.queues"), limits: limits)
+        for index in 0..<10 { network.send([UInt8(index)], to: keys[1].publicKey) }
+        #expect(network.counters.outboundDropped == 6)
+        #expect(!network.send([1], to: SigningKey.deterministic(label: "stranger").publicKey))
+        #expect(!network.send([], to: keys[1].publicKey))
+        #expect(!network.send([UInt8](repeating: 0, count: limits.maxPayloadBytes + 1), to: keys[1].publicKey))
+        #expect(!network.send([1], to: keys[0].publicKey), "not to ourselves")
+        #expect(network.counters.outboundDropped == 10)
+        #expect(network.connectedPeers.isEmpty)
+    }
+
+    @Test("reconnect: delays grow exponentially to the cap, jittered into its upper half")
+    func reconnectBackoff() {
+        let limits = TransportLimits(reconnectBaseMs: 100, reconnectMaxMs: 10_000)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            #expect((50...100).contains(limits.reconnectDelayMs(failures: 0, using: &generator)))
+            #expect((400...800).contains(limits.reconnectDelayMs(failures: 3, using: &generator)))
+            #expect((5_000...10_000).contains(limits.reconnectDelayMs(failures: 7, using: &generator)))
+            #expect((5_000...10_000).contains(limits.reconnectDelayMs(failures: 500, using: &generator)))
         }
     }
 }

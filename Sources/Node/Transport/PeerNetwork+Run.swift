@@ -29,7 +29,15 @@ extension PeerNetwork {
             }
             try await server.executeThenClose { connections in
                 for try await connection in connections {
+                    guard admitInbound() else {
+                        let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+                        logger.warning(
+                            "refused connection from \(remote): \(limits.maxInboundConnections) open")
+                        connection.channel.close(promise: nil)
+                        continue
+                    }
                     group.addTask {
+                        defer { self.releaseInbound() }
                         _ = await self.runConnection(connection, role: .listener, expectedPeer: nil)
                     }
                 }

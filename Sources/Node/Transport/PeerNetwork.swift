@@ -40,6 +40,10 @@ public final class PeerNetwork: Sendable {
         public var outboundDropped = 0
         /// Inbound messages dropped because the consumer of `inbound` fell behind.
         public var inboundDropped = 0
+        /// Connections refused at accept because `maxInboundConnections` were open.
+        public var connectionsRefused = 0
+        /// Authenticated connections closed for receiving nothing within `idleTimeoutMs`.
+        public var idleTimeouts = 0
     }
 
     struct Connection {
@@ -52,6 +56,7 @@ public final class PeerNetwork: Sendable {
         var counters = Counters()
         var nextConnectionID: UInt64 = 0
         var boundPort: Int?
+        var inboundConnections = 0
     }
 
     let configuration: HandshakeConfiguration
@@ -61,6 +66,8 @@ public final class PeerNetwork: Sendable {
     let logger: Logger
     public let limits: TransportLimits
     let outboxes: [PublicKey: PeerOutbox]
+    /// The other validators, sorted: the order `broadcast` queues in.
+    let peerKeys: [PublicKey]
     let state = NIOLockedValueBox(State())
     let inboundContinuation: AsyncStream<InboundMessage>.Continuation
 
@@ -88,6 +95,7 @@ public final class PeerNetwork: Sendable {
             outboxes[validator.publicKey] = PeerOutbox(limit: limits.outboundQueueLimit)
         }
         self.outboxes = outboxes
+        self.peerKeys = outboxes.keys.sorted()
         (inbound, inboundContinuation) = AsyncStream.makeStream(
             of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferLimit))
     }
@@ -105,10 +113,16 @@ public final class PeerNetwork: Sendable {
     public var localPort: Int? { state.withLockedValue { $0.boundPort } }
 
     /// Queues `payload` for `peer`. Never blocks.
-    /// - Returns: false if something was dropped: this payload (unknown peer, too large) or,
-    ///   the queue being full, the oldest queued message.
+    /// - Returns: false if something was dropped: this payload (unknown peer, empty, too
+    ///   large) or, the queue being full, the oldest queued message.
     @discardableResult
     public func send(_ payload: [UInt8], to peer: PublicKey) -> Bool {
+        guard !payload.isEmpty else {
+            // An empty frame is the keepalive; it is never delivered.
+            logger.warning("dropped outbound message: empty payloads are not sent")
+            count(\.outboundDropped)
+            return false
+        }
         guard let outbox = outboxes[peer] else {
             logger.warning("dropped outbound message: \(peer) is not a peer validator")
             count(\.outboundDropped)
@@ -131,7 +145,7 @@ public final class PeerNetwork: Sendable {
     @discardableResult
     public func broadcast(_ payload: [UInt8]) -> Bool {
         var delivered = true
-        for peer in outboxes.keys.sorted() where !send(payload, to: peer) { delivered = false }
+        for peer in peerKeys where !send(payload, to: peer) { delivered = false }
         return delivered
     }
 
@@ -140,6 +154,7 @@ public final class PeerNetwork: Sendable {
     }
 
     func deliver(_ payload: [UInt8], from peer: PublicKey) {
+        guard !payload.isEmpty else { return }  // a keepalive
         if case .dropped = inboundContinuation.yield(InboundMessage(from: peer, payload: payload)) {
             count(\.inboundDropped)
         }
@@ -164,10 +179,31 @@ public final class PeerNetwork: Sendable {
         return id
     }
 
+    /// Takes an inbound connection slot; false when all `maxInboundConnections` are in use.
+    func admitInbound() -> Bool {
+        state.withLockedValue { state in
+            guard state.inboundConnections < limits.maxInboundConnections else {
+                state.counters.connectionsRefused += 1
+                return false
+            }
+            state.inboundConnections += 1
+            return true
+        }
+    }
+
+    func releaseInbound() {
+        state.withLockedValue { state in
+            precondition(state.inboundConnections > 0, "inbound connection count underflow")
+            state.inboundConnections -= 1
+        }
+    }
+
     func unregister(peer: PublicKey, id: UInt64) {
+        // Outbox first: once the peer shows as disconnected, a new message must stay queued
+        // rather than go to this dying connection's writer.
+        outboxes[peer]?.detach(owner: id)
         state.withLockedValue { state in
             if state.connections[peer]?.id == id { state.connections[peer] = nil }
         }
-        outboxes[peer]?.detach(owner: id)
     }
 }
