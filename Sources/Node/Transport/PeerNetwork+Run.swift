@@ -33,7 +33,9 @@ extension PeerNetwork {
                         let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
                         logger.warning(
                             "refused connection from \(remote): \(limits.maxInboundConnections) open")
-                        connection.channel.close(promise: nil)
+                        // executeThenClose, not channel.close: NIO requires the async
+                        // wrapper's writer to be finished before it is released.
+                        try? await connection.executeThenClose { _, _ in }
                         continue
                     }
                     group.addTask {
