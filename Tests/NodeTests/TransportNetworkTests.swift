@@ -13,7 +13,7 @@ import Testing
 extension TransportTests {
     static let testLimits = TransportLimits(
         maxFrameBytes: 1 << 20, handshakeTimeoutMs: 2_000, connectTimeoutMs: 1_000,
-        reconnectBaseMs: 20, reconnectMaxMs: 300, keepaliveIntervalMs: 100, idleTimeoutMs: 600)
+        reconnectBaseMs: 20, reconnectMaxMs: 300, keepaliveIntervalMs: 200, idleTimeoutMs: 1_500)
 
     /// A running network and what it has received.
     struct TestNode: Sendable {
@@ -284,7 +284,8 @@ extension TransportTests {
                     .connect(host: "127.0.0.1", port: ports[0]).get())
             }
             #expect(await Self.eventually { network.counters.connectionsRefused == 1 })
-            try await idle[2].closeFuture.get()  // the third was closed at accept
+            // One of the three (accept order need not be connect order) was closed at accept.
+            #expect(await Self.eventually { idle.filter { !$0.isActive }.count == 1 })
             for channel in idle { try? await channel.close() }
         }
     }
