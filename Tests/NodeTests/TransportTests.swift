@@ -208,4 +208,32 @@ struct TransportTests {
         #expect(body.map { Array($0.readableBytesView) } == [1, 2, 3])
         #expect(Array(partial.readableBytesView) == [9])
     }
+
+    @Test("hostile input: random and mutated hellos, auths and frame headers never crash")
+    func randomInputNeverCrashes() throws {
+        let keys = Self.keys(2)
+        let validators = Self.validatorSet(keys)
+        let honest = Handshake(configuration: Self.configuration(keys[1], validators), role: .dialer)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2_000 {
+            var input: [UInt8]
+            if round % 2 == 0 {
+                let count = Int.random(in: 0...300, using: &generator)
+                input = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                input = honest.hello  // one to three flipped bytes
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    input[Int.random(in: 0..<input.count, using: &generator)] ^=
+                        UInt8.random(in: 1...255, using: &generator)
+                }
+            }
+            var listener = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
+            if (try? listener.receiveHello(input)) != nil {
+                // A flip that still decodes (in the ephemeral key): the auth then fails.
+                #expect(throws: HandshakeError.self) { try listener.receiveAuth(input) }
+            }
+            var buffer = ByteBuffer(bytes: input)
+            while (try? FrameFormat.readFrame(from: &buffer, limit: 1024)) != nil {}
+        }
+    }
 }
