@@ -37,23 +37,28 @@ extension TransportTests {
     static func freePorts(_ count: Int) async throws -> [Int] {
         var channels: [any Channel] = []
         for _ in 0..<count {
-            channels.append(try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: "127.0.0.1", port: 0).get())
+            channels.append(
+                try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: 0).get())
         }
         let ports = channels.compactMap { $0.localAddress?.port }
         for channel in channels { try await channel.close() }
         return ports
     }
 
-    static func makeNode(_ index: Int, keys: [SigningKey], ports: [Int], validators: ValidatorSet)
+    static func makeNode(
+        _ index: Int, keys: [SigningKey], ports: [Int], validators: ValidatorSet
+    )
         -> TestNode
     {
         var logger = Logger(label: "transport-test.node\(index)")
         logger.logLevel = .info
         let network = PeerNetwork(
-            identity: keys[index], chainID: chainID, genesisHash: genesisHash, validators: validators,
+            identity: keys[index], chainID: chainID, genesisHash: genesisHash,
+            validators: validators,
             listenHost: "127.0.0.1", listenPort: ports[index],
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger, limits: testLimits)
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            limits: testLimits)
         return TestNode(key: keys[index], network: network, received: Received())
     }
 
@@ -63,7 +68,9 @@ extension TransportTests {
             for node in nodes {
                 group.addTask { try await node.network.run() }
                 group.addTask {
-                    for await message in node.network.inbound { await node.received.append(message) }
+                    for await message in node.network.inbound {
+                        await node.received.append(message)
+                    }
                 }
             }
             do { try await body() } catch {
@@ -88,7 +95,8 @@ extension TransportTests {
     static func allReceived(_ text: (TestNode) -> String, among nodes: [TestNode]) async -> Bool {
         for receiver in nodes {
             for sender in nodes where sender.key.publicKey != receiver.key.publicKey {
-                guard await receiver.received.contains(text(sender), from: sender.key.publicKey) else {
+                guard await receiver.received.contains(text(sender), from: sender.key.publicKey)
+                else {
                     return false
                 }
             }
@@ -96,13 +104,16 @@ extension TransportTests {
         return true
     }
 
-    @Test("network: 4 validators connect all-to-all, broadcast, send directly, survive a restart",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "network: 4 validators connect all-to-all, broadcast, send directly, survive a restart",
+        .timeLimit(.minutes(1)))
     func fourValidators() async throws {
         let keys = Self.keys(4, label: "network")
         let ports = try await Self.freePorts(4)
         let validators = Self.validatorSet(keys, ports: ports)
-        let nodes = (0..<4).map { Self.makeNode($0, keys: keys, ports: ports, validators: validators) }
+        let nodes = (0..<4).map {
+            Self.makeNode($0, keys: keys, ports: ports, validators: validators)
+        }
         // Restart the highest key: nobody it dials, everyone dials it, so its return
         // exercises the others' reconnect loops.
         let restarted = keys.indices.max { keys[$0].publicKey < keys[$1].publicKey }!
@@ -110,17 +121,26 @@ extension TransportTests {
 
         try await Self.withRunning(others) {
             try await Self.withRunning([nodes[restarted]]) {
-                #expect(await Self.eventually { nodes.allSatisfy { $0.network.connectedPeers.count == 3 } })
-                for node in nodes { node.network.broadcast(Array("hello from \(node.key.publicKey)".utf8)) }
-                #expect(await Self.eventually {
-                    await Self.allReceived({ "hello from \($0.key.publicKey)" }, among: nodes)
-                })
+                #expect(
+                    await Self.eventually {
+                        nodes.allSatisfy { $0.network.connectedPeers.count == 3 }
+                    })
+                for node in nodes {
+                    node.network.broadcast(Array("hello from \(node.key.publicKey)".utf8))
+                }
+                #expect(
+                    await Self.eventually {
+                        await Self.allReceived({ "hello from \($0.key.publicKey)" }, among: nodes)
+                    })
                 nodes[1].network.send(Array("direct 1 to 2".utf8), to: keys[2].publicKey)
-                #expect(await Self.eventually {
-                    await nodes[2].received.contains("direct 1 to 2", from: keys[1].publicKey)
-                })
+                #expect(
+                    await Self.eventually {
+                        await nodes[2].received.contains("direct 1 to 2", from: keys[1].publicKey)
+                    })
             }
-            #expect(await Self.eventually { others.allSatisfy { $0.network.connectedPeers.count == 2 } })
+            #expect(
+                await Self.eventually { others.allSatisfy { $0.network.connectedPeers.count == 2 } }
+            )
             // Queued while it is down: the per-peer outbox keeps these for the next connection.
             for node in others {
                 let text = "while away from \(node.key.publicKey)"
@@ -130,14 +150,21 @@ extension TransportTests {
             let reborn = Self.makeNode(restarted, keys: keys, ports: ports, validators: validators)
             try await Self.withRunning([reborn]) {
                 let all = others + [reborn]
-                #expect(await Self.eventually { all.allSatisfy { $0.network.connectedPeers.count == 3 } })
-                for node in all { node.network.broadcast(Array("again from \(node.key.publicKey)".utf8)) }
-                #expect(await Self.eventually {
-                    await Self.allReceived({ "again from \($0.key.publicKey)" }, among: all)
-                })
+                #expect(
+                    await Self.eventually {
+                        all.allSatisfy { $0.network.connectedPeers.count == 3 }
+                    })
+                for node in all {
+                    node.network.broadcast(Array("again from \(node.key.publicKey)".utf8))
+                }
+                #expect(
+                    await Self.eventually {
+                        await Self.allReceived({ "again from \($0.key.publicKey)" }, among: all)
+                    })
                 for node in others {
-                    #expect(await reborn.received.contains(
-                        "while away from \(node.key.publicKey)", from: node.key.publicKey))
+                    #expect(
+                        await reborn.received.contains(
+                            "while away from \(node.key.publicKey)", from: node.key.publicKey))
                 }
             }
         }
@@ -150,14 +177,16 @@ extension TransportTests {
 
     /// Connects a raw client, lets `attack` talk, then waits until the server hangs up.
     static func attack(
-        port: Int, _ attack: (inout Frames, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
+        port: Int,
+        _ attack: (inout Frames, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
     ) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let decoder = FrameDecoder(maxFrameBytes: 1 << 20, maxHandshakeFrameBytes: 1024)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel)
                 }
             }
         try await channel.executeThenClose { inbound, outbound in
@@ -176,23 +205,28 @@ extension TransportTests {
             configuration: configuration(key, validators), role: .dialer, expectedPeer: target)
         try await outbound.write(FrameFormat.encode(handshake.hello))
         let hello = try #require(try await frames.next())
-        try await outbound.write(FrameFormat.encode(try handshake.receiveHello(Array(hello.readableBytesView))))
+        try await outbound.write(
+            FrameFormat.encode(try handshake.receiveHello(Array(hello.readableBytesView))))
         let auth = try #require(try await frames.next())
         return try handshake.receiveAuth(Array(auth.readableBytesView))
     }
 
-    @Test("network: random bytes, unknown keys, oversized and forged frames are dropped",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "network: random bytes, unknown keys, oversized and forged frames are dropped",
+        .timeLimit(.minutes(1)))
     func hostileClients() async throws {
         // Five validators in genesis; the fifth (a Byzantine one) is driven by the test.
         let keys = Self.keys(5, label: "hostile")
         let ports = try await Self.freePorts(5)
         let validators = Self.validatorSet(keys, ports: ports)
-        let nodes = (0..<4).map { Self.makeNode($0, keys: keys, ports: ports, validators: validators) }
+        let nodes = (0..<4).map {
+            Self.makeNode($0, keys: keys, ports: ports, validators: validators)
+        }
         let target = nodes[0]
         let port = ports[0]
         try await Self.withRunning(nodes) {
-            #expect(await Self.eventually { nodes.allSatisfy { $0.network.connectedPeers.count == 3 } })
+            #expect(
+                await Self.eventually { nodes.allSatisfy { $0.network.connectedPeers.count == 3 } })
             var generator = SystemRandomNumberGenerator()
             let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
             try await Self.attack(port: port) { _, outbound in
@@ -209,7 +243,8 @@ extension TransportTests {
             let stranger = SigningKey.deterministic(label: "hostile-stranger")
             try await Self.attack(port: port) { _, outbound in
                 let hello = Handshake(
-                    configuration: Self.configuration(stranger, Self.validatorSet([stranger] + keys)),
+                    configuration: Self.configuration(
+                        stranger, Self.validatorSet([stranger] + keys)),
                     role: .dialer)
                 try await outbound.write(FrameFormat.encode(hello.hello))
             }
@@ -238,33 +273,40 @@ extension TransportTests {
                     as: keys[4], with: keys[0].publicKey, validators: validators, &frames, outbound)
             }
             #expect(clock.now - silentSince >= .milliseconds(Self.testLimits.idleTimeoutMs))
-            #expect(await Self.eventually {
-                let counters = target.network.counters
-                return counters.oversizedFrames >= 3 && counters.invalidFrames >= 1
-                    && counters.idleTimeouts == 1
-            })
-            #expect(target.network.counters.handshakeFailures == 4)  // post-auth drops are not handshake failures
+            #expect(
+                await Self.eventually {
+                    let counters = target.network.counters
+                    return counters.oversizedFrames >= 3 && counters.invalidFrames >= 1
+                        && counters.idleTimeouts == 1
+                })
+            // Drops after authentication are not handshake failures.
+            #expect(target.network.counters.handshakeFailures == 4)
 
             // The honest network still works, in both directions.
             nodes[1].network.send(Array("after the attack".utf8), to: keys[0].publicKey)
             target.network.broadcast(Array("still here".utf8))
-            #expect(await Self.eventually {
-                guard await target.received.contains("after the attack", from: keys[1].publicKey) else {
-                    return false
-                }
-                for node in nodes.dropFirst() {
-                    guard await node.received.contains("still here", from: keys[0].publicKey) else {
+            #expect(
+                await Self.eventually {
+                    guard
+                        await target.received.contains("after the attack", from: keys[1].publicKey)
+                    else {
                         return false
                     }
-                }
-                return true
-            })
+                    for node in nodes.dropFirst() {
+                        guard await node.received.contains("still here", from: keys[0].publicKey)
+                        else {
+                            return false
+                        }
+                    }
+                    return true
+                })
             #expect(target.network.connectedPeers.count == 3)
         }
     }
 
-    @Test("network: inbound connections beyond the limit are refused at accept",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "network: inbound connections beyond the limit are refused at accept",
+        .timeLimit(.minutes(1)))
     func inboundConnectionLimit() async throws {
         let keys = Self.keys(2, label: "limit")
         let ports = try await Self.freePorts(2)
@@ -280,8 +322,9 @@ extension TransportTests {
             #expect(await Self.eventually { network.localPort != nil })
             var idle: [any Channel] = []
             for _ in 0..<3 {
-                idle.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: "127.0.0.1", port: ports[0]).get())
+                idle.append(
+                    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .connect(host: "127.0.0.1", port: ports[0]).get())
             }
             #expect(await Self.eventually { network.counters.connectionsRefused == 1 })
             // One of the three (accept order need not be connect order) was closed at accept.
@@ -318,7 +361,9 @@ extension TransportTests {
         #expect(network.counters.outboundDropped == 6)
         #expect(!network.send([1], to: SigningKey.deterministic(label: "stranger").publicKey))
         #expect(!network.send([], to: keys[1].publicKey))
-        #expect(!network.send([UInt8](repeating: 0, count: limits.maxPayloadBytes + 1), to: keys[1].publicKey))
+        #expect(
+            !network.send(
+                [UInt8](repeating: 0, count: limits.maxPayloadBytes + 1), to: keys[1].publicKey))
         #expect(!network.send([1], to: keys[0].publicKey), "not to ourselves")
         #expect(network.counters.outboundDropped == 10)
         #expect(network.connectedPeers.isEmpty)
@@ -331,8 +376,11 @@ extension TransportTests {
         for _ in 0..<100 {
             #expect((50...100).contains(limits.reconnectDelayMs(failures: 0, using: &generator)))
             #expect((400...800).contains(limits.reconnectDelayMs(failures: 3, using: &generator)))
-            #expect((5_000...10_000).contains(limits.reconnectDelayMs(failures: 7, using: &generator)))
-            #expect((5_000...10_000).contains(limits.reconnectDelayMs(failures: 500, using: &generator)))
+            #expect(
+                (5_000...10_000).contains(limits.reconnectDelayMs(failures: 7, using: &generator)))
+            #expect(
+                (5_000...10_000).contains(limits.reconnectDelayMs(failures: 500, using: &generator))
+            )
         }
     }
 }

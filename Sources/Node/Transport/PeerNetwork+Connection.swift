@@ -27,7 +27,8 @@ extension PeerNetwork {
                 let session = try handshake.receiveAuth(try await Self.nextFrame(&frames))
                 timeout.cancel()
                 peer = session.peer
-                try await carryTraffic(session, channel: channel, frames: &frames, outbound: outbound)
+                try await carryTraffic(
+                    session, channel: channel, frames: &frames, outbound: outbound)
             }
             timeout.cancel()
             if let peer { logger.info("peer \(peer) at \(remote) disconnected") }
@@ -56,7 +57,9 @@ extension PeerNetwork {
         let id = register(peer: peer, channel: channel)
         defer { unregister(peer: peer, id: id) }
         logger.info("peer \(peer) connected (connection \(id))")
-        guard let outbox = outboxes[peer] else { preconditionFailure("validated peer has an outbox") }
+        guard let outbox = outboxes[peer] else {
+            preconditionFailure("validated peer has an outbox")
+        }
         var opener = session.opener
         let lastReceived = NIOLockedValueBox(ContinuousClock.now)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -75,7 +78,8 @@ extension PeerNetwork {
                 channel.close(promise: nil)
             }
             group.addTask {
-                try await self.keepAlive(peer: peer, id: id, channel: channel, lastReceived: lastReceived)
+                try await self.keepAlive(
+                    peer: peer, id: id, channel: channel, lastReceived: lastReceived)
             }
             defer { group.cancelAll() }
             while let frame = try await frames.next() {
@@ -117,7 +121,11 @@ extension PeerNetwork {
             count(\.handshakeFailures)
             logger.warning("dropped peer \(who): handshake failed: \(error)")
         case let error as FrameError:
-            if case .frameTooLarge = error { count(\.oversizedFrames) } else { count(\.invalidFrames) }
+            if case .frameTooLarge = error {
+                count(\.oversizedFrames)
+            } else {
+                count(\.invalidFrames)
+            }
             if peer == nil { count(\.handshakeFailures) }
             logger.warning("dropped peer \(who): \(error)")
         default:

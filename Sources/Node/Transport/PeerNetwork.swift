@@ -1,7 +1,7 @@
 public import Ledger
 public import Logging
-public import NIOCore
 internal import NIOConcurrencyHelpers
+public import NIOCore
 
 /// The authenticated, encrypted peer transport between validators (TCP, SwiftNIO).
 ///
@@ -129,7 +129,8 @@ public final class PeerNetwork: Sendable {
             return false
         }
         guard payload.count <= limits.maxPayloadBytes else {
-            logger.warning("dropped outbound message of \(payload.count) bytes: over the frame limit")
+            logger.warning(
+                "dropped outbound message of \(payload.count) bytes: over the frame limit")
             count(\.outboundDropped)
             return false
         }

@@ -54,7 +54,8 @@ public struct TransportLimits: Sendable {
     public var maxPayloadBytes: Int { maxFrameBytes - 16 }
 
     /// The delay before reconnect attempt `failures` (0 after a connection that worked).
-    func reconnectDelayMs(failures: Int, using generator: inout some RandomNumberGenerator) -> Int64 {
+    func reconnectDelayMs(failures: Int, using generator: inout some RandomNumberGenerator) -> Int64
+    {
         let shift = Int64(min(failures, 30))
         let grown = reconnectBaseMs.multipliedReportingOverflow(by: 1 << shift)
         let cap = grown.overflow ? reconnectMaxMs : min(grown.partialValue, reconnectMaxMs)
