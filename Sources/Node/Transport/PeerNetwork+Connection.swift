@@ -70,7 +70,10 @@ extension PeerNetwork {
                     do {
                         try await outbound.write(FrameFormat.encode(sealer.seal(payload)))
                     } catch {
+                        // Kept for the next connection (it may then arrive twice if this
+                        // write got out before failing: payloads must be idempotent).
                         if !outbox.requeue(payload) { self.count(\.outboundDropped) }
+                        channel.close(promise: nil)  // no writer: end the reader too
                         throw error
                     }
                 }

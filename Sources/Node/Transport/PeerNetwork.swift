@@ -21,11 +21,16 @@ public import NIOCore
 /// its oldest message when full. `inbound` buffers at most `inboundBufferLimit` messages
 /// and drops the oldest when the consumer falls behind (`bufferingNewest`), for the same
 /// reason: newer consensus messages supersede older ones, and the protocol retransmits.
-public final class PeerNetwork: Sendable {
+public final class PeerNetwork: PeerTransport {
     /// A message from an authenticated peer.
-    public struct InboundMessage: Sendable {
+    public struct InboundMessage: Sendable, Equatable {
         public let from: PublicKey
         public let payload: [UInt8]
+
+        public init(from: PublicKey, payload: [UInt8]) {
+            self.from = from
+            self.payload = payload
+        }
     }
 
     /// Monotonic counters, for metrics and tests.
