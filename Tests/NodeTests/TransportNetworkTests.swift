@@ -175,9 +175,26 @@ extension TransportTests {
 
     typealias Frames = NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
 
+    /// Reads (and discards) until the server hangs up; true once it has.
+    static func waitUntilClosed(_ frames: inout Frames) async -> Bool {
+        do { while try await frames.next() != nil {} } catch {}
+        return true
+    }
+
+    /// The next message on an authenticated test connection, skipping keepalives.
+    static func nextPayload(_ frames: inout Frames, _ session: inout SecureSession) async throws
+        -> [UInt8]?
+    {
+        while let frame = try await frames.next() {
+            let payload = try session.opener.open(Array(frame.readableBytesView))
+            if !payload.isEmpty { return payload }
+        }
+        return nil
+    }
+
     /// Connects a raw client, lets `attack` talk, then waits until the server hangs up.
     static func attack(
-        port: Int,
+        port: Int, waitForClose: Bool = true,
         _ attack: (inout Frames, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Void
     ) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -192,7 +209,7 @@ extension TransportTests {
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             try await attack(&frames, outbound)
-            do { while try await frames.next() != nil {} } catch {}  // until the server closes
+            if waitForClose { _ = await Self.waitUntilClosed(&frames) }
         }
     }
 
@@ -381,6 +398,44 @@ extension TransportTests {
             #expect(
                 (5_000...10_000).contains(limits.reconnectDelayMs(failures: 500, using: &generator))
             )
+        }
+    }
+
+    @Test("replacement: a newer connection from a validator takes over without losing queued messages",
+          .timeLimit(.minutes(1)))
+    func newerConnectionTakesOver() async throws {
+        let keys = Self.keys(2, label: "replace")
+        let ports = try await Self.freePorts(2)
+        let validators = Self.validatorSet(keys, ports: ports)
+        let node = Self.makeNode(0, keys: keys, ports: ports, validators: validators)
+        let peer = keys[1].publicKey
+        try await Self.withRunning([node]) {
+            #expect(await Self.eventually { node.network.localPort != nil })
+            try await Self.attack(port: ports[0], waitForClose: false) { frames1, outbound1 in
+                var first = try await Self.handshake(
+                    as: keys[1], with: keys[0].publicKey, validators: validators, &frames1, outbound1)
+                node.network.send(Array("one".utf8), to: peer)
+                #expect(try await Self.nextPayload(&frames1, &first) == Array("one".utf8))
+
+                try await Self.attack(port: ports[0], waitForClose: false) { frames2, outbound2 in
+                    var second = try await Self.handshake(
+                        as: keys[1], with: keys[0].publicKey, validators: validators,
+                        &frames2, outbound2)
+                    #expect(await Self.waitUntilClosed(&frames1), "the older one is closed")
+                    node.network.send(Array("two".utf8), to: peer)
+                    node.network.send(Array("three".utf8), to: peer)
+                    #expect(try await Self.nextPayload(&frames2, &second) == Array("two".utf8))
+                    #expect(try await Self.nextPayload(&frames2, &second) == Array("three".utf8))
+                    #expect(node.network.connectedPeers == [peer])
+                    let frame = second.sealer.seal(Array("reply".utf8))
+                    try await outbound2.write(FrameFormat.encode(frame))
+                    #expect(await Self.eventually {
+                        await node.received.contains("reply", from: peer)
+                    })
+                }
+            }
+            #expect(await Self.eventually { node.network.connectedPeers.isEmpty })
+            #expect(node.network.counters.connectionsEstablished == 2)
         }
     }
 }
