@@ -401,7 +401,7 @@ extension TransportTests {
         }
     }
 
-    @Test("replacement: a newer connection from a validator takes over without losing queued messages",
+    @Test("replacement: a newer connection from a validator takes over; queued messages follow",
           .timeLimit(.minutes(1)))
     func newerConnectionTakesOver() async throws {
         let keys = Self.keys(2, label: "replace")
@@ -413,7 +413,8 @@ extension TransportTests {
             #expect(await Self.eventually { node.network.localPort != nil })
             try await Self.attack(port: ports[0], waitForClose: false) { frames1, outbound1 in
                 var first = try await Self.handshake(
-                    as: keys[1], with: keys[0].publicKey, validators: validators, &frames1, outbound1)
+                    as: keys[1], with: keys[0].publicKey, validators: validators,
+                    &frames1, outbound1)
                 node.network.send(Array("one".utf8), to: peer)
                 #expect(try await Self.nextPayload(&frames1, &first) == Array("one".utf8))
 
