@@ -11,6 +11,9 @@ public import Ledger
 //       SHA-256("govchain/p2p/auth/v1" | role u8 | transcript)
 //       transcript = SHA-256("govchain/p2p/transcript/v1" | dialer hello | listener hello)
 //
+// After the handshake every frame is an AEAD ciphertext (see FrameSealer); an empty
+// plaintext is a keepalive.
+//
 // The role byte keeps a signature made as dialer from being replayed as a listener's. The
 // signature covers both ephemeral keys, so a man in the middle who swaps them cannot also
 // produce the signatures; and the auth frame only decrypts under keys from the real

@@ -21,6 +21,16 @@ public import NIOCore
 /// its oldest message when full. `inbound` buffers at most `inboundBufferLimit` messages
 /// and drops the oldest when the consumer falls behind (`bufferingNewest`), for the same
 /// reason: newer consensus messages supersede older ones, and the protocol retransmits.
+///
+/// Liveness of a connection: an idle writer sends an empty AEAD frame (a keepalive, never
+/// delivered) every `keepaliveIntervalMs`; a connection silent for `idleTimeoutMs` is
+/// closed, so the dialer notices a crashed peer and redials. Log lines name peers by
+/// public key and address only; no key material is ever logged.
+///
+/// Known limits: the inbound buffer is shared, so one flooding peer can push other peers'
+/// messages out of it (per-peer inbound fairness is not implemented); and anonymous
+/// clients holding all `maxInboundConnections` slots for up to `handshakeTimeoutMs` can
+/// delay honest inbound connections (no slots are reserved for validators).
 public final class PeerNetwork: PeerTransport {
     /// A message from an authenticated peer.
     public struct InboundMessage: Sendable, Equatable {
