@@ -17,11 +17,12 @@ struct TransportTests {
     }
 
     static func validatorSet(_ keys: [SigningKey], ports: [Int]? = nil) -> ValidatorSet {
-        ValidatorSet(keys.enumerated().map { index, key in
-            Validator(
-                name: "node\(index)", publicKey: key.publicKey,
-                address: "127.0.0.1:\(ports?[index] ?? 26600 + index)")
-        })
+        ValidatorSet(
+            keys.enumerated().map { index, key in
+                Validator(
+                    name: "node\(index)", publicKey: key.publicKey,
+                    address: "127.0.0.1:\(ports?[index] ?? 26600 + index)")
+            })
     }
 
     static func configuration(
@@ -33,7 +34,9 @@ struct TransportTests {
     }
 
     /// Runs both sides to completion (hellos cross, then auths cross).
-    static func complete(_ dialer: inout Handshake, _ listener: inout Handshake) throws
+    static func complete(
+        _ dialer: inout Handshake, _ listener: inout Handshake
+    ) throws
         -> (SecureSession, SecureSession)
     {
         let dialerAuth = try dialer.receiveHello(listener.hello)
@@ -48,7 +51,8 @@ struct TransportTests {
         var dialer = Handshake(
             configuration: Self.configuration(keys[0], validators), role: .dialer,
             expectedPeer: keys[1].publicKey)
-        var listener = Handshake(configuration: Self.configuration(keys[1], validators), role: .listener)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .listener)
         var (dialerSession, listenerSession) = try Self.complete(&dialer, &listener)
         #expect(dialerSession.peer == keys[1].publicKey)
         #expect(listenerSession.peer == keys[0].publicKey)
@@ -67,7 +71,8 @@ struct TransportTests {
         let genesis = Self.validatorSet(Array(keys[0...1]))
         let mallory = Handshake(
             configuration: Self.configuration(keys[2], Self.validatorSet(keys)), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[0], genesis), role: .listener)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[0], genesis), role: .listener)
         #expect(throws: HandshakeError.unknownPeer(keys[2].publicKey)) {
             try listener.receiveHello(mallory.hello)
         }
@@ -80,8 +85,12 @@ struct TransportTests {
         var dialer = Handshake(
             configuration: Self.configuration(keys[0], validators), role: .dialer,
             expectedPeer: keys[1].publicKey)
-        let impostor = Handshake(configuration: Self.configuration(keys[2], validators), role: .listener)
-        #expect(throws: HandshakeError.unexpectedPeer(expected: keys[1].publicKey, received: keys[2].publicKey)) {
+        let impostor = Handshake(
+            configuration: Self.configuration(keys[2], validators), role: .listener)
+        #expect(
+            throws: HandshakeError.unexpectedPeer(
+                expected: keys[1].publicKey, received: keys[2].publicKey)
+        ) {
             try dialer.receiveHello(impostor.hello)
         }
     }
@@ -91,7 +100,8 @@ struct TransportTests {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
         let twin = Handshake(configuration: Self.configuration(keys[0], validators), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .listener)
         #expect(throws: HandshakeError.selfConnection) { try listener.receiveHello(twin.hello) }
     }
 
@@ -100,17 +110,25 @@ struct TransportTests {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
         let otherChain = Handshake(
-            configuration: Self.configuration(keys[1], validators, chainID: "other-chain"), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
-        #expect(throws: HandshakeError.chainMismatch(expected: Self.chainID, received: "other-chain")) {
+            configuration: Self.configuration(keys[1], validators, chainID: "other-chain"),
+            role: .dialer)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .listener)
+        #expect(
+            throws: HandshakeError.chainMismatch(expected: Self.chainID, received: "other-chain")
+        ) {
             try listener.receiveHello(otherChain.hello)
         }
         let otherGenesis = SHA256.hash(Array("other".utf8))
         let forked = Handshake(
             configuration: Self.configuration(keys[1], validators, genesisHash: otherGenesis),
             role: .dialer)
-        var listener2 = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
-        #expect(throws: HandshakeError.genesisMismatch(expected: Self.genesisHash, received: otherGenesis)) {
+        var listener2 = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .listener)
+        #expect(
+            throws: HandshakeError.genesisMismatch(
+                expected: Self.genesisHash, received: otherGenesis)
+        ) {
             try listener2.receiveHello(forked.hello)
         }
     }
@@ -119,17 +137,20 @@ struct TransportTests {
     func malformedHelloRefused() throws {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
-        let honest = Handshake(configuration: Self.configuration(keys[1], validators), role: .dialer)
+        let honest = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .dialer)
         var future = honest.hello
         future[0] = 2
         var inputs: [[UInt8]] = [[], [1], Array(honest.hello.dropLast()), honest.hello + [0]]
         var generator = SystemRandomNumberGenerator()
         inputs.append((0..<200).map { _ in UInt8.random(in: 0...255, using: &generator) })
         for input in inputs {
-            var listener = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
+            var listener = Handshake(
+                configuration: Self.configuration(keys[0], validators), role: .listener)
             #expect(throws: HandshakeError.self) { try listener.receiveHello(input) }
         }
-        var listener = Handshake(configuration: Self.configuration(keys[0], validators), role: .listener)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .listener)
         #expect(throws: HandshakeError.unsupportedVersion(2)) { try listener.receiveHello(future) }
     }
 
@@ -137,14 +158,20 @@ struct TransportTests {
     func badSignatureRefused() throws {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
-        var dialer = Handshake(configuration: Self.configuration(keys[0], validators), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[1], validators), role: .listener)
+        var dialer = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .dialer)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .listener)
         _ = try dialer.receiveHello(listener.hello)
         let forged = try listener.receiveHello(dialer.hello, signingAs: .dialer)
-        #expect(throws: HandshakeError.badSignature(keys[1].publicKey)) { try dialer.receiveAuth(forged) }
+        #expect(throws: HandshakeError.badSignature(keys[1].publicKey)) {
+            try dialer.receiveAuth(forged)
+        }
 
-        var dialer2 = Handshake(configuration: Self.configuration(keys[0], validators), role: .dialer)
-        var listener2 = Handshake(configuration: Self.configuration(keys[1], validators), role: .listener)
+        var dialer2 = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .dialer)
+        var listener2 = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .listener)
         _ = try dialer2.receiveHello(listener2.hello)
         var auth = try listener2.receiveHello(dialer2.hello)
         auth[10] ^= 0x01
@@ -155,8 +182,10 @@ struct TransportTests {
     func tamperedHelloRefused() throws {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
-        var dialer = Handshake(configuration: Self.configuration(keys[0], validators), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[1], validators), role: .listener)
+        var dialer = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .dialer)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .listener)
         var swapped = dialer.hello
         let mitm = Handshake(
             configuration: Self.configuration(keys[1], validators), role: .dialer,
@@ -164,22 +193,29 @@ struct TransportTests {
         swapped.replaceSubrange((swapped.count - 32)..., with: mitm.hello.suffix(32))
         let dialerAuth = try dialer.receiveHello(listener.hello)
         let listenerAuth = try listener.receiveHello(swapped)
-        #expect(throws: HandshakeError.authDecryptionFailed) { try dialer.receiveAuth(listenerAuth) }
-        #expect(throws: HandshakeError.authDecryptionFailed) { try listener.receiveAuth(dialerAuth) }
+        #expect(throws: HandshakeError.authDecryptionFailed) {
+            try dialer.receiveAuth(listenerAuth)
+        }
+        #expect(throws: HandshakeError.authDecryptionFailed) {
+            try listener.receiveAuth(dialerAuth)
+        }
     }
 
     @Test("framing: AEAD round trip; tampered, replayed and truncated ciphertexts are rejected")
     func aeadFraming() throws {
         let keys = Self.keys(2)
         let validators = Self.validatorSet(keys)
-        var dialer = Handshake(configuration: Self.configuration(keys[0], validators), role: .dialer)
-        var listener = Handshake(configuration: Self.configuration(keys[1], validators), role: .listener)
+        var dialer = Handshake(
+            configuration: Self.configuration(keys[0], validators), role: .dialer)
+        var listener = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .listener)
         var (sender, receiver) = try Self.complete(&dialer, &listener)
         let first = sender.sealer.seal(Array("first".utf8))
         #expect(try receiver.opener.open(first) == Array("first".utf8))
         #expect(throws: FrameError.decryptionFailed(counter: 2)) {
             var copy = receiver.opener
-            _ = try copy.open(first)  // a replay: frame 0 was the auth, so counter 2 expects another nonce
+            // A replay: frame 0 was the auth, so counter 2 expects another nonce.
+            _ = try copy.open(first)
         }
         var second = sender.sealer.seal(Array("second".utf8))
         second[0] ^= 0x80
@@ -207,5 +243,35 @@ struct TransportTests {
         let body = try FrameFormat.readFrame(from: &partial, limit: 1024)
         #expect(body.map { Array($0.readableBytesView) } == [1, 2, 3])
         #expect(Array(partial.readableBytesView) == [9])
+    }
+
+    @Test("hostile input: random and mutated hellos, auths and frame headers never crash")
+    func randomInputNeverCrashes() throws {
+        let keys = Self.keys(2)
+        let validators = Self.validatorSet(keys)
+        let honest = Handshake(
+            configuration: Self.configuration(keys[1], validators), role: .dialer)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2_000 {
+            var input: [UInt8]
+            if round % 2 == 0 {
+                let count = Int.random(in: 0...300, using: &generator)
+                input = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                input = honest.hello  // one to three flipped bytes
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    input[Int.random(in: 0..<input.count, using: &generator)] ^=
+                        UInt8.random(in: 1...255, using: &generator)
+                }
+            }
+            var listener = Handshake(
+                configuration: Self.configuration(keys[0], validators), role: .listener)
+            if (try? listener.receiveHello(input)) != nil {
+                // A flip that still decodes (in the ephemeral key): the auth then fails.
+                #expect(throws: HandshakeError.self) { try listener.receiveAuth(input) }
+            }
+            var buffer = ByteBuffer(bytes: input)
+            while (try? FrameFormat.readFrame(from: &buffer, limit: 1024)) != nil {}
+        }
     }
 }

@@ -10,9 +10,9 @@ public enum FrameFormat {
 
     /// Reads one frame from `buffer`: nil when more bytes are needed, the body otherwise.
     /// - Throws: `FrameError.frameTooLarge` as soon as a header claims more than `limit`.
-    public static func readFrame(from buffer: inout ByteBuffer, limit: Int) throws(FrameError)
-        -> ByteBuffer?
-    {
+    public static func readFrame(
+        from buffer: inout ByteBuffer, limit: Int
+    ) throws(FrameError) -> ByteBuffer? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
             return nil
         }
@@ -50,9 +50,9 @@ struct FrameDecoder: ByteToMessageDecoder {
         self.maxHandshakeFrameBytes = maxHandshakeFrameBytes
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws
-        -> DecodingState
-    {
+    mutating func decode(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer
+    ) throws -> DecodingState {
         let limit = framesDecoded < 2 ? maxHandshakeFrameBytes : maxFrameBytes
         guard let frame = try FrameFormat.readFrame(from: &buffer, limit: limit) else {
             return .needMoreData

@@ -1,5 +1,5 @@
-public import Ledger
 internal import CSodium
+public import Ledger
 
 // The peer handshake, as a pure state machine over byte strings (no sockets), so every
 // refusal can be tested directly. Protocol, version 1:
@@ -10,6 +10,9 @@ internal import CSodium
 //   send, as AEAD frame 0:  auth = Ed25519 signature (64 bytes) by the static key over
 //       SHA-256("govchain/p2p/auth/v1" | role u8 | transcript)
 //       transcript = SHA-256("govchain/p2p/transcript/v1" | dialer hello | listener hello)
+//
+// After the handshake every frame is an AEAD ciphertext (see FrameSealer); an empty
+// plaintext is a keepalive.
 //
 // The role byte keeps a signature made as dialer from being replayed as a listener's. The
 // signature covers both ephemeral keys, so a man in the middle who swaps them cannot also
@@ -24,7 +27,9 @@ public struct HandshakeConfiguration: Sendable {
     public let genesisHash: Hash256
     public let validators: ValidatorSet
 
-    public init(identity: SigningKey, chainID: String, genesisHash: Hash256, validators: ValidatorSet) {
+    public init(
+        identity: SigningKey, chainID: String, genesisHash: Hash256, validators: ValidatorSet
+    ) {
         self.identity = identity
         self.chainID = chainID
         self.genesisHash = genesisHash
@@ -91,7 +96,8 @@ public struct Handshake: Sendable {
 
     private enum State: Sendable {
         case awaitingHello
-        case awaitingAuth(peer: PublicKey, transcript: Hash256, sealer: FrameSealer, opener: FrameOpener)
+        case awaitingAuth(
+            peer: PublicKey, transcript: Hash256, sealer: FrameSealer, opener: FrameOpener)
         case finished
     }
 
@@ -128,10 +134,10 @@ public struct Handshake: Sendable {
         self.expectedPeer = expectedPeer
         self.ephemeralPublic = publicKey
         self.ephemeralSecret = secretKey
-        self.hello = PeerHello(
+        let hello = PeerHello(
             chainID: configuration.chainID, genesisHash: configuration.genesisHash,
-            staticKey: configuration.identity.publicKey, ephemeralKey: publicKey
-        ).canonicalBytes
+            staticKey: configuration.identity.publicKey, ephemeralKey: publicKey)
+        self.hello = hello.canonicalBytes
     }
 
     /// Checks the peer's hello and returns our auth frame body (already encrypted).
@@ -141,9 +147,9 @@ public struct Handshake: Sendable {
 
     /// `signingAs` other than `role` signs a different statement than the peer checks: the
     /// tests' stand-in for a signature over a tampered transcript.
-    mutating func receiveHello(_ bytes: [UInt8], signingAs signingRole: Role) throws(HandshakeError)
-        -> [UInt8]
-    {
+    mutating func receiveHello(
+        _ bytes: [UInt8], signingAs signingRole: Role
+    ) throws(HandshakeError) -> [UInt8] {
         guard case .awaitingHello = state else { throw .outOfOrder("hello received twice") }
         state = .finished  // any throw below leaves the handshake dead
         let peerHello = try validate(hello: bytes)
@@ -170,7 +176,8 @@ public struct Handshake: Sendable {
             throw .malformedAuth(byteCount: plaintext.count)
         }
         let peerRole: Role = role == .dialer ? .listener : .dialer
-        guard peer.isValidSignature(signature, for: Handshake.signedBytes(role: peerRole, transcript))
+        guard
+            peer.isValidSignature(signature, for: Handshake.signedBytes(role: peerRole, transcript))
         else { throw .badSignature(peer) }
         return SecureSession(peer: peer, sealer: sealer, opener: opener)
     }
@@ -192,7 +199,8 @@ public struct Handshake: Sendable {
             throw .chainMismatch(expected: configuration.chainID, received: peerHello.chainID)
         }
         guard peerHello.genesisHash == configuration.genesisHash else {
-            throw .genesisMismatch(expected: configuration.genesisHash, received: peerHello.genesisHash)
+            throw .genesisMismatch(
+                expected: configuration.genesisHash, received: peerHello.genesisHash)
         }
         guard peerHello.staticKey != configuration.identity.publicKey else { throw .selfConnection }
         guard configuration.validators.index(of: peerHello.staticKey) != nil else {
@@ -204,9 +212,9 @@ public struct Handshake: Sendable {
         return peerHello
     }
 
-    private func deriveCiphers(peerEphemeral: [UInt8]) throws(HandshakeError)
-        -> (FrameSealer, FrameOpener)
-    {
+    private func deriveCiphers(
+        peerEphemeral: [UInt8]
+    ) throws(HandshakeError) -> (FrameSealer, FrameOpener) {
         var receiveKey = [UInt8](repeating: 0, count: 32)
         var transmitKey = [UInt8](repeating: 0, count: 32)
         // Both functions refuse (return -1) a peer key that gives an all-zero shared secret.

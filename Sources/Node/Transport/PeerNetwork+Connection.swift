@@ -1,5 +1,6 @@
 internal import Ledger
 internal import Logging
+internal import NIOConcurrencyHelpers
 internal import NIOCore
 
 extension PeerNetwork {
@@ -26,7 +27,8 @@ extension PeerNetwork {
                 let session = try handshake.receiveAuth(try await Self.nextFrame(&frames))
                 timeout.cancel()
                 peer = session.peer
-                try await carryTraffic(session, channel: channel, frames: &frames, outbound: outbound)
+                try await carryTraffic(
+                    session, channel: channel, frames: &frames, outbound: outbound)
             }
             timeout.cancel()
             if let peer { logger.info("peer \(peer) at \(remote) disconnected") }
@@ -55,21 +57,58 @@ extension PeerNetwork {
         let id = register(peer: peer, channel: channel)
         defer { unregister(peer: peer, id: id) }
         logger.info("peer \(peer) connected (connection \(id))")
-        guard let outbox = outboxes[peer] else { preconditionFailure("validated peer has an outbox") }
+        guard let outbox = outboxes[peer] else {
+            preconditionFailure("validated peer has an outbox")
+        }
         var opener = session.opener
+        let lastReceived = NIOLockedValueBox(ContinuousClock.now)
         try await withThrowingTaskGroup(of: Void.self) { group in
             let sealer = session.sealer
             group.addTask {
                 var sealer = sealer
                 while let payload = await outbox.next(owner: id) {
-                    try await outbound.write(FrameFormat.encode(sealer.seal(payload)))
+                    do {
+                        try await outbound.write(FrameFormat.encode(sealer.seal(payload)))
+                    } catch {
+                        // Kept for the next connection (it may then arrive twice if this
+                        // write got out before failing: payloads must be idempotent).
+                        if !outbox.requeue(payload) { self.count(\.outboundDropped) }
+                        channel.close(promise: nil)  // no writer: end the reader too
+                        throw error
+                    }
                 }
                 // Replaced or cancelled: closing ends the reader below too.
                 channel.close(promise: nil)
             }
+            group.addTask {
+                try await self.keepAlive(
+                    peer: peer, id: id, channel: channel, lastReceived: lastReceived)
+            }
             defer { group.cancelAll() }
             while let frame = try await frames.next() {
+                lastReceived.withLockedValue { $0 = ContinuousClock.now }
                 deliver(try opener.open(Array(frame.readableBytesView)), from: peer)
+            }
+        }
+    }
+
+    /// Every keepalive interval: nudges an idle writer to send an empty frame, and closes
+    /// the connection if nothing at all has arrived within the idle timeout.
+    private func keepAlive(
+        peer: PublicKey, id: UInt64, channel: any Channel,
+        lastReceived: NIOLockedValueBox<ContinuousClock.Instant>
+    ) async throws {
+        let interval = Duration.milliseconds(limits.keepaliveIntervalMs)
+        let idleTimeout = Duration.milliseconds(limits.idleTimeoutMs)
+        while true {
+            try await Task.sleep(for: interval)
+            outboxes[peer]?.pokeIfIdle(owner: id)
+            let silence = ContinuousClock.now - lastReceived.withLockedValue { $0 }
+            if silence > idleTimeout {
+                count(\.idleTimeouts)
+                logger.warning("dropped peer \(peer): nothing received for \(silence)")
+                channel.close(promise: nil)
+                return
             }
         }
     }
@@ -85,7 +124,11 @@ extension PeerNetwork {
             count(\.handshakeFailures)
             logger.warning("dropped peer \(who): handshake failed: \(error)")
         case let error as FrameError:
-            if case .frameTooLarge = error { count(\.oversizedFrames) } else { count(\.invalidFrames) }
+            if case .frameTooLarge = error {
+                count(\.oversizedFrames)
+            } else {
+                count(\.invalidFrames)
+            }
             if peer == nil { count(\.handshakeFailures) }
             logger.warning("dropped peer \(who): \(error)")
         default:

@@ -29,7 +29,17 @@ extension PeerNetwork {
             }
             try await server.executeThenClose { connections in
                 for try await connection in connections {
+                    guard admitInbound() else {
+                        let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+                        let open = limits.maxInboundConnections
+                        logger.warning("refused connection from \(remote): \(open) open")
+                        // executeThenClose, not channel.close: NIO requires the async
+                        // wrapper's writer to be finished before it is released.
+                        try? await connection.executeThenClose { _, _ in }
+                        continue
+                    }
                     group.addTask {
+                        defer { self.releaseInbound() }
                         _ = await self.runConnection(connection, role: .listener, expectedPeer: nil)
                     }
                 }
@@ -53,7 +63,8 @@ extension PeerNetwork {
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
             return try PeerChannel(
                 wrappingChannelSynchronously: channel,
-                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 public import Ledger
 public import Logging
-public import NIOCore
 internal import NIOConcurrencyHelpers
+public import NIOCore
 
 /// The authenticated, encrypted peer transport between validators (TCP, SwiftNIO).
 ///
@@ -21,11 +21,26 @@ internal import NIOConcurrencyHelpers
 /// its oldest message when full. `inbound` buffers at most `inboundBufferLimit` messages
 /// and drops the oldest when the consumer falls behind (`bufferingNewest`), for the same
 /// reason: newer consensus messages supersede older ones, and the protocol retransmits.
-public final class PeerNetwork: Sendable {
+///
+/// Liveness of a connection: an idle writer sends an empty AEAD frame (a keepalive, never
+/// delivered) every `keepaliveIntervalMs`; a connection silent for `idleTimeoutMs` is
+/// closed, so the dialer notices a crashed peer and redials. Log lines name peers by
+/// public key and address only; no key material is ever logged.
+///
+/// Known limits: the inbound buffer is shared, so one flooding peer can push other peers'
+/// messages out of it (per-peer inbound fairness is not implemented); and anonymous
+/// clients holding all `maxInboundConnections` slots for up to `handshakeTimeoutMs` can
+/// delay honest inbound connections (no slots are reserved for validators).
+public final class PeerNetwork: PeerTransport {
     /// A message from an authenticated peer.
-    public struct InboundMessage: Sendable {
+    public struct InboundMessage: Sendable, Equatable {
         public let from: PublicKey
         public let payload: [UInt8]
+
+        public init(from: PublicKey, payload: [UInt8]) {
+            self.from = from
+            self.payload = payload
+        }
     }
 
     /// Monotonic counters, for metrics and tests.
@@ -40,6 +55,10 @@ public final class PeerNetwork: Sendable {
         public var outboundDropped = 0
         /// Inbound messages dropped because the consumer of `inbound` fell behind.
         public var inboundDropped = 0
+        /// Connections refused at accept because `maxInboundConnections` were open.
+        public var connectionsRefused = 0
+        /// Authenticated connections closed for receiving nothing within `idleTimeoutMs`.
+        public var idleTimeouts = 0
     }
 
     struct Connection {
@@ -52,6 +71,7 @@ public final class PeerNetwork: Sendable {
         var counters = Counters()
         var nextConnectionID: UInt64 = 0
         var boundPort: Int?
+        var inboundConnections = 0
     }
 
     let configuration: HandshakeConfiguration
@@ -61,6 +81,8 @@ public final class PeerNetwork: Sendable {
     let logger: Logger
     public let limits: TransportLimits
     let outboxes: [PublicKey: PeerOutbox]
+    /// The other validators, sorted: the order `broadcast` queues in.
+    let peerKeys: [PublicKey]
     let state = NIOLockedValueBox(State())
     let inboundContinuation: AsyncStream<InboundMessage>.Continuation
 
@@ -88,6 +110,7 @@ public final class PeerNetwork: Sendable {
             outboxes[validator.publicKey] = PeerOutbox(limit: limits.outboundQueueLimit)
         }
         self.outboxes = outboxes
+        self.peerKeys = outboxes.keys.sorted()
         (inbound, inboundContinuation) = AsyncStream.makeStream(
             of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferLimit))
     }
@@ -105,17 +128,24 @@ public final class PeerNetwork: Sendable {
     public var localPort: Int? { state.withLockedValue { $0.boundPort } }
 
     /// Queues `payload` for `peer`. Never blocks.
-    /// - Returns: false if something was dropped: this payload (unknown peer, too large) or,
-    ///   the queue being full, the oldest queued message.
+    /// - Returns: false if something was dropped: this payload (unknown peer, empty, too
+    ///   large) or, the queue being full, the oldest queued message.
     @discardableResult
     public func send(_ payload: [UInt8], to peer: PublicKey) -> Bool {
+        guard !payload.isEmpty else {
+            // An empty frame is the keepalive; it is never delivered.
+            logger.warning("dropped outbound message: empty payloads are not sent")
+            count(\.outboundDropped)
+            return false
+        }
         guard let outbox = outboxes[peer] else {
             logger.warning("dropped outbound message: \(peer) is not a peer validator")
             count(\.outboundDropped)
             return false
         }
         guard payload.count <= limits.maxPayloadBytes else {
-            logger.warning("dropped outbound message of \(payload.count) bytes: over the frame limit")
+            logger.warning(
+                "dropped outbound message of \(payload.count) bytes: over the frame limit")
             count(\.outboundDropped)
             return false
         }
@@ -131,7 +161,7 @@ public final class PeerNetwork: Sendable {
     @discardableResult
     public func broadcast(_ payload: [UInt8]) -> Bool {
         var delivered = true
-        for peer in outboxes.keys.sorted() where !send(payload, to: peer) { delivered = false }
+        for peer in peerKeys where !send(payload, to: peer) { delivered = false }
         return delivered
     }
 
@@ -140,6 +170,7 @@ public final class PeerNetwork: Sendable {
     }
 
     func deliver(_ payload: [UInt8], from peer: PublicKey) {
+        guard !payload.isEmpty else { return }  // a keepalive
         if case .dropped = inboundContinuation.yield(InboundMessage(from: peer, payload: payload)) {
             count(\.inboundDropped)
         }
@@ -164,10 +195,31 @@ public final class PeerNetwork: Sendable {
         return id
     }
 
+    /// Takes an inbound connection slot; false when all `maxInboundConnections` are in use.
+    func admitInbound() -> Bool {
+        state.withLockedValue { state in
+            guard state.inboundConnections < limits.maxInboundConnections else {
+                state.counters.connectionsRefused += 1
+                return false
+            }
+            state.inboundConnections += 1
+            return true
+        }
+    }
+
+    func releaseInbound() {
+        state.withLockedValue { state in
+            precondition(state.inboundConnections > 0, "inbound connection count underflow")
+            state.inboundConnections -= 1
+        }
+    }
+
     func unregister(peer: PublicKey, id: UInt64) {
+        // Outbox first: once the peer shows as disconnected, a new message must stay queued
+        // rather than go to this dying connection's writer.
+        outboxes[peer]?.detach(owner: id)
         state.withLockedValue { state in
             if state.connections[peer]?.id == id { state.connections[peer] = nil }
         }
-        outboxes[peer]?.detach(owner: id)
     }
 }

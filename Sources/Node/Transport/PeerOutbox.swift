@@ -50,6 +50,34 @@ final class PeerOutbox: Sendable {
         return !dropped
     }
 
+    /// Puts back a message a writer took but could not write (its connection died), so the
+    /// next connection sends it. Dropped (false) if the queue has filled up meanwhile.
+    func requeue(_ payload: [UInt8]) -> Bool {
+        guard !payload.isEmpty else { return true }  // a keepalive is not worth keeping
+        let (waiter, kept) = state.withLockedValue { state -> (Waiter?, Bool) in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, true)
+            }
+            guard state.queue.count < limit else { return (nil, false) }
+            state.queue.prepend(payload)
+            return (nil, true)
+        }
+        waiter?.continuation.resume(returning: payload)
+        return kept
+    }
+
+    /// Wakes `owner`'s writer with an empty payload (a keepalive) if it is idle, waiting on
+    /// an empty queue; does nothing when messages are flowing anyway.
+    func pokeIfIdle(owner: UInt64) {
+        let waiter = state.withLockedValue { state -> Waiter? in
+            guard state.waiter?.owner == owner else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.continuation.resume(returning: [])
+    }
+
     /// Makes connection `owner` the only one that drains this outbox.
     func attach(owner: UInt64) {
         let previous = state.withLockedValue { state -> Waiter? in

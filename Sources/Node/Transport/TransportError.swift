@@ -19,22 +19,22 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case let .malformedHello(reason): "malformed hello: \(reason)"
-        case let .unsupportedVersion(version): "unsupported protocol version \(version)"
-        case let .chainMismatch(expected, received):
+        case .malformedHello(let reason): "malformed hello: \(reason)"
+        case .unsupportedVersion(let version): "unsupported protocol version \(version)"
+        case .chainMismatch(let expected, let received):
             "chain id mismatch: expected \(expected), received \(received)"
-        case let .genesisMismatch(expected, received):
+        case .genesisMismatch(let expected, let received):
             "genesis hash mismatch: expected \(expected), received \(received)"
         case .selfConnection: "peer presented our own key"
-        case let .unknownPeer(key): "key \(key) is not in the validator set"
-        case let .unexpectedPeer(expected, received):
+        case .unknownPeer(let key): "key \(key) is not in the validator set"
+        case .unexpectedPeer(let expected, let received):
             "dialed \(expected) but the peer presented \(received)"
         case .invalidEphemeralKey: "invalid ephemeral X25519 key"
         case .authDecryptionFailed: "auth frame failed AEAD authentication"
-        case let .malformedAuth(count): "auth frame of \(count) bytes, expected a 64-byte signature"
-        case let .badSignature(key): "transcript signature does not verify under \(key)"
+        case .malformedAuth(let count): "auth frame of \(count) bytes, expected a 64-byte signature"
+        case .badSignature(let key): "transcript signature does not verify under \(key)"
         case .connectionClosed: "connection closed (or handshake timed out) mid-handshake"
-        case let .outOfOrder(step): "handshake step out of order: \(step)"
+        case .outOfOrder(let step): "handshake step out of order: \(step)"
         }
     }
 }
@@ -47,9 +47,10 @@ public enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .frameTooLarge(length, limit): "frame length \(length) exceeds the limit \(limit)"
-        case let .decryptionFailed(counter): "frame \(counter) failed AEAD authentication"
-        case let .truncatedCiphertext(count): "ciphertext of \(count) bytes is shorter than a tag"
+        case .frameTooLarge(let length, let limit):
+            "frame length \(length) exceeds the limit \(limit)"
+        case .decryptionFailed(let counter): "frame \(counter) failed AEAD authentication"
+        case .truncatedCiphertext(let count): "ciphertext of \(count) bytes is shorter than a tag"
         }
     }
 }

@@ -1,0 +1,19 @@
+public import Ledger
+
+/// The node's port to its peers (../shared/STYLE.md section 1, "ports are protocols"):
+/// `PeerNetwork` is the TCP adapter; a test double can implement the same four members.
+///
+/// Delivery is best effort: a message may be dropped (queue full, peer down too long) or,
+/// after a reconnect, arrive twice. The consensus protocol retransmits and deduplicates.
+public protocol PeerTransport: Sendable {
+    /// Queues `payload` for one validator without blocking; false if anything was dropped.
+    @discardableResult
+    func send(_ payload: [UInt8], to peer: PublicKey) -> Bool
+    /// Queues `payload` for every other validator without blocking.
+    @discardableResult
+    func broadcast(_ payload: [UInt8]) -> Bool
+    /// Authenticated messages from peers. One consumer.
+    var inbound: AsyncStream<PeerNetwork.InboundMessage> { get }
+    /// Validators with a live authenticated connection, sorted by key.
+    var connectedPeers: [PublicKey] { get }
+}
