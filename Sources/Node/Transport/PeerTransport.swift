@@ -1,7 +1,7 @@
 public import Ledger
 
 /// The node's port to its peers (../shared/STYLE.md section 1, "ports are protocols"):
-/// `PeerNetwork` is the TCP adapter; a test double can implement the same four members.
+/// `PeerNetwork` is the TCP adapter; a test double can implement the same five members.
 ///
 /// Delivery is best effort: a message may be dropped (queue full, peer down too long) or,
 /// after a reconnect, arrive twice. The consensus protocol retransmits and deduplicates.
@@ -16,4 +16,6 @@ public protocol PeerTransport: Sendable {
     var inbound: AsyncStream<PeerNetwork.InboundMessage> { get }
     /// Validators with a live authenticated connection, sorted by key.
     var connectedPeers: [PublicKey] { get }
+    /// Listens, dials and reconnects until the task is cancelled. Call once.
+    func run() async throws
 }
