@@ -51,7 +51,9 @@ struct StartCommand: AsyncParsableCommand {
             runtime: runtime, host: api.host, port: api.port, maxBodyBytes: configuration.api.maxBodyBytes, logger: logger)
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: NodeService(runtime: runtime)), .init(service: app)],
+                // Shut down in reverse order: the node first (ending event streams), then the
+                // HTTP server, which waits for its open requests.
+                services: [.init(service: app), .init(service: NodeService(runtime: runtime))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("api listening", metadata: ["address": "\(api)"])
         try await services.run()

@@ -61,10 +61,20 @@ final class LocalCluster: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func stop(_ index: Int) {
-        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return }
+    /// SIGTERM, then up to 15 s for a graceful exit (SIGKILL after that).
+    /// - Returns: whether the node exited by itself in time.
+    @discardableResult
+    func stop(_ index: Int) -> Bool {
+        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return true }
         process.terminate()
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        guard !process.isRunning else {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return false
+        }
+        return true
     }
 
     func isRunning(_ index: Int) -> Bool { lock.withLock { processes[index]?.isRunning ?? false } }
@@ -73,9 +83,14 @@ final class LocalCluster: @unchecked Sendable {
         try FileManager.default.removeItem(atPath: dataDirectory(index) + "/db")
     }
 
-    func shutdown() {
-        for index in 0..<count { stop(index) }
+    /// Stops every node gracefully and removes the cluster's files.
+    /// - Returns: whether every node exited by itself on SIGTERM.
+    @discardableResult
+    func shutdown() -> Bool {
+        var graceful = true
+        for index in 0..<count where !stop(index) { graceful = false }
         try? FileManager.default.removeItem(atPath: directory)
+        return graceful
     }
 
     func client(_ keyName: String, nodes: [Int]? = nil) throws -> GovChainClient {

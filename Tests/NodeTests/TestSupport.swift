@@ -17,3 +17,18 @@ func builtExecutable(_ name: String) -> String {
         .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/\(name)").path
 }
+
+struct TimedOut: Error {}
+
+/// Runs `body`, giving up after `seconds`: no test waits forever on a stream or a socket.
+func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            throw TimedOut()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

@@ -15,10 +15,15 @@ extension APIRoutes {
             let body = ResponseBody { writer in
                 // A comment line first, so the client sees the stream is open at once.
                 try await writer.write(ByteBuffer(string: ": govchain events\n\n"))
-                for await committed in events {
-                    if let contract, committed.event.contract != contract { continue }
-                    if let type, committed.event.type != type { continue }
-                    try await writer.write(ByteBuffer(bytes: Self.serverSentEvent(committed)))
+                for await item in events {
+                    switch item {
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    case let .event(committed):
+                        if let contract, committed.event.contract != contract { continue }
+                        if let type, committed.event.type != type { continue }
+                        try await writer.write(ByteBuffer(bytes: Self.serverSentEvent(committed)))
+                    }
                 }
                 try await writer.finish(nil)
             }

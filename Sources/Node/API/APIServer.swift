@@ -34,6 +34,11 @@ struct APIRoutes: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
         }
+        router.get("/openapi.json") { _, _ in
+            guard let document = OpenAPIDocument.bytes else { throw APIError.notFound("openapi.json") }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))
@@ -185,4 +190,15 @@ struct APIRoutes: Sendable {
             "proof_hex": Hex.encode(proof.canonicalBytes),
         ] as [String: Any])
     }
+}
+
+/// The OpenAPI 3 description of this API (Sources/Node/API/openapi.json, a bundled resource),
+/// from which a Java or Go service platform can generate a client.
+enum OpenAPIDocument {
+    static let bytes: [UInt8]? = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url)
+        else { return nil }
+        return Array(data)
+    }()
 }

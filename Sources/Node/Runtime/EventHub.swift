@@ -9,13 +9,21 @@ public struct CommittedEvent: Sendable {
     public let event: Event
 }
 
+/// What a subscriber receives: events, and heartbeats that let a server-sent-event handler
+/// notice a client that went away (a write to a closed connection fails).
+public enum EventHubItem: Sendable {
+    case event(CommittedEvent)
+    case heartbeat
+}
+
 /// Fans committed events out to subscribers (the API's event stream). Each subscriber has a
 /// bounded buffer: a subscriber too slow to keep up loses the oldest events, never the
-/// node's memory.
+/// node's memory. `finishAll` ends every stream, so a graceful shutdown never waits on one.
 public final class EventHub: Sendable {
     private struct State {
-        var subscribers: [UInt64: AsyncStream<CommittedEvent>.Continuation] = [:]
+        var subscribers: [UInt64: AsyncStream<EventHubItem>.Continuation] = [:]
         var next: UInt64 = 0
+        var finished = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -23,13 +31,18 @@ public final class EventHub: Sendable {
 
     public init() {}
 
-    public func subscribe() -> AsyncStream<CommittedEvent> {
+    public func subscribe() -> AsyncStream<EventHubItem> {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: CommittedEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferPerSubscriber))
-        let id = state.withLockedValue { state -> UInt64 in
+            of: EventHubItem.self, bufferingPolicy: .bufferingNewest(Self.bufferPerSubscriber))
+        let id = state.withLockedValue { state -> UInt64? in
+            guard !state.finished else { return nil }
             state.next += 1
             state.subscribers[state.next] = continuation
             return state.next
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
@@ -43,8 +56,25 @@ public final class EventHub: Sendable {
         for (index, (tx, receipt)) in zip(outcome.block.transactions, outcome.receipts).enumerated() {
             for event in receipt.events {
                 let committed = CommittedEvent(height: outcome.block.height, txIndex: UInt32(index), txID: tx.id, event: event)
-                for subscriber in subscribers { subscriber.yield(committed) }
+                for subscriber in subscribers { subscriber.yield(.event(committed)) }
             }
         }
+    }
+}
+
+extension EventHub {
+    func heartbeat() {
+        let subscribers = state.withLockedValue { Array($0.subscribers.values) }
+        for subscriber in subscribers { subscriber.yield(.heartbeat) }
+    }
+
+    /// Ends every subscription and refuses new ones (node shutting down).
+    func finishAll() {
+        let subscribers = state.withLockedValue { state -> [AsyncStream<EventHubItem>.Continuation] in
+            state.finished = true
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.finish() }
     }
 }

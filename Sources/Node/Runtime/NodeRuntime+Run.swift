@@ -8,6 +8,7 @@ extension NodeRuntime {
     static let statusIntervalMs: UInt64 = 500
     static let gossipIntervalMs: UInt64 = 5
     static let syncRetryMs: UInt64 = 2_000
+    static let heartbeatIntervalMs: UInt64 = 10_000
 
     /// Runs the node until the task is cancelled: transport, consensus driver, the peer
     /// message dispatcher (with block sync), transaction gossip and status announcements.
@@ -18,7 +19,11 @@ extension NodeRuntime {
             "chain": "\(genesis.chainID)", "height": "\(blockStore.lastHeight)",
             "validator": "\(validatorIndex.map(String.init) ?? "no")",
         ])
+        // However run ends (graceful shutdown cancels it), event streams end with it, so the
+        // HTTP server's own graceful shutdown never waits on a subscriber.
+        defer { events.finishAll() }
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.every(Self.heartbeatIntervalMs) { self.events.heartbeat() } }
             if let transport {
                 group.addTask { try await transport.run() }
                 group.addTask { await self.dispatch(from: transport, to: driver) }
