@@ -5,7 +5,7 @@ APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: deps build release run stop status test bench-crypto simulate clean
+.PHONY: deps test-deps build release run stop status test bench-crypto simulate clean
 
 # Installs the three -dev libraries (and pkg-config) with apt-get when any is missing.
 deps:
@@ -16,6 +16,12 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@command -v curl >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq curl; }
+
+# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`.
+test-deps: deps
+	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 
 build: deps
 	$(SWIFT) build
@@ -37,9 +43,10 @@ status:
 	deploy/localnet.sh status
 
 # Builds everything (the end-to-end tests start the built executables), then runs every test.
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+	deploy/api-fuzz.sh
 
 bench-crypto: release
 	$(RELEASE_BIN)/govchain-node bench-crypto --seconds 2
