@@ -42,11 +42,12 @@ stop:
 status:
 	deploy/localnet.sh status
 
-# Builds everything (the end-to-end tests start the built executables), then runs every test.
+# Builds everything (the end-to-end tests start the built executables), fuzzes the API
+# from its OpenAPI document, then runs every Swift test (its summary line comes last).
 test: test-deps
 	$(SWIFT) build --build-tests
-	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	deploy/api-fuzz.sh
+	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 
 bench-crypto: release
 	$(RELEASE_BIN)/govchain-node bench-crypto --seconds 2
