@@ -104,7 +104,7 @@ public struct UnverifiedMessage: Sendable {
         let signer = proposerIndex(height: header.height, round: proposal.round, validators: validators)
         let bytes = ConsensusStatement.signingBytes(
             chainID: chainID, kind: .proposal, height: header.height, round: proposal.round,
-            body: Proposal.body(blockID: header.hash, polRound: proposal.polRound))
+            body: Proposal.body(blockID: proposal.blockID, polRound: proposal.polRound))
         guard validators[signer].publicKey.isValidSignature(proposal.signature, for: bytes) else {
             throw .invalidSignature
         }

@@ -68,8 +68,8 @@ extension Replica {
         if let first = known.first {
             reportEquivocation(
                 kind: .proposal, round: proposal.round, signer: signer,
-                first: (Proposal.body(blockID: first.block.hash, polRound: first.polRound), first.signature),
-                second: (Proposal.body(blockID: proposal.block.hash, polRound: proposal.polRound),
+                first: (Proposal.body(blockID: first.blockID, polRound: first.polRound), first.signature),
+                second: (Proposal.body(blockID: proposal.blockID, polRound: proposal.polRound),
                          proposal.signature),
                 &actions)
             guard known.count < HeightState.maxProposalsPerRound else { return }
@@ -77,7 +77,7 @@ extension Replica {
         known.append(proposal)
         heightState.proposals[proposal.round] = known
         markSender(signer, round: proposal.round)
-        let blockID = proposal.block.hash
+        let blockID = proposal.blockID
         guard heightState.blocks[blockID] == nil else { return }
         heightState.blocks[blockID] = proposal.block
         if structuralProblem(proposal.block) != nil {

@@ -16,9 +16,19 @@ extension Replica {
         if let validBlock = heightState.validBlock, let validRound = heightState.validRound {
             propose(validBlock, polRound: validRound, &actions)
         } else {
-            heightState.payloadRequestRound = round
-            actions.append(.requestPayload(height: height, round: round))
+            requestPayloadWhenDue(&actions)
         }
+    }
+
+    private mutating func requestPayloadWhenDue(_ actions: inout [Action]) {
+        let due = tip.timeMs + ReplicaConfiguration.minBlockIntervalMs
+        guard nowMs >= due else {
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .blockInterval, height: height, round: round), afterMs: due - nowMs))
+            return
+        }
+        heightState.payloadRequestRound = round
+        actions.append(.requestPayload(height: height, round: round))
     }
 
     mutating func onPayloadReady(
@@ -115,6 +125,8 @@ extension Replica {
             castVote(.precommit, blockID: nil, &actions)
         case .precommit:
             startRound(round + 1, &actions)
+        case .blockInterval where step == .propose && heightState.payloadRequestRound == nil:
+            requestPayloadWhenDue(&actions)
         default:
             break
         }

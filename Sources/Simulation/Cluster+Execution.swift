@@ -19,13 +19,13 @@ extension Cluster {
     }
 
     private mutating func execute(_ actions: [Replica.Action], from instance: Int) {
-        let sender = instances[instance].validatorIndex
         for action in actions {
             switch action {
             case let .persistSafetyState(state):
                 instances[instance].persistedSafety = state
             case let .broadcast(message):
-                transmit(message, from: instance) { $0 != sender }
+                // Twins hear each other too, as two separate nodes would.
+                transmit(message, from: instance) { _ in true }
             case let .send(message, to: target):
                 transmit(message, from: instance) { $0 == target }
             case let .sendDecisions(to: target, heights):
@@ -56,6 +56,7 @@ extension Cluster {
             safetyViolation = "honest validator \(accused) equivocated at height \(evidence.height)"
         }
         evidenceReported += 1
+        if evidenceSamples.count < 64 { evidenceSamples.append(evidence) }
     }
 
     /// Encodes once, maybe corrupts, verifies once (every receiver holds the same validator

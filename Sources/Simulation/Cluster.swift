@@ -84,6 +84,8 @@ public struct Cluster: Sendable {
     var proposedTxRoots: Set<Hash256> = []
     public internal(set) var safetyViolation: String?
     public internal(set) var evidenceReported = 0
+    /// The first few pieces of evidence reported (bounded), for inspection by tests.
+    public internal(set) var evidenceSamples: [EquivocationEvidence] = []
     var drops: [String: Int] = [:]
     var eventsProcessed = 0
 
