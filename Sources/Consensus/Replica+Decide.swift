@@ -45,7 +45,7 @@ extension Replica {
         if step == .prevote {
             heightState.lockedBlock = block
             heightState.lockedRound = round
-            castVote(.precommit, blockID: blockID, &actions)
+            castVote(.precommit, blockID: blockID, block: block, &actions)
         }
         return true
     }

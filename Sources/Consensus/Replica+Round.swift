@@ -15,6 +15,10 @@ extension Replica {
         guard configuration.proposerIndex(height: height, round: round) == index else { return }
         if let validBlock = heightState.validBlock, let validRound = heightState.validRound {
             propose(validBlock, polRound: validRound, &actions)
+        } else if let lockedBlock = heightState.lockedBlock {
+            // Restored from SafetyState after a restart, without the votes that justified
+            // it: offer it without a polRound; voters' own locks keep this safe.
+            propose(lockedBlock, polRound: nil, &actions)
         } else {
             requestPayloadWhenDue(&actions)
         }
@@ -70,13 +74,14 @@ extension Replica {
     /// Signs and sends a vote, falling back to nil when the lock forbids the block, and to
     /// re-sending the earlier vote when one was already signed here (e.g. before a crash).
     mutating func castVote(
-        _ kind: StatementKind, blockID: Hash256?, polRound: UInt64? = nil, _ actions: inout [Action]
+        _ kind: StatementKind, blockID: Hash256?, polRound: UInt64? = nil, block: Block? = nil,
+        _ actions: inout [Action]
     ) {
         step = kind == .prevote ? .prevote : .precommit
         let signedVote: Vote
         do throws(SafetyError) {
             let signed = try safety.signVote(
-                kind: kind, height: height, round: round, blockID: blockID, polRound: polRound)
+                kind: kind, height: height, round: round, blockID: blockID, polRound: polRound, block: block)
             if let state = signed.stateToPersist { actions.append(.persistSafetyState(state)) }
             signedVote = makeVote(kind, blockID: blockID, signature: signed.signature)
         } catch let .lockViolation(lockedRound, _) {
