@@ -80,9 +80,14 @@ extension Cluster {
     }
 
     mutating func verifyForDelivery(_ bytes: [UInt8]) -> VerifiedMessage? {
+        let digest = SHA256.hash(bytes)
+        if let cached = verifiedByDigest[digest] { return cached }
         do throws(VerificationError) {
             let unverified = try UnverifiedMessage(bytes: bytes)
-            return try unverified.verify(chainID: Cluster.chainID, validators: validators)
+            let verified = try unverified.verify(chainID: Cluster.chainID, validators: validators)
+            if verifiedByDigest.count >= Cluster.verifiedCacheLimit { verifiedByDigest = [:] }
+            verifiedByDigest[digest] = verified
+            return verified
         } catch {
             drops[error.label, default: 0] += 1
             return nil

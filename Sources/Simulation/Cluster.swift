@@ -87,6 +87,10 @@ public struct Cluster: Sendable {
     /// The first few pieces of evidence reported (bounded), for inspection by tests.
     public internal(set) var evidenceSamples: [EquivocationEvidence] = []
     var drops: [String: Int] = [:]
+    /// Verified messages by the hash of their bytes. Retransmissions repeat the same bytes,
+    /// and verification is a pure function of them, so verifying once is enough.
+    var verifiedByDigest: [Hash256: VerifiedMessage] = [:]
+    static let verifiedCacheLimit = 50_000
     var eventsProcessed = 0
 
     /// Deterministic validator keys (simulation only).

@@ -108,3 +108,17 @@ func hostileSafetyStateBytesThrow() {
     badKind[17] = 9
     #expect(throws: CodecError.self) { _ = try SafetyState(canonicalBytes: badKind) }
 }
+
+@Test("the lock persists with its block, so a restarted validator can re-propose it")
+func lockPersistsWithItsBlock() throws {
+    let header = BlockHeader(
+        chainID: chainID, height: 3, round: 0, previousHash: .zero, txRoot: Block.transactionRoot([]),
+        receiptsRoot: .zero, stateRoot: .zero, proposer: key.publicKey, timeMs: 5)
+    let block = Block(header: header, transactions: [])
+    var rules = SafetyRules(chainID: chainID, key: key, state: .initial)
+    let signed = try rules.signVote(kind: .precommit, height: 3, round: 0, blockID: block.hash, block: block)
+    let persisted = try #require(signed.stateToPersist)
+    let restored = try SafetyState(canonicalBytes: persisted.canonicalBytes)
+    #expect(restored.lockedBlock == block)
+    #expect(restored.lockedBlockID == block.hash)
+}
