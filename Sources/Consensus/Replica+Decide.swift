@@ -18,9 +18,8 @@ extension Replica {
         let lockedID = heightState.lockedBlock?.hash
         if let polRound = proposal.polRound {
             // Re-proposal: wait for the prevote quorum of polRound (or the timeout).
-            guard heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum) == true else {
-                return false
-            }
+            let polQuorum = heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum)
+            guard polQuorum == true else { return false }
             let unlocked = (heightState.lockedRound.map { $0 <= polRound } ?? true) || lockedID == blockID
             castVote(.prevote, blockID: isValid && unlocked ? blockID : nil, polRound: polRound, &actions)
         } else {
@@ -78,7 +77,9 @@ extension Replica {
     /// - Returns: false when the block does not extend our chain (which takes more than f
     ///   faulty validators); it is then refused rather than forking the local chain.
     @discardableResult
-    mutating func commit(_ block: Block, _ certificate: CommitCertificate, _ actions: inout [Action]) -> Bool {
+    mutating func commit(
+        _ block: Block, _ certificate: CommitCertificate, _ actions: inout [Action]
+    ) -> Bool {
         precondition(block.height == height, "commits happen in height order")
         guard block.header.previousHash == tip.blockHash else { return false }
         actions.append(.deliverBlock(block, certificate))

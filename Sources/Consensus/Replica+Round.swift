@@ -57,7 +57,8 @@ extension Replica {
     private mutating func propose(_ block: Block, polRound: UInt64?, _ actions: inout [Action]) {
         let signed: SignedStatement
         do throws(SafetyError) {
-            signed = try safety.signProposal(height: height, round: round, blockID: block.hash, polRound: polRound)
+            signed = try safety.signProposal(
+                height: height, round: round, blockID: block.hash, polRound: polRound)
         } catch {
             // Already signed something else here before a restart: stay silent this round.
             return
@@ -155,7 +156,9 @@ extension Replica {
     /// The prevote quorum that made the valid block valid (Tendermint gossips these for a
     /// proposal's polRound; without them a replica that missed the round cannot unlock).
     func proofOfLock() -> [Vote] {
-        guard let validRound = heightState.validRound, let validBlock = heightState.validBlock else { return [] }
+        guard let validRound = heightState.validRound, let validBlock = heightState.validBlock else {
+            return []
+        }
         return heightState.prevotes[validRound]?.votes(for: .block(validBlock.hash)) ?? []
     }
 
@@ -175,7 +178,8 @@ extension Replica {
         let delay = configuration.timeoutMs(base: parameters.timeoutVoteMs, round: round)
         if step >= .prevote, (heightState.prevotes[round]?.total ?? 0) >= quorum,
            heightState.prevoteTimeoutRounds.insert(round).inserted {
-            actions.append(.scheduleTimeout(TimeoutID(kind: .prevote, height: height, round: round), afterMs: delay))
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .prevote, height: height, round: round), afterMs: delay))
         }
         if (heightState.precommits[round]?.total ?? 0) >= quorum,
            heightState.precommitTimeoutRounds.insert(round).inserted {
