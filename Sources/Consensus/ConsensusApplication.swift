@@ -48,7 +48,8 @@ extension Replica {
                 followUp = handle(.payloadReady(height: height, round: round, payload, nowMs: event.nowMs))
             case let .validateBlock(block):
                 let isValid = application.validate(block: block) == .valid
-                followUp = handle(.validationResult(blockID: block.hash, isValid: isValid, nowMs: event.nowMs))
+                followUp = handle(
+                    .validationResult(blockID: block.hash, isValid: isValid, nowMs: event.nowMs))
             case let .deliverBlock(block, certificate):
                 application.deliver(block: block, certificate: certificate)
                 followUp = []

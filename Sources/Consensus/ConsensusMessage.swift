@@ -7,16 +7,19 @@ public import Ledger
 /// own `header.round` is the round it was first built in, which is earlier than `round`
 /// when a valid block is re-proposed.
 public struct Proposal: Hashable, Sendable {
-    public var round: UInt64
-    public var polRound: UInt64?
-    public var block: Block
-    public var signature: Signature
+    public let round: UInt64
+    public let polRound: UInt64?
+    public let block: Block
+    public let signature: Signature
+    /// `block.hash`, computed once: replicas look it up on every rule evaluation.
+    public let blockID: Hash256
 
     public init(round: UInt64, polRound: UInt64?, block: Block, signature: Signature) {
         self.round = round
         self.polRound = polRound
         self.block = block
         self.signature = signature
+        self.blockID = block.hash
     }
 
     public var height: UInt64 { block.header.height }

@@ -67,7 +67,9 @@ public struct UnverifiedMessage: Sendable {
     /// Checks the signature (or certificate), the signer's membership and role, and the
     /// message's internal consistency.
     /// - Returns: the message, now safe to hand to a `Replica`.
-    public func verify(chainID: String, validators: ValidatorSet) throws(VerificationError) -> VerifiedMessage {
+    public func verify(
+        chainID: String, validators: ValidatorSet
+    ) throws(VerificationError) -> VerifiedMessage {
         switch message {
         case let .proposal(proposal):
             try Self.verify(proposal, chainID: chainID, validators: validators)
@@ -99,18 +101,22 @@ public struct UnverifiedMessage: Sendable {
             throw .invalidPolRound(polRound: header.round, round: proposal.round)
         }
         let builder = proposerIndex(height: header.height, round: header.round, validators: validators)
-        guard validators[builder].publicKey == header.proposer else { throw .wrongProposer(expected: builder) }
+        guard validators[builder].publicKey == header.proposer else {
+            throw .wrongProposer(expected: builder)
+        }
         guard proposal.block.hasConsistentTxRoot else { throw .inconsistentTxRoot }
         let signer = proposerIndex(height: header.height, round: proposal.round, validators: validators)
         let bytes = ConsensusStatement.signingBytes(
             chainID: chainID, kind: .proposal, height: header.height, round: proposal.round,
-            body: Proposal.body(blockID: header.hash, polRound: proposal.polRound))
+            body: Proposal.body(blockID: proposal.blockID, polRound: proposal.polRound))
         guard validators[signer].publicKey.isValidSignature(proposal.signature, for: bytes) else {
             throw .invalidSignature
         }
     }
 
-    private static func verify(_ vote: Vote, chainID: String, validators: ValidatorSet) throws(VerificationError) {
+    private static func verify(
+        _ vote: Vote, chainID: String, validators: ValidatorSet
+    ) throws(VerificationError) {
         let index = Int(vote.validatorIndex)
         guard index < validators.count else { throw .unknownValidator(index: index) }
         let bytes = ConsensusStatement.voteSigningBytes(

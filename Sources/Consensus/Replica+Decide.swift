@@ -7,14 +7,19 @@ extension Replica {
     /// the block if it is valid and compatible with the lock, else nil.
     mutating func tryPrevoteOnProposal(_ actions: inout [Action]) -> Bool {
         guard let proposal = heightState.proposals[round]?.first else { return false }
-        let blockID = proposal.block.hash
+        // The round's proposer proposes before it prevotes. An honest one never sees a
+        // foreign proposal for its own round; a Twin does, and must still make its own.
+        if configuration.proposerIndex(height: height, round: round) == index,
+           heightState.ownStatements[round] == nil {
+            return false
+        }
+        let blockID = proposal.blockID
         guard let isValid = heightState.validity[blockID] else { return false }
         let lockedID = heightState.lockedBlock?.hash
         if let polRound = proposal.polRound {
             // Re-proposal: wait for the prevote quorum of polRound (or the timeout).
-            guard heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum) == true else {
-                return false
-            }
+            let polQuorum = heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum)
+            guard polQuorum == true else { return false }
             let unlocked = (heightState.lockedRound.map { $0 <= polRound } ?? true) || lockedID == blockID
             castVote(.prevote, blockID: isValid && unlocked ? blockID : nil, polRound: polRound, &actions)
         } else {
@@ -39,13 +44,13 @@ extension Replica {
         if step == .prevote {
             heightState.lockedBlock = block
             heightState.lockedRound = round
-            castVote(.precommit, blockID: blockID, &actions)
+            castVote(.precommit, blockID: blockID, block: block, &actions)
         }
         return true
     }
 
     private func proposedBlock(_ blockID: Hash256, round proposalRound: UInt64) -> Block? {
-        heightState.proposals[proposalRound]?.first { $0.block.hash == blockID }?.block
+        heightState.proposals[proposalRound]?.first { $0.blockID == blockID }?.block
     }
 
     /// Paper line 49: a precommit quorum for a block of this height, in any round, decides.
@@ -58,22 +63,25 @@ extension Replica {
             let signatures = heightState.precommits[precommitRound]!.signatures(for: blockID)
             let certificate = CommitCertificate(
                 height: height, round: precommitRound, blockID: blockID, signatures: signatures)
-            commit(block, certificate, &actions)
-            return true
+            if commit(block, certificate, &actions) { return true }
         }
+        // Removing the buffered decision is progress even when it does not fit our chain.
         if let decision = futureDecisions.removeValue(forKey: height) {
-            commit(decision.block, decision.certificate, &actions)
+            _ = commit(decision.block, decision.certificate, &actions)
             return true
         }
         return false
     }
 
     /// Delivers the block, moves to the next height, and replays what was buffered for it.
-    mutating func commit(_ block: Block, _ certificate: CommitCertificate, _ actions: inout [Action]) {
+    /// - Returns: false when the block does not extend our chain (which takes more than f
+    ///   faulty validators); it is then refused rather than forking the local chain.
+    @discardableResult
+    mutating func commit(
+        _ block: Block, _ certificate: CommitCertificate, _ actions: inout [Action]
+    ) -> Bool {
         precondition(block.height == height, "commits happen in height order")
-        // A certified block on another parent would mean more than f faulty validators;
-        // refuse it rather than fork the local chain.
-        guard block.header.previousHash == tip.blockHash else { return }
+        guard block.header.previousHash == tip.blockHash else { return false }
         actions.append(.deliverBlock(block, certificate))
         tip = ChainTip(block: block)
         heightState = HeightState()
@@ -88,5 +96,6 @@ extension Replica {
                 futureMessages.append(message)
             }
         }
+        return true
     }
 }

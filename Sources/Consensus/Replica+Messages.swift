@@ -37,7 +37,9 @@ extension Replica {
     /// A peer still works on an older height: ask the driver to send it the decisions it
     /// lacks from the block store, at most once per height per propose timeout, so a
     /// chatty laggard cannot make us flood it.
-    private mutating func replyWithDecisions(to peer: Int?, from peerHeight: UInt64, _ actions: inout [Action]) {
+    private mutating func replyWithDecisions(
+        to peer: Int?, from peerHeight: UInt64, _ actions: inout [Action]
+    ) {
         guard let peer, peer != index, peerHeight >= 1 else { return }
         if let last = catchUpReplies[peer], last.height == peerHeight,
            nowMs < last.timeMs + configuration.parameters.timeoutProposeMs {
@@ -68,8 +70,8 @@ extension Replica {
         if let first = known.first {
             reportEquivocation(
                 kind: .proposal, round: proposal.round, signer: signer,
-                first: (Proposal.body(blockID: first.block.hash, polRound: first.polRound), first.signature),
-                second: (Proposal.body(blockID: proposal.block.hash, polRound: proposal.polRound),
+                first: (Proposal.body(blockID: first.blockID, polRound: first.polRound), first.signature),
+                second: (Proposal.body(blockID: proposal.blockID, polRound: proposal.polRound),
                          proposal.signature),
                 &actions)
             guard known.count < HeightState.maxProposalsPerRound else { return }
@@ -77,7 +79,7 @@ extension Replica {
         known.append(proposal)
         heightState.proposals[proposal.round] = known
         markSender(signer, round: proposal.round)
-        let blockID = proposal.block.hash
+        let blockID = proposal.blockID
         guard heightState.blocks[blockID] == nil else { return }
         heightState.blocks[blockID] = proposal.block
         if structuralProblem(proposal.block) != nil {
@@ -93,7 +95,9 @@ extension Replica {
         guard header.height == height else { return "wrong height" }
         guard header.previousHash == tip.blockHash else { return "wrong parent" }
         guard header.timeMs > tip.timeMs else { return "time not after parent" }
-        guard header.timeMs <= nowMs + ReplicaConfiguration.maxClockDriftMs else { return "time too far ahead" }
+        guard header.timeMs <= nowMs + ReplicaConfiguration.maxClockDriftMs else {
+            return "time too far ahead"
+        }
         guard block.transactions.count <= Int(configuration.parameters.maxBlockTransactions) else {
             return "too many transactions"
         }

@@ -15,10 +15,24 @@ extension Replica {
         guard configuration.proposerIndex(height: height, round: round) == index else { return }
         if let validBlock = heightState.validBlock, let validRound = heightState.validRound {
             propose(validBlock, polRound: validRound, &actions)
+        } else if let lockedBlock = heightState.lockedBlock {
+            // Restored from SafetyState after a restart, without the votes that justified
+            // it: offer it without a polRound; voters' own locks keep this safe.
+            propose(lockedBlock, polRound: nil, &actions)
         } else {
-            heightState.payloadRequestRound = round
-            actions.append(.requestPayload(height: height, round: round))
+            requestPayloadWhenDue(&actions)
         }
+    }
+
+    private mutating func requestPayloadWhenDue(_ actions: inout [Action]) {
+        let due = tip.timeMs + ReplicaConfiguration.minBlockIntervalMs
+        guard nowMs >= due else {
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .blockInterval, height: height, round: round), afterMs: due - nowMs))
+            return
+        }
+        heightState.payloadRequestRound = round
+        actions.append(.requestPayload(height: height, round: round))
     }
 
     mutating func onPayloadReady(
@@ -43,7 +57,8 @@ extension Replica {
     private mutating func propose(_ block: Block, polRound: UInt64?, _ actions: inout [Action]) {
         let signed: SignedStatement
         do throws(SafetyError) {
-            signed = try safety.signProposal(height: height, round: round, blockID: block.hash, polRound: polRound)
+            signed = try safety.signProposal(
+                height: height, round: round, blockID: block.hash, polRound: polRound)
         } catch {
             // Already signed something else here before a restart: stay silent this round.
             return
@@ -60,13 +75,14 @@ extension Replica {
     /// Signs and sends a vote, falling back to nil when the lock forbids the block, and to
     /// re-sending the earlier vote when one was already signed here (e.g. before a crash).
     mutating func castVote(
-        _ kind: StatementKind, blockID: Hash256?, polRound: UInt64? = nil, _ actions: inout [Action]
+        _ kind: StatementKind, blockID: Hash256?, polRound: UInt64? = nil, block: Block? = nil,
+        _ actions: inout [Action]
     ) {
         step = kind == .prevote ? .prevote : .precommit
         let signedVote: Vote
         do throws(SafetyError) {
             let signed = try safety.signVote(
-                kind: kind, height: height, round: round, blockID: blockID, polRound: polRound)
+                kind: kind, height: height, round: round, blockID: blockID, polRound: polRound, block: block)
             if let state = signed.stateToPersist { actions.append(.persistSafetyState(state)) }
             signedVote = makeVote(kind, blockID: blockID, signature: signed.signature)
         } catch let .lockViolation(lockedRound, _) {
@@ -115,6 +131,8 @@ extension Replica {
             castVote(.precommit, blockID: nil, &actions)
         case .precommit:
             startRound(round + 1, &actions)
+        case .blockInterval where step == .propose && heightState.payloadRequestRound == nil:
+            requestPayloadWhenDue(&actions)
         default:
             break
         }
@@ -138,7 +156,9 @@ extension Replica {
     /// The prevote quorum that made the valid block valid (Tendermint gossips these for a
     /// proposal's polRound; without them a replica that missed the round cannot unlock).
     func proofOfLock() -> [Vote] {
-        guard let validRound = heightState.validRound, let validBlock = heightState.validBlock else { return [] }
+        guard let validRound = heightState.validRound, let validBlock = heightState.validBlock else {
+            return []
+        }
         return heightState.prevotes[validRound]?.votes(for: .block(validBlock.hash)) ?? []
     }
 
@@ -158,7 +178,8 @@ extension Replica {
         let delay = configuration.timeoutMs(base: parameters.timeoutVoteMs, round: round)
         if step >= .prevote, (heightState.prevotes[round]?.total ?? 0) >= quorum,
            heightState.prevoteTimeoutRounds.insert(round).inserted {
-            actions.append(.scheduleTimeout(TimeoutID(kind: .prevote, height: height, round: round), afterMs: delay))
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .prevote, height: height, round: round), afterMs: delay))
         }
         if (heightState.precommits[round]?.total ?? 0) >= quorum,
            heightState.precommitTimeoutRounds.insert(round).inserted {

@@ -83,7 +83,15 @@ public struct Replica: Sendable {
         started = true
         // After a restart mid-height, resume in the round last signed in rather than
         // round 0: SafetyRules would refuse the earlier rounds anyway.
-        let resumeRound = safety.state.height == height ? safety.state.round : 0
+        let state = safety.state
+        let resumeRound = state.height == height ? state.round : 0
+        if state.height == height, let lockedRound = state.lockedRound, let lockedBlock = state.lockedBlock {
+            heightState.lockedRound = lockedRound
+            heightState.lockedBlock = lockedBlock
+            heightState.blocks[lockedBlock.hash] = lockedBlock
+            // We precommitted it, so we validated it.
+            heightState.validity[lockedBlock.hash] = true
+        }
         actions.append(.scheduleTimeout(
             TimeoutID(kind: .retransmit, height: 0, round: 0),
             afterMs: configuration.parameters.timeoutProposeMs))

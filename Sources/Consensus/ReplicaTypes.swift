@@ -11,6 +11,10 @@ public struct ReplicaConfiguration: Sendable {
     /// How far ahead of its own clock a proposal's time may be before voters refuse it:
     /// 10 s, a constant so it needs no genesis parameter (clocks of validators run NTP).
     public static let maxClockDriftMs: UInt64 = 10_000
+    /// A proposer waits until its clock is this far past the parent block's time before
+    /// asking for a payload: it bounds the block rate (a lone validator would otherwise
+    /// commit blocks back to back at one instant) without a genesis parameter.
+    public static let minBlockIntervalMs: UInt64 = 50
     /// Rounds further than this ahead of the current one are ignored, so a faulty peer
     /// cannot make a replica keep vote sets for arbitrarily many rounds.
     public static let maxRoundLead: UInt64 = 1_000
@@ -73,6 +77,8 @@ public enum Step: UInt8, Sendable, Comparable {
 public struct TimeoutID: Hashable, Sendable {
     public enum Kind: UInt8, Sendable {
         case propose, prevote, precommit
+        /// The proposer's wait for `minBlockIntervalMs` before requesting a payload.
+        case blockInterval
         /// Periodic re-broadcast of this replica's current statements (gossip over a lossy
         /// network); not tied to a height.
         case retransmit

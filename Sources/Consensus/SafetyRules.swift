@@ -44,18 +44,22 @@ public struct SafetyState: Hashable, Sendable, CanonicalCodable {
     /// The round and block of this validator's last non-nil precommit at `height`.
     public var lockedRound: UInt64?
     public var lockedBlockID: Hash256?
+    /// The locked block itself, so a restarted validator can still re-propose it: if every
+    /// replica that held it restarted without it, locked validators would never unlock.
+    public var lockedBlock: Block?
     /// Every statement signed at (height, round), at most one per kind.
     public var records: [SignedRecord]
 
     public init(
         height: UInt64, round: UInt64, kind: StatementKind?, lockedRound: UInt64?,
-        lockedBlockID: Hash256?, records: [SignedRecord]
+        lockedBlockID: Hash256?, lockedBlock: Block? = nil, records: [SignedRecord]
     ) {
         self.height = height
         self.round = round
         self.kind = kind
         self.lockedRound = lockedRound
         self.lockedBlockID = lockedBlockID
+        self.lockedBlock = lockedBlock
         self.records = records
     }
 
@@ -70,6 +74,7 @@ public struct SafetyState: Hashable, Sendable, CanonicalCodable {
         encoder.encode(kind.map { $0.rawValue + 1 } ?? 0)
         encoder.encode(lockedRound)
         encoder.encode(lockedBlockID)
+        encoder.encode(lockedBlock)
         encoder.encode(records)
     }
 
@@ -87,9 +92,13 @@ public struct SafetyState: Hashable, Sendable, CanonicalCodable {
         }
         lockedRound = try decoder.decodeOptionalUInt64()
         lockedBlockID = try decoder.decodeOptional(Hash256.self)
+        lockedBlock = try decoder.decodeOptional(Block.self)
         records = try decoder.decodeArray(of: SignedRecord.self, limit: 3)
         guard (lockedRound == nil) == (lockedBlockID == nil) else {
             throw .invalidValue(type: "SafetyState", reason: "lock round and block must be set together")
+        }
+        if let lockedBlock, lockedBlock.hash != lockedBlockID {
+            throw .invalidValue(type: "SafetyState", reason: "locked block does not match its id")
         }
     }
 }
@@ -154,11 +163,14 @@ public struct SafetyRules: Sendable {
 
     /// Signs a prevote or precommit. A prevote for a block other than the locked one needs
     /// `polRound`: a round at or after the lock in which the caller saw a prevote quorum
-    /// for that block. A non-nil precommit moves the lock.
+    /// for that block. A non-nil precommit moves the lock; pass its `block` so the lock
+    /// survives a restart with the block itself.
     public mutating func signVote(
-        kind: StatementKind, height: UInt64, round: UInt64, blockID: Hash256?, polRound: UInt64? = nil
+        kind: StatementKind, height: UInt64, round: UInt64, blockID: Hash256?, polRound: UInt64? = nil,
+        block: Block? = nil
     ) throws(SafetyError) -> SignedStatement {
         precondition(kind != .proposal, "use signProposal")
+        precondition(block == nil || block?.hash == blockID, "the block must be the one voted for")
         return try sign(
             kind: kind, height: height, round: round, body: ConsensusStatement.voteBody(blockID: blockID),
             lockCheck: { (lock: SafetyState) throws(SafetyError) in
@@ -169,7 +181,7 @@ public struct SafetyRules: Sendable {
                     throw .lockViolation(lockedRound: lockedRound, polRound: polRound)
                 }
             })
-            .applyingLock(kind == .precommit ? blockID : nil, round: round, to: &state)
+            .applyingLock(kind == .precommit ? blockID : nil, block: block, round: round, to: &state)
     }
 
     private mutating func sign(
@@ -191,6 +203,7 @@ public struct SafetyRules: Sendable {
             if height > state.height {
                 next.lockedRound = nil
                 next.lockedBlockID = nil
+                next.lockedBlock = nil
             }
         }
         try lockCheck(next)
@@ -207,10 +220,13 @@ public struct SafetyRules: Sendable {
 
 extension SignedStatement {
     /// Moves the lock after a fresh non-nil precommit, in both the live and persisted state.
-    fileprivate func applyingLock(_ blockID: Hash256?, round: UInt64, to state: inout SafetyState) -> SignedStatement {
+    fileprivate func applyingLock(
+        _ blockID: Hash256?, block: Block?, round: UInt64, to state: inout SafetyState
+    ) -> SignedStatement {
         guard let blockID, stateToPersist != nil else { return self }
         state.lockedRound = round
         state.lockedBlockID = blockID
+        state.lockedBlock = block
         return SignedStatement(signature: signature, stateToPersist: state)
     }
 }

@@ -19,13 +19,13 @@ extension Cluster {
     }
 
     private mutating func execute(_ actions: [Replica.Action], from instance: Int) {
-        let sender = instances[instance].validatorIndex
         for action in actions {
             switch action {
             case let .persistSafetyState(state):
                 instances[instance].persistedSafety = state
             case let .broadcast(message):
-                transmit(message, from: instance) { $0 != sender }
+                // Twins hear each other too, as two separate nodes would.
+                transmit(message, from: instance) { _ in true }
             case let .send(message, to: target):
                 transmit(message, from: instance) { $0 == target }
             case let .sendDecisions(to: target, heights):
@@ -56,6 +56,7 @@ extension Cluster {
             safetyViolation = "honest validator \(accused) equivocated at height \(evidence.height)"
         }
         evidenceReported += 1
+        if evidenceSamples.count < 64 { evidenceSamples.append(evidence) }
     }
 
     /// Encodes once, maybe corrupts, verifies once (every receiver holds the same validator
@@ -79,9 +80,14 @@ extension Cluster {
     }
 
     mutating func verifyForDelivery(_ bytes: [UInt8]) -> VerifiedMessage? {
+        let digest = SHA256.hash(bytes)
+        if let cached = verifiedByDigest[digest] { return cached }
         do throws(VerificationError) {
             let unverified = try UnverifiedMessage(bytes: bytes)
-            return try unverified.verify(chainID: Cluster.chainID, validators: validators)
+            let verified = try unverified.verify(chainID: Cluster.chainID, validators: validators)
+            if verifiedByDigest.count >= Cluster.verifiedCacheLimit { verifiedByDigest = [:] }
+            verifiedByDigest[digest] = verified
+            return verified
         } catch {
             drops[error.label, default: 0] += 1
             return nil

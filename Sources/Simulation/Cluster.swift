@@ -84,7 +84,13 @@ public struct Cluster: Sendable {
     var proposedTxRoots: Set<Hash256> = []
     public internal(set) var safetyViolation: String?
     public internal(set) var evidenceReported = 0
+    /// The first few pieces of evidence reported (bounded), for inspection by tests.
+    public internal(set) var evidenceSamples: [EquivocationEvidence] = []
     var drops: [String: Int] = [:]
+    /// Verified messages by the hash of their bytes. Retransmissions repeat the same bytes,
+    /// and verification is a pure function of them, so verifying once is enough.
+    var verifiedByDigest: [Hash256: VerifiedMessage] = [:]
+    static let verifiedCacheLimit = 50_000
     var eventsProcessed = 0
 
     /// Deterministic validator keys (simulation only).

@@ -45,6 +45,7 @@ public enum Simulator {
     /// The exact command that replays one seed.
     public static func replayCommand(seed: UInt64, options: SimulationOptions) -> String {
         "govchain-node simulate --seeds 1 --seed \(seed) --nodes \(options.nodes) "
-            + "--byzantine \(options.byzantine) --faults \(options.faults.spelled)"
+            + "--byzantine \(options.byzantine) --faults \(options.faults.spelled) "
+            + "--fault-phase-ms \(options.faultPhaseMs)"
     }
 }
