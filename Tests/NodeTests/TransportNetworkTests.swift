@@ -291,10 +291,11 @@ extension TransportTests {
             }
             #expect(clock.now - silentSince >= .milliseconds(Self.testLimits.idleTimeoutMs))
             #expect(
-                await Self.eventually {
+                await Self.eventually(timeoutMs: 30_000) {
                     let counters = target.network.counters
+                    // >= 1: on a loaded machine an honest peer's late keepalive may time out too.
                     return counters.oversizedFrames >= 3 && counters.invalidFrames >= 1
-                        && counters.idleTimeouts == 1
+                        && counters.idleTimeouts >= 1
                 })
             // Drops after authentication are not handshake failures.
             #expect(target.network.counters.handshakeFailures == 4)
