@@ -8,6 +8,7 @@ import Testing
 // RocksDB; faults are SIGKILL, SIGTERM and wiped data directories. Serialized: four
 // processes per test is already a full load for two cores.
 
+extension EndToEnd {
 @Suite("Cluster end-to-end (real processes)", .serialized)
 struct ClusterEndToEndTests {
     /// Submits `count` bill issues through `client`, returning the ids acknowledged committed.
@@ -115,4 +116,5 @@ struct ClusterEndToEndTests {
         #expect(caughtUp, "wiped node reached \(reached) of \(target)")
         await Self.expectSameHashes(cluster, nodes: [1, 3], through: target)
     }
+}
 }

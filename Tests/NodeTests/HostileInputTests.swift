@@ -15,6 +15,7 @@ import Glibc
 // Setup: a running 4-node cluster; hostile bytes on a peer port and hostile requests on the
 // API. Each gets a clear refusal, and afterwards every node is still alive and committing.
 
+extension EndToEnd {
 @Suite("Hostile peers and clients (real processes)", .serialized)
 struct HostileInputTests {
     /// Opens a TCP connection to 127.0.0.1:port, writes `bytes`, reads until the peer closes
@@ -129,4 +130,5 @@ struct HostileInputTests {
             #expect(running)
         }
     }
+}
 }

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 
 /// A fresh directory per test: Swift Testing runs tests in parallel in one process, and
@@ -32,3 +33,9 @@ func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () as
         return try await group.next()!
     }
 }
+
+/// The parent of every suite that starts real node processes: serialized, so at most one
+/// cluster runs at a time (four processes already load two cores), while the unit suites
+/// still run in parallel beside it.
+@Suite("End-to-end (real processes)", .serialized)
+enum EndToEnd {}

@@ -55,6 +55,7 @@ struct LyingNode {
     }
 }
 
+extension EndToEnd {
 @Suite("Client verification against a real cluster and a lying node", .serialized)
 struct VerifiedClientTests {
     @Test("receipts, bills (present and absent) and the whole chain verify from genesis; events stream in")
@@ -121,4 +122,5 @@ struct VerifiedClientTests {
         let (bill, _) = try await honest.bill(billID, height: receipt.height)
         #expect(bill != nil)
     }
+}
 }
