@@ -8,11 +8,18 @@ public import Ledger
 /// The canonical bytes stay the authority: API answers that need checking carry them too.
 public enum JSONView {
     public static func make(_ value: Any) -> Any {
+        // Exact type checks: a dynamic cast would let any EMPTY array pass as [UInt8].
+        if let bytes = value as? [UInt8], type(of: value) == [UInt8].self { return Hex.encode(bytes) }
         switch value {
+        // Already a JSON value (a view built by a route): pass through unchanged.
+        case is NSNull, is NSNumber: return value
+        case let object as [String: Any] where type(of: value) == [String: Any].self:
+            return object.mapValues(make)
+        case let list as [Any] where type(of: value) == [Any].self:
+            return list.map(make)
         case let hash as Hash256: return hash.hex
         case let key as PublicKey: return key.hex
         case let signature as Signature: return signature.hex
-        case let bytes as [UInt8]: return Hex.encode(bytes)
         case let text as String: return text
         case let flag as Bool: return flag
         case let number as UInt64: return number
