@@ -176,6 +176,16 @@ extension GovChainClient {
         let txIndex: UInt32
         let txID: Hash256
         let value: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            height = try container.decode(UInt64.self, forKey: .height)
+            txIndex = try container.decode(UInt32.self, forKey: .txIndex)
+            txID = try container.decode(Hash256.self, forKey: .txID)
+            value = try container.optional(String.self, forKey: .value)
+        }
+
+        enum CodingKeys: String, CodingKey { case height, txIndex, txID, value }
     }
 
     /// A record trail: each entry's canonical bytes decoded with `decode`.

@@ -33,6 +33,22 @@ public struct LicenceInfo: Codable, Sendable, Hashable {
         status = String(describing: record.status); statusReason = record.statusReason
         previousID = record.previousID; nextID = record.nextID
     }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        licenceType = try container.decode(String.self, forKey: .licenceType)
+        issuerOrganisation = try container.decode(String.self, forKey: .issuerOrganisation)
+        holder = try container.decode(Hash256.self, forKey: .holder)
+        fileDigest = try container.decode(Hash256.self, forKey: .fileDigest)
+        validFromMs = try container.decode(UInt64.self, forKey: .validFromMs)
+        validUntilMs = try container.decode(UInt64.self, forKey: .validUntilMs)
+        version = try container.decode(UInt32.self, forKey: .version)
+        status = try container.decode(String.self, forKey: .status)
+        statusReason = try container.decode(String.self, forKey: .statusReason)
+        previousID = try container.optional(String.self, forKey: .previousID)
+        nextID = try container.optional(String.self, forKey: .nextID)
+    }
 }
 
 /// The QR check of a licence: genuine (digest matches) and current at the last block time.
@@ -49,6 +65,16 @@ public struct LicenceCheck: Codable, Sendable, Hashable {
         case licenceID = "licence_id", valid, digestMatches = "digest_matches", status
         case asOfHeight = "as_of_height", record
     }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        licenceID = try container.decode(String.self, forKey: .licenceID)
+        valid = try container.decode(Bool.self, forKey: .valid)
+        digestMatches = try container.decode(Bool.self, forKey: .digestMatches)
+        status = try container.decode(String.self, forKey: .status)
+        asOfHeight = try container.decode(UInt64.self, forKey: .asOfHeight)
+        record = try container.optional(LicenceInfo.self, forKey: .record)
+    }
 }
 
 /// A recorded licence use (用证).
@@ -63,6 +89,19 @@ public struct LicenceUseInfo: Codable, Sendable, Hashable {
     public var txID: Hash256
     public var height: UInt64
     public var blockTimeMs: UInt64
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        licenceID = try container.decode(String.self, forKey: .licenceID)
+        userOrganisation = try container.decode(String.self, forKey: .userOrganisation)
+        userKey = try container.decode(PublicKey.self, forKey: .userKey)
+        purpose = try container.decode(String.self, forKey: .purpose)
+        itemCode = try container.decode(String.self, forKey: .itemCode)
+        grantID = try container.optional(String.self, forKey: .grantID)
+        txID = try container.decode(Hash256.self, forKey: .txID)
+        height = try container.decode(UInt64.self, forKey: .height)
+        blockTimeMs = try container.decode(UInt64.self, forKey: .blockTimeMs)
+    }
 }
 
 /// What a grant covers.
@@ -101,6 +140,15 @@ public struct GrantInfo: Codable, Sendable, Hashable {
     public var grantedAtHeight: UInt64
 
     public var grantID: String { terms.grantID }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        terms = try container.decode(GrantTermsInfo.self, forKey: .terms)
+        attestedBy = try container.decode(String.self, forKey: .attestedBy)
+        parentGrantID = try container.optional(String.self, forKey: .parentGrantID)
+        revoked = try container.decode(Bool.self, forKey: .revoked)
+        grantedAtHeight = try container.decode(UInt64.self, forKey: .grantedAtHeight)
+    }
 }
 
 /// Amounts per reimbursement category, in fen.
@@ -129,7 +177,12 @@ public struct BillNumberInfo: Codable, Sendable, Hashable {
         if let parts = try container.decodeIfPresent([String].self, forKey: .medical), parts.count == 2 {
             number = .medical(code: parts[0], number: parts[1])
         } else {
-            number = .taxInvoice(number: try container.decode(String.self, forKey: .taxInvoice))
+            // A one-field payload comes out as a one-element array; our own output, a string.
+            if let parts = try? container.decode([String].self, forKey: .taxInvoice), parts.count == 1 {
+                number = .taxInvoice(number: parts[0])
+            } else {
+                number = .taxInvoice(number: try container.decode(String.self, forKey: .taxInvoice))
+            }
         }
     }
 
@@ -190,13 +243,13 @@ public struct BillInfo: Codable, Sendable, Hashable {
         payer = try container.decode(Hash256.self, forKey: .payer)
         issuedAtMs = try container.decode(UInt64.self, forKey: .issuedAtMs)
         totalFen = try container.decode(UInt64.self, forKey: .totalFen)
-        categories = try container.decodeIfPresent(CategoryFen.self, forKey: .categories)
+        categories = try container.optional(CategoryFen.self, forKey: .categories)
         checkDigest = try container.decode(Hash256.self, forKey: .checkDigest)
         status = try container.decode(String.self, forKey: .status)
         reversedFen = try container.decode(UInt64.self, forKey: .reversedFen)
         reversedCategories = try container.decode(CategoryFen.self, forKey: .reversedCategories)
         redBillIDs = try container.list(String.self, forKey: .redBillIDs)
-        reversesBillID = try container.decodeIfPresent(String.self, forKey: .reversesBillID)
+        reversesBillID = try container.optional(String.self, forKey: .reversesBillID)
         lockedFen = try container.decode(UInt64.self, forKey: .lockedFen)
         settledFen = try container.decode(UInt64.self, forKey: .settledFen)
         lockedCategories = try container.decode(CategoryFen.self, forKey: .lockedCategories)
@@ -215,6 +268,17 @@ public struct ClaimInfo: Codable, Sendable, Hashable {
     /// locked, settled or released.
     public var status: String
     public var claimedAtHeight: UInt64
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        claimID = try container.decode(String.self, forKey: .claimID)
+        billID = try container.decode(String.self, forKey: .billID)
+        category = try container.optional(String.self, forKey: .category)
+        amountFen = try container.decode(UInt64.self, forKey: .amountFen)
+        reimburserOrganisation = try container.decode(String.self, forKey: .reimburserOrganisation)
+        status = try container.decode(String.self, forKey: .status)
+        claimedAtHeight = try container.decode(UInt64.self, forKey: .claimedAtHeight)
+    }
 }
 
 /// Raised when a reversal met settled or locked claims: a case for the auditors.
@@ -403,5 +467,12 @@ extension KeyedDecodingContainer {
     func list<Element: Decodable>(_: Element.Type, forKey key: Key) throws -> [Element] {
         if let text = try? decode(String.self, forKey: key), text.isEmpty { return [] }
         return try decode([Element].self, forKey: key)
+    }
+
+    /// An optional the node rendered by reflection: absent, null, or "<null>" (the node's
+    /// view of a nil nested in a record) all read as nil.
+    func optional<Value: Decodable>(_: Value.Type, forKey key: Key) throws -> Value? {
+        if let text = try? decode(String.self, forKey: key), text == "<null>" { return nil }
+        return try decodeIfPresent(Value.self, forKey: key)
     }
 }
