@@ -34,31 +34,33 @@ struct ConnectionOptions: ParsableArguments {
 
     var output: Output { Output(json: json) }
 
-    /// A client for the given nodes. The chain id comes from `--chain-id` or the first node
-    /// that answers `/v1/status`.
-    func makeClient(signing: Bool) async throws -> GovChainClient {
+    /// The signing key from `--key`; required when `signing`.
+    func signer(signing: Bool) throws -> SigningKey? {
         guard !node.isEmpty else { throw ValidationError("give at least one --node URL") }
-        var signer: SigningKey?
-        if let key {
-            do { signer = try KeyFile.read(from: key) } catch {
-                throw ValidationError("--key \(key): \(error)")
-            }
-        } else if signing {
-            throw ValidationError("this call is signed: give --key FILE")
+        guard let key else {
+            if signing { throw ValidationError("this call is signed: give --key FILE") }
+            return nil
         }
-        var chain = chainID
-        if chain == nil {
-            chain = try await GovChainClient(endpoints: node, chainID: "", signer: nil).status().chainID
+        do { return try KeyFile.read(from: key) } catch {
+            throw ValidationError("--key \(key): \(error)")
         }
-        return try GovChainClient(endpoints: node, chainID: chain ?? "", signer: signer)
     }
 
     /// Runs `body` with a client, turning every failure into its documented exit code.
     func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void) async throws {
         let output = self.output
         do {
-            let client = try await makeClient(signing: signing)
-            try await body(client, output)
+            let signer = try signer(signing: signing)
+            try await GovChainClient.withToolHTTPClient { http in
+                // The chain id comes from --chain-id or the first node that answers /v1/status.
+                var chain = chainID
+                if chain == nil {
+                    chain = try await GovChainClient(endpoints: node, chainID: "", signer: nil, http: http)
+                        .status().chainID
+                }
+                let client = try GovChainClient(endpoints: node, chainID: chain ?? "", signer: signer, http: http)
+                try await body(client, output)
+            }
         } catch let error as ClientError {
             throw output.fail(error)
         } catch let error as NotFound {

@@ -16,12 +16,12 @@ enum ExitStatus {
     static let help = """
         Exit codes:
           0  ok
-          1  any other failure (e.g. a node's answer failed verification)
-          2  invalid input (bad or missing options, caught before anything was sent)
-          3  refused by a contract (the status code and reason are printed; docs/contracts.md)
-          4  no node reachable, or the call was not seen committed before --timeout-seconds
-          5  rejected by the node at admission (e.g. not_permitted, wrong_chain, busy)
-          6  not found (queries of one licence, grant, bill, claim, organisation, block or tx)
+          1  other failure (e.g. a node's answer failed verification)
+          2  invalid input (caught before anything was sent)
+          3  refused by a contract (status code and reason printed)
+          4  no node reachable, or not committed within --timeout-seconds
+          5  rejected by the node at admission (not_permitted, busy, ...)
+          6  not found (one licence, grant, bill, claim, org, block, tx)
         """
 }
 
