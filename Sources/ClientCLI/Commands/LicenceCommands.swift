@@ -10,7 +10,7 @@ struct LicenceCommand: AsyncParsableCommand {
         abstract: "Issue, renew, suspend, resume and revoke licences; show, verify and trace them.",
         subcommands: [
             Issue.self, Renew.self, Suspend.self, Resume.self, Revoke.self, Show.self, Verify.self,
-            History.self, Uses.self, List.self,
+            History.self, Uses.self, List.self, MakeID.self,
         ])
 
     struct Issue: AsyncParsableCommand {
@@ -242,6 +242,33 @@ struct LicenceCommand: AsyncParsableCommand {
                 let licences = try await client.licences(ofHolder: commitment)
                 output.emitList("licences", licences) { "\($0.id) \($0.licenceType) \($0.status)" }
             }
+        }
+    }
+
+    struct MakeID: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "make-id",
+            abstract: "Print a GB/T 36904 licence id with its check character (offline).",
+            discussion: """
+                Example: govchain licence make-id --type-code 1110000 --issuer-credit-code 11360000MB00000024 \
+                --serial D0001 --version 1
+                """)
+
+        @Option(name: .customLong("type-code"), help: "The licence type code.") var typeCode: String
+        @Option(name: .customLong("issuer-credit-code"), help: "The issuer's unified social credit code.")
+        var issuerCreditCode: String
+        @Option(name: .long, help: "The serial (0-9 A-Z).") var serial: String
+        @Option(name: .long, help: "The version (1...9999).") var version: UInt32 = 1
+
+        func run() throws {
+            guard CheckCharacters.isValidCreditCode(issuerCreditCode) else {
+                throw ValidationError("--issuer-credit-code fails the GB 32100 check")
+            }
+            guard (1...9999).contains(version),
+                let id = LicenceIdentifier.make(
+                    typeCode: typeCode, issuerCreditCode: issuerCreditCode, serial: serial, version: version)
+            else { throw ValidationError("fields must be 0-9 A-Z and the version 1...9999") }
+            print(id)
         }
     }
 
