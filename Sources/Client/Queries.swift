@@ -15,7 +15,8 @@ extension GovChainClient {
     }
 
     public func organisation(_ id: String) async throws(ClientError) -> OrganisationInfo? {
-        try await object(OrganisationInfo.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))")
+        try await object(
+            OrganisationInfo.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))")
     }
 
     // MARK: - Licences
@@ -29,8 +30,11 @@ extension GovChainClient {
     /// - Parameters:
     ///   - id: the licence identifier printed on the licence.
     ///   - fileDigest: SHA-256 of the presented licence file.
-    public func verifyLicence(id: String, fileDigest: Hash256) async throws(ClientError) -> LicenceCheck {
-        let path = "/v1/licences/\(try Self.checked(id, "licence id"))/verify?digest=\(fileDigest.hex)"
+    public func verifyLicence(id: String, fileDigest: Hash256) async throws(ClientError)
+        -> LicenceCheck
+    {
+        let path =
+            "/v1/licences/\(try Self.checked(id, "licence id"))/verify?digest=\(fileDigest.hex)"
         guard let check = try await object(LicenceCheck.self, path) else {
             throw .verificationFailed("no answer to \(path)")
         }
@@ -38,7 +42,9 @@ extension GovChainClient {
     }
 
     /// Every version of the licence record, oldest first.
-    public func licenceHistory(_ id: String) async throws(ClientError) -> [RecordVersion<LicenceInfo>] {
+    public func licenceHistory(_ id: String) async throws(ClientError) -> [RecordVersion<
+        LicenceInfo
+    >] {
         try await history("/v1/licences/\(try Self.checked(id, "licence id"))/history") { bytes in
             LicenceInfo(try LicenceRecord(canonicalBytes: bytes))
         }
@@ -46,7 +52,8 @@ extension GovChainClient {
 
     /// Every recorded use of a licence, in chain order.
     public func uses(ofLicence id: String) async throws(ClientError) -> [LicenceUseInfo] {
-        try await list(LicenceUseInfo.self, "/v1/licences/\(try Self.checked(id, "licence id"))/uses")
+        try await list(
+            LicenceUseInfo.self, "/v1/licences/\(try Self.checked(id, "licence id"))/uses")
     }
 
     /// The licences issued to a holder commitment.
@@ -160,12 +167,15 @@ extension GovChainClient {
         return id
     }
 
-    func object<Value: Decodable>(_: Value.Type, _ path: String) async throws(ClientError) -> Value? {
+    func object<Value: Decodable>(_: Value.Type, _ path: String) async throws(ClientError) -> Value?
+    {
         guard let json = try await getJSONIfPresent(path) else { return nil }
         return try Self.decode(Value.self, json, path)
     }
 
-    func list<Element: Decodable>(_: Element.Type, _ path: String) async throws(ClientError) -> [Element] {
+    func list<Element: Decodable>(_: Element.Type, _ path: String) async throws(ClientError)
+        -> [Element]
+    {
         guard let json = try await getJSONIfPresent(path) else { return [] }
         if let text = json as? String, text.isEmpty { return [] }  // see `KeyedDecodingContainer.list`
         return try Self.decode([Element].self, json, path)
@@ -196,17 +206,22 @@ extension GovChainClient {
             var record: Record?
             if let hex = entry.value {
                 guard let bytes = Hex.decode(hex), let decoded = try? decode(bytes) else {
-                    throw .verificationFailed("history entry at height \(entry.height) does not decode")
+                    throw .verificationFailed(
+                        "history entry at height \(entry.height) does not decode")
                 }
                 record = decoded
             }
-            return RecordVersion(height: entry.height, txIndex: entry.txIndex, txID: entry.txID, record: record)
+            return RecordVersion(
+                height: entry.height, txIndex: entry.txIndex, txID: entry.txID, record: record)
         }
     }
 
-    static func decode<Value: Decodable>(_: Value.Type, _ json: Any, _ path: String) throws(ClientError) -> Value {
+    static func decode<Value: Decodable>(_: Value.Type, _ json: Any, _ path: String)
+        throws(ClientError) -> Value
+    {
         do {
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed])
+            let data = try JSONSerialization.data(
+                withJSONObject: json, options: [.fragmentsAllowed])
             return try JSONDecoder().decode(Value.self, from: data)
         } catch {
             throw .verificationFailed("malformed answer to \(path): \(error)")

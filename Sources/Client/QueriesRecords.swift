@@ -26,12 +26,18 @@ public struct LicenceInfo: Codable, Sendable, Hashable {
 
     /// The same view of a record decoded from canonical bytes (history entries).
     public init(_ record: LicenceRecord) {
-        id = record.id; licenceType = record.licenceType
-        issuerOrganisation = record.issuerOrganisation; holder = record.holder
-        fileDigest = record.fileDigest; validFromMs = record.validFromMs
-        validUntilMs = record.validUntilMs; version = record.version
-        status = String(describing: record.status); statusReason = record.statusReason
-        previousID = record.previousID; nextID = record.nextID
+        id = record.id
+        licenceType = record.licenceType
+        issuerOrganisation = record.issuerOrganisation
+        holder = record.holder
+        fileDigest = record.fileDigest
+        validFromMs = record.validFromMs
+        validUntilMs = record.validUntilMs
+        version = record.version
+        status = String(describing: record.status)
+        statusReason = record.statusReason
+        previousID = record.previousID
+        nextID = record.nextID
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,8 +68,12 @@ public struct LicenceCheck: Codable, Sendable, Hashable {
     public var record: LicenceInfo?
 
     enum CodingKeys: String, CodingKey {
-        case licenceID = "licence_id", valid, digestMatches = "digest_matches", status
-        case asOfHeight = "as_of_height", record
+        case licenceID = "licence_id"
+        case valid
+        case digestMatches = "digest_matches"
+        case status
+        case asOfHeight = "as_of_height"
+        case record
     }
 
     public init(from decoder: any Decoder) throws {
@@ -158,7 +168,8 @@ public struct CategoryFen: Codable, Sendable, Hashable {
     public var selfPaid: UInt64
 
     public init(_ amounts: CategoryAmounts) {
-        pooledFund = amounts.pooledFund; personalAccount = amounts.personalAccount
+        pooledFund = amounts.pooledFund
+        personalAccount = amounts.personalAccount
         selfPaid = amounts.selfPaid
     }
 }
@@ -174,11 +185,15 @@ public struct BillNumberInfo: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let parts = try container.decodeIfPresent([String].self, forKey: .medical), parts.count == 2 {
+        if let parts = try container.decodeIfPresent([String].self, forKey: .medical),
+            parts.count == 2
+        {
             number = .medical(code: parts[0], number: parts[1])
         } else {
             // A one-field payload comes out as a one-element array; our own output, a string.
-            if let parts = try? container.decode([String].self, forKey: .taxInvoice), parts.count == 1 {
+            if let parts = try? container.decode([String].self, forKey: .taxInvoice),
+                parts.count == 1
+            {
                 number = .taxInvoice(number: parts[0])
             } else {
                 number = .taxInvoice(number: try container.decode(String.self, forKey: .taxInvoice))
@@ -189,8 +204,8 @@ public struct BillNumberInfo: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch number {
-        case let .medical(code, serial): try container.encode([code, serial], forKey: .medical)
-        case let .taxInvoice(serial): try container.encode(serial, forKey: .taxInvoice)
+        case .medical(let code, let serial): try container.encode([code, serial], forKey: .medical)
+        case .taxInvoice(let serial): try container.encode(serial, forKey: .taxInvoice)
         }
     }
 }
@@ -226,13 +241,21 @@ public struct BillInfo: Codable, Sendable, Hashable {
     }
 
     public init(_ record: BillRecord) {
-        number = BillNumberInfo(record.number); issuerOrganisation = record.issuerOrganisation
-        payer = record.payer; issuedAtMs = record.issuedAtMs; totalFen = record.totalFen
-        categories = record.categories.map(CategoryFen.init); checkDigest = record.checkDigest
-        status = String(describing: record.status); reversedFen = record.reversedFen
-        reversedCategories = CategoryFen(record.reversedCategories); redBillIDs = record.redBillIDs
-        reversesBillID = record.reversesBillID; lockedFen = record.lockedFen
-        settledFen = record.settledFen; lockedCategories = CategoryFen(record.lockedCategories)
+        number = BillNumberInfo(record.number)
+        issuerOrganisation = record.issuerOrganisation
+        payer = record.payer
+        issuedAtMs = record.issuedAtMs
+        totalFen = record.totalFen
+        categories = record.categories.map(CategoryFen.init)
+        checkDigest = record.checkDigest
+        status = String(describing: record.status)
+        reversedFen = record.reversedFen
+        reversedCategories = CategoryFen(record.reversedCategories)
+        redBillIDs = record.redBillIDs
+        reversesBillID = record.reversesBillID
+        lockedFen = record.lockedFen
+        settledFen = record.settledFen
+        lockedCategories = CategoryFen(record.lockedCategories)
         settledCategories = CategoryFen(record.settledCategories)
     }
 
@@ -300,7 +323,10 @@ public struct BillClaims: Codable, Sendable, Hashable {
     public var alerts: [BillAlertInfo]
 
     enum CodingKeys: String, CodingKey {
-        case billID = "bill_id", leftFen = "left_fen", asOfHeight = "as_of_height", claims, alerts
+        case billID = "bill_id"
+        case leftFen = "left_fen"
+        case asOfHeight = "as_of_height"
+        case claims, alerts
     }
 
     public init(from decoder: any Decoder) throws {
@@ -390,9 +416,15 @@ public struct BlockInfo: Codable, Sendable, Hashable {
     public var certifiedBlockHex: String
 
     enum CodingKeys: String, CodingKey {
-        case height, hash, round, previousHash = "previous_hash", txRoot = "tx_root"
-        case receiptsRoot = "receipts_root", stateRoot = "state_root", proposer
-        case timeMs = "time_ms", transactions, certificate, certifiedBlockHex = "certified_block_hex"
+        case height, hash, round
+        case previousHash = "previous_hash"
+        case txRoot = "tx_root"
+        case receiptsRoot = "receipts_root"
+        case stateRoot = "state_root"
+        case proposer
+        case timeMs = "time_ms"
+        case transactions, certificate
+        case certifiedBlockHex = "certified_block_hex"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -442,8 +474,10 @@ public struct TransactionInfo: Codable, Sendable, Hashable {
     public var isCommitted: Bool { status == "committed" }
 
     enum CodingKeys: String, CodingKey {
-        case txID = "tx_id", status, height, index, code, message, events
-        case receiptHex = "receipt_hex", transactionHex = "transaction_hex"
+        case txID = "tx_id"
+        case status, height, index, code, message, events
+        case receiptHex = "receipt_hex"
+        case transactionHex = "transaction_hex"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -454,7 +488,8 @@ public struct TransactionInfo: Codable, Sendable, Hashable {
         index = try container.decodeIfPresent(UInt32.self, forKey: .index)
         code = try container.decodeIfPresent(UInt32.self, forKey: .code)
         message = try container.decodeIfPresent(String.self, forKey: .message)
-        events = container.contains(.events) ? try container.list(EventInfo.self, forKey: .events) : []
+        events =
+            container.contains(.events) ? try container.list(EventInfo.self, forKey: .events) : []
         receiptHex = try container.decodeIfPresent(String.self, forKey: .receiptHex)
         transactionHex = try container.decodeIfPresent(String.self, forKey: .transactionHex)
     }

@@ -18,13 +18,16 @@ struct GovChainCLI: AsyncParsableCommand {
             --holder-commitment HEX, or --holder-id ID with --pepper-file FILE (computed here).
             With --json every command prints one JSON object on stdout (errors as {"error": {...}}).
 
-            Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key licence issue --help
+            Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+            licence issue --help
 
             \(ExitStatus.help)
             """,
         subcommands: [
-            OrgCommand.self, LicenceCommand.self, AuthCommand.self, UseCommand.self, BillCommand.self,
-            ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self, StatusCommand.self,
+            OrgCommand.self, LicenceCommand.self, AuthCommand.self, UseCommand.self,
+            BillCommand.self,
+            ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,
+            StatusCommand.self,
             KeygenCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )

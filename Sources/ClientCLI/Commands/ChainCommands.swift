@@ -49,7 +49,9 @@ struct BlockCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "The latest committed block (the default).") var latest = false
 
         func validate() throws {
-            guard !(latest && height != nil) else { throw ValidationError("give --height or --latest, not both") }
+            guard !(latest && height != nil) else {
+                throw ValidationError("give --height or --latest, not both")
+            }
         }
 
         func run() async throws {
@@ -83,13 +85,15 @@ struct TxCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a transaction: pending, or committed with its receipt (code 0 = success).",
+            abstract:
+                "Show a transaction: pending, or committed with its receipt (code 0 = success).",
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 tx show --tx-id 9c1e...77
                 """)
 
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("tx-id"), help: "The transaction id (64 hex characters).") var txID: String
+        @Option(name: .customLong("tx-id"), help: "The transaction id (64 hex characters).")
+        var txID: String
 
         func validate() throws { _ = try parseHex32(txID, "--tx-id") }
 
@@ -104,7 +108,8 @@ struct TxCommand: AsyncParsableCommand {
                         "  code \(info.code ?? 0)\(info.message.map { ": \($0)" } ?? "")",
                     ]
                     for event in info.events {
-                        let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                        let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(
+                            separator: " ")
                         lines.append("  \(event.contract).\(event.type) \(attributes)")
                     }
                     return lines.joined(separator: "\n")
@@ -118,7 +123,8 @@ struct TxCommand: AsyncParsableCommand {
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the status of the first node that answers.",
-        discussion: "Example: govchain --node http://127.0.0.1:8600 --node http://127.0.0.1:8601 status")
+        discussion:
+            "Example: govchain --node http://127.0.0.1:8600 --node http://127.0.0.1:8601 status")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -144,13 +150,22 @@ struct StatusOutput: Codable {
     let mempoolSize: Int
 
     init(_ status: GovChainClient.Status) {
-        chainID = status.chainID; nodeID = status.nodeID; height = status.height
-        lastBlockHash = status.lastBlockHash; catchingUp = status.catchingUp; peers = status.peers
+        chainID = status.chainID
+        nodeID = status.nodeID
+        height = status.height
+        lastBlockHash = status.lastBlockHash
+        catchingUp = status.catchingUp
+        peers = status.peers
         mempoolSize = status.mempoolSize
     }
 
     enum CodingKeys: String, CodingKey {
-        case chainID = "chain_id", nodeID = "node_id", height, lastBlockHash = "last_block_hash"
-        case catchingUp = "catching_up", peers, mempoolSize = "mempool_size"
+        case chainID = "chain_id"
+        case nodeID = "node_id"
+        case height
+        case lastBlockHash = "last_block_hash"
+        case catchingUp = "catching_up"
+        case peers
+        case mempoolSize = "mempool_size"
     }
 }

@@ -20,13 +20,17 @@ struct LicenceCommand: AsyncParsableCommand {
                 The licence id is the GB/T 36904 dotted form; the type defaults to its type code. \
                 Only the file's SHA-256 and the holder's commitment go on chain.
                 Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
-                licence issue --licence-id 1110000.11360000MB00000024.D001.1.X \
-                --holder-id 360102199001011234 --pepper-file pepper.bin --file licence.ofd --valid-days 3650
+                licence issue --licence-id 1110000.11360000MB00000024.D001.1.4 \
+                --holder-id 360102199001011234 --pepper-file pepper.bin --file licence.ofd \
+                --valid-days 3650
                 """)
 
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("licence-id"), help: "GB/T 36904 licence identifier.") var licenceID: String
-        @Option(name: .customLong("licence-type"), help: "Licence type code (default: the id's type code).")
+        @Option(name: .customLong("licence-id"), help: "GB/T 36904 licence identifier.")
+        var licenceID: String
+        @Option(
+            name: .customLong("licence-type"),
+            help: "Licence type code (default: the id's type code).")
         var licenceType: String?
         @OptionGroup var holder: HolderOptions
         @OptionGroup var file: FileDigestOptions
@@ -38,9 +42,11 @@ struct LicenceCommand: AsyncParsableCommand {
             let parsed = try LicenceIdentifier(parsing: licenceID)
             let (from, until) = validity.window()
             let issue = LicenceIssue(
-                licenceID: licenceID, licenceType: licenceType ?? parsed.typeCode, holder: try holder.commitment(),
+                licenceID: licenceID, licenceType: licenceType ?? parsed.typeCode,
+                holder: try holder.commitment(),
                 fileDigest: try file.digest(), validFromMs: from, validUntilMs: until)
-            try await connection.submit(.licence(.issue(issue)), summary: "issued licence \(licenceID)")
+            try await connection.submit(
+                .licence(.issue(issue)), summary: "issued licence \(licenceID)")
         }
     }
 
@@ -48,14 +54,19 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Renew a licence: a new version (new id) replaces it.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key licence renew \
-                --licence-id 1110000.11360000MB00000024.D001.1.X --new-licence-id 1110000.11360000MB00000024.D001.2.Y \
+                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+                licence renew \
+                --licence-id 1110000.11360000MB00000024.D001.1.4 --new-licence-id \
+                1110000.11360000MB00000024.D001.2.2 \
                 --file renewed.ofd --valid-days 3650
                 """)
 
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("licence-id"), help: "The current version's id.") var licenceID: String
-        @Option(name: .customLong("new-licence-id"), help: "The new version's id (same type, issuer, serial).")
+        @Option(name: .customLong("licence-id"), help: "The current version's id.") var licenceID:
+            String
+        @Option(
+            name: .customLong("new-licence-id"),
+            help: "The new version's id (same type, issuer, serial).")
         var newLicenceID: String
         @OptionGroup var file: FileDigestOptions
         @OptionGroup var validity: ValidityOptions
@@ -70,7 +81,8 @@ struct LicenceCommand: AsyncParsableCommand {
             let renewal = LicenceRenewal(
                 licenceID: licenceID, newLicenceID: newLicenceID, fileDigest: try file.digest(),
                 validFromMs: from, validUntilMs: until)
-            try await connection.submit(.licence(.renew(renewal)), summary: "renewed \(licenceID) as \(newLicenceID)")
+            try await connection.submit(
+                .licence(.renew(renewal)), summary: "renewed \(licenceID) as \(newLicenceID)")
         }
     }
 
@@ -78,8 +90,9 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Suspend an issued licence.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key licence suspend \
-                --licence-id 1110000.11360000MB00000024.D001.1.X --reason "reported lost"
+                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+                licence suspend \
+                --licence-id 1110000.11360000MB00000024.D001.1.4 --reason "reported lost"
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -90,7 +103,8 @@ struct LicenceCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await connection.submit(
-                .licence(.suspend(licenceID: licenceID, reason: reason)), summary: "suspended \(licenceID)")
+                .licence(.suspend(licenceID: licenceID, reason: reason)),
+                summary: "suspended \(licenceID)")
         }
     }
 
@@ -98,8 +112,9 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resume a suspended licence.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key licence resume \
-                --licence-id 1110000.11360000MB00000024.D001.1.X
+                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+                licence resume \
+                --licence-id 1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -108,7 +123,8 @@ struct LicenceCommand: AsyncParsableCommand {
         func validate() throws { try validateLicenceID(licenceID) }
 
         func run() async throws {
-            try await connection.submit(.licence(.resume(licenceID: licenceID)), summary: "resumed \(licenceID)")
+            try await connection.submit(
+                .licence(.resume(licenceID: licenceID)), summary: "resumed \(licenceID)")
         }
     }
 
@@ -116,8 +132,9 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a licence for good.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key licence revoke \
-                --licence-id 1110000.11360000MB00000024.D001.1.X --reason "issued in error"
+                Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+                licence revoke \
+                --licence-id 1110000.11360000MB00000024.D001.1.4 --reason "issued in error"
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -128,7 +145,8 @@ struct LicenceCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await connection.submit(
-                .licence(.revoke(licenceID: licenceID, reason: reason)), summary: "revoked \(licenceID)")
+                .licence(.revoke(licenceID: licenceID, reason: reason)),
+                summary: "revoked \(licenceID)")
         }
     }
 
@@ -136,7 +154,8 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a licence record.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 licence show --licence-id 1110000.11360000MB00000024.D001.1.X
+                Example: govchain --node http://127.0.0.1:8600 licence show --licence-id \
+                1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -154,11 +173,12 @@ struct LicenceCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a presented licence: genuine (file digest) and current (the QR check).",
+            abstract:
+                "Check a presented licence: genuine (file digest) and current (the QR check).",
             discussion: """
                 Prints valid or not valid; exits 0 either way (read `valid` with --json).
                 Example: govchain --node http://127.0.0.1:8600 licence verify \
-                --licence-id 1110000.11360000MB00000024.D001.1.X --file presented.ofd
+                --licence-id 1110000.11360000MB00000024.D001.1.4 --file presented.ofd
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -184,7 +204,8 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every version of a licence record (the licence trail).",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 licence history --licence-id 1110000.11360000MB00000024.D001.1.X
+                Example: govchain --node http://127.0.0.1:8600 licence history --licence-id \
+                1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -207,7 +228,8 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every recorded use of a licence.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 licence uses --licence-id 1110000.11360000MB00000024.D001.1.X
+                Example: govchain --node http://127.0.0.1:8600 licence uses --licence-id \
+                1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -230,7 +252,8 @@ struct LicenceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the licences of a holder.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 licence list --holder-commitment 5f0c...e1
+                Example: govchain --node http://127.0.0.1:8600 licence list --holder-commitment \
+                5f0c...e1
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -250,12 +273,15 @@ struct LicenceCommand: AsyncParsableCommand {
             commandName: "make-id",
             abstract: "Print a GB/T 36904 licence id with its check character (offline).",
             discussion: """
-                Example: govchain licence make-id --type-code 1110000 --issuer-credit-code 11360000MB00000024 \
+                Example: govchain licence make-id --type-code 1110000 --issuer-credit-code \
+                11360000MB00000024 \
                 --serial D0001 --version 1
                 """)
 
         @Option(name: .customLong("type-code"), help: "The licence type code.") var typeCode: String
-        @Option(name: .customLong("issuer-credit-code"), help: "The issuer's unified social credit code.")
+        @Option(
+            name: .customLong("issuer-credit-code"),
+            help: "The issuer's unified social credit code.")
         var issuerCreditCode: String
         @Option(name: .long, help: "The serial (0-9 A-Z).") var serial: String
         @Option(name: .long, help: "The version (1...9999).") var version: UInt32 = 1
@@ -266,20 +292,25 @@ struct LicenceCommand: AsyncParsableCommand {
             }
             guard (1...9999).contains(version),
                 let id = LicenceIdentifier.make(
-                    typeCode: typeCode, issuerCreditCode: issuerCreditCode, serial: serial, version: version)
+                    typeCode: typeCode, issuerCreditCode: issuerCreditCode, serial: serial,
+                    version: version)
             else { throw ValidationError("fields must be 0-9 A-Z and the version 1...9999") }
             print(id)
         }
     }
 
     static func describe(_ licence: LicenceInfo) -> String {
-        """
-        licence \(licence.id)
-          type \(licence.licenceType), issued by \(licence.issuerOrganisation), version \(licence.version)
-          status \(licence.status)\(licence.statusReason.isEmpty ? "" : " (\(licence.statusReason))")
-          valid \(licence.validFromMs) ... \(licence.validUntilMs) (ms since epoch)
-          holder \(licence.holder.hex)
-          file digest \(licence.fileDigest.hex)
-        """ + (licence.previousID.map { "\n  previous \($0)" } ?? "") + (licence.nextID.map { "\n  next \($0)" } ?? "")
+        let reason = licence.statusReason.isEmpty ? "" : " (\(licence.statusReason))"
+        let lines = [
+            "licence \(licence.id)",
+            "  type \(licence.licenceType), issued by \(licence.issuerOrganisation), "
+                + "version \(licence.version)",
+            "  status \(licence.status)\(reason)",
+            "  valid \(licence.validFromMs) ... \(licence.validUntilMs) (ms since epoch)",
+            "  holder \(licence.holder.hex)",
+            "  file digest \(licence.fileDigest.hex)",
+        ]
+        return (lines + [licence.previousID.map { "  previous \($0)" }, licence.nextID.map { "  next \($0)" }]
+            .compactMap { $0 }).joined(separator: "\n")
     }
 }

@@ -12,9 +12,11 @@ struct OrgCommand: AsyncParsableCommand {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Approve a pending proposal; the approval reaching the threshold executes it.",
+            abstract:
+                "Approve a pending proposal; the approval reaching the threshold executes it.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/data-bureau-admin-2.key org approve --proposal-id P001
+                Example: govchain --node http://127.0.0.1:8600 --key \
+                keys/data-bureau-admin-2.key org approve --proposal-id P001
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -24,7 +26,8 @@ struct OrgCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await connection.submit(
-                .governance(.approve(proposalID: proposalID)), summary: "approved proposal \(proposalID)")
+                .governance(.approve(proposalID: proposalID)),
+                summary: "approved proposal \(proposalID)")
         }
     }
 
@@ -48,7 +51,8 @@ struct OrgCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an organisation and its keys.",
-            discussion: "Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital")
+            discussion:
+                "Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital")
 
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .customLong("org-id"), help: "The organisation.") var organisationID: String
@@ -80,12 +84,15 @@ struct Propose: AsyncParsableCommand {
 
     /// The options every proposal has.
     struct ProposalOptions: ParsableArguments {
-        @Option(name: .customLong("proposal-id"), help: "Your id for the proposal.") var proposalID: String
+        @Option(name: .customLong("proposal-id"), help: "Your id for the proposal.") var proposalID:
+            String
 
         func validate() throws { try validateID(proposalID, "--proposal-id") }
     }
 
-    static func submit(_ connection: ConnectionOptions, _ proposal: ProposalOptions, _ change: GovernanceChange) async throws {
+    static func submit(
+        _ connection: ConnectionOptions, _ proposal: ProposalOptions, _ change: GovernanceChange
+    ) async throws {
         try await connection.submit(
             .governance(.propose(proposalID: proposal.proposalID, change: change)),
             summary: "proposed \(change.name) as \(proposal.proposalID)")
@@ -93,7 +100,8 @@ struct Propose: AsyncParsableCommand {
 
     static func role(_ name: String) throws -> Role {
         guard let role = Role(rawValue: name) else {
-            throw ValidationError("unknown role \(name): \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown role \(name): \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return role
     }
@@ -106,16 +114,20 @@ struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "register-organisation", abstract: "Register an organisation.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/data-bureau-admin-1.key org propose \
-                register-organisation --proposal-id P001 --org-id tax-bureau --name "Provincial Tax Bureau" \
+                Example: govchain --node http://127.0.0.1:8600 --key \
+                keys/data-bureau-admin-1.key org propose \
+                register-organisation --proposal-id P001 --org-id tax-bureau --name "Provincial \
+                Tax Bureau" \
                 --credit-code 11360000MB0000010X
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
-        @Option(name: .customLong("org-id"), help: "The organisation's id.") var organisationID: String
+        @Option(name: .customLong("org-id"), help: "The organisation's id.") var organisationID:
+            String
         @Option(name: .long, help: "Its name.") var name: String
-        @Option(name: .customLong("credit-code"), help: "Its unified social credit code (GB 32100).")
+        @Option(
+            name: .customLong("credit-code"), help: "Its unified social credit code (GB 32100).")
         var creditCode: String
 
         func validate() throws {
@@ -127,7 +139,8 @@ struct Propose: AsyncParsableCommand {
 
         func run() async throws {
             try await Propose.submit(
-                connection, proposal, .registerOrganisation(id: organisationID, name: name, creditCode: creditCode))
+                connection, proposal,
+                .registerOrganisation(id: organisationID, name: name, creditCode: creditCode))
         }
     }
 
@@ -135,16 +148,19 @@ struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-key", abstract: "Register a signing key for an organisation.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 --key keys/data-bureau-admin-1.key org propose add-key \
+                Example: govchain --node http://127.0.0.1:8600 --key \
+                keys/data-bureau-admin-1.key org propose add-key \
                 --proposal-id P002 --org-id tax-bureau --public-key 3b6a...9f --role bill-issuer
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
         @Option(name: .customLong("org-id"), help: "The organisation.") var organisationID: String
-        @Option(name: .customLong("public-key"), help: "The key (64 hex characters).") var publicKey: String
+        @Option(name: .customLong("public-key"), help: "The key (64 hex characters).")
+        var publicKey: String
         @Option(name: .long, help: "A role (repeatable).") var role: [String] = []
-        @Option(name: .customLong("licence-type"), help: "A licence type it may issue (repeatable).")
+        @Option(
+            name: .customLong("licence-type"), help: "A licence type it may issue (repeatable).")
         var licenceTypes: [String] = []
 
         func validate() throws {
@@ -154,9 +170,12 @@ struct Propose: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .addKey(
-                organisationID: organisationID, publicKey: try Propose.key(publicKey, "--public-key"),
-                roles: try role.map(Propose.role), licenceTypes: licenceTypes))
+            try await Propose.submit(
+                connection, proposal,
+                .addKey(
+                    organisationID: organisationID,
+                    publicKey: try Propose.key(publicKey, "--public-key"),
+                    roles: try role.map(Propose.role), licenceTypes: licenceTypes))
         }
     }
 
@@ -164,7 +183,8 @@ struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove-key", abstract: "Remove a registered key.",
             discussion: """
-                Example: govchain ... org propose remove-key --proposal-id P003 --public-key 3b6a...9f
+                Example: govchain ... org propose remove-key --proposal-id P003 --public-key \
+                3b6a...9f
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -174,7 +194,8 @@ struct Propose: AsyncParsableCommand {
         func validate() throws { _ = try Propose.key(publicKey, "--public-key") }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .removeKey(try Propose.key(publicKey, "--public-key")))
+            try await Propose.submit(
+                connection, proposal, .removeKey(try Propose.key(publicKey, "--public-key")))
         }
     }
 
@@ -182,7 +203,8 @@ struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key", abstract: "Replace a key; the new one takes over its roles.",
             discussion: """
-                Example: govchain ... org propose rotate-key --proposal-id P004 --old-key 3b6a...9f --new-key 8c1d...02
+                Example: govchain ... org propose rotate-key --proposal-id P004 --old-key \
+                3b6a...9f --new-key 8c1d...02
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -196,16 +218,21 @@ struct Propose: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .rotateKey(
-                old: try Propose.key(oldKey, "--old-key"), new: try Propose.key(newKey, "--new-key")))
+            try await Propose.submit(
+                connection, proposal,
+                .rotateKey(
+                    old: try Propose.key(oldKey, "--old-key"),
+                    new: try Propose.key(newKey, "--new-key")))
         }
     }
 
     struct GrantRole: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "grant-role", abstract: "Give a key a role (and licence types, for licence-issuer).",
+            commandName: "grant-role",
+            abstract: "Give a key a role (and licence types, for licence-issuer).",
             discussion: """
-                Example: govchain ... org propose grant-role --proposal-id P005 --public-key 3b6a...9f \
+                Example: govchain ... org propose grant-role --proposal-id P005 --public-key \
+                3b6a...9f \
                 --role licence-issuer --licence-type 2210000
                 """)
 
@@ -213,7 +240,8 @@ struct Propose: AsyncParsableCommand {
         @OptionGroup var proposal: ProposalOptions
         @Option(name: .customLong("public-key"), help: "The key.") var publicKey: String
         @Option(name: .long, help: "The role.") var role: String
-        @Option(name: .customLong("licence-type"), help: "A licence type (repeatable).") var licenceTypes: [String] = []
+        @Option(name: .customLong("licence-type"), help: "A licence type (repeatable).")
+        var licenceTypes: [String] = []
 
         func validate() throws {
             _ = try Propose.key(publicKey, "--public-key")
@@ -221,16 +249,21 @@ struct Propose: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .grantRole(
-                publicKey: try Propose.key(publicKey, "--public-key"), role: try Propose.role(role),
-                licenceTypes: licenceTypes))
+            try await Propose.submit(
+                connection, proposal,
+                .grantRole(
+                    publicKey: try Propose.key(publicKey, "--public-key"),
+                    role: try Propose.role(role),
+                    licenceTypes: licenceTypes))
         }
     }
 
     struct RevokeRole: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-role", abstract: "Take a role from a key.",
-            discussion: "Example: govchain ... org propose revoke-role --proposal-id P006 --public-key 3b6a...9f --role reimburser")
+            discussion:
+                "Example: govchain ... org propose revoke-role --proposal-id P006 --public-key 3b6a...9f --role reimburser"
+        )
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
@@ -243,14 +276,18 @@ struct Propose: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .revokeRole(
-                publicKey: try Propose.key(publicKey, "--public-key"), role: try Propose.role(role)))
+            try await Propose.submit(
+                connection, proposal,
+                .revokeRole(
+                    publicKey: try Propose.key(publicKey, "--public-key"),
+                    role: try Propose.role(role)))
         }
     }
 
     struct AddValidator: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "add-validator", abstract: "Add a validator to the recorded validator set.",
+            commandName: "add-validator",
+            abstract: "Add a validator to the recorded validator set.",
             discussion: """
                 Example: govchain ... org propose add-validator --proposal-id P007 --name node4 \
                 --public-key 3b6a...9f --address 10.0.0.5:27000
@@ -268,7 +305,8 @@ struct Propose: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let validator = Validator(name: name, publicKey: try Propose.key(publicKey, "--public-key"), address: address)
+            let validator = Validator(
+                name: name, publicKey: try Propose.key(publicKey, "--public-key"), address: address)
             try await Propose.submit(connection, proposal, .addValidator(validator))
         }
     }
@@ -276,7 +314,9 @@ struct Propose: AsyncParsableCommand {
     struct RemoveValidator: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove-validator", abstract: "Remove a validator from the recorded set.",
-            discussion: "Example: govchain ... org propose remove-validator --proposal-id P008 --public-key 3b6a...9f")
+            discussion:
+                "Example: govchain ... org propose remove-validator --proposal-id P008 --public-key 3b6a...9f"
+        )
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
@@ -285,7 +325,8 @@ struct Propose: AsyncParsableCommand {
         func validate() throws { _ = try Propose.key(publicKey, "--public-key") }
 
         func run() async throws {
-            try await Propose.submit(connection, proposal, .removeValidator(try Propose.key(publicKey, "--public-key")))
+            try await Propose.submit(
+                connection, proposal, .removeValidator(try Propose.key(publicKey, "--public-key")))
         }
     }
 }

@@ -8,13 +8,18 @@ import Ledger
 /// The options every command shares. They may come before the area (`govchain --node URL
 /// licence show ...`) or after the action.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "Node API base URL, e.g. http://127.0.0.1:8600; repeat to fail over.")
+    @Option(
+        name: .long, help: "Node API base URL, e.g. http://127.0.0.1:8600; repeat to fail over.")
     var node: [String] = []
 
-    @Option(name: .long, help: "Signing key file (from `govchain keygen`); needed for calls, not for queries.")
+    @Option(
+        name: .long,
+        help: "Signing key file (from `govchain keygen`); needed for calls, not for queries.")
     var key: String?
 
-    @Option(name: .customLong("chain-id"), help: "Chain id to sign for (default: the node's /v1/status).")
+    @Option(
+        name: .customLong("chain-id"),
+        help: "Chain id to sign for (default: the node's /v1/status).")
     var chainID: String?
 
     @Flag(name: .long, help: "Print one JSON object on stdout (for scripts) instead of text.")
@@ -47,7 +52,9 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Runs `body` with a client, turning every failure into its documented exit code.
-    func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void) async throws {
+    func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void)
+        async throws
+    {
         let output = self.output
         do {
             let signer = try signer(signing: signing)
@@ -55,10 +62,13 @@ struct ConnectionOptions: ParsableArguments {
                 // The chain id comes from --chain-id or the first node that answers /v1/status.
                 var chain = chainID
                 if chain == nil {
-                    chain = try await GovChainClient(endpoints: node, chainID: "", signer: nil, http: http)
-                        .status().chainID
+                    chain = try await GovChainClient(
+                        endpoints: node, chainID: "", signer: nil, http: http
+                    )
+                    .status().chainID
                 }
-                let client = try GovChainClient(endpoints: node, chainID: chain ?? "", signer: signer, http: http)
+                let client = try GovChainClient(
+                    endpoints: node, chainID: chain ?? "", signer: signer, http: http)
                 try await body(client, output)
             }
         } catch let error as ClientError {

@@ -8,7 +8,9 @@ import Ledger
 /// provider's pepper file so the commitment is computed here (the ID number never leaves
 /// this machine).
 struct HolderOptions: ParsableArguments {
-    @Option(name: .customLong("holder-commitment"), help: "The holder's commitment (64 hex characters).")
+    @Option(
+        name: .customLong("holder-commitment"), help: "The holder's commitment (64 hex characters)."
+    )
     var holderCommitment: String?
 
     @Option(name: .customLong("holder-id"), help: "The holder's ID number (with --pepper-file).")
@@ -30,7 +32,8 @@ struct HolderOptions: ParsableArguments {
 
 /// The payer of a bill, as a commitment (like `HolderOptions`).
 struct PayerOptions: ParsableArguments {
-    @Option(name: .customLong("payer-commitment"), help: "The payer's commitment (64 hex characters).")
+    @Option(
+        name: .customLong("payer-commitment"), help: "The payer's commitment (64 hex characters).")
     var payerCommitment: String?
 
     @Option(name: .customLong("payer-id"), help: "The payer's ID number (with --pepper-file).")
@@ -53,24 +56,30 @@ struct PayerOptions: ParsableArguments {
 enum Commitments {
     static func validate(_ hex: String?, _ id: String?, _ pepper: String?, role: String) throws {
         switch (hex, id) {
-        case let (hex?, nil):
+        case (let hex?, nil):
             guard Hash256(hex: hex) != nil else {
                 throw ValidationError("--\(role)-commitment must be 64 hex characters")
             }
-            guard pepper == nil else { throw ValidationError("--pepper-file goes with --\(role)-id") }
+            guard pepper == nil else {
+                throw ValidationError("--pepper-file goes with --\(role)-id")
+            }
         case (nil, _?):
             guard pepper != nil else { throw ValidationError("--\(role)-id needs --pepper-file") }
         case (nil, nil):
-            throw ValidationError("give --\(role)-commitment HEX, or --\(role)-id ID with --pepper-file FILE")
+            throw ValidationError(
+                "give --\(role)-commitment HEX, or --\(role)-id ID with --pepper-file FILE")
         case (_?, _?):
             throw ValidationError("give either --\(role)-commitment or --\(role)-id, not both")
         }
     }
 
-    static func make(_ hex: String?, _ id: String?, _ pepperPath: String?, role: String) throws -> Hash256 {
+    static func make(_ hex: String?, _ id: String?, _ pepperPath: String?, role: String) throws
+        -> Hash256
+    {
         if let hex, let commitment = Hash256(hex: hex) { return commitment }
         guard let id, let pepperPath else { throw ValidationError("no \(role) given") }
-        guard var pepper = FileManager.default.contents(atPath: pepperPath).map({ [UInt8]($0) }) else {
+        guard var pepper = FileManager.default.contents(atPath: pepperPath).map({ [UInt8]($0) })
+        else {
             throw ValidationError("cannot read --pepper-file \(pepperPath)")
         }
         if pepper.last == UInt8(ascii: "\n") { pepper.removeLast() }
@@ -84,15 +93,18 @@ struct FileDigestOptions: ParsableArguments {
     @Option(name: .long, help: "The licence file (OFD/PDF); only its SHA-256 is sent.")
     var file: String?
 
-    @Option(name: .customLong("file-digest"), help: "The licence file's SHA-256 (64 hex characters).")
+    @Option(
+        name: .customLong("file-digest"), help: "The licence file's SHA-256 (64 hex characters).")
     var fileDigest: String?
 
     func validate() throws {
         switch (file, fileDigest) {
         case (nil, nil): throw ValidationError("give --file PATH or --file-digest HEX")
         case (_?, _?): throw ValidationError("give either --file or --file-digest, not both")
-        case let (nil, hex?):
-            guard Hash256(hex: hex) != nil else { throw ValidationError("--file-digest must be 64 hex characters") }
+        case (nil, let hex?):
+            guard Hash256(hex: hex) != nil else {
+                throw ValidationError("--file-digest must be 64 hex characters")
+            }
         case (_?, nil): break
         }
     }
@@ -156,7 +168,9 @@ func validateLicenceID(_ value: String, _ flag: String = "--licence-id") throws 
 /// A public key given as hex or as a key file (whose public half is used).
 func publicKey(hex: String?, keyFile: String?, _ flag: String) throws -> PublicKey {
     if let hex {
-        guard let key = PublicKey(hex: hex) else { throw ValidationError("\(flag) must be 64 hex characters") }
+        guard let key = PublicKey(hex: hex) else {
+            throw ValidationError("\(flag) must be 64 hex characters")
+        }
         return key
     }
     guard let keyFile else { throw ValidationError("give \(flag)") }
@@ -166,6 +180,8 @@ func publicKey(hex: String?, keyFile: String?, _ flag: String) throws -> PublicK
 }
 
 func parseHex32(_ text: String, _ flag: String) throws -> Hash256 {
-    guard let value = Hash256(hex: text) else { throw ValidationError("\(flag) must be 64 hex characters") }
+    guard let value = Hash256(hex: text) else {
+        throw ValidationError("\(flag) must be 64 hex characters")
+    }
     return value
 }

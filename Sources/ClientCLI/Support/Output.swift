@@ -36,7 +36,8 @@ struct Output {
     }
 
     /// Prints a list as `{"<key>": [...]}` or one text line per element.
-    func emitList<Element: Encodable>(_ key: String, _ values: [Element], line: (Element) -> String) {
+    func emitList<Element: Encodable>(_ key: String, _ values: [Element], line: (Element) -> String)
+    {
         if json {
             print("{\"\(key)\":\(Self.encode(values))}")
         } else if values.isEmpty {
@@ -48,9 +49,12 @@ struct Output {
 
     func receipt(_ receipt: CommittedReceipt, summary: String) {
         emit(ReceiptOutput(receipt)) {
-            var lines = ["\(summary): committed at height \(receipt.height) (tx \(receipt.txID.hex))"]
+            var lines = [
+                "\(summary): committed at height \(receipt.height) (tx \(receipt.txID.hex))"
+            ]
             for event in receipt.events {
-                let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
                 lines.append("  \(event.contract).\(event.type) \(attributes)")
             }
             return lines.joined(separator: "\n")
@@ -60,27 +64,44 @@ struct Output {
     /// Reports a client failure and returns the exit code to throw.
     func fail(_ error: ClientError) -> any Error {
         switch error {
-        case let .refused(code, message, txID):
-            return report(ExitStatus.refused, "refused", "refused (status code \(code)): \(message) [tx \(txID)]", [
-                "status_code": .number(UInt64(code)), "message": .text(message), "tx_id": .text(txID),
-            ])
-        case let .invalidInput(message):
-            return report(ExitStatus.invalidInput, "invalid_input", "invalid input: \(message)", ["message": .text(message)])
-        case let .rejected(status, code, message):
+        case .refused(let code, let message, let txID):
+            return report(
+                ExitStatus.refused, "refused",
+                "refused (status code \(code)): \(message) [tx \(txID)]",
+                [
+                    "status_code": .number(UInt64(code)), "message": .text(message),
+                    "tx_id": .text(txID),
+                ])
+        case .invalidInput(let message):
+            return report(
+                ExitStatus.invalidInput, "invalid_input", "invalid input: \(message)",
+                ["message": .text(message)])
+        case .rejected(let status, let code, let message):
             if status == 404 {
-                return report(ExitStatus.notFound, "not_found", "not found: \(message)", ["message": .text(message)])
+                return report(
+                    ExitStatus.notFound, "not_found", "not found: \(message)",
+                    ["message": .text(message)])
             }
-            return report(ExitStatus.rejected, "rejected", error.description, [
-                "http_status": .number(UInt64(status)), "code": .text(code), "message": .text(message),
-            ])
+            return report(
+                ExitStatus.rejected, "rejected", error.description,
+                [
+                    "http_status": .number(UInt64(status)), "code": .text(code),
+                    "message": .text(message),
+                ])
         case .unreachable:
-            return report(ExitStatus.unreachable, "unreachable", error.description, ["message": .text(error.description)])
-        case let .timeout(txID):
-            return report(ExitStatus.unreachable, "timeout", error.description, [
-                "tx_id": .text(txID), "message": .text(error.description),
-            ])
-        case let .verificationFailed(message):
-            return report(ExitStatus.failed, "verification_failed", error.description, ["message": .text(message)])
+            return report(
+                ExitStatus.unreachable, "unreachable", error.description,
+                ["message": .text(error.description)])
+        case .timeout(let txID):
+            return report(
+                ExitStatus.unreachable, "timeout", error.description,
+                [
+                    "tx_id": .text(txID), "message": .text(error.description),
+                ])
+        case .verificationFailed(let message):
+            return report(
+                ExitStatus.failed, "verification_failed", error.description,
+                ["message": .text(message)])
         }
     }
 
@@ -88,7 +109,9 @@ struct Output {
         report(ExitStatus.notFound, "not_found", error.description, ["message": .text(error.what)])
     }
 
-    private func report(_ status: Int32, _ kind: String, _ text: String, _ fields: [String: JSONScalar]) -> any Error {
+    private func report(
+        _ status: Int32, _ kind: String, _ text: String, _ fields: [String: JSONScalar]
+    ) -> any Error {
         FileHandle.standardError.write(Data("govchain: \(text)\n".utf8))
         if json {
             var error = fields
@@ -115,8 +138,8 @@ enum JSONScalar: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
-        case let .text(value): try container.encode(value)
-        case let .number(value): try container.encode(value)
+        case .text(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
         }
     }
 }
@@ -131,12 +154,17 @@ struct ReceiptOutput: Codable {
     let events: [Event]
 
     init(_ receipt: CommittedReceipt) {
-        txID = receipt.txID.hex; height = receipt.height; index = receipt.index
-        code = receipt.code; message = receipt.message; events = receipt.events
+        txID = receipt.txID.hex
+        height = receipt.height
+        index = receipt.index
+        code = receipt.code
+        message = receipt.message
+        events = receipt.events
     }
 
     enum CodingKeys: String, CodingKey {
-        case txID = "tx_id", height, index, code, message, events
+        case txID = "tx_id"
+        case height, index, code, message, events
     }
 }
 
