@@ -16,7 +16,8 @@ struct DemoCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: "The devnet directory (genesis.json and keys/).") var localnet = ".localnet"
-    @Option(name: .long, help: "Node API base URL; repeat for several nodes.") var node: [String]
+    @OptionGroup var connection: ConnectionOptions
+    var node: [String] { connection.node }
 
     func validate() throws {
         guard node.count >= 2 else { throw ValidationError("give at least two --node URLs (the claims race at two nodes)") }

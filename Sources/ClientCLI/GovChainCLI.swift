@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `govchain`: the tool of departments, verifiers and auditors.
 @main
@@ -9,7 +10,46 @@ struct GovChainCLI: AsyncParsableCommand {
         discussion: """
             Submit signed contract calls (licences, authorisations, licence use, e-bills, \
             reimbursement claims), query and verify what the chain holds, and audit it.
+
+            Usage: govchain --node URL [--node URL ...] [--key FILE] <area> <action> [options]
+            The connection options (--node, --key, --chain-id, --json, --timeout-seconds) may \
+            come before the area or after the action. Calls need --key; queries do not. \
+            Amounts are integer fen (1/100 yuan). A person is named only by a commitment: \
+            --holder-commitment HEX, or --holder-id ID with --pepper-file FILE (computed here).
+            With --json every command prints one JSON object on stdout (errors as {"error": {...}}).
+
+            Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
+            licence issue --help
+
+            \(ExitStatus.help)
             """,
-        subcommands: [KeygenCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [
+            OrgCommand.self, LicenceCommand.self, AuthCommand.self, UseCommand.self,
+            BillCommand.self,
+            ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,
+            StatusCommand.self,
+            KeygenCommand.self, DemoCommand.self, BenchCommand.self,
+        ]
     )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    /// As ArgumentParser's `main`, except that invalid input exits 2 (documented above)
+    /// rather than EX_USAGE, so one table of exit codes covers every command.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.invalidInput)
+            }
+            exit(withError: error)
+        }
+    }
 }

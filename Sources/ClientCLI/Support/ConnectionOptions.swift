@@ -1,0 +1,112 @@
+import ArgumentParser
+import Client
+import Contracts
+import Foundation
+import KeyFiles
+import Ledger
+
+/// The options every command shares. They may come before the area (`govchain --node URL
+/// licence show ...`) or after the action.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: .long, help: "Node API base URL, e.g. http://127.0.0.1:8600; repeat to fail over.")
+    var node: [String] = []
+
+    @Option(
+        name: .long,
+        help: "Signing key file (from `govchain keygen`); needed for calls, not for queries.")
+    var key: String?
+
+    @Option(
+        name: .customLong("chain-id"),
+        help: "Chain id to sign for (default: the node's /v1/status).")
+    var chainID: String?
+
+    @Flag(name: .long, help: "Print one JSON object on stdout (for scripts) instead of text.")
+    var json = false
+
+    @Option(name: .customLong("timeout-seconds"), help: "How long to wait for a call to commit.")
+    var timeoutSeconds: Int = 20
+
+    func validate() throws {
+        for url in node where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--node \(url): give a base URL such as http://127.0.0.1:8600")
+        }
+        guard (1...600).contains(timeoutSeconds) else {
+            throw ValidationError("--timeout-seconds must be 1...600")
+        }
+    }
+
+    var output: Output { Output(json: json) }
+
+    /// The signing key from `--key`; required when `signing`.
+    func signer(signing: Bool) throws -> SigningKey? {
+        guard !node.isEmpty else { throw ValidationError("give at least one --node URL") }
+        guard let key else {
+            if signing { throw ValidationError("this call is signed: give --key FILE") }
+            return nil
+        }
+        do { return try KeyFile.read(from: key) } catch {
+            throw ValidationError("--key \(key): \(error)")
+        }
+    }
+
+    /// Runs `body` with a client, turning every failure into its documented exit code.
+    func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void)
+        async throws
+    {
+        let output = self.output
+        do {
+            let signer = try signer(signing: signing)
+            try await GovChainClient.withToolHTTPClient { http in
+                // The chain id comes from --chain-id or the first node that answers /v1/status.
+                var chain = chainID
+                if chain == nil {
+                    chain = try await GovChainClient(
+                        endpoints: node, chainID: "", signer: nil, http: http
+                    )
+                    .status().chainID
+                }
+                let client = try GovChainClient(
+                    endpoints: node, chainID: chain ?? "", signer: signer, http: http)
+                try await body(client, output)
+            }
+        } catch let error as ClientError {
+            throw output.fail(error)
+        } catch let error as NotFound {
+            throw output.fail(error)
+        }
+    }
+
+    /// Builds, signs and submits `call`, waits for its commit and prints the receipt.
+    /// - Parameter summary: what the call did, for the human-readable line.
+    func submit(_ call: ContractCall, summary: String) async throws {
+        try await perform(signing: true) { client, output in
+            let receipt = try await client.submit(call, deadline: .seconds(timeoutSeconds))
+            output.receipt(receipt, summary: summary)
+        }
+    }
+
+    /// Submits a call built from the client (for calls that sign with the chain id).
+    func submit(summary: String, _ build: (GovChainClient) throws -> ContractCall) async throws {
+        try await perform(signing: true) { client, output in
+            let call = try build(client)
+            let receipt = try await client.submit(call, deadline: .seconds(timeoutSeconds))
+            output.receipt(receipt, summary: summary)
+        }
+    }
+}
+
+/// A query found nothing (exit code 6).
+struct NotFound: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "not found: \(what)" }
+}
+
+extension Optional {
+    /// The value, or `NotFound` naming what was asked for.
+    func orNotFound(_ what: String) throws -> Wrapped {
+        guard let self else { throw NotFound(what: what) }
+        return self
+    }
+}

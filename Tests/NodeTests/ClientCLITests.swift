@@ -1,0 +1,288 @@
+import Client
+import Contracts
+import Foundation
+import Ledger
+import Testing
+
+// Setup: a real devnet (LocalCluster, 4 `govchain-node` processes on loopback, slots >= 10),
+// the Client library's calls and typed queries, and the built `govchain` binary run as a
+// process. Serialized: one cluster at a time is a full load for two cores.
+
+@Suite("Client queries and the govchain CLI (real processes)", .serialized)
+struct ClientCLITests {
+    /// The output and exit status of one `govchain` run.
+    struct Run {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+
+        func decode<Value: Decodable>(_: Value.Type) throws -> Value {
+            try JSONDecoder().decode(Value.self, from: stdout)
+        }
+    }
+
+    static func govchain(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtExecutable("govchain"))
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting: a full pipe would block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: stdout,
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    struct Uses: Decodable { let uses: [LicenceUseInfo] }
+    struct Grants: Decodable { let grants: [GrantInfo] }
+    struct Receipt: Decodable {
+        let tx_id: String
+        let code: UInt32
+        let height: UInt64
+    }
+    struct ErrorDocument: Decodable {
+        struct Body: Decodable {
+            let kind: String
+            let exit_code: Int32
+            let status_code: UInt32?
+        }
+        let error: Body
+    }
+
+    /// What the domain flow did, for the checks that follow.
+    struct Flow {
+        let cluster: LocalCluster
+        let run: String
+        let pepperFile: String
+        let idNumber: String
+        let holder: Hash256
+        let licenceID: String
+        let fileDigest: Hash256
+        let grantID: String
+        let number: BillNumber
+        let claimID: String
+        let settled: CommittedReceipt
+
+        var billID: String { number.billID }
+    }
+
+    /// The library's answers the CLI must match.
+    struct Answers {
+        let licence: LicenceInfo
+        let uses: [LicenceUseInfo]
+        let grants: [GrantInfo]
+        let bill: BillInfo
+        let claims: BillClaims
+    }
+
+    @Test(
+        "licence -> grant -> use -> bill -> claim -> settle via the library; queries and CLI agree"
+    )
+    func domainFlow() async throws {
+        let cluster = try LocalCluster(slot: 10)
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        #expect(await cluster.eventually(seconds: 30) { (await cluster.height(0) ?? 0) >= 1 })
+        let flow = try await Self.runFlow(on: cluster)
+        let answers = try await Self.checkQueries(flow, reader: try cluster.readClient(1))
+        try await Self.checkCLIOutput(flow, answers)
+        try await Self.checkCLICalls(flow, reader: try cluster.readClient(1))
+    }
+
+    /// Issue a licence, authorise housing-fund, use the licence; issue a bill, claim part of
+    /// it and settle the claim: all through the library.
+    static func runFlow(on cluster: LocalCluster) async throws -> Flow {
+        let run = String(UInt64(Date().timeIntervalSince1970) % 1_000_000)
+        let pepper = Array("test-identity-pepper".utf8)
+        let pepperFile = cluster.directory + "/pepper.bin"
+        _ = FileManager.default.createFile(
+            atPath: pepperFile, contents: Data(pepper + [UInt8(ascii: "\n")]))
+        let idNumber = "36010219900101\(run.suffix(4))"
+        let holder = HolderCommitment.make(pepper: pepper, idNumber: idNumber)
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        let licenceID = try #require(
+            LicenceIdentifier.make(
+                typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: "T\(run)",
+                version: 1))
+        let fileDigest = SHA256.hash(Array("licence file \(run)".utf8))
+        let issue = LicenceIssue(
+            licenceID: licenceID, licenceType: "1110000", holder: holder, fileDigest: fileDigest,
+            validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
+        _ = try await cluster.client("public-security").submit(.licence(.issue(issue)))
+        let grantID = "G\(run)"
+        let terms = GrantTerms(
+            grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
+            scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
+            validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
+        _ = try await cluster.client("identity-provider").submit(
+            .authorisation(.grant(terms, .identityProvider)))
+        let use = LicenceUseCall.use(
+            licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
+            basis: .grant(grantID: grantID))
+        _ = try await cluster.client("housing-fund").submit(.licenceUse(use))
+
+        let number = BillNumber.medical(code: "36012026", number: run.leftPadded(to: 10))
+        let bill = BillIssue(
+            number: number, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000,
+            categories: nil, payer: holder)
+        _ = try await cluster.client("peoples-hospital").submit(.bill(.issue(bill)))
+        let insurer = try cluster.client("medical-insurance")
+        let claimID = "C\(run)"
+        let request = ClaimRequest(claimID: claimID, billID: number.billID, amountFen: 30_000)
+        _ = try await insurer.submit(.reimbursement(.claim([request])))
+        let settled = try await insurer.submit(.reimbursement(.settle(claimIDs: [claimID])))
+        return Flow(
+            cluster: cluster, run: run, pepperFile: pepperFile, idNumber: idNumber,
+            holder: holder, licenceID: licenceID, fileDigest: fileDigest, grantID: grantID,
+            number: number, claimID: claimID, settled: settled)
+    }
+
+    /// The licence side of the queries returns what was done.
+    static func checkQueries(_ flow: Flow, reader: GovChainClient) async throws -> Answers {
+        let licence = try #require(try await reader.licence(flow.licenceID))
+        #expect(licence.status == "issued" && licence.holder == flow.holder)
+        #expect(licence.fileDigest == flow.fileDigest)
+        #expect(licence.previousID == nil && licence.nextID == nil)
+        let unknown = try await reader.verifyLicence(
+            id: "1110000.NONE", fileDigest: flow.fileDigest)
+        #expect(unknown.record == nil && unknown.status == "unknown")
+        let check = try await reader.verifyLicence(id: flow.licenceID, fileDigest: flow.fileDigest)
+        #expect(check.valid && check.digestMatches)
+        let forged = try await reader.verifyLicence(
+            id: flow.licenceID, fileDigest: SHA256.hash([1]))
+        #expect(forged.valid == false)
+        #expect(
+            try await reader.licenceHistory(flow.licenceID).map(\.record?.id) == [flow.licenceID])
+        let uses = try await reader.uses(ofLicence: flow.licenceID)
+        #expect(uses.map(\.grantID) == [flow.grantID])
+        #expect(uses.first?.userOrganisation == "housing-fund")
+        let grants = try await reader.liveGrants(ofHolder: flow.holder)
+        #expect(grants.map(\.grantID) == [flow.grantID])
+        #expect(grants.first?.terms.scope.licenceTypes == [])
+        #expect(try await reader.licences(ofHolder: flow.holder).map(\.id) == [flow.licenceID])
+        #expect(try await reader.organisations().contains { $0.id == "peoples-hospital" })
+        #expect(try await reader.organisation("no-such-org") == nil)
+        #expect(try await reader.licence("1110000.11360000MB00000024.NONE.1.0") == nil)
+        #expect(try await reader.evidence().isEmpty)
+        let (bill, claims) = try await checkBillQueries(flow, reader: reader)
+        return Answers(licence: licence, uses: uses, grants: grants, bill: bill, claims: claims)
+    }
+
+    /// The bill side of the queries, and blocks and receipts.
+    static func checkBillQueries(
+        _ flow: Flow, reader: GovChainClient
+    ) async throws -> (BillInfo, BillClaims) {
+        let bill = try #require(try await reader.bill(flow.billID))
+        #expect(bill.id == flow.billID && bill.number.number == flow.number)
+        #expect(bill.settledFen == 30_000 && bill.leftFen == 20_000 && bill.redBillIDs == [])
+        #expect(bill.categories == nil && bill.reversesBillID == nil)
+        let claims = try #require(try await reader.claims(ofBill: flow.billID))
+        #expect(claims.leftFen == 20_000 && claims.alerts.isEmpty)
+        #expect(claims.claims.map(\.status) == ["settled"] && claims.claims.first?.category == nil)
+        #expect(try await reader.amountLeft(ofBill: flow.billID) == 20_000)
+        #expect(try await reader.claim(flow.claimID)?.amountFen == 30_000)
+        #expect(try await reader.billWallet(ofPayer: flow.holder).map(\.id) == [flow.billID])
+        let trail = try await reader.billHistory(flow.billID)
+        #expect(trail.compactMap(\.record?.settledFen) == [0, 0, 30_000])
+        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "7F3K9Q").genuine)
+        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "000000").genuine == false)
+        let receipt = try #require(try await reader.transactionInfo(flow.settled.txID))
+        #expect(receipt.code == 0 && receipt.height == flow.settled.height)
+        let block = try #require(try await reader.block(height: flow.settled.height))
+        #expect(block.transactions.contains(flow.settled.txID))
+        #expect(try await reader.latestBlock().height >= flow.settled.height)
+        return (bill, claims)
+    }
+
+    /// The CLI's --json output decodes into the library's values for the same objects.
+    static func checkCLIOutput(_ flow: Flow, _ answers: Answers) async throws {
+        let node = ["--node", flow.cluster.url(2), "--json"]
+        let licence = try govchain(node + ["licence", "show", "--licence-id", flow.licenceID])
+        #expect(try licence.decode(LicenceInfo.self) == answers.licence)
+        let uses = try govchain(node + ["licence", "uses", "--licence-id", flow.licenceID])
+        #expect(try uses.decode(Uses.self).uses == answers.uses)
+        let bill = try govchain(node + ["bill", "show", "--bill-id", flow.billID])
+        #expect(try bill.decode(BillInfo.self) == answers.bill)
+        // as_of_height is each node's latest height at the time asked: compare the rest.
+        let claims = try govchain(node + ["claim", "list", "--bill-id", flow.billID])
+            .decode(BillClaims.self)
+        #expect(claims.claims == answers.claims.claims && claims.leftFen == answers.claims.leftFen)
+        let grants = try govchain(
+            node + ["auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile])
+        #expect(try grants.decode(Grants.self).grants == answers.grants)
+        // Each node keeps the commit certificate it collected: compare with the same node.
+        let height = flow.settled.height
+        let sameNode = try #require(try await flow.cluster.readClient(2).block(height: height))
+        let block = try govchain(node + ["block", "show", "--height", "\(height)"])
+        #expect(try block.decode(BlockInfo.self) == sameNode)
+    }
+
+    /// Calls through the CLI: success, refusal (3), not found (6), rejection (5).
+    static func checkCLICalls(_ flow: Flow, reader: GovChainClient) async throws {
+        let node = ["--node", flow.cluster.url(2), "--json"]
+        let keys = flow.cluster.directory + "/keys/"
+        // A bill issued with the payer's ID and pepper lands in the same wallet.
+        let issued = try govchain(
+            node + [
+                "--key", keys + "peoples-hospital.key", "bill", "issue", "--kind", "tax",
+                "--number", "2636200000000\(flow.run.leftPadded(to: 7))", "--total-fen", "12000",
+                "--payer-id", flow.idNumber, "--pepper-file", flow.pepperFile,
+            ])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        #expect(try issued.decode(Receipt.self).code == 0)
+        #expect(try await reader.billWallet(ofPayer: flow.holder).count == 2)
+        // Claiming more than is left is refused by the contract: exit 3 with the status code.
+        let claim = node + ["--key", keys + "commercial-insurer.key", "claim", "claim"]
+        let over = try govchain(
+            claim + [
+                "--claim-id", "X\(flow.run)", "--bill-id", flow.billID, "--amount-fen", "20001",
+            ])
+        #expect(over.status == 3, "\(over.stderr)")
+        let refusal = try over.decode(ErrorDocument.self).error
+        #expect(refusal.kind == "refused" && refusal.status_code == 400 && refusal.exit_code == 3)
+        let exact = try govchain(
+            claim + [
+                "--claim-id", "Y\(flow.run)", "--bill-id", flow.billID, "--amount-fen", "20000",
+            ])
+        #expect(exact.status == 0, "\(exact.stderr)")
+        #expect(try await reader.amountLeft(ofBill: flow.billID) == 0)
+        // Not found; rejected at admission (an unregistered key).
+        #expect(
+            try govchain(node + ["claim", "show", "--claim-id", "none\(flow.run)"]).status == 6)
+        let stranger = flow.cluster.directory + "/stranger.key"
+        #expect(try govchain(["keygen", "--out", stranger]).status == 0)
+        let rejected = try govchain(
+            node + ["--key", stranger, "claim", "settle", "--claim-id", flow.claimID])
+        #expect(rejected.status == 5, "\(rejected.stderr)")
+    }
+
+    @Test("the CLI exits 4 when no node is reachable and 2 on invalid input")
+    func exitCodes() throws {
+        // Slot 11's API port: no cluster is started there.
+        let nowhere = ["--node", "http://127.0.0.1:\(29_000 + 11 * 20)", "--json"]
+        let status = try Self.govchain(nowhere + ["status"])
+        #expect(status.status == 4, "\(status.stderr)")
+        #expect(try status.decode(ErrorDocument.self).error.kind == "unreachable")
+        let query = try Self.govchain(
+            nowhere + ["bill", "show", "--bill-id", "M360120260000000001"])
+        #expect(query.status == 4)
+        #expect(
+            try Self.govchain(nowhere + ["licence", "show", "--licence-id", "../etc"]).status == 2)
+        #expect(
+            try Self.govchain(nowhere + ["claim", "claim", "--claim-id", "c", "--bill-id", "b"])
+                .status == 2)
+        #expect(try Self.govchain(["status"]).status == 2)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
