@@ -8,6 +8,7 @@ import Testing
 // the Client library's calls and typed queries, and the built `govchain` binary run as a
 // process. Serialized: one cluster at a time is a full load for two cores.
 
+extension EndToEnd {
 @Suite("Client queries and the govchain CLI (real processes)", .serialized)
 struct ClientCLITests {
     /// The output and exit status of one `govchain` run.
@@ -279,6 +280,7 @@ struct ClientCLITests {
                 .status == 2)
         #expect(try Self.govchain(["status"]).status == 2)
     }
+}
 }
 
 extension String {

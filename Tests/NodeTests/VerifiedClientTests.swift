@@ -88,6 +88,18 @@ struct VerifiedClientTests {
         #expect(audit.blocksVerified >= receipt.height + 1 && audit.transactions >= 1)
         let received = try await withTimeout(seconds: 10) { try await firstEvent.value }
         #expect(received?.event["bill"] == billID)
+        // The same audit from the command line, as an auditor runs it.
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: builtExecutable("govchain"))
+        cli.arguments = ["--node", cluster.url(1), "audit", "verify-chain", "--genesis",
+                         cluster.directory + "/genesis.json", "--reexecute", "--json"]
+        let pipe = Pipe()
+        cli.standardOutput = pipe
+        try cli.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        cli.waitUntilExit()
+        #expect(cli.terminationStatus == 0)
+        #expect(String(decoding: output, as: UTF8.self).contains("\"verified\":true"))
         // A node with an open event stream still stops gracefully on SIGTERM.
         let events2 = hospital.events()
         let reader2 = Task { for try await _ in events2 {} }

@@ -8,7 +8,7 @@ import Ledger
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Read what auditors need: recorded equivocation evidence.",
-        subcommands: [Evidence.self])
+        subcommands: [Evidence.self, VerifyChain.self])
 
     struct Evidence: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
