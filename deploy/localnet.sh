@@ -22,7 +22,7 @@ up() {
   for _ in $(seq 1 120); do
     local ready=0
     for i in $(seq 0 $((count - 1))); do
-      height=$(curl -m 2 -fsS "http://127.0.0.1:$((API_BASE + i))/v1/status" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+      height=$(curl -m 2 -fsS "http://127.0.0.1:$((API_BASE + i))/v1/status" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p' || true)
       [ -n "$height" ] && [ "$height" -ge 1 ] && ready=$((ready + 1))
     done
     [ "$ready" -eq "$count" ] && { echo "all $count nodes are committing blocks"; return 0; }
