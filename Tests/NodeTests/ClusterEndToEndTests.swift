@@ -93,7 +93,10 @@ struct ClusterEndToEndTests {
         let resumed = await cluster.eventually(seconds: 40) { (await cluster.height(0) ?? 0) >= later + 3 }
         #expect(resumed, "progress did not resume after the restart")
         let tip = await cluster.height(0) ?? 0
-        let rejoined = await cluster.eventually(seconds: 30) { (await cluster.height(2) ?? 0) >= tip }
+        let rejoined = await cluster.eventually(seconds: 30) {
+            let restarted = [await cluster.height(2) ?? 0, await cluster.height(3) ?? 0]
+            return restarted.allSatisfy { $0 >= tip }
+        }
         #expect(rejoined)
         await Self.expectSameHashes(cluster, nodes: [0, 1, 2, 3], through: tip)
     }

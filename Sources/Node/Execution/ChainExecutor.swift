@@ -22,6 +22,8 @@ public final class ChainExecutor {
     public let genesis: Genesis
     public let mempool: Mempool
     let logger: Logger
+    /// Hot state-tree nodes, shared by every block this executor commits.
+    let treeCache = StateTreeCache()
     public private(set) var tip: ChainTip
     /// Results of executing the tip block: the next header must carry them.
     public private(set) var tipResults: ExecutionResults
@@ -116,13 +118,15 @@ public final class ChainExecutor {
             transactions: block.transactions, height: block.height, timeMs: block.header.timeMs,
             over: RocksStateStore(database: store.database))
         let updates = result.writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) }
-        let tree = SparseMerkleTree.apply(updates, to: tipResults.stateRoot, store: RocksStateTreeStore(database: store.database))
+        let tree = SparseMerkleTree.apply(
+            updates, to: tipResults.stateRoot, store: RocksStateTreeStore(database: store.database, cache: treeCache))
         let results = ExecutionResults(receiptsRoot: Receipt.root(result.receipts), stateRoot: tree.root)
         let committed = CommittedBlock(
             block: block, certificate: certificate, receipts: result.receipts, results: results,
             stateChanges: result.writes.map { StateChange(key: $0.key.bytes, value: $0.value, txIndex: 0) },
             treeNodes: tree.newNodes.map { ($0.hash.bytes, $0.node.canonicalBytes) })
         try store.commit(committed)
+        treeCache.insert(tree.newNodes)
         tip = ChainTip(block: block)
         tipResults = results
         mempool.update(committed: block.transactions.map(\.id), height: block.height)
