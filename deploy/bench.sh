@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/release}
 export GOVCHAIN_BIN=$BIN
-OUT=${BENCH_OUT:-$BIN/../bench-results}
+OUT=${BENCH_OUT:-$(dirname "$BIN")/bench-results}
 NODES=4
 LOCALNET=.localnet
 URLS=()
@@ -32,6 +32,22 @@ node_memory() {
   printf ']'
 }
 
+# Every node answers /v1/status with a height of at least 1, within 60 s.
+wait_ready() {
+  for _ in $(seq 1 120); do
+    local ready=0
+    for i in $(seq 0 $((NODES - 1))); do
+      local height
+      height=$(curl -m 2 -fsS "http://127.0.0.1:$((8600 + i))/v1/status" 2>/dev/null | jq -r '.height // 0' 2>/dev/null || echo 0)
+      [ "${height:-0}" -ge 1 ] && ready=$((ready + 1))
+    done
+    [ "$ready" -eq "$NODES" ] && { log "all $NODES nodes are committing blocks"; return 0; }
+    sleep 0.5
+  done
+  log "the cluster did not start committing; see $LOCALNET/node*/node.log"
+  return 1
+}
+
 bench() { "$BIN/govchain" bench "${URLS[@]}" --keys-dir "$LOCALNET/keys" --json "$@"; }
 
 {
@@ -47,7 +63,10 @@ log "ceiling: $CEILING tx/s ($(cat "$OUT/ceiling.json"))"
 
 trap 'deploy/localnet.sh down >&2 || true' EXIT
 log "fresh $NODES-validator cluster ($BIN)"
-deploy/localnet.sh up $NODES >&2
+# localnet.sh's own readiness poll exits early under `set -e -o pipefail` when a node's API
+# is not listening yet at the first curl (exit 7): tolerate that and wait here instead.
+deploy/localnet.sh up $NODES >&2 || true
+wait_ready
 
 log "saturation search (8 s steps)"
 bench --find-saturation --duration 8 --warmup 2 --start-rate "${BENCH_START_RATE:-250}" >"$OUT/saturation.json"

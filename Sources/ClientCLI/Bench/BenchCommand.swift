@@ -4,18 +4,32 @@ import Foundation
 import KeyFiles
 import Ledger
 
-/// `govchain bench`: the open-loop load generator (CometBFT's and Caliper's method).
+/// `govchain bench`: the open-loop load generator (`run`, the default) and this machine's
+/// ceiling (`ceiling`).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput and latency against a cluster, and this machine's ceiling.",
+        subcommands: [BenchLoadCommand.self, BenchCeilingCommand.self],
+        defaultSubcommand: BenchLoadCommand.self)
+
+    static func jsonLine(_ object: [String: Any]) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `govchain bench [run]`: open-loop load (CometBFT's and Caliper's method).
+struct BenchLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Open-loop load against a cluster: offered and committed TPS, latency, refusals.",
         discussion: """
             Open loop: transactions are signed before the clock starts and sent on schedule \
             whatever the answers; each is timed from submission to the node's commit \
             acknowledgement (POST /v1/transactions?wait=true). Build with -c release.
             Example: govchain bench --rate 1000 --duration 30
-            """,
-        subcommands: [BenchCeilingCommand.self])
+            """)
 
     @Option(name: .long, help: "Node API base URL; repeat for several nodes (load is spread over all).")
     var node: [String] = (0..<4).map { "http://127.0.0.1:\(8600 + $0)" }
@@ -92,7 +106,7 @@ struct BenchCommand: AsyncParsableCommand {
                 log(report.summary)
                 output = report.json
             }
-            if json { print(try Self.jsonLine(output)) }
+            if json { print(try BenchCommand.jsonLine(output)) }
         } catch {
             await sender.shutdown()
             throw error
@@ -106,11 +120,6 @@ struct BenchCommand: AsyncParsableCommand {
             police: try key("public-security"), identity: try key("identity-provider"),
             housing: try key("housing-fund"), hospital: try key("peoples-hospital"),
             insurer: try key("medical-insurance"))
-    }
-
-    static func jsonLine(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
     }
 }
 
