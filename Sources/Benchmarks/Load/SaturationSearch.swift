@@ -17,7 +17,7 @@ public struct SaturationSearch: Sendable {
 
     public init(
         startRate: Double, growth: Double = 1.5, maxRate: Double = 50_000, stepSeconds: Double = 8,
-        warmupSeconds: Double = 2, maxInFlight: Int, refinements: Int = 2, followFraction: Double = 0.9,
+        warmupSeconds: Double = 2, maxInFlight: Int, refinements: Int = 2, followFraction: Double = 0.95,
         maxLoss: Double = 0.01
     ) {
         self.startRate = startRate
@@ -71,7 +71,7 @@ public struct SaturationSearch: Sendable {
             steps.append((rate, report, followed))
             log("step \(Int(rate)) tx/s: \(report.summary) -> \(followed ? "follows" : "saturated")")
             // An overloaded step leaves a backlog that would count against the next one.
-            await generator.sender.waitForEmptyMempools(timeoutSeconds: 30)
+            await generator.sender.waitForEmptyMempools(timeoutSeconds: 45)
             return followed
         }
         var good = 0.0
