@@ -56,7 +56,9 @@ public enum Ceiling {
     ///   - validators: n, the cluster size the ceiling is derived for.
     ///   - seconds: how long each measurement runs.
     ///   - directory: where the RocksDB measurement writes (its disk is the one measured).
-    public static func measure(validators: Int, seconds: Double, directory: String) throws -> CeilingReport {
+    public static func measure(validators: Int, seconds: Double, directory: String) throws
+        -> CeilingReport
+    {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let key = SigningKey.deterministic(label: "bench-ceiling")
         let message = [UInt8](repeating: 0x5A, count: 200)
@@ -75,13 +77,18 @@ public enum Ceiling {
             ed25519VerifyPerSecondOneCore: rate(threads: 1, seconds: seconds, verify),
             ed25519VerifyPerSecondAllCores: rate(threads: cores, seconds: seconds, verify),
             sha256MBPerSecondOneCore: rate(threads: 1, seconds: seconds / 2, hashMiB) * megabytes,
-            sha256MBPerSecondAllCores: rate(threads: cores, seconds: seconds / 2, hashMiB) * megabytes,
-            sha256ShortPerSecondAllCores: rate(threads: cores, seconds: seconds / 2) { _ = SHA256.hash(message) },
+            sha256MBPerSecondAllCores: rate(threads: cores, seconds: seconds / 2, hashMiB)
+                * megabytes,
+            sha256ShortPerSecondAllCores: rate(threads: cores, seconds: seconds / 2) {
+                _ = SHA256.hash(message)
+            },
             rocksSyncedBatchesPerSecond: rocks, rocksBatchEntries: 1_000, rocksEntryBytes: 250)
     }
 
     /// Operations per second of `body` run on `threads` threads for `seconds`.
-    static func rate(threads: Int, seconds: Double, _ body: @escaping @Sendable () -> Void) -> Double {
+    static func rate(threads: Int, seconds: Double, _ body: @escaping @Sendable () -> Void)
+        -> Double
+    {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
         defer { counts.deallocate() }

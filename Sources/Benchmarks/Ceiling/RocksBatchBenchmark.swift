@@ -11,10 +11,13 @@ enum RocksBatchBenchmark {
 
     /// Opens a fresh database under `directory`, commits synced batches of `entries` puts of
     /// `entryBytes` for `seconds`, deletes the database, and returns batches per second.
-    static func run(directory: String, seconds: Double, entries: Int, entryBytes: Int) throws -> Double {
+    static func run(directory: String, seconds: Double, entries: Int, entryBytes: Int) throws
+        -> Double
+    {
         let path = directory + "/rocks-ceiling-\(getpid())"
         try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let options = rocksdb_options_create()!
         defer { rocksdb_options_destroy(options) }
@@ -22,7 +25,8 @@ enum RocksBatchBenchmark {
         var error: UnsafeMutablePointer<CChar>?
         guard let database = rocksdb_open(options, path, &error) else {
             defer { rocksdb_free(error) }
-            throw Failure(description: "rocksdb_open \(path): \(error.map { String(cString: $0) } ?? "?")")
+            throw Failure(
+                description: "rocksdb_open \(path): \(error.map { String(cString: $0) } ?? "?")")
         }
         defer { rocksdb_close(database) }
         let sync = rocksdb_writeoptions_create()!
@@ -42,8 +46,10 @@ enum RocksBatchBenchmark {
                 withUnsafeBytes(of: &key) { keyBytes in
                     value.withUnsafeBytes { valueBytes in
                         rocksdb_writebatch_put(
-                            batch, keyBytes.baseAddress!.assumingMemoryBound(to: CChar.self), keyBytes.count,
-                            valueBytes.baseAddress!.assumingMemoryBound(to: CChar.self), valueBytes.count)
+                            batch, keyBytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                            keyBytes.count,
+                            valueBytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                            valueBytes.count)
                     }
                 }
             }

@@ -36,7 +36,9 @@ public struct LoadGenerator: Sendable {
     public init(sender: Sender) { self.sender = sender }
 
     /// Sends `operations` at `opsPerSecond` and returns the samples and the drop count.
-    func run(_ operations: [Operation], opsPerSecond: Double, plan: LoadPlan) async -> (samples: [Sample], dropped: Int, cpuSeconds: Double) {
+    func run(_ operations: [Operation], opsPerSecond: Double, plan: LoadPlan) async -> (
+        samples: [Sample], dropped: Int, cpuSeconds: Double
+    ) {
         let sink = SampleSink(capacity: operations.count)
         var dropped = 0
         let cpuBefore = Self.processCPUSeconds()
@@ -83,7 +85,8 @@ public struct LoadGenerator: Sendable {
         let operations = workload.operations(count: count, mix: mix)
         let result = await run(operations, opsPerSecond: opsPerSecond, plan: plan)
         return LoadReport(
-            plan: plan, mix: mix, operations: operations, samples: result.samples, dropped: result.dropped,
+            plan: plan, mix: mix, operations: operations, samples: result.samples,
+            dropped: result.dropped,
             generatorCPUSeconds: result.cpuSeconds)
     }
 
@@ -111,6 +114,7 @@ final class SampleSink: Sendable {
 extension Duration {
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var inNanoseconds: UInt64 {
-        UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds / 1_000_000_000))
+        UInt64(max(0, components.seconds)) * 1_000_000_000
+            + UInt64(max(0, components.attoseconds / 1_000_000_000))
     }
 }

@@ -24,7 +24,10 @@ public struct LoadReport: Sendable {
     public let generatorCPUSeconds: Double
     public let firstError: String?
 
-    init(plan: LoadPlan, mix: Mix, operations: [Operation], samples: [Sample], dropped: Int, generatorCPUSeconds: Double) {
+    init(
+        plan: LoadPlan, mix: Mix, operations: [Operation], samples: [Sample], dropped: Int,
+        generatorCPUSeconds: Double
+    ) {
         self.plan = plan
         self.dropped = dropped
         self.generatorCPUSeconds = generatorCPUSeconds
@@ -32,10 +35,13 @@ public struct LoadReport: Sendable {
         let windowEnd = UInt64(plan.durationSeconds * 1e9)
         let window = max(0.001, plan.durationSeconds - plan.warmupSeconds)
         let transactions = samples.filter { $0.kind.isTransaction }
-        offeredTPS = Double(operations.filter { $0.kind.isTransaction }.count) / plan.durationSeconds
-        committedTPS = Double(transactions.filter {
-            $0.outcome == .committed && $0.doneNs >= windowStart && $0.doneNs <= windowEnd
-        }.count) / window
+        offeredTPS =
+            Double(operations.filter { $0.kind.isTransaction }.count) / plan.durationSeconds
+        committedTPS =
+            Double(
+                transactions.filter {
+                    $0.outcome == .committed && $0.doneNs >= windowStart && $0.doneNs <= windowEnd
+                }.count) / window
         let measured = transactions.filter { $0.outcome == .committed && $0.sentNs >= windowStart }
         let latencies = measured.map { Double($0.doneNs - $0.sentNs) / 1e6 }.sorted()
         latencyMs = (
@@ -44,31 +50,41 @@ public struct LoadReport: Sendable {
         )
         sent = transactions.count
         committed = transactions.filter { $0.outcome == .committed }.count
-        var failed = 0, timedOut = 0, errors = 0
+        var failed = 0
+        var timedOut = 0
+        var errors = 0
         var refused: [String: Int] = [:]
         var firstError: String?
         for sample in transactions {
             switch sample.outcome {
             case .committed: break
             case .failed: failed += 1
-            case let .refused(code): refused[code, default: 0] += 1
+            case .refused(let code): refused[code, default: 0] += 1
             case .timedOut: timedOut += 1
-            case let .error(text):
+            case .error(let text):
                 errors += 1
                 firstError = firstError ?? text
             }
         }
-        (self.failed, self.timedOut, self.errors, self.refused, self.firstError) = (failed, timedOut, errors, refused, firstError)
+        (self.failed, self.timedOut, self.errors, self.refused, self.firstError) = (
+            failed, timedOut, errors, refused, firstError
+        )
         let querySamples = samples.filter { !$0.kind.isTransaction && $0.outcome == .committed }
         queries = querySamples.count
         let queryLatencies = querySamples.map { Double($0.doneNs - $0.sentNs) / 1e6 }.sorted()
-        queryLatencyMs = (Benchmarks.quantile(queryLatencies, 0.5), Benchmarks.quantile(queryLatencies, 0.99))
+        queryLatencyMs = (
+            Benchmarks.quantile(queryLatencies, 0.5), Benchmarks.quantile(queryLatencies, 0.99)
+        )
         var byKind: [OperationKind: (committed: Int, failed: Int, p50Ms: Double)] = [:]
         for (kind, _) in mix.weights where kind.isTransaction {
             let ofKind = transactions.filter { $0.kind == kind }
             let done = ofKind.filter { $0.outcome == .committed }
-            let p50 = Benchmarks.quantile(done.map { Double($0.doneNs - $0.sentNs) / 1e6 }.sorted(), 0.5)
-            byKind[kind] = (done.count, ofKind.filter { if case .failed = $0.outcome { true } else { false } }.count, p50)
+            let p50 = Benchmarks.quantile(
+                done.map { Double($0.doneNs - $0.sentNs) / 1e6 }.sorted(), 0.5)
+            byKind[kind] = (
+                done.count,
+                ofKind.filter { if case .failed = $0.outcome { true } else { false } }.count, p50
+            )
         }
         self.byKind = byKind
     }
@@ -84,17 +100,23 @@ public struct LoadReport: Sendable {
     public var json: [String: Any] {
         var kinds: [String: Any] = [:]
         for (kind, figures) in byKind {
-            kinds[kind.rawValue] = ["committed": figures.committed, "failed": figures.failed, "p50_ms": Benchmarks.rounded(figures.p50Ms)]
+            kinds[kind.rawValue] = [
+                "committed": figures.committed, "failed": figures.failed,
+                "p50_ms": Benchmarks.rounded(figures.p50Ms),
+            ]
         }
         var object: [String: Any] = [
             "offered_tps": Benchmarks.rounded(offeredTPS), "tps": Benchmarks.rounded(committedTPS),
-            "p50_ms": Benchmarks.rounded(latencyMs.p50), "p90_ms": Benchmarks.rounded(latencyMs.p90),
-            "p99_ms": Benchmarks.rounded(latencyMs.p99), "max_ms": Benchmarks.rounded(latencyMs.max),
+            "p50_ms": Benchmarks.rounded(latencyMs.p50),
+            "p90_ms": Benchmarks.rounded(latencyMs.p90),
+            "p99_ms": Benchmarks.rounded(latencyMs.p99),
+            "max_ms": Benchmarks.rounded(latencyMs.max),
             "duration_s": plan.durationSeconds, "warmup_s": plan.warmupSeconds,
             "sent": sent, "committed": committed, "failed": failed, "refused": refusedTotal,
             "refused_by_code": refused, "timed_out": timedOut, "errors": errors, "dropped": dropped,
             "max_in_flight": plan.maxInFlight, "queries": queries,
-            "query_p50_ms": Benchmarks.rounded(queryLatencyMs.p50), "query_p99_ms": Benchmarks.rounded(queryLatencyMs.p99),
+            "query_p50_ms": Benchmarks.rounded(queryLatencyMs.p50),
+            "query_p99_ms": Benchmarks.rounded(queryLatencyMs.p99),
             "by_kind": kinds,
             "generator_cpu_s": Benchmarks.rounded(generatorCPUSeconds, 2),
         ]
@@ -106,7 +128,9 @@ public struct LoadReport: Sendable {
     public var summary: String {
         let f = { (value: Double) in String(Int(value.rounded())) }
         return "offered \(f(offeredTPS)) tx/s, committed \(f(committedTPS)) tx/s, "
-            + "p50 \(f(latencyMs.p50)) ms, p90 \(f(latencyMs.p90)) ms, p99 \(f(latencyMs.p99)) ms, max \(f(latencyMs.max)) ms; "
-            + "failed \(failed), refused \(refusedTotal), timed out \(timedOut), errors \(errors), dropped \(dropped)"
+            + "p50 \(f(latencyMs.p50)) ms, p90 \(f(latencyMs.p90)) ms, "
+            + "p99 \(f(latencyMs.p99)) ms, max \(f(latencyMs.max)) ms; "
+            + "failed \(failed), refused \(refusedTotal), timed out \(timedOut), "
+            + "errors \(errors), dropped \(dropped)"
     }
 }

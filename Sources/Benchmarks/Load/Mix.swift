@@ -42,7 +42,7 @@ public struct Mix: Sendable, CustomStringConvertible {
         for part in text.split(separator: ",") {
             let pieces = part.split(separator: "=")
             guard pieces.count == 2, let kind = OperationKind(rawValue: String(pieces[0])),
-                  let weight = Int(pieces[1]), weight >= 0
+                let weight = Int(pieces[1]), weight >= 0
             else { throw MixError(text: text) }
             weights.append((kind, weight))
         }
@@ -52,7 +52,9 @@ public struct Mix: Sendable, CustomStringConvertible {
     }
 
     var totalWeight: Int { weights.reduce(0) { $0 + $1.weight } }
-    var transactionWeight: Int { weights.filter { $0.kind.isTransaction }.reduce(0) { $0 + $1.weight } }
+    var transactionWeight: Int {
+        weights.filter { $0.kind.isTransaction }.reduce(0) { $0 + $1.weight }
+    }
 
     /// Operations per second that carry `transactionsPerSecond` transactions.
     public func operationsPerSecond(transactionsPerSecond: Double) -> Double {
@@ -86,6 +88,7 @@ public struct Mix: Sendable, CustomStringConvertible {
 public struct MixError: Error, CustomStringConvertible {
     let text: String
     public var description: String {
-        "mix \"\(text)\" is not kind=weight,... with kinds bill, claim, use, grant, verify and at least one transaction kind"
+        "mix \"\(text)\" is not kind=weight,... with kinds bill, claim, use, grant, verify "
+            + "and at least one transaction kind"
     }
 }

@@ -17,7 +17,8 @@ public struct SaturationSearch: Sendable {
 
     public init(
         startRate: Double, growth: Double = 1.5, maxRate: Double = 50_000, stepSeconds: Double = 8,
-        warmupSeconds: Double = 2, maxInFlight: Int, refinements: Int = 2, followFraction: Double = 0.95,
+        warmupSeconds: Double = 2, maxInFlight: Int, refinements: Int = 2,
+        followFraction: Double = 0.95,
         maxLoss: Double = 0.01
     ) {
         self.startRate = startRate
@@ -42,7 +43,8 @@ public struct SaturationSearch: Sendable {
             [
                 "saturation_tps": Benchmarks.rounded(saturationTPS),
                 "saturation_offered_tps": Benchmarks.rounded(saturationRate),
-                "max_committed_tps": Benchmarks.rounded(steps.map(\.report.committedTPS).max() ?? 0),
+                "max_committed_tps": Benchmarks.rounded(
+                    steps.map(\.report.committedTPS).max() ?? 0),
                 "steps": steps.map { step -> [String: Any] in
                     var object = step.report.json
                     object["follows"] = step.follows
@@ -65,11 +67,14 @@ public struct SaturationSearch: Sendable {
         var steps: [(rate: Double, report: LoadReport, follows: Bool)] = []
         func step(_ rate: Double) async -> Bool {
             let plan = LoadPlan(
-                rate: rate, durationSeconds: stepSeconds, warmupSeconds: warmupSeconds, maxInFlight: maxInFlight)
+                rate: rate, durationSeconds: stepSeconds, warmupSeconds: warmupSeconds,
+                maxInFlight: maxInFlight)
             let report = await generator.run(plan: plan, mix: mix, workload: workload)
             let followed = follows(report)
             steps.append((rate, report, followed))
-            log("step \(Int(rate)) tx/s: \(report.summary) -> \(followed ? "follows" : "saturated")")
+            log(
+                "step \(Int(rate)) tx/s: \(report.summary) -> \(followed ? "follows" : "saturated")"
+            )
             // An overloaded step leaves a backlog that would count against the next one.
             await generator.sender.waitForEmptyMempools(timeoutSeconds: 45)
             return followed
@@ -78,7 +83,13 @@ public struct SaturationSearch: Sendable {
         var bad = 0.0
         var rate = startRate
         while rate <= maxRate {
-            if await step(rate) { good = rate; rate *= growth } else { bad = rate; break }
+            if await step(rate) {
+                good = rate
+                rate *= growth
+            } else {
+                bad = rate
+                break
+            }
         }
         if bad > 0 && good > 0 {
             for _ in 0..<refinements {

@@ -31,7 +31,8 @@ public final class Sender: Sendable {
         self.nodes = nodes.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
-            idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerNode)
+            idleTimeout: .seconds(120),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerNode)
         configuration.httpVersion = .http1Only
         configuration.timeout = .init(connect: .seconds(5))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -47,18 +48,21 @@ public final class Sender: Sendable {
         let base = nodes[nodeIndex % nodes.count]
         var request: HTTPClientRequest
         switch operation {
-        case let .transaction(_, body):
-            request = HTTPClientRequest(url: base + "/v1/transactions?wait=true&timeout_ms=\(waitTimeoutMs)")
+        case .transaction(_, let body):
+            request = HTTPClientRequest(
+                url: base + "/v1/transactions?wait=true&timeout_ms=\(waitTimeoutMs)")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
             request.body = .bytes(ByteBuffer(bytes: body))
-        case let .query(_, path):
+        case .query(_, let path):
             request = HTTPClientRequest(url: base + path)
         }
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(waitTimeoutMs) + 5_000))
+            let response = try await http.execute(
+                request, timeout: .milliseconds(Int64(waitTimeoutMs) + 5_000))
             let body = try await response.body.collect(upTo: 4 << 20)
-            return Self.classify(status: Int(response.status.code), body: body, isQuery: operation.kind == .verify)
+            return Self.classify(
+                status: Int(response.status.code), body: body, isQuery: operation.kind == .verify)
         } catch {
             return .error(String(describing: error).prefix(80).description)
         }
@@ -74,7 +78,9 @@ public final class Sender: Sendable {
         case 202:
             return .timedOut
         default:
-            let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+            let json =
+                (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)))
+                as? [String: Any]
             let error = json?["error"] as? [String: Any]
             return .refused(error?["code"] as? String ?? "http_\(status)")
         }

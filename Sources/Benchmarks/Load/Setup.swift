@@ -15,7 +15,8 @@ extension Sender {
         let response = try await http.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200,
-              let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+                as? [String: Any]
         else { throw SetupError(description: "GET \(path): HTTP \(response.status.code)") }
         return object
     }
@@ -47,7 +48,8 @@ extension Workload {
         guard let height = (status["height"] as? NSNumber)?.uint64Value else {
             throw SetupError(description: "node status has no height")
         }
-        let workload = Workload(chainID: chainID, organisations: organisations, height: height, setupCount: setupCount)
+        let workload = Workload(
+            chainID: chainID, organisations: organisations, height: height, setupCount: setupCount)
         for wave in workload.setupWaves() {
             let outcomes = await withTaskGroup(of: Outcome.self) { group in
                 for (index, operation) in wave.enumerated() {
@@ -59,7 +61,9 @@ extension Workload {
             }
             let bad = outcomes.filter { $0 != .committed }
             guard bad.isEmpty else {
-                throw SetupError(description: "setup: \(bad.count) of \(outcomes.count) not committed, e.g. \(bad[0])")
+                throw SetupError(
+                    description:
+                        "setup: \(bad.count) of \(outcomes.count) not committed, e.g. \(bad[0])")
             }
         }
         return workload

@@ -6,13 +6,16 @@ internal import Synchronization
 
 /// The devnet organisations whose keys sign the workload.
 public struct Organisations: Sendable {
-    public var police: SigningKey      // public-security: issues licences
-    public var identity: SigningKey    // identity-provider: attests grants
-    public var housing: SigningKey     // housing-fund: uses licences under grants
-    public var hospital: SigningKey    // peoples-hospital: issues medical e-bills
-    public var insurer: SigningKey     // medical-insurance: claims against e-bills
+    public var police: SigningKey  // public-security: issues licences
+    public var identity: SigningKey  // identity-provider: attests grants
+    public var housing: SigningKey  // housing-fund: uses licences under grants
+    public var hospital: SigningKey  // peoples-hospital: issues medical e-bills
+    public var insurer: SigningKey  // medical-insurance: claims against e-bills
 
-    public init(police: SigningKey, identity: SigningKey, housing: SigningKey, hospital: SigningKey, insurer: SigningKey) {
+    public init(
+        police: SigningKey, identity: SigningKey, housing: SigningKey, hospital: SigningKey,
+        insurer: SigningKey
+    ) {
         self.police = police
         self.identity = identity
         self.housing = housing
@@ -28,7 +31,7 @@ public enum Operation: Sendable {
 
     public var kind: OperationKind {
         switch self {
-        case let .transaction(kind, _), let .query(kind, _): kind
+        case .transaction(let kind, _), .query(let kind, _): kind
         }
     }
 }
@@ -66,17 +69,22 @@ public final class Workload: Sendable {
             let serial = "B\(run)L\(index)"
             return SetupLicence(
                 id: LicenceIdentifier.make(
-                    typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: serial, version: 1)!,
+                    typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: serial,
+                    version: 1)!,
                 holder: HolderCommitment.make(pepper: pepper, idNumber: "bench-\(serial)"),
                 fileDigest: SHA256.hash(Array("licence file \(serial)".utf8)),
                 grantID: "BG\(run)S\(index)")
         }
-        billIDs = (0..<setupCount).map { index in Self.billNumber(run: run, serial: UInt64(index)).billID }
+        billIDs = (0..<setupCount).map { index in
+            Self.billNumber(run: run, serial: UInt64(index)).billID
+        }
     }
 
     static func billNumber(run: String, serial: UInt64) -> BillNumber {
         let number = String(serial)
-        return .medical(code: "36" + run, number: String(repeating: "0", count: max(0, 10 - number.count)) + number)
+        return .medical(
+            code: "36" + run,
+            number: String(repeating: "0", count: max(0, 10 - number.count)) + number)
     }
 
     // MARK: - Setup
@@ -85,10 +93,14 @@ public final class Workload: Sendable {
     /// licences) the grants to the housing fund and the bills that claims draw on.
     func setupWaves() -> [[Operation]] {
         let licenceWave = licences.map { licence in
-            sign(.licence(.issue(LicenceIssue(
-                licenceID: licence.id, licenceType: "1110000", holder: licence.holder,
-                fileDigest: licence.fileDigest, validFromMs: nowMs - 60_000,
-                validUntilMs: nowMs + 365 * 86_400_000))), by: organisations.police, kind: .use)
+            sign(
+                .licence(
+                    .issue(
+                        LicenceIssue(
+                            licenceID: licence.id, licenceType: "1110000", holder: licence.holder,
+                            fileDigest: licence.fileDigest, validFromMs: nowMs - 60_000,
+                            validUntilMs: nowMs + 365 * 86_400_000))), by: organisations.police,
+                kind: .use)
         }
         let grants = licences.map { licence in grant(licence, grantID: licence.grantID) }
         let bills = billIDs.indices.map { index in
@@ -131,39 +143,61 @@ public final class Workload: Sendable {
             return bill(serial: serial, totalFen: 10_000 + serial % 90_000, payer: payer)
         case .claim:
             let billID = billIDs[Int(serial % UInt64(billIDs.count))]
-            return sign(.reimbursement(.claim([ClaimRequest(
-                claimID: "BC\(run)N\(serial)", billID: billID, amountFen: 1)])), by: organisations.insurer, kind: .claim)
+            return sign(
+                .reimbursement(
+                    .claim([
+                        ClaimRequest(
+                            claimID: "BC\(run)N\(serial)", billID: billID, amountFen: 1)
+                    ])), by: organisations.insurer, kind: .claim)
         case .use:
-            return sign(.licenceUse(.use(
-                licenceID: licence.id, purpose: "housing-loan", itemCode: "HF-LOAN-001",
-                basis: .grant(grantID: licence.grantID))), by: organisations.housing, kind: .use)
+            return sign(
+                .licenceUse(
+                    .use(
+                        licenceID: licence.id, purpose: "housing-loan", itemCode: "HF-LOAN-001",
+                        basis: .grant(grantID: licence.grantID))), by: organisations.housing,
+                kind: .use)
         case .grant:
             return grant(licence, grantID: "BG\(run)N\(serial)")
         case .verify:
-            return .query(.verify, path: "/v1/licences/\(licence.id)/verify?digest=\(licence.fileDigest.hex)")
+            return .query(
+                .verify, path: "/v1/licences/\(licence.id)/verify?digest=\(licence.fileDigest.hex)")
         }
     }
 
     private func grant(_ licence: SetupLicence, grantID: String) -> Operation {
-        sign(.authorisation(.grant(GrantTerms(
-            grantID: grantID, holder: licence.holder, granteeOrganisation: "housing-fund",
-            scope: GrantScope(licenceIDs: [licence.id]), purpose: "housing-loan",
-            validFromMs: nowMs - 60_000, validUntilMs: nowMs + 30 * 86_400_000), .identityProvider)),
+        sign(
+            .authorisation(
+                .grant(
+                    GrantTerms(
+                        grantID: grantID, holder: licence.holder,
+                        granteeOrganisation: "housing-fund",
+                        scope: GrantScope(licenceIDs: [licence.id]), purpose: "housing-loan",
+                        validFromMs: nowMs - 60_000, validUntilMs: nowMs + 30 * 86_400_000),
+                    .identityProvider)),
             by: organisations.identity, kind: .grant)
     }
 
     private func bill(serial: UInt64, totalFen: UInt64, payer: Hash256) -> Operation {
-        sign(.bill(.issue(BillIssue(
-            number: Self.billNumber(run: run, serial: serial), checkCode: "7F3K9Q", issuedAtMs: nowMs,
-            totalFen: totalFen, categories: nil, payer: payer))), by: organisations.hospital, kind: .bill)
+        sign(
+            .bill(
+                .issue(
+                    BillIssue(
+                        number: Self.billNumber(run: run, serial: serial), checkCode: "7F3K9Q",
+                        issuedAtMs: nowMs,
+                        totalFen: totalFen, categories: nil, payer: payer))),
+            by: organisations.hospital, kind: .bill)
     }
 
-    private func sign(_ call: ContractCall, by signer: SigningKey, kind: OperationKind) -> Operation {
+    private func sign(_ call: ContractCall, by signer: SigningKey, kind: OperationKind) -> Operation
+    {
         var uniqueID = [UInt8](repeating: 0, count: Transaction.uniqueIDByteCount)
         var generator = SystemRandomNumberGenerator()
-        for index in uniqueID.indices { uniqueID[index] = UInt8.random(in: 0...255, using: &generator) }
+        for index in uniqueID.indices {
+            uniqueID[index] = UInt8.random(in: 0...255, using: &generator)
+        }
         let tx = call.transaction(
-            chainID: chainID, signer: signer, uniqueID: uniqueID, validUntilHeight: validUntilHeight)
+            chainID: chainID, signer: signer, uniqueID: uniqueID, validUntilHeight: validUntilHeight
+        )
         return .transaction(kind, body: tx.canonicalBytes)
     }
 }
