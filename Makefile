@@ -5,7 +5,7 @@ APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: deps test-deps build release run stop status test bench-crypto simulate clean
+.PHONY: deps test-deps build release run stop status test bench-crypto bench simulate clean
 
 # Installs the three -dev libraries (and pkg-config) with apt-get when any is missing.
 deps:
@@ -51,6 +51,14 @@ test: test-deps
 
 bench-crypto: release
 	$(RELEASE_BIN)/govchain-node bench-crypto --seconds 2
+
+# Open-loop benchmark on a fresh 4-validator cluster of release binaries (BENCHMARKS.md):
+# the machine's ceiling, saturation search, 60 s at 80% of saturation, 3x overload; prints
+# one JSON line last. BENCH_SCRATCH picks the build directory (default .build).
+BENCH_SCRATCH ?= .build
+bench: deps
+	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
+	GOVCHAIN_BIN=$(BENCH_SCRATCH)/release deploy/bench.sh
 
 simulate: release
 	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1
