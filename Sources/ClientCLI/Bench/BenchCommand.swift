@@ -31,9 +31,11 @@ struct BenchLoadCommand: AsyncParsableCommand {
             Example: govchain bench --rate 1000 --duration 30
             """)
 
-    @Option(
-        name: .long, help: "Node API base URL; repeat for several nodes (load is spread over all).")
-    var node: [String] = (0..<4).map { "http://127.0.0.1:\(8600 + $0)" }
+    /// --node (repeat: load is spread over all; default the 4 local devnet nodes) and --json
+    /// come from the shared connection options, which the root command also parses.
+    @OptionGroup var connection: ConnectionOptions
+    var node: [String] { connection.node.isEmpty ? (0..<4).map { "http://127.0.0.1:\(8600 + $0)" } : connection.node }
+    var json: Bool { connection.json }
     @Option(name: .long, help: "Offered transactions per second (the mix's queries come on top).")
     var rate: Double = 500
     @Option(name: .long, help: "Seconds of load (per step with --find-saturation).")
@@ -68,8 +70,6 @@ struct BenchLoadCommand: AsyncParsableCommand {
     var startRate: Double = 250
     @Option(name: .long, help: "Growth factor between saturation steps.")
     var growth: Double = 1.5
-    @Flag(name: .long, help: "Print one JSON object.")
-    var json = false
 
     func validate() throws {
         guard !node.isEmpty else { throw ValidationError("give at least one --node") }
@@ -167,7 +167,8 @@ struct BenchCeilingCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds per measurement.") var seconds: Double = 2
     @Option(name: .long, help: "Directory for the RocksDB measurement (on the disk the nodes use).")
     var directory = ".localnet/bench"
-    @Flag(name: .long, help: "Print one JSON object.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+    var json: Bool { connection.json }
 
     func validate() throws {
         guard validators > 0, seconds > 0 else {
