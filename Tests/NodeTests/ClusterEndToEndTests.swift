@@ -101,6 +101,35 @@ struct ClusterEndToEndTests {
         await Self.expectSameHashes(cluster, nodes: [0, 1, 2, 3], through: tip)
     }
 
+    @Test("the client fails over from a killed node, and resubmitting a transaction never applies it twice")
+    func failOverAndIdempotentResubmission() async throws {
+        let cluster = try LocalCluster(slot: 9)
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let started = await cluster.eventually(seconds: 20) { (await cluster.height(0) ?? 0) >= 1 }
+        #expect(started)
+        // Node 0 is first in every rotation it draws; killed, every call must go elsewhere.
+        let client = try cluster.client("peoples-hospital", nodes: [0, 1, 2, 3])
+        cluster.kill(0)
+        var committed = 0
+        for index in 0..<8 {
+            if (try? await client.submit(Workload.billIssue(index, run: "failover"), deadline: .seconds(15))) != nil {
+                committed += 1
+            }
+        }
+        #expect(committed == 8, "calls did not fail over from the killed node")
+        // The same signed transaction, sent again (as after a timeout) to another node.
+        let tx = try await client.transaction(for: Workload.billIssue(100, run: "failover"))
+        let first = try await client.submit(tx)
+        let again = try GovChainClient(endpoints: [cluster.url(2)], chainID: cluster.chainID, signer: nil)
+        let second = try await again.submit(tx)
+        #expect(first.txID == second.txID && first.height == second.height && first.index == second.index)
+        let bill = try await again.getJSON("/v1/bills/M36012026" + String(format: "%010d", 100))
+        #expect(bill["totalFen"] as? Int == 1_100)
+        let history = try await again.getJSONIfPresent("/v1/bills/M36012026" + String(format: "%010d", 100) + "/history")
+        #expect((history as? [Any])?.count == 1, "the bill was applied more than once")
+    }
+
     @Test("a node wiped and restarted from genesis catches up from its peers by block sync")
     func wipedNodeCatchesUp() async throws {
         let cluster = try LocalCluster(slot: 4)
