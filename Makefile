@@ -1,13 +1,14 @@
 # GovChain: two commands on a fresh Debian 12 machine with Swift: `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config
+APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
 .PHONY: deps test-deps build release run stop status test bench-crypto bench simulate clean
 
-# Installs the three -dev libraries (and pkg-config) with apt-get when any is missing.
+# Installs the three -dev libraries (and pkg-config, curl and jq for the scripts) with apt-get
+# when any is missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -16,8 +17,6 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@command -v curl >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get install -y -qq curl; }
 
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`.
 test-deps: deps
