@@ -31,7 +31,7 @@ public final class GovChainClient: Sendable {
     ///   - signer: the department's signing key (nil for a read-only client).
     public init(
         endpoints: [String], chainID: String, signer: SigningKey?, validityBlocks: UInt64 = 200,
-        http: HTTPClient = .shared
+        http: HTTPClient = GovChainClient.failFastHTTPClient
     ) throws(ClientError) {
         guard !endpoints.isEmpty else { throw .invalidInput("at least one node endpoint is needed") }
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
@@ -167,6 +167,18 @@ public final class GovChainClient: Sendable {
         guard let object = json as? [String: Any] else { throw .verificationFailed("expected a JSON object from \(path)") }
         return object
     }
+}
+
+extension GovChainClient {
+    /// The default HTTP client: a node that is down must fail at once so the next node is
+    /// tried (AsyncHTTPClient's shared client retries connecting until the request deadline,
+    /// which turns one dead node into a timeout). Lives for the process, like `.shared`.
+    public static let failFastHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(3)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 }
 
 extension Duration {
