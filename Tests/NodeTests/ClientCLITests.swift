@@ -88,7 +88,7 @@ struct ClientCLITests {
     func domainFlow() async throws {
         let cluster = try LocalCluster(slot: 10)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.eventually(seconds: 30) { (await cluster.height(0) ?? 0) >= 1 })
         let flow = try await Self.runFlow(on: cluster)
         let answers = try await Self.checkQueries(flow, reader: try cluster.readClient(1))

@@ -34,7 +34,7 @@ struct ClusterEndToEndTests {
     func agreement() async throws {
         let cluster = try LocalCluster(slot: 1)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let client = try cluster.client("peoples-hospital")
         let committed = await Self.load(client, count: 20, offset: 0, run: "agreement")
         #expect(committed.count == 20)
@@ -52,7 +52,7 @@ struct ClusterEndToEndTests {
     func killOneUnderLoad() async throws {
         let cluster = try LocalCluster(slot: 2)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let client = try cluster.client("peoples-hospital", nodes: [0, 1, 2])
         var acknowledged = await Self.load(client, count: 10, offset: 0, run: "kill1")
         cluster.kill(3)
@@ -78,7 +78,7 @@ struct ClusterEndToEndTests {
     func killTwo() async throws {
         let cluster = try LocalCluster(slot: 3)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let started = await cluster.eventually(seconds: 20) { (await cluster.height(0) ?? 0) >= 3 }
         #expect(started)
         cluster.kill(2)
@@ -105,7 +105,7 @@ struct ClusterEndToEndTests {
     func failOverAndIdempotentResubmission() async throws {
         let cluster = try LocalCluster(slot: 9)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let started = await cluster.eventually(seconds: 20) { (await cluster.height(0) ?? 0) >= 1 }
         #expect(started)
         // Node 0 is first in every rotation it draws; killed, every call must go elsewhere.
@@ -136,7 +136,7 @@ struct ClusterEndToEndTests {
     func wipedNodeCatchesUp() async throws {
         let cluster = try LocalCluster(slot: 4)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let client = try cluster.client("peoples-hospital", nodes: [0, 1])
         _ = await Self.load(client, count: 10, offset: 0, run: "wipe")
         cluster.stop(3)

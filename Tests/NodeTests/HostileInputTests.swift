@@ -57,7 +57,7 @@ struct HostileInputTests {
     func hostilePeers() async throws {
         let cluster = try LocalCluster(slot: 5)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let started = await cluster.eventually(seconds: 20) { (await cluster.height(0) ?? 0) >= 2 }
         #expect(started)
         var rng = SystemRandomNumberGenerator()
@@ -87,7 +87,7 @@ struct HostileInputTests {
     func hostileClients() async throws {
         let cluster = try LocalCluster(slot: 6)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let started = await cluster.eventually(seconds: 20) { (await cluster.height(0) ?? 0) >= 1 }
         #expect(started)
         let url = cluster.url(0) + "/v1/transactions"

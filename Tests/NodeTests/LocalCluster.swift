@@ -53,7 +53,15 @@ final class LocalCluster: @unchecked Sendable {
         lock.withLock { processes[index] = process }
     }
 
-    func startAll() throws { for index in 0..<count { try start(index) } }
+    /// Starts every node and returns once each one's API answers (clients fail fast on a node
+    /// that is not listening yet, so tests must not race the start-up).
+    func startAll() async throws {
+        for index in 0..<count { try start(index) }
+        for index in 0..<count {
+            let ready = await eventually(seconds: 30) { await self.height(index) != nil }
+            guard ready else { throw StorageError("node \(index) did not start; see \(dataDirectory(index))/node.log") }
+        }
+    }
 
     func kill(_ index: Int) {
         guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return }

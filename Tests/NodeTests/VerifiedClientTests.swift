@@ -62,7 +62,7 @@ struct VerifiedClientTests {
     func verifiedReads() async throws {
         let cluster = try LocalCluster(slot: 7)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let trust = try TrustRoot(genesisFile: cluster.directory + "/genesis.json")
         let hospital = try cluster.client("peoples-hospital")
         let events = hospital.events(contract: "bill", type: "issued")
@@ -112,7 +112,7 @@ struct VerifiedClientTests {
     func lyingNode() async throws {
         let cluster = try LocalCluster(slot: 8)
         defer { cluster.shutdown() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let trust = try TrustRoot(genesisFile: cluster.directory + "/genesis.json")
         let receipt = try await cluster.client("peoples-hospital").submit(Workload.billIssue(7, run: "lying"))
         let ready = await cluster.eventually(seconds: 10) { (await cluster.height(0) ?? 0) > receipt.height + 1 }
