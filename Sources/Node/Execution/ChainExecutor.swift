@@ -129,7 +129,8 @@ public final class ChainExecutor {
         treeCache.insert(tree.newNodes)
         tip = ChainTip(block: block)
         tipResults = results
-        mempool.update(committed: block.transactions.map(\.id), height: block.height)
+        // Receipts carry the ids the executor computed once per transaction.
+        mempool.update(committed: result.receipts.map(\.txID), height: block.height)
         // Only governance calls change who may do what: recheck the pool after those.
         if block.transactions.contains(where: { $0.contract == GovernanceCall.contractName }) {
             recheckMempool()

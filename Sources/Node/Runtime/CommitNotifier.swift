@@ -63,11 +63,11 @@ public final class CommitNotifier: Sendable {
 
     /// Wakes everyone waiting for the block's transactions.
     public func committed(_ block: Block, receipts: [Receipt]) {
-        for (index, (tx, receipt)) in zip(block.transactions, receipts).enumerated() {
+        for (index, receipt) in receipts.enumerated() {
             let done = CommittedTransaction(
                 location: TransactionLocation(height: block.height, index: UInt32(index)), receipt: receipt)
             let waiters = state.withLockedValue { state -> [Waiter] in
-                guard let waiters = state.waiters.removeValue(forKey: tx.id) else { return [] }
+                guard let waiters = state.waiters.removeValue(forKey: receipt.txID) else { return [] }
                 state.count -= waiters.count
                 return waiters
             }

@@ -53,9 +53,9 @@ public final class EventHub: Sendable {
     func publish(_ outcome: CommitOutcome) {
         let subscribers = state.withLockedValue { Array($0.subscribers.values) }
         guard !subscribers.isEmpty else { return }
-        for (index, (tx, receipt)) in zip(outcome.block.transactions, outcome.receipts).enumerated() {
+        for (index, receipt) in outcome.receipts.enumerated() {
             for event in receipt.events {
-                let committed = CommittedEvent(height: outcome.block.height, txIndex: UInt32(index), txID: tx.id, event: event)
+                let committed = CommittedEvent(height: outcome.block.height, txIndex: UInt32(index), txID: receipt.txID, event: event)
                 for subscriber in subscribers { subscriber.yield(.event(committed)) }
             }
         }

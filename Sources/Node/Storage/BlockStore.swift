@@ -87,9 +87,10 @@ public final class BlockStore: Sendable {
         batch.put(.blocks, heightKey, committed.block.canonicalBytes)
         batch.put(.certificates, heightKey, committed.certificate.canonicalBytes)
         batch.put(.blockHashes, header.hash.bytes, heightKey)
-        for (index, (tx, receipt)) in zip(committed.block.transactions, committed.receipts).enumerated() {
+        for (index, receipt) in committed.receipts.enumerated() {
             let location = TransactionLocation(height: header.height, index: UInt32(index))
-            batch.put(.transactions, tx.id.bytes, location.bytes)
+            // The receipt carries the id the executor computed: no second hash of the tx.
+            batch.put(.transactions, receipt.txID.bytes, location.bytes)
             batch.put(.receipts, location.bytes, receipt.canonicalBytes)
         }
         for change in committed.stateChanges {
