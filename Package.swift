@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Execution", targets: ["Execution"]),
         .library(name: "Client", targets: ["Client"]),
     ],
     dependencies: [
@@ -42,17 +43,30 @@ let package = Package(
         .target(name: "Ledger", dependencies: ["CSodium", "COpenSSL"], swiftSettings: strictSettings),
         // The BFT protocol as a pure state machine.
         .target(name: "Consensus", dependencies: ["Ledger"], swiftSettings: strictSettings),
-        // Deterministic simulator of n production replicas (shipped, used by `simulate`).
-        .target(name: "Simulation", dependencies: ["Consensus", "Ledger"], swiftSettings: strictSettings),
         // Contract runtime and the government-service contracts.
         .target(name: "Contracts", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // The application behind the consensus boundary: the chain executor over storage
+        // ports, shared by the node (RocksDB) and the simulator (in memory). No I/O.
+        .target(
+            name: "Execution",
+            dependencies: [
+                "Ledger", "Consensus", "Contracts",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Deterministic simulator of n production replicas over the real executor and
+        // contracts (shipped, used by `simulate`).
+        .target(
+            name: "Simulation", dependencies: ["Consensus", "Ledger", "Contracts", "Execution"],
+            swiftSettings: strictSettings),
         // Key files on disk (0600), shared by the node and the client.
         .target(name: "KeyFiles", dependencies: ["Ledger"], swiftSettings: strictSettings),
         // One peer: storage, transport, mempool, executor, API.
         .target(
             name: "Node",
             dependencies: [
-                "Ledger", "Consensus", "Contracts", "KeyFiles", "CRocksDB", "CSodium",
+                "Ledger", "Consensus", "Contracts", "Execution", "KeyFiles", "CRocksDB", "CSodium",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -86,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "NodeCLI",
             dependencies: [
-                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "KeyFiles",
+                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -120,12 +134,17 @@ let package = Package(
         ),
 
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: strictSettings),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "Ledger"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConsensusTests", dependencies: ["Consensus", "Simulation", "Ledger", "Execution", "Contracts"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ExecutionTests", dependencies: ["Execution", "Consensus", "Contracts", "Ledger"],
+            swiftSettings: strictSettings),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ledger"], swiftSettings: strictSettings),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Ledger", "Consensus", "Contracts", "Client", "KeyFiles",
+                "Node", "Ledger", "Consensus", "Contracts", "Execution", "Client", "KeyFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

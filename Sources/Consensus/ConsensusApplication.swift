@@ -8,12 +8,11 @@ public enum BlockValidity: Hashable, Sendable {
 
 /// The boundary between consensus and the application (ABCI-like, three calls).
 ///
-/// The node's executor implements it; the simulator has a deterministic one. Calls come
-/// from the driver, never from inside `Replica`, which stays pure: the replica emits
-/// `.requestPayload`, `.validateBlock` and `.deliverBlock` actions and the driver answers
-/// the first two with `.payloadReady` and `.validationResult` events. `Replica.handle(_:
-/// application:)` does exactly that synchronously for drivers that can call the
-/// application inline.
+/// The node's `ChainExecutor` implements it, in the node over RocksDB and in the simulator
+/// over memory. Calls come from `Replica.handle(_:application:effects:)`, never from inside
+/// the replica's rules, which stay pure: the replica emits `.requestPayload`,
+/// `.validateBlock` and `.deliverBlock` actions and the loop answers the first two with
+/// `.payloadReady` and `.validationResult` events at once.
 public protocol ConsensusApplication {
     /// Transactions to propose at (height, round), with the roots from executing block
     /// `height - 1`.
@@ -22,26 +21,40 @@ public protocol ConsensusApplication {
     /// to this application's own results for the previous block. The replica has already
     /// checked height, parent hash, proposer, tx root and time.
     func validate(block: Block) -> BlockValidity
-    /// A final block with its certificate, in height order, exactly once per height.
+    /// A final block with its certificate, in height order, exactly once per height. The
+    /// application must not trap: a failure it cannot recover from stops it (and its node).
     mutating func deliver(block: Block, certificate: CommitCertificate)
 }
 
+/// The side effects of a replica's actions, carried out by whoever drives it: the node
+/// (RocksDB, TCP peers, wall-clock timers) or the simulator (memory, simulated network and
+/// clock). Each is called in the order the replica listed its actions.
+public protocol ConsensusEffects {
+    /// Makes `state` durable before returning: the statements after it depend on it. A
+    /// throw stops the batch, so nothing it covers leaves this node.
+    mutating func persist(_ state: SafetyState) throws
+    mutating func broadcast(_ message: ConsensusMessage)
+    mutating func send(_ message: ConsensusMessage, to validator: Int)
+    /// A peer is behind: send it these committed heights (block + certificate each).
+    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>)
+    /// Must deliver `.timeout(id)` after `afterMs` of driver time, and never lose it.
+    mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64)
+    mutating func report(_ evidence: EquivocationEvidence)
+}
+
 extension Replica {
-    /// Handles `event`, serving the application actions inline: payload requests and
-    /// validations are answered from `application` and fed back as events right away, and
-    /// committed blocks are delivered to it.
-    /// - Returns: the remaining actions (persist, send, broadcast, timers, evidence), in the
-    ///   order the driver must carry them out.
+    /// THE driver loop, shared by the node and the simulator: feeds `event` in, answers the
+    /// application actions inline (payload requests and validations are fed back as events
+    /// at once, final blocks are delivered), and carries out every other action through
+    /// `effects`, in the order the replica emitted them.
+    /// - Throws: what `effects.persist` throws; the actions after it are not carried out.
     public mutating func handle(
-        _ event: Event, application: inout some ConsensusApplication
-    ) -> [Action] {
-        var pending = handle(event)
-        var output: [Action] = []
-        var position = 0
-        while position < pending.count {
-            let action = pending[position]
-            position += 1
-            let followUp: [Action]
+        _ event: Event, application: inout some ConsensusApplication,
+        effects: inout some ConsensusEffects
+    ) throws {
+        var pending = handle(event)[...]
+        while let action = pending.popFirst() {
+            var followUp: [Action] = []
             switch action {
             case let .requestPayload(height, round):
                 let payload = application.proposalPayload(height: height, round: round)
@@ -52,14 +65,21 @@ extension Replica {
                     .validationResult(blockID: block.hash, isValid: isValid, nowMs: event.nowMs))
             case let .deliverBlock(block, certificate):
                 application.deliver(block: block, certificate: certificate)
-                followUp = []
-            default:
-                output.append(action)
-                followUp = []
+            case let .persistSafetyState(state):
+                try effects.persist(state)
+            case let .broadcast(message):
+                effects.broadcast(message)
+            case let .send(message, to: validator):
+                effects.send(message, to: validator)
+            case let .sendDecisions(to: validator, heights: heights):
+                effects.sendDecisions(to: validator, heights: heights)
+            case let .scheduleTimeout(id, afterMs):
+                effects.schedule(id, afterMs: afterMs)
+            case let .reportEvidence(evidence):
+                effects.report(evidence)
             }
             // Follow-ups run before the rest of the batch, as if the answer came at once.
-            pending.insert(contentsOf: followUp, at: position)
+            if !followUp.isEmpty { pending = (followUp + pending)[...] }
         }
-        return output
     }
 }

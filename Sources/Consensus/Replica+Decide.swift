@@ -84,6 +84,7 @@ extension Replica {
         guard block.header.previousHash == tip.blockHash else { return false }
         actions.append(.deliverBlock(block, certificate))
         tip = ChainTip(block: block)
+        tipReachedAtMs = nowMs
         heightState = HeightState()
         futureDecisions = futureDecisions.filter { $0.key > tip.height }
         startRound(0, &actions)

@@ -35,14 +35,15 @@ extension Replica {
     }
 
     /// A peer still works on an older height: ask the driver to send it the decisions it
-    /// lacks from the block store, at most once per height per propose timeout, so a
-    /// chatty laggard cannot make us flood it.
+    /// lacks from the block store, at most once per peer per propose timeout, so neither a
+    /// chatty laggard nor a replayer of old votes can make us flood it.
     private mutating func replyWithDecisions(
         to peer: Int?, from peerHeight: UInt64, _ actions: inout [Action]
     ) {
         guard let peer, peer != index, peerHeight >= 1 else { return }
-        if let last = catchUpReplies[peer], last.height == peerHeight,
-           nowMs < last.timeMs + configuration.parameters.timeoutProposeMs {
+        // Per peer, whatever height it claims: a replayed old vote names an old height, and
+        // replaying votes of many heights must not buy many replies (issue 17, finding 6).
+        if let last = catchUpReplies[peer], nowMs < last.timeMs + configuration.parameters.timeoutProposeMs {
             return
         }
         let last = min(tip.height, peerHeight + Replica.catchUpBatch - 1)

@@ -25,7 +25,11 @@ extension Replica {
     }
 
     private mutating func requestPayloadWhenDue(_ actions: inout [Action]) {
-        let due = tip.timeMs + ReplicaConfiguration.minBlockIntervalMs
+        // From the earlier of the tip's stamped time and when this replica reached it: a
+        // faulty proposer that stamped its block up to `maxClockDriftMs` ahead must not
+        // make the next proposer wait that long (issue 17, finding 5). Header times stay
+        // monotone anyway: a new block is stamped max(now, tip + 1).
+        let due = min(tip.timeMs, tipReachedAtMs) + ReplicaConfiguration.minBlockIntervalMs
         guard nowMs >= due else {
             actions.append(.scheduleTimeout(
                 TimeoutID(kind: .blockInterval, height: height, round: round), afterMs: due - nowMs))
@@ -42,6 +46,15 @@ extension Replica {
         guard started, payloadHeight == height, payloadRound == round, step == .propose else { return }
         guard heightState.payloadRequestRound == round else { return }
         heightState.payloadRequestRound = nil
+        let waitMs = configuration.emptyBlockWaitMs
+        if payload.transactions.isEmpty, waitMs > 0, heightState.emptyWaitRound != round {
+            // Nothing to propose yet: wait once per round for transactions (or for
+            // `.transactionsAvailable`), then propose whatever there is, even nothing.
+            heightState.emptyWaitRound = round
+            actions.append(.scheduleTimeout(
+                TimeoutID(kind: .blockInterval, height: height, round: round), afterMs: waitMs))
+            return
+        }
         let header = BlockHeader(
             chainID: configuration.chainID, height: height, round: round, previousHash: tip.blockHash,
             txRoot: Block.transactionRoot(payload.transactions), receiptsRoot: payload.receiptsRoot,
@@ -118,6 +131,15 @@ extension Replica {
         }
     }
 
+    mutating func onTransactionsAvailable(_ actions: inout [Action]) {
+        guard step == .propose, heightState.payloadRequestRound == nil,
+              heightState.emptyWaitRound == round,
+              configuration.proposerIndex(height: height, round: round) == index,
+              heightState.proposals[round] == nil
+        else { return }
+        requestPayloadWhenDue(&actions)
+    }
+
     mutating func onTimeout(_ id: TimeoutID, _ actions: inout [Action]) {
         if id.kind == .retransmit {
             retransmit(&actions)
@@ -131,7 +153,9 @@ extension Replica {
             castVote(.precommit, blockID: nil, &actions)
         case .precommit:
             startRound(round + 1, &actions)
-        case .blockInterval where step == .propose && heightState.payloadRequestRound == nil:
+        case .blockInterval
+            where step == .propose && heightState.payloadRequestRound == nil
+                && heightState.proposals[round] == nil:
             requestPayloadWhenDue(&actions)
         default:
             break

@@ -7,8 +7,8 @@ import Ledger
 ///    `SafetyState`, and the tip of the committed chain; call `handle(.start(nowMs:))`.
 /// 2. Verify every incoming message with `UnverifiedMessage.verify` and pass the result
 ///    in as `.message`; fire scheduled timers as `.timeout`; answer `.requestPayload` and
-///    `.validateBlock` with `.payloadReady` / `.validationResult` (or use
-///    `handle(_:application:)`, which does it inline).
+///    `.validateBlock` with `.payloadReady` / `.validationResult`: the one driver loop,
+///    `handle(_:application:effects:)`, does it inline for the node and the simulator.
 /// 3. Carry out each returned batch of actions in order, with no other `handle` call in
 ///    between. `.persistSafetyState` must be durable before the next action runs.
 /// Nothing inside reads a clock, a random source or the unordered iteration of a dictionary.
@@ -20,6 +20,9 @@ public struct Replica: Sendable {
     public internal(set) var round: UInt64 = 0
     public internal(set) var step: Step = .propose
     var nowMs: UInt64 = 0
+    /// This replica's clock when it reached the current tip: the proposer's block interval
+    /// counts from here too, so a tip stamped in the future cannot stall it.
+    var tipReachedAtMs: UInt64 = 0
     var started = false
     var heightState = HeightState()
     /// Verified messages for the next heights, replayed after each commit.
@@ -47,6 +50,13 @@ public struct Replica: Sendable {
 
     /// The height being decided.
     public var height: UInt64 { tip.height + 1 }
+    /// True while this replica, as the round's proposer, waits for transactions before it
+    /// would propose an empty block: only then is `.transactionsAvailable` worth sending.
+    public var awaitsTransactions: Bool {
+        started && step == .propose && heightState.payloadRequestRound == nil
+            && heightState.emptyWaitRound == round && heightState.proposals[round] == nil
+            && configuration.proposerIndex(height: height, round: round) == index
+    }
     /// The current safety state (what the last `.persistSafetyState` carried).
     public var safetyState: SafetyState { safety.state }
     var index: Int { configuration.index }
@@ -71,8 +81,9 @@ public struct Replica: Sendable {
             onPayloadReady(height: height, round: round, payload, &actions)
         case let .validationResult(blockID, isValid, _):
             onValidationResult(blockID: blockID, isValid: isValid)
-        case .tick:
-            break
+        case .transactionsAvailable:
+            guard started else { return [] }
+            onTransactionsAvailable(&actions)
         }
         if started { advance(&actions) }
         return actions
@@ -81,6 +92,7 @@ public struct Replica: Sendable {
     private mutating func onStart(_ actions: inout [Action]) {
         guard !started else { return }
         started = true
+        tipReachedAtMs = nowMs
         // After a restart mid-height, resume in the round last signed in rather than
         // round 0: SafetyRules would refuse the earlier rounds anyway.
         let state = safety.state

@@ -99,6 +99,8 @@ struct HeightState: Sendable {
     var precommitTimeoutRounds: Set<UInt64> = []
     var lockUpdateRounds: Set<UInt64> = []
     var payloadRequestRound: UInt64?
+    /// The round in which this proposer already waited once for transactions.
+    var emptyWaitRound: UInt64?
     /// This replica's own statements per round, re-sent by the retransmit timer.
     var ownStatements: [UInt64: [ConsensusMessage]] = [:]
     var reportedEvidence: Set<Hash256> = []

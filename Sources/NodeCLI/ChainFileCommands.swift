@@ -1,5 +1,6 @@
 import Consensus
 import ArgumentParser
+import Execution
 import Foundation
 import Ledger
 import Logging
@@ -55,8 +56,10 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let genesis = try GenesisFile.read(from: options.genesisPath)
         let store = try BlockStore(path: options.databasePath)
-        let mempool = Mempool(chainID: genesis.chainID, signatures: SignatureCache())
-        let executor = try ChainExecutor(store: store, genesis: genesis, mempool: mempool, logger: Logger(label: "import"))
+        let signatures = SignatureCache()
+        let mempool = Mempool(chainID: genesis.chainID, signatures: signatures)
+        let executor = try ChainExecutor(
+            store: RocksChainStore(blocks: store), genesis: genesis, pool: mempool, signatures: signatures)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
         guard bytes.starts(with: BlockArchive.magic) else { throw ValidationError("\(file) is not a block archive") }
         var position = BlockArchive.magic.count
@@ -78,7 +81,10 @@ struct ImportCommand: ParsableCommand {
             try certified.certificate.verify(
                 chainID: genesis.chainID, validators: genesis.validatorSet, blockID: block.hash, height: block.height)
             guard block.hasConsistentTxRoot else { throw ValidationError("block \(block.height): tx root mismatch") }
-            try executor.commit(block: block, certificate: certified.certificate)
+            executor.deliver(block: block, certificate: certified.certificate)
+            // A block whose certified roots differ from this node's execution, or a storage
+            // failure, stops the import with the executor's reason.
+            if let halt = executor.halt { throw ValidationError("block \(block.height): \(halt)") }
             imported += 1
         }
         print("imported \(imported) blocks; height \(store.lastHeight)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Execution
 import Foundation
 import KeyFiles
 import Ledger
@@ -58,7 +59,7 @@ struct InitCommand: ParsableCommand {
             try NodeConfiguration.defaults(p2pListen: p2pListen, apiListen: apiListen).write(to: options.configPath)
         }
         let store = try BlockStore(path: options.databasePath)
-        try ChainExecutor.initialiseGenesisState(store: store, genesis: document)
+        try ChainExecutor.initialiseGenesisState(store: RocksChainStore(blocks: store), genesis: document)
         print("initialised \(options.dataDir)")
         print("  node key:     \(key.publicKey.hex)")
         print("  chain id:     \(document.chainID)")

@@ -1,46 +1,91 @@
 import Consensus
+import Contracts
+import Execution
 import Ledger
 
 // MARK: - Carrying out replica actions over the simulated network
 
+/// The simulator's side effects of a replica's actions: the same protocol the node
+/// implements over RocksDB and TCP, here over memory and the simulated network. Actions
+/// are collected and carried out by the cluster right after the shared loop returns, in
+/// the order the replica emitted them.
+struct SimEffects: ConsensusEffects {
+    enum Effect {
+        case persist(SafetyState)
+        case broadcast(ConsensusMessage)
+        case send(ConsensusMessage, to: Int)
+        case sendDecisions(to: Int, heights: ClosedRange<UInt64>)
+        case schedule(TimeoutID, afterMs: UInt64)
+        case report(EquivocationEvidence)
+    }
+
+    var effects: [Effect] = []
+
+    mutating func persist(_ state: SafetyState) throws { effects.append(.persist(state)) }
+    mutating func broadcast(_ message: ConsensusMessage) { effects.append(.broadcast(message)) }
+    mutating func send(_ message: ConsensusMessage, to validator: Int) { effects.append(.send(message, to: validator)) }
+    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>) {
+        effects.append(.sendDecisions(to: validator, heights: heights))
+    }
+    mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64) { effects.append(.schedule(timeout, afterMs: afterMs)) }
+    mutating func report(_ evidence: EquivocationEvidence) { effects.append(.report(evidence)) }
+}
+
 extension Cluster {
+    /// Runs one event through THE driver loop (`Replica.handle(_:application:effects:)`,
+    /// the node's too), then carries out its effects and checks the invariants.
     mutating func handle(_ event: Replica.Event, at instance: Int) {
         guard var replica = instances[instance].replica else { return }
         var application = instances[instance].application
-        let actions = replica.handle(event, application: &application)
+        application.behaviour = instances[instance].isHonest ? nil : adversary.proposalBehaviour()
+        var effects = SimEffects()
+        // `persist` never throws here (memory), so nothing is lost to a throw.
+        try? replica.handle(event, application: &application, effects: &effects)
         instances[instance].replica = replica
-        instances[instance].application = application
         proposedTxRoots.formUnion(application.proposedTxRoots)
-        instances[instance].application.proposedTxRoots = []
         let delivered = application.delivered
-        instances[instance].application.delivered = []
-        for decision in delivered { checkDelivery(decision, at: instance) }
-        execute(actions, from: instance)
+        application.proposedTxRoots = []
+        application.delivered = []
+        instances[instance].application = application
+        for delivery in delivered { checkDelivery(delivery, at: instance) }
+        if let halt = application.executor.halt { stopOnHalt(instance, halt) }
+        carryOut(effects.effects, from: instance)
+        if eventsProcessed % 64 == 0 { checkFootprint(instance) }
     }
 
-    private mutating func execute(_ actions: [Replica.Action], from instance: Int) {
-        for action in actions {
-            switch action {
-            case let .persistSafetyState(state):
+    private mutating func carryOut(_ effects: [SimEffects.Effect], from instance: Int) {
+        for effect in effects {
+            switch effect {
+            case let .persist(state):
                 instances[instance].persistedSafety = state
             case let .broadcast(message):
                 // Twins hear each other too, as two separate nodes would.
                 transmit(message, from: instance) { _ in true }
+                if !instances[instance].isHonest { adversary.remember(message) }
             case let .send(message, to: target):
                 transmit(message, from: instance) { $0 == target }
             case let .sendDecisions(to: target, heights):
-                // The durable chain is the block store.
-                let chain = instances[instance].application.chain
-                for height in heights where height >= 1 && height <= UInt64(chain.count) {
-                    transmit(.decision(chain[Int(height) - 1]), from: instance) { $0 == target }
-                }
-            case let .scheduleTimeout(id, afterMs):
+                sendDecisions(from: instance, to: target, heights: heights)
+            case let .schedule(id, afterMs):
                 queue.push(.timer(instance: instance, incarnation: instances[instance].incarnation, id), atMs: nowMs + afterMs)
-            case let .reportEvidence(evidence):
+            case let .report(evidence):
                 recordEvidence(evidence)
-            case .requestPayload, .validateBlock, .deliverBlock:
-                preconditionFailure("application actions are served inside Replica.handle(_:application:)")
             }
+        }
+    }
+
+    /// Reads the durable chain (the block store) and sends each height as a decision.
+    mutating func sendDecisions(from instance: Int, to target: Int, heights: ClosedRange<UInt64>) {
+        let store = instances[instance].blocks
+        var sent = 0
+        for height in heights {
+            guard let block = try? store.block(at: height), let certificate = store.certificate(at: height)
+            else { break }
+            transmit(.decision(Decision(block: block, certificate: certificate)), from: instance) { $0 == target }
+            sent += 1
+        }
+        if instances[instance].isHonest, byzantineValidators.contains(target) {
+            catchUpSent.record(blocks: sent, atMs: nowMs)
         }
     }
 
@@ -61,7 +106,8 @@ extension Cluster {
 
     /// Encodes once, maybe corrupts, verifies once (every receiver holds the same validator
     /// set), then delivers copies with independent loss, delay and duplication.
-    private mutating func transmit(_ message: ConsensusMessage, from source: Int, to accepts: (Int) -> Bool) {
+    mutating func transmit(_ message: ConsensusMessage, from source: Int, copies extra: Int = 0,
+                           to accepts: (Int) -> Bool) {
         var bytes = message.canonicalBytes
         if random.chance(perMille: network.corruptPerMille), !bytes.isEmpty {
             let position = Int.random(in: 0..<bytes.count, using: &random)
@@ -71,7 +117,8 @@ extension Cluster {
         for target in instances.indices where target != source && accepts(instances[target].validatorIndex) {
             guard isolated.contains(source) == isolated.contains(target) else { continue }
             guard !random.chance(perMille: network.dropPerMille) else { continue }
-            let copies = random.chance(perMille: network.duplicatePerMille) ? Int.random(in: 2...3, using: &random) : 1
+            let copies = (random.chance(perMille: network.duplicatePerMille) ? Int.random(in: 2...3, using: &random) : 1)
+                + extra
             for _ in 0..<copies {
                 let delay = random.draw(network.minDelayMs...network.maxDelayMs)
                 queue.push(.deliver(instance: target, verified), atMs: nowMs + delay)
@@ -84,7 +131,7 @@ extension Cluster {
         if let cached = verifiedByDigest[digest] { return cached }
         do throws(VerificationError) {
             let unverified = try UnverifiedMessage(bytes: bytes)
-            let verified = try unverified.verify(chainID: Cluster.chainID, validators: validators)
+            let verified = try unverified.verify(chainID: SimChain.chainID, validators: validators)
             if verifiedByDigest.count >= Cluster.verifiedCacheLimit { verifiedByDigest = [:] }
             verifiedByDigest[digest] = verified
             return verified
@@ -96,12 +143,12 @@ extension Cluster {
 
     // MARK: - Invariants, checked on every delivery
 
-    private mutating func checkDelivery(_ decision: Decision, at instance: Int) {
-        let block = decision.block
+    private mutating func checkDelivery(_ delivery: Delivery, at instance: Int) {
+        let block = delivery.decision.block
         let blockID = block.hash
         do {
-            try decision.certificate.verify(
-                chainID: Cluster.chainID, validators: validators, blockID: blockID, height: block.height)
+            try delivery.decision.certificate.verify(
+                chainID: SimChain.chainID, validators: validators, blockID: blockID, height: block.height)
         } catch {
             safetyViolation = "instance \(instance) delivered height \(block.height) with a bad certificate: \(error)"
             return
@@ -112,26 +159,49 @@ extension Cluster {
         }
         guard instances[instance].isHonest else { return }
         if let agreed = finalized[block.height], agreed != blockID {
-            safetyViolation = "agreement: height \(block.height) final as \(agreed) and \(blockID) (instance \(instance))"
+            safetyViolation = "I1 agreement: height \(block.height) final as \(agreed) and \(blockID) (instance \(instance))"
             return
         }
-        finalized[block.height] = blockID
-        checkChainLink(decision, at: instance)
+        if finalized[block.height] == nil {
+            finalized[block.height] = blockID
+            // The first honest delivery of a height: check it against the reference.
+            if let violation = oracle.apply(delivery.decision) {
+                safetyViolation = violation
+                return
+            }
+        }
+        // I4: an honest replica commits block h only over the state the certified header
+        // names (finding 8: one that diverged must stop, not carry on).
+        if delivery.committed, delivery.resultsBefore != delivery.headerResults {
+            safetyViolation = "I4 state: instance \(instance) committed height \(block.height) over a state "
+                + "other than its certified header's (state root \(delivery.resultsBefore.stateRoot) vs "
+                + "\(delivery.headerResults.stateRoot))"
+        }
     }
 
-    /// Honest chains must link, and carry the roots of their previous block.
-    private mutating func checkChainLink(_ decision: Decision, at instance: Int) {
-        let chain = instances[instance].application.chain
-        let position = chain.count - 1
-        guard position >= 0, chain[position] == decision else { return }
-        let parent = position == 0 ? Cluster.genesisTip.blockHash : chain[position - 1].block.hash
-        let header = decision.block.header
-        let roots = SimApplication.expectedRoots(parent: parent)
-        guard header.height == UInt64(position + 1), header.previousHash == parent,
-              header.receiptsRoot == roots.receipts, header.stateRoot == roots.state
-        else {
-            safetyViolation = "instance \(instance) chain broken at height \(header.height)"
-            return
+    private mutating func stopOnHalt(_ instance: Int, _ halt: ExecutionHalt) {
+        guard instances[instance].isUp else { return }
+        if instances[instance].isHonest {
+            // A halt is only acceptable for the replica whose execution we corrupted.
+            let expected = options.mutations.contains(.divergentReplica) && instance == honestVictim
+            if expected {
+                halts[instance] = "\(halt)"
+            } else {
+                safetyViolation = "honest instance \(instance) halted: \(halt)"
+            }
+        }
+        instances[instance].replica = nil
+        instances[instance].incarnation += 1
+    }
+
+    /// I9: an honest replica's consensus buffers stay within the byte budget.
+    private mutating func checkFootprint(_ instance: Int) {
+        guard instances[instance].isHonest, let replica = instances[instance].replica else { return }
+        let bytes = replica.footprintBytes
+        largestReplicaBytes = max(largestReplicaBytes, bytes)
+        if bytes > Cluster.replicaByteBudget {
+            safetyViolation = "I9 memory: instance \(instance) buffers \(bytes) bytes in consensus "
+                + "(budget \(Cluster.replicaByteBudget))"
         }
     }
 
@@ -144,7 +214,7 @@ extension Cluster {
             instances[instance].replica = nil
             instances[instance].incarnation += 1
         case let .restart(instance, amnesia):
-            guard !instances[instance].isUp else { return }
+            guard !instances[instance].isUp, halts[instance] == nil else { return }
             restart(instance, amnesia: amnesia)
         case let .partition(isolatedInstances):
             isolated = Set(isolatedInstances)
@@ -163,13 +233,17 @@ extension Cluster {
         precondition(!amnesia || !instances[instance].isHonest, "amnesia makes a validator Byzantine")
         let validator = instances[instance].validatorIndex
         if amnesia { instances[instance].persistedSafety = .initial }
+        // A process starts anew from its disk: executor state and mempool are rebuilt.
+        instances[instance].application = makeApplication(
+            store: instances[instance].store, isHonest: instances[instance].isHonest)
         let configuration = ReplicaConfiguration(
-            chainID: Cluster.chainID, validators: validators, parameters: Cluster.parameters, index: validator)
+            chainID: SimChain.chainID, validators: validators, parameters: SimChain.parameters, index: validator,
+            emptyBlockWaitMs: Cluster.emptyBlockWaitMs)
         let safety = SafetyRules(
-            chainID: Cluster.chainID, key: keys[validator], state: instances[instance].persistedSafety)
+            chainID: SimChain.chainID, key: keys[validator], state: instances[instance].persistedSafety)
         instances[instance].incarnation += 1
         instances[instance].replica = Replica(
-            configuration: configuration, safetyRules: safety, tip: instances[instance].application.tip)
+            configuration: configuration, safetyRules: safety, tip: instances[instance].application.executor.tip)
         handle(.start(nowMs: localNow(instance)), at: instance)
     }
 }

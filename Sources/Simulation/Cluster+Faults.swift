@@ -1,4 +1,5 @@
 import Consensus
+import Execution
 import Ledger
 
 // MARK: - The seed's fault plan, and a full run with its liveness check
@@ -83,22 +84,26 @@ extension Cluster {
         run(untilMs: phase)
         // Restart events scheduled exactly at `phase` have run; measure progress from here.
         let baseline = maximumHonestHeight
-        let deadline = Cluster.genesisTimeMs + phase + options.livenessWindowMs
+        let deadline = SimChain.genesisTimeMs + phase + options.livenessWindowMs
         var livenessFailure: String?
         while safetyViolation == nil, minimumHonestHeight <= baseline {
             guard let next = queue.nextTimeMs, next <= deadline else {
                 livenessFailure = "no new block on every honest replica within \(options.livenessWindowMs) ms "
                     + "after healing (baseline height \(baseline), honest heights "
-                    + "\(honestInstances.map(committedHeight))); "
+                    + "\(liveHonestInstances.map(committedHeight))); "
                     + instances.indices.map { "#\($0): \(instances[$0].replica.map(String.init(describing:)) ?? "down")" }
                     .joined(separator: "; ")
                 break
             }
             processNextEvent()
         }
-        return SimulationReport(
+        var report = SimulationReport(
             seed: seed, safetyViolation: safetyViolation, livenessFailure: livenessFailure,
             blocks: maximumHonestHeight, evidenceReported: evidenceReported, drops: dropCounts,
-            simulatedMs: nowMs - Cluster.genesisTimeMs)
+            simulatedMs: nowMs - SimChain.genesisTimeMs)
+        report.transactions = committedTransactions
+        report.halts = halts.keys.sorted().map { "instance \($0): \(halts[$0] ?? "")" }
+        report.largestReplicaBytes = largestReplicaBytes
+        return report
     }
 }

@@ -1,4 +1,5 @@
 public import Consensus
+public import Execution
 public import Ledger
 
 /// Network behaviour during a phase of the run.
@@ -25,7 +26,7 @@ public struct NetworkConditions: Sendable, Hashable {
 
 /// A fault a test (or the random fault plan) schedules at a point in simulated time.
 public enum ScriptedFault: Sendable, Hashable {
-    /// The replica process dies; in-flight messages to it are lost.
+    /// The replica process dies; in-flight messages to it and its mempool are lost.
     case crash(instance: Int)
     /// It comes back from its persisted safety state and chain; with `amnesia`, from a
     /// blank safety state (only ever done to Byzantine replicas).
@@ -38,36 +39,56 @@ public enum ScriptedFault: Sendable, Hashable {
     case network(NetworkConditions)
 }
 
-enum SimEvent: Sendable {
+enum SimEvent {
     case deliver(instance: Int, VerifiedMessage)
     case timer(instance: Int, incarnation: Int, TimeoutID)
     case fault(ScriptedFault)
+    /// Clients submit the workload's next transactions to every replica that is up.
+    case clientTraffic
+    /// The Byzantine validators act on their own (crafted messages, sync requests).
+    case adversaryTick
+    /// A peer's block-sync request reaches `instance`.
+    case syncRequest(instance: Int, from: Int, fromHeight: UInt64, count: UInt32)
 }
 
-/// One replica process: the production `Replica` core plus what survives a crash.
-struct Instance: Sendable {
+/// One replica process: the production `Replica` core, the real `ChainExecutor` over an
+/// in-memory store, its mempool, and what survives a crash (the store, the safety state).
+struct Instance {
     let validatorIndex: Int
     let isHonest: Bool
     var replica: Replica?
     var incarnation = 0
-    /// The durable chain (and the deterministic application over it).
-    var application: SimApplication
+    /// The durable chain (blocks, certificates, state, tree): survives crashes.
+    let store: any ChainStore
+    let blocks: InMemoryChainStore
+    /// Rebuilt from the store at every restart, as a node process would be.
+    var application: InstanceApplication
     /// The last `.persistSafetyState` this instance carried out.
     var persistedSafety = SafetyState.initial
-    let clockSkewMs: UInt64
+    var clockSkewMs: UInt64
     var isUp: Bool { replica != nil }
 }
 
 /// N production replicas in one process over a simulated network and clock, all driven
-/// by one seed. Byzantine validators run as Twins: two instances sharing one key.
-/// Instances `0..<nodes` are the validators; twins follow at `nodes...`.
-public struct Cluster: Sendable {
-    public static let chainID = "govchain-sim"
-    public static let genesisTimeMs: UInt64 = 1_700_000_000_000
-    public static let parameters = ConsensusParameters(timeoutProposeMs: 300, timeoutVoteMs: 150, timeoutMaxMs: 2_400)
+/// by one seed, each running the real executor and contracts over an in-memory store.
+/// Byzantine validators run as Twins (two instances sharing one key) and/or with the
+/// behaviours of `options.adversaries`. Instances `0..<nodes` are the validators; twins
+/// follow at `nodes...`.
+public struct Cluster {
+    public static let chainID = SimChain.chainID
+    public static let genesisTimeMs = SimChain.genesisTimeMs
+    public static let parameters = SimChain.parameters
+    /// The proposer's wait for transactions before an empty block (as on a node).
+    static let emptyBlockWaitMs: UInt64 = 100
+    /// Simulated client traffic: a few transactions this often.
+    static let clientIntervalMs: UInt64 = 40
+    static let adversaryIntervalMs: UInt64 = 30
+    /// The most bytes an honest replica may buffer in consensus (invariant I9).
+    public static let replicaByteBudget = 32 << 20
 
     public let seed: UInt64
     public let options: SimulationOptions
+    public let genesis: Genesis
     public let validators: ValidatorSet
     /// Validator indices that misbehave (their instances are not checked for agreement).
     public let byzantineValidators: [Int]
@@ -76,7 +97,7 @@ public struct Cluster: Sendable {
     var queue = EventQueue<SimEvent>()
     var random: SeededGenerator
     /// Simulated time in ms since the Unix epoch.
-    public private(set) var nowMs: UInt64 = Cluster.genesisTimeMs
+    public private(set) var nowMs: UInt64 = SimChain.genesisTimeMs
     var network = NetworkConditions.calm
     /// Instances currently cut off (`isolated` side of the active partition).
     var isolated: Set<Int> = []
@@ -86,20 +107,25 @@ public struct Cluster: Sendable {
     public internal(set) var evidenceReported = 0
     /// The first few pieces of evidence reported (bounded), for inspection by tests.
     public internal(set) var evidenceSamples: [EquivocationEvidence] = []
+    /// Honest replicas that stopped on purpose (an executor halt), with the reason.
+    public internal(set) var halts: [Int: String] = [:]
     var drops: [String: Int] = [:]
     /// Verified messages by the hash of their bytes. Retransmissions repeat the same bytes,
     /// and verification is a pure function of them, so verifying once is enough.
     var verifiedByDigest: [Hash256: VerifiedMessage] = [:]
     static let verifiedCacheLimit = 50_000
     var eventsProcessed = 0
+    var workload: SimWorkload
+    /// The reference execution of the agreed chain (invariants I2 and I4).
+    var oracle: Oracle
+    var adversary: AdversaryState
+    /// Catch-up blocks honest replicas sent to Byzantine ones, for the amplification bound.
+    var catchUpSent = CatchUpLedger()
+    public internal(set) var largestReplicaBytes = 0
 
     /// Deterministic validator keys (simulation only).
     public static func validatorKey(_ index: Int) -> SigningKey {
         SigningKey.deterministic(label: "simulation-validator-\(index)")
-    }
-
-    public static var genesisTip: ChainTip {
-        ChainTip(height: 0, blockHash: SHA256.hash(Array("govchain-sim-genesis".utf8)), timeMs: genesisTimeMs)
     }
 
     /// Builds the cluster and, when `options.faults` is not empty, the seed's random
@@ -109,26 +135,58 @@ public struct Cluster: Sendable {
         self.options = options
         random = SeededGenerator(seed: seed)
         keys = (0..<options.nodes).map(Cluster.validatorKey)
-        validators = ValidatorSet(keys.enumerated().map { index, key in
+        let validatorList = keys.enumerated().map { index, key in
             Validator(name: "v\(index)", publicKey: key.publicKey, address: "sim:\(index)")
-        })
+        }
+        genesis = SimChain.genesis(validators: validatorList)
+        validators = ValidatorSet(validatorList)
         var indices = Array(0..<options.nodes)
         indices.shuffle(using: &random)
         byzantineValidators = indices.prefix(options.byzantine).sorted()
+        workload = SimWorkload(seed: seed)
+        oracle = Oracle(genesis: genesis)
+        adversary = AdversaryState(seed: seed, behaviours: options.adversaries)
         for index in 0..<options.nodes { addInstance(validator: index) }
-        if options.faults.contains(.twins) {
+        if options.faults.contains(.twins) || options.adversaries.contains(.equivocation) {
             for index in byzantineValidators { addInstance(validator: index) }
         }
         for instance in instances.indices { queue.push(.fault(.restart(instance: instance, amnesia: false)), atMs: nowMs) }
+        queue.push(.clientTraffic, atMs: nowMs + Cluster.clientIntervalMs)
+        if !options.adversaries.isEmpty, !byzantineValidators.isEmpty {
+            queue.push(.adversaryTick, atMs: nowMs + Cluster.adversaryIntervalMs)
+        }
         if !options.faults.isEmpty { planRandomFaults() }
     }
 
     private mutating func addInstance(validator: Int) {
-        let salt = UInt64(instances.count)
+        let isHonest = !byzantineValidators.contains(validator)
+        let blocks = InMemoryChainStore()
+        let store: any ChainStore = !isHonest || !options.mutations.contains(.divergentReplica)
+            || instances.count != honestVictim
+            ? blocks : DivergentChainStore(base: blocks, fromHeight: 3)
+        var skew = random.draw(0...200)
+        if !isHonest, options.adversaries.contains(.futureTimestamp) {
+            // Just inside what voters accept: its blocks claim to come from the future.
+            skew = ReplicaConfiguration.maxClockDriftMs - 50
+        }
         instances.append(Instance(
-            validatorIndex: validator, isHonest: !byzantineValidators.contains(validator), replica: nil,
-            application: SimApplication(chainID: Cluster.chainID, seed: seed, salt: salt, genesis: Cluster.genesisTip),
-            clockSkewMs: random.draw(0...200)))
+            validatorIndex: validator, isHonest: isHonest, replica: nil, store: store, blocks: blocks,
+            application: makeApplication(store: store, isHonest: isHonest), clockSkewMs: skew))
+    }
+
+    /// The honest instance a `.divergentReplica` mutation corrupts: the first honest one.
+    var honestVictim: Int { (0..<options.nodes).first { !byzantineValidators.contains($0) } ?? 0 }
+
+    func makeApplication(store: any ChainStore, isHonest: Bool) -> InstanceApplication {
+        let keying: SignatureCache.Keying = options.mutations.contains(.signatureCacheByIDOnly)
+            ? .idOnly : .idAndSignature
+        let signatures = SignatureCache(capacity: 20_000, keying: keying)
+        let pool = SimPool(signatures: signatures)
+        // The in-memory store never throws; a failure here is a bug of the simulator.
+        guard let executor = try? ChainExecutor(store: store, genesis: genesis, pool: pool, signatures: signatures)
+        else { preconditionFailure("simulated executor failed to open its store") }
+        executor.skipsCommitRootCheck = options.mutations.contains(.skipCommitRootCheck)
+        return InstanceApplication(executor: executor, pool: pool, isByzantine: !isHonest)
     }
 
     // MARK: - Inspection
@@ -138,27 +196,34 @@ public struct Cluster: Sendable {
     public func isHonest(instance: Int) -> Bool { instances[instance].isHonest }
     public func isUp(instance: Int) -> Bool { instances[instance].isUp }
     /// Committed height of an instance's durable chain.
-    public func committedHeight(instance: Int) -> UInt64 { instances[instance].application.tip.height }
-    public func chain(instance: Int) -> [Decision] { instances[instance].application.chain }
+    public func committedHeight(instance: Int) -> UInt64 { instances[instance].blocks.lastHeight }
+    public func chain(instance: Int) -> [Decision] {
+        let store = instances[instance].blocks
+        return zip(store.blocks, store.certificates).map { Decision(block: $0, certificate: $1) }
+    }
     public func persistedSafetyState(instance: Int) -> SafetyState { instances[instance].persistedSafety }
     public var honestInstances: [Int] { instances.indices.filter { instances[$0].isHonest } }
-    public var minimumHonestHeight: UInt64 { honestInstances.map(committedHeight).min() ?? 0 }
+    /// Honest instances that have not halted on purpose (those must agree and stay live).
+    var liveHonestInstances: [Int] { honestInstances.filter { halts[$0] == nil } }
+    public var minimumHonestHeight: UInt64 { liveHonestInstances.map(committedHeight).min() ?? 0 }
     public var maximumHonestHeight: UInt64 { honestInstances.map(committedHeight).max() ?? 0 }
     /// Verification drops by reason, sorted by reason.
     public var dropCounts: [(reason: String, count: Int)] {
-        drops.keys.sorted().map { ($0, drops[$0]!) }
+        drops.keys.sorted().map { ($0, drops[$0] ?? 0) }
     }
+    /// Transactions committed on the agreed chain (by the reference execution).
+    public var committedTransactions: Int { oracle.committedTransactions }
 
     // MARK: - Driving
 
     /// Schedules a fault `offsetMs` after genesis time.
     public mutating func schedule(_ fault: ScriptedFault, atMs offsetMs: UInt64) {
-        queue.push(.fault(fault), atMs: Cluster.genesisTimeMs + offsetMs)
+        queue.push(.fault(fault), atMs: SimChain.genesisTimeMs + offsetMs)
     }
 
     /// Processes events up to `offsetMs` after genesis time, or until a safety violation.
     public mutating func run(untilMs offsetMs: UInt64) {
-        let limit = Cluster.genesisTimeMs + offsetMs
+        let limit = SimChain.genesisTimeMs + offsetMs
         while safetyViolation == nil, let next = queue.nextTimeMs, next <= limit {
             processNextEvent()
         }
@@ -184,8 +249,37 @@ public struct Cluster: Sendable {
             handle(.timeout(id, nowMs: localNow(instance)), at: instance)
         case let .fault(fault):
             apply(fault)
+        case .clientTraffic:
+            submitClientTraffic()
+            queue.push(.clientTraffic, atMs: nowMs + Cluster.clientIntervalMs)
+        case .adversaryTick:
+            actAdversarially()
+            if nowMs < SimChain.genesisTimeMs + options.faultPhaseMs {
+                queue.push(.adversaryTick, atMs: nowMs + Cluster.adversaryIntervalMs)
+            }
+        case let .syncRequest(instance, from, fromHeight, count):
+            answerSync(at: instance, from: from, fromHeight: fromHeight, count: count)
         }
     }
 
     func localNow(_ instance: Int) -> UInt64 { nowMs + instances[instance].clockSkewMs }
+
+    /// Clients send each new transaction to every replica that is up (gossip's effect).
+    private mutating func submitClientTraffic() {
+        let count = Int(random.draw(0...3))
+        for _ in 0..<count {
+            let height = maximumHonestHeight
+            let tx = workload.next(validUntilHeight: height + 200, nowMs: nowMs)
+            for instance in instances.indices where instances[instance].isUp {
+                let application = instances[instance].application
+                let store = instances[instance].store
+                let admitted = application.pool.admit(
+                    tx, chainID: SimChain.chainID, height: store.lastHeight,
+                    isCommitted: { (try? store.isCommitted($0)) ?? true })
+                if admitted, let replica = instances[instance].replica, replica.awaitsTransactions {
+                    handle(.transactionsAvailable(nowMs: localNow(instance)), at: instance)
+                }
+            }
+        }
+    }
 }

@@ -62,10 +62,14 @@ public struct SimulationOptions: Sendable, Hashable {
     public var faultPhaseMs: UInt64
     /// After healing, every honest replica must commit a new block within this time.
     public var livenessWindowMs: UInt64
+    /// What the Byzantine validators do beyond the faults (none by default).
+    public var adversaries: Set<Adversary>
+    /// Bugs put back on purpose, for mutation tests only.
+    public var mutations: Set<SimMutation>
 
     public init(
         nodes: Int = 4, byzantine: Int = 1, faults: FaultSet = .all, faultPhaseMs: UInt64 = 2_500,
-        livenessWindowMs: UInt64 = 30_000
+        livenessWindowMs: UInt64 = 30_000, adversaries: Set<Adversary> = [], mutations: Set<SimMutation> = []
     ) {
         precondition((1...31).contains(nodes), "1...31 nodes")
         precondition(byzantine >= 0 && byzantine <= nodes, "byzantine must be 0...nodes")
@@ -74,6 +78,8 @@ public struct SimulationOptions: Sendable, Hashable {
         self.faults = faults
         self.faultPhaseMs = faultPhaseMs
         self.livenessWindowMs = livenessWindowMs
+        self.adversaries = adversaries
+        self.mutations = mutations
     }
 }
 
@@ -90,4 +96,10 @@ public struct SimulationReport: Sendable {
     /// Messages dropped at verification, by `VerificationError.label`, sorted by label.
     public var drops: [(reason: String, count: Int)]
     public var simulatedMs: UInt64
+    /// Transactions committed on the agreed chain (real contract calls).
+    public var transactions: Int = 0
+    /// Honest replicas that halted on purpose (an injected execution fault), with why.
+    public var halts: [String] = []
+    /// The largest consensus footprint of an honest replica seen, in bytes.
+    public var largestReplicaBytes: Int = 0
 }

@@ -4,6 +4,8 @@ public struct SweepSummary: Sendable {
     public var safetyViolations = 0
     public var livenessFailures = 0
     public var blocks: UInt64 = 0
+    public var transactions = 0
+    public var largestReplicaBytes = 0
     public var failures: [SimulationReport] = []
 
     public init() {}
@@ -11,7 +13,8 @@ public struct SweepSummary: Sendable {
     /// The one-line summary `govchain-node simulate` ends with.
     public var summaryLine: String {
         "simulate: seeds=\(seeds) safety_violations=\(safetyViolations) "
-            + "liveness_failures=\(livenessFailures) blocks=\(blocks)"
+            + "liveness_failures=\(livenessFailures) blocks=\(blocks) transactions=\(transactions) "
+            + "max_replica_bytes=\(largestReplicaBytes)"
     }
 }
 
@@ -32,6 +35,8 @@ public enum Simulator {
             onReport(report)
             summary.seeds += 1
             summary.blocks += report.blocks
+            summary.transactions += report.transactions
+            summary.largestReplicaBytes = max(summary.largestReplicaBytes, report.largestReplicaBytes)
             if report.safetyViolation != nil { summary.safetyViolations += 1 }
             if report.livenessFailure != nil { summary.livenessFailures += 1 }
             if report.safetyViolation != nil || report.livenessFailure != nil {
@@ -46,6 +51,6 @@ public enum Simulator {
     public static func replayCommand(seed: UInt64, options: SimulationOptions) -> String {
         "govchain-node simulate --seeds 1 --seed \(seed) --nodes \(options.nodes) "
             + "--byzantine \(options.byzantine) --faults \(options.faults.spelled) "
-            + "--fault-phase-ms \(options.faultPhaseMs)"
+            + "--fault-phase-ms \(options.faultPhaseMs) --adversary \(Adversary.spelled(options.adversaries))"
     }
 }

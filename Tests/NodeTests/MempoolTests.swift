@@ -1,5 +1,6 @@
 import Testing
 @testable import Ledger
+import Execution
 @testable import Node
 
 @Suite("Mempool")

@@ -1,4 +1,5 @@
 import Foundation
+import Execution
 import Testing
 @testable import Ledger
 @testable import Node

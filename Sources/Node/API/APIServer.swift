@@ -3,6 +3,7 @@ public import Hummingbird
 internal import Contracts
 internal import Foundation
 public import Ledger
+internal import Execution
 public import Logging
 
 /// The node's HTTP/JSON API (Hummingbird): submit transactions, read receipts, blocks with
@@ -106,6 +107,7 @@ struct APIRoutes: Sendable {
         case .alreadyCommitted: APIError(.conflict, "already_committed", error.description)
         case .duplicate: APIError(.conflict, "duplicate", error.description)
         case .busy: APIError(.tooManyRequests, "busy", error.description)
+        case .unavailable: APIError(.serviceUnavailable, "unavailable", error.description)
         }
     }
 

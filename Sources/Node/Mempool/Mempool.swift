@@ -1,3 +1,4 @@
+public import Execution
 public import Ledger
 internal import NIOConcurrencyHelpers
 
@@ -13,6 +14,9 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
     case alreadyCommitted
     case duplicate
     case busy(String)
+    /// The node could not check the transaction (a storage read failed): refused, never
+    /// admitted on a guess.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -26,6 +30,7 @@ public enum AdmissionError: Error, Equatable, Sendable, CustomStringConvertible 
         case .alreadyCommitted: "transaction already committed (replay)"
         case .duplicate: "transaction already in the mempool"
         case let .busy(reason): "node busy: \(reason); retry later"
+        case let .unavailable(reason): "node cannot check the transaction now: \(reason)"
         }
     }
 
@@ -94,7 +99,8 @@ public final class Mempool: Sendable {
     ///     there, not by this cache).
     ///   - permits: the contracts' check that the sender may make this call (nil = allowed).
     public func admit(
-        bytes: [UInt8], height: UInt64, isCommitted: (Hash256) -> Bool, permits: (Transaction) -> String?
+        bytes: [UInt8], height: UInt64, isCommitted: (Hash256) throws -> Bool,
+        permits: (Transaction) -> String?
     ) -> Result<Transaction, AdmissionError> {
         guard bytes.count <= limits.maxTransactionBytes else {
             return .failure(.tooLarge(bytes: bytes.count, limit: limits.maxTransactionBytes))
@@ -104,7 +110,12 @@ public final class Mempool: Sendable {
         if let refusal = precheck(tx, height: height) { return .failure(refusal) }
         let id = tx.id
         if contains(id) { return .failure(.duplicate) }
-        if isCommitted(id) { return .failure(.alreadyCommitted) }
+        // A failed lookup is not "not committed" (issue 17, finding 9): refuse instead.
+        do {
+            if try isCommitted(id) { return .failure(.alreadyCommitted) }
+        } catch {
+            return .failure(.unavailable("replay check failed: \(error)"))
+        }
         if let reason = permits(tx) { return .failure(.notPermitted(reason)) }
         guard signatures.isValid(tx, id: id) else { return .failure(.invalidSignature) }
         return insert(Entry(tx: tx, id: id, size: bytes.count)).map { tx }
@@ -198,5 +209,12 @@ public final class Mempool: Sendable {
         let sender = entry.tx.sender
         state.queues[sender]?.removeAll { $0 == id }
         if state.queues[sender]?.isEmpty == true { state.queues[sender] = nil }
+    }
+}
+
+/// The executor proposes from the mempool and prunes it after each commit.
+extension Mempool: TransactionPool {
+    public func removeCommitted(_ ids: [Hash256], height: UInt64) {
+        update(committed: ids, height: height)
     }
 }

@@ -17,6 +17,9 @@ public struct NodeMetrics: Sendable {
     public let commitLatency: Metrics.Timer
     public let consensusMessagesDropped: Metrics.Counter
     public let catchingUp: Metrics.Gauge
+    /// Catch-up replies and evidence submissions the consensus driver did not start because
+    /// its bounded set of background jobs was full.
+    public let backgroundJobsDropped: Metrics.Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -34,6 +37,8 @@ public struct NodeMetrics: Sendable {
         commitLatency = Metrics.Timer(label: "govchain_commit_latency_seconds", factory: factory)
         consensusMessagesDropped = Metrics.Counter(label: "govchain_consensus_messages_dropped_total", factory: factory)
         catchingUp = Metrics.Gauge(label: "govchain_catching_up", factory: factory)
+        backgroundJobsDropped = Metrics.Counter(
+            label: "govchain_driver_background_jobs_dropped_total", factory: factory)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -1,125 +1,192 @@
 internal import CoreMetrics
 public import Consensus
+public import Execution
 public import Ledger
 public import Logging
-internal import NIOConcurrencyHelpers
+internal import NIOPosix
 
-/// What the driver's single task reacts to.
-enum DriverInput: Sendable {
-    case message(VerifiedMessage)
-    case timeout(TimeoutID)
-    /// Blocks fetched by block sync, each already verified (certificate against the set).
-    case synced(VerifiedMessage)
-}
-
-/// Owns the consensus `Replica` and carries out its actions, in order, from ONE task: no
-/// actor re-entrancy can interleave two events, and every `await` (fsync of the safety
-/// state, a block commit) finishes before the next event is looked at.
+/// Owns the consensus `Replica` and the `ChainExecutor`, and runs THE driver loop
+/// (`Replica.handle(_:application:effects:)`, shared with the simulator) from ONE task: no
+/// actor re-entrancy can interleave two events. Each event is handled whole on the thread
+/// pool (it may fsync the safety state and commit a block to RocksDB); what needs the async
+/// world (arming timers, catch-up replies, evidence, waking waiters) follows once it returns.
 final class ConsensusDriver: Sendable {
-    let inputs: AsyncStream<DriverInput>
-    private let continuation: AsyncStream<DriverInput>.Continuation
     private let runtime: NodeRuntime
+    private var inbox: DriverInbox { runtime.inbox }
 
-    /// A proposer with an empty mempool waits this long for transactions before proposing:
-    /// an idle chain then makes a few empty blocks a second instead of dozens. Well below
-    /// the propose timeout, so it never costs a round.
-    static let emptyBlockDelayMs: UInt64 = 250
+    /// Catch-up replies and evidence submissions in flight at once; more are dropped
+    /// (counted): each reads the store, and a peer must not be able to make us spawn
+    /// without bound (issue 17, finding 6).
+    static let maxBackgroundJobs = 8
 
-    init(runtime: NodeRuntime) {
-        self.runtime = runtime
-        // Bounded: a flood of peer messages drops the oldest rather than growing memory;
-        // consensus recovers lost messages through its retransmit timer.
-        (inputs, continuation) = AsyncStream.makeStream(of: DriverInput.self, bufferingPolicy: .bufferingNewest(20_000))
-    }
-
-    func submit(_ input: DriverInput) {
-        if case .dropped = continuation.yield(input) { runtime.metrics.consensusMessagesDropped.increment() }
-    }
+    init(runtime: NodeRuntime) { self.runtime = runtime }
 
     /// Runs until cancelled. `replica` is nil on a node that is not a validator: it only
     /// follows the chain through block sync.
     func run(replica initial: Replica?) async throws {
-        var replica = initial
+        let core = DriverCore(replica: initial, executor: runtime.executor, runtime: runtime)
+        var doorbell = inbox.doorbell.makeAsyncIterator()
         try await withThrowingDiscardingTaskGroup { group in
-            if var current = replica {
-                let actions = current.handle(.start(nowMs: Clock.nowMs()))
-                replica = current
-                try await perform(actions, replica: &replica, group: &group)
-            }
-            for await input in inputs {
-                if Task.isCancelled { break }
-                try await handle(input, replica: &replica, group: &group)
+            let jobs = JobCounter(limit: Self.maxBackgroundJobs)
+            if initial != nil { try await step(.start(nowMs: Clock.nowMs()), core, &group, jobs) }
+            while !Task.isCancelled {
+                while let input = inbox.next(nowMs: Clock.nowMs()) {
+                    guard let event = event(for: input, core) else { continue }
+                    try await step(event, core, &group, jobs)
+                }
+                guard await doorbell.next() != nil else { break }
             }
         }
     }
 
-    private func handle(
-        _ input: DriverInput, replica: inout Replica?, group: inout ThrowingDiscardingTaskGroup<any Error>
-    ) async throws {
+    private func event(for input: DriverInbox.Input, _ core: DriverCore) -> Replica.Event? {
         let now = Clock.nowMs()
-        guard var current = replica else {
-            if case let .synced(verified) = input, case let .decision(decision) = verified.message {
-                try await runtime.commitSynced(decision)
-            }
-            return
-        }
-        let event: Replica.Event
         switch input {
-        case let .message(verified), let .synced(verified): event = .message(verified, nowMs: now)
-        case let .timeout(id): event = .timeout(id, nowMs: now)
+        case let .timeout(id): return .timeout(id, nowMs: now)
+        case let .message(verified), let .synced(verified): return .message(verified, nowMs: now)
+        case .transactionsAvailable:
+            // Worth a thread-pool hop only when the proposer is actually waiting.
+            return core.replica?.awaitsTransactions == true ? .transactionsAvailable(nowMs: now) : nil
         }
-        let actions = current.handle(event)
-        replica = current
-        try await perform(actions, replica: &replica, group: &group)
     }
 
-    /// Carries out actions in order. Application actions are answered by feeding the result
-    /// back into the replica at once, as the Consensus driver contract asks.
-    private func perform(
-        _ initial: [Replica.Action], replica: inout Replica?, group: inout ThrowingDiscardingTaskGroup<any Error>
+    private func step(
+        _ event: Replica.Event, _ core: DriverCore,
+        _ group: inout ThrowingDiscardingTaskGroup<any Error>, _ jobs: JobCounter
     ) async throws {
-        var pending = initial[...]
-        while let action = pending.popFirst() {
-            var followUp: [Replica.Action] = []
-            switch action {
-            case let .persistSafetyState(state):
-                // Durable before any statement it covers leaves this node.
-                try await runtime.store.saveSafetyState(state.canonicalBytes)
-            case let .broadcast(message):
-                runtime.transport?.broadcast(PeerMessage.consensus(message.canonicalBytes).canonicalBytes)
-            case let .send(message, to: index):
-                let peer = runtime.genesis.validators[index].publicKey
-                runtime.transport?.send(PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
-            case let .sendDecisions(to: index, heights: heights):
-                // Reading old blocks must not hold up consensus: a child task does it.
-                let runtime = runtime
-                group.addTask { await runtime.sendDecisions(to: index, heights: heights) }
-            case let .scheduleTimeout(id, afterMs):
-                let continuation = continuation
-                group.addTask {
-                    try? await Task.sleep(for: .milliseconds(Int64(afterMs)))
-                    continuation.yield(.timeout(id))
-                }
-            case let .requestPayload(height, round):
-                await runtime.awaitTransactions(upToMs: ConsensusDriver.emptyBlockDelayMs)
-                let payload = try await runtime.executorCall { $0.proposalPayload(height: height, round: round) }
-                followUp = replica!.handle(.payloadReady(height: height, round: round, payload, nowMs: Clock.nowMs()))
-            case let .validateBlock(block):
-                let validity = try await runtime.executorCall { $0.validate(block: block) }
-                if case let .invalid(reason) = validity {
-                    runtime.logger.warning("rejected proposal", metadata: ["height": "\(block.height)", "reason": "\(reason)"])
-                }
-                followUp = replica!.handle(.validationResult(
-                    blockID: block.hash, isValid: validity == .valid, nowMs: Clock.nowMs()))
-            case let .deliverBlock(block, certificate):
-                try await runtime.commit(block: block, certificate: certificate)
-            case let .reportEvidence(evidence):
+        let output = try await runtime.threadPool.runIfActive { try core.handle(event) }
+        for rejection in output.rejections {
+            runtime.logger.warning("rejected proposal", metadata: [
+                "height": "\(rejection.height)", "reason": "\(rejection.reason)",
+            ])
+        }
+        for outcome in output.outcomes { runtime.published(outcome) }
+        if let halt = output.halt {
+            runtime.logger.critical("HALT: \(halt)")
+            throw halt
+        }
+        let now = Clock.nowMs()
+        for (id, afterMs) in output.timers {
+            inbox.schedule(id, dueMs: now + afterMs)
+            let inbox = inbox
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int64(clamping: afterMs)))
+                inbox.ring()
+            }
+        }
+        for (index, heights) in output.decisionRequests {
+            guard jobs.acquire() else { runtime.metrics.backgroundJobsDropped.increment(); continue }
+            let runtime = runtime
+            group.addTask {
+                defer { jobs.release() }
+                await runtime.sendDecisions(to: index, heights: heights)
+            }
+        }
+        for evidence in output.evidence {
+            guard jobs.acquire() else { runtime.metrics.backgroundJobsDropped.increment(); continue }
+            let runtime = runtime
+            group.addTask {
+                defer { jobs.release() }
                 await runtime.reportEvidence(evidence)
             }
-            pending = (followUp + pending)[...]
-            if let current = replica { runtime.noteRound(current.round) }
+        }
+        if let replica = core.replica {
+            runtime.noteRound(replica.round)
+            inbox.pruneTimers(height: replica.height, round: replica.round)
         }
     }
+}
+
+/// What one handled event asks of the async side.
+struct DriverOutput: Sendable {
+    var timers: [(TimeoutID, UInt64)] = []
+    var decisionRequests: [(Int, ClosedRange<UInt64>)] = []
+    var evidence: [EquivocationEvidence] = []
+    var outcomes: [CommitOutcome] = []
+    var rejections: [(height: UInt64, reason: String)] = []
+    var halt: ExecutionHalt?
+}
+
+/// The replica and the executor, touched only by the driver's task (one event at a time,
+/// each awaited before the next), so they need no lock.
+///
+/// `@unchecked Sendable`: it crosses into the thread pool for each event, never two at once.
+final class DriverCore: @unchecked Sendable {
+    var replica: Replica?
+    let executor: ChainExecutor
+    let runtime: NodeRuntime
+
+    init(replica: Replica?, executor: ChainExecutor, runtime: NodeRuntime) {
+        self.replica = replica
+        self.executor = executor
+        self.runtime = runtime
+    }
+
+    func handle(_ event: Replica.Event) throws -> DriverOutput {
+        var effects = NodeEffects(runtime: runtime)
+        var application = executor
+        if var current = replica {
+            defer { replica = current }
+            try current.handle(event, application: &application, effects: &effects)
+        } else if case let .message(verified, _) = event, case let .decision(decision) = verified.message {
+            // A follower: no votes, just the certified chain, in order.
+            let tip = executor.tip
+            if decision.block.height == tip.height + 1, decision.block.header.previousHash == tip.blockHash {
+                executor.deliver(block: decision.block, certificate: decision.certificate)
+            }
+        }
+        var output = effects.output
+        output.outcomes = executor.takeOutcomes()
+        output.rejections = executor.takeRejections()
+        output.halt = executor.halt
+        return output
+    }
+}
+
+/// The node's side effects of the replica's actions: the safety state fsynced to RocksDB,
+/// messages queued to the peer transport (non-blocking), the rest handed back to the
+/// driver's task in `output`.
+struct NodeEffects: ConsensusEffects {
+    let runtime: NodeRuntime
+    var output = DriverOutput()
+
+    mutating func persist(_ state: SafetyState) throws {
+        // Durable before any statement it covers leaves this node.
+        try runtime.blockStore.saveSafetyState(state.canonicalBytes)
+    }
+
+    mutating func broadcast(_ message: ConsensusMessage) {
+        runtime.transport?.broadcast(PeerMessage.consensus(message.canonicalBytes).canonicalBytes)
+    }
+
+    mutating func send(_ message: ConsensusMessage, to validator: Int) {
+        guard validator >= 0, validator < runtime.validators.count else { return }
+        let peer = runtime.validators[validator].publicKey
+        runtime.transport?.send(PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
+    }
+
+    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>) {
+        output.decisionRequests.append((validator, heights))
+    }
+
+    mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64) {
+        output.timers.append((timeout, afterMs))
+    }
+
+    mutating func report(_ evidence: EquivocationEvidence) {
+        output.evidence.append(evidence)
+    }
+}
+
+/// Counts background jobs in flight against a limit.
+final class JobCounter: Sendable {
+    private let count = LockedCounter()
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() -> Bool { count.increment(ifBelow: limit) }
+    func release() { count.decrement() }
 }
 
 /// Wall-clock milliseconds: consensus time comes from here, and only through events.

@@ -36,7 +36,10 @@ extension NodeRuntime {
                     }
                 }
             }
-            group.addTask { try await driver.run(replica: replica) }
+            group.addTask {
+                defer { self.inbox.close() }
+                try await driver.run(replica: replica)
+            }
         }
     }
 
@@ -62,7 +65,9 @@ extension NodeRuntime {
             }
             switch message {
             case let .consensus(bytes):
-                if let verified = verify(bytes, from: peer) { driver.submit(.message(verified)) }
+                if let verified = verify(bytes, from: peer), !inbox.submit(verified) {
+                    metrics.consensusMessagesDropped.increment()
+                }
             case let .transactions(list):
                 await admitGossip(list)
             case let .status(height):
@@ -138,7 +143,7 @@ extension NodeRuntime {
             let decision = ConsensusMessage.decision(Decision(block: certified.block, certificate: certified.certificate))
             do {
                 let verified = try UnverifiedMessage(decision).verify(chainID: genesis.chainID, validators: validators)
-                driver.submit(.synced(verified))
+                if !inbox.submitSynced(verified) { metrics.consensusMessagesDropped.increment() }
                 accepted += 1
             } catch {
                 logger.warning("sync: rejected block", metadata: [

@@ -1,6 +1,7 @@
 internal import NIOConcurrencyHelpers
 internal import CoreMetrics
 public import Contracts
+public import Execution
 public import Ledger
 
 extension NodeRuntime {
@@ -8,7 +9,9 @@ extension NodeRuntime {
     public func submit(bytes: [UInt8]) async -> Result<Transaction, AdmissionError> {
         let result = await admit(bytes)
         switch result {
-        case .success: gossip.withLockedValue { $0.append(bytes) }
+        case .success:
+            gossip.withLockedValue { $0.append(bytes) }
+            inbox.noteTransactions()
         case .failure: metrics.transactionsRefused.increment()
         }
         metrics.mempoolTransactions.record(Int64(mempool.count))
@@ -18,7 +21,9 @@ extension NodeRuntime {
     /// Transactions gossiped by peers: admitted locally, not re-gossiped (validators are
     /// fully meshed, and the sender already told everyone).
     func admitGossip(_ list: [[UInt8]]) async {
-        for bytes in list { _ = await admit(bytes) }
+        for bytes in list {
+            if case .success = await admit(bytes) { inbox.noteTransactions() }
+        }
     }
 
     private func admit(_ bytes: [UInt8]) async -> Result<Transaction, AdmissionError> {
@@ -27,13 +32,18 @@ extension NodeRuntime {
             // Committed-index and role lookups read RocksDB: on the thread pool.
             return try await store.run { store in
                 let state = RocksStateStore(database: store.database)
-                return mempool.admit(
+                let result = mempool.admit(
                     bytes: bytes, height: store.lastHeight,
-                    isCommitted: { (try? store.location(ofTransaction: $0)) != nil },
+                    isCommitted: { try store.location(ofTransaction: $0) != nil },
                     permits: { tx in
-                        if case let .failure(error) = BlockExecutor.checkTx(tx, over: state) { return error.description }
+                        let check = BlockExecutor.checkTx(tx, over: state)
+                        // A role check whose read failed proves nothing: refuse (below).
+                        if state.failure != nil { return "state read failed" }
+                        if case let .failure(error) = check { return error.description }
                         return nil
                     })
+                if let failure = state.failure { return .failure(.unavailable("state read failed: \(failure)")) }
+                return result
             }
         } catch {
             return .failure(.busy("node is shutting down"))
@@ -60,16 +70,5 @@ extension NodeRuntime {
               let receipt = try? blockStore.receipt(at: location)
         else { return nil }
         return CommittedTransaction(location: location, receipt: receipt)
-    }
-}
-
-extension NodeRuntime {
-    /// Returns when the mempool holds a transaction or `upToMs` has passed.
-    func awaitTransactions(upToMs: UInt64) async {
-        var waited: UInt64 = 0
-        while mempool.count == 0, waited < upToMs, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(10))
-            waited += 10
-        }
     }
 }

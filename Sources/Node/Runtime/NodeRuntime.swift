@@ -1,6 +1,7 @@
 internal import CoreMetrics
 public import Consensus
 public import Contracts
+public import Execution
 public import Ledger
 public import Logging
 internal import NIOConcurrencyHelpers
@@ -22,7 +23,11 @@ public final class NodeRuntime: Sendable {
     public let events: EventHub
     let transport: (any PeerTransport)?
     let threadPool: NIOThreadPool
-    private let executor: ExecutorBox
+    /// Used by the consensus driver's task only (see `DriverCore`), and read by
+    /// `makeReplica` before the driver starts.
+    let executor: ChainExecutor
+    /// What the consensus driver reacts to (peer messages, synced blocks, timers).
+    let inbox = DriverInbox()
     let dynamic: NIOLockedValueBox<DynamicStatus>
     let gossip: NIOLockedValueBox<[[UInt8]]>
 
@@ -50,12 +55,14 @@ public final class NodeRuntime: Sendable {
         self.blockStore = try BlockStore(path: databasePath)
         self.store = AsyncBlockStore(store: blockStore, pool: threadPool)
         self.threadPool = threadPool
-        self.mempool = Mempool(chainID: genesis.chainID, limits: mempoolLimits, signatures: SignatureCache())
+        let signatures = SignatureCache()
+        self.mempool = Mempool(chainID: genesis.chainID, limits: mempoolLimits, signatures: signatures)
         self.notifier = CommitNotifier()
         self.events = EventHub()
         self.transport = transport
-        let executor = try ChainExecutor(store: blockStore, genesis: genesis, mempool: mempool, logger: logger)
-        self.executor = ExecutorBox(executor)
+        let executor = try ChainExecutor(
+            store: RocksChainStore(blocks: blockStore), genesis: genesis, pool: mempool, signatures: signatures)
+        self.executor = executor
         var status = DynamicStatus()
         status.lastBlockTimeMs = executor.tip.timeMs
         self.dynamic = NIOLockedValueBox(status)
@@ -65,13 +72,6 @@ public final class NodeRuntime: Sendable {
 
     /// This node's index in the validator set, or nil for a follower.
     public var validatorIndex: Int? { validators.index(of: nodeKey) }
-
-    /// Runs `body` with the executor on the thread pool: executor calls read or write
-    /// RocksDB, which must never block an event loop or the cooperative pool.
-    func executorCall<T: Sendable>(_ body: @escaping @Sendable (ChainExecutor) throws -> T) async throws -> T {
-        let box = executor
-        return try await threadPool.runIfActive { try body(box.executor) }
-    }
 
     /// The replica to drive, rebuilt from the persisted safety state and the stored tip.
     func makeReplica() throws -> Replica? {
@@ -83,16 +83,22 @@ public final class NodeRuntime: Sendable {
             safety = .initial
         }
         let configuration = ReplicaConfiguration(
-            chainID: genesis.chainID, validators: validators, parameters: genesis.consensus, index: index)
+            chainID: genesis.chainID, validators: validators, parameters: genesis.consensus, index: index,
+            emptyBlockWaitMs: Self.emptyBlockWaitMs)
         let rules = SafetyRules(chainID: genesis.chainID, key: signingKey, state: safety)
-        return Replica(configuration: configuration, safetyRules: rules, tip: executor.executor.tip)
+        return Replica(configuration: configuration, safetyRules: rules, tip: executor.tip)
     }
 
     // MARK: - Commit path
 
-    /// Executes and durably commits a final block, then tells waiters, metrics and streams.
-    func commit(block: Block, certificate: CommitCertificate) async throws {
-        let outcome = try await executorCall { try $0.commit(block: block, certificate: certificate) }
+    /// A proposer with an empty mempool waits this long for transactions before proposing:
+    /// an idle chain then makes a few empty blocks a second instead of dozens.
+    static let emptyBlockWaitMs: UInt64 = 250
+
+    /// Tells waiters, metrics and event streams about a block the executor committed
+    /// (durably: the driver calls this after the synced write returned).
+    func published(_ outcome: CommitOutcome) {
+        let block = outcome.block
         notifier.committed(block, receipts: outcome.receipts)
         events.publish(outcome)
         metrics.height.record(Int64(block.height))
@@ -102,19 +108,10 @@ public final class NodeRuntime: Sendable {
         metrics.mempoolBytes.record(Int64(mempool.byteCount))
         let nowMs = Clock.nowMs()
         if nowMs > block.header.timeMs {
-            metrics.commitLatency.recordMilliseconds(Int64(nowMs - block.header.timeMs))
+            metrics.commitLatency.recordMilliseconds(Int64(clamping: nowMs - block.header.timeMs))
         }
         dynamic.withLockedValue { $0.lastBlockTimeMs = block.header.timeMs }
         logger.debug("committed", metadata: ["height": "\(block.height)", "txs": "\(block.transactions.count)"])
-    }
-
-    /// A follower's commit of a synced block: it must extend the tip exactly.
-    func commitSynced(_ decision: Decision) async throws {
-        let tip = executor.executor.tip
-        guard decision.block.height == tip.height + 1, decision.block.header.previousHash == tip.blockHash else {
-            return
-        }
-        try await commit(block: decision.block, certificate: decision.certificate)
     }
 
     func noteRound(_ round: UInt64) {
@@ -157,12 +154,4 @@ public final class NodeRuntime: Sendable {
             peers: (transport?.connectedPeers ?? []).map(\.hex), catchingUp: best > height + 1,
             bestPeerHeight: best, mempoolSize: mempool.count, genesisHash: genesis.hash.hex)
     }
-}
-
-/// `@unchecked Sendable`: the executor is used by one task at a time — the consensus
-/// driver, which awaits every call before making the next — and by `makeReplica` before the
-/// driver starts. Readers never touch it; they read the store.
-final class ExecutorBox: @unchecked Sendable {
-    let executor: ChainExecutor
-    init(_ executor: ChainExecutor) { self.executor = executor }
 }

@@ -1,3 +1,4 @@
+public import Execution
 public import Ledger
 internal import NIOConcurrencyHelpers
 

@@ -1,3 +1,4 @@
+public import Execution
 public import Ledger
 
 /// How keys are laid out in the column families. Integers are big-endian so RocksDB's byte
@@ -48,27 +49,6 @@ public struct TransactionLocation: Hashable, Sendable, Codable {
         guard bytes.count == 12, let height = StorageKey.decodeHeight(Array(bytes[0..<8])) else { return nil }
         self.height = height
         self.index = bytes[8..<12].reduce(0) { $0 << 8 | UInt32($1) }
-    }
-}
-
-/// The results of executing one block: what the next block's header must carry.
-public struct ExecutionResults: Hashable, Sendable, CanonicalCodable {
-    public var receiptsRoot: Hash256
-    public var stateRoot: Hash256
-
-    public init(receiptsRoot: Hash256, stateRoot: Hash256) {
-        self.receiptsRoot = receiptsRoot
-        self.stateRoot = stateRoot
-    }
-
-    public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(receiptsRoot)
-        encoder.encode(stateRoot)
-    }
-
-    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        receiptsRoot = try decoder.decode(Hash256.self)
-        stateRoot = try decoder.decode(Hash256.self)
     }
 }
 

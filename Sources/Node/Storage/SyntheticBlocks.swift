@@ -1,3 +1,4 @@
+public import Execution
 public import Ledger
 
 /// Synthetic committed blocks for storage tests and the crash-test helper: block h rewrites
