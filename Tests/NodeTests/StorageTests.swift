@@ -109,3 +109,61 @@ struct StorageTests {
         #expect(try store.certificate(at: height) != nil)
     }
 }
+
+// Setup: databases as earlier versions left them (the retired `indexes` family, history
+// keys with a tx index), reopened by this version's store.
+@Suite("RocksDB storage: databases of earlier versions")
+struct StorageUpgradeTests {
+    let proposer = SigningKey.deterministic(label: "storage-upgrade")
+
+    @Test("a database with the retired, empty indexes family opens, and the family is dropped")
+    func retiredIndexesFamilyIsDropped() throws {
+        let path = temporaryDirectory("retired-cf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            // What every earlier node created, then committed blocks without ever writing it.
+            let old = try RocksDatabase(path: path, alsoCreating: ["indexes"])
+            #expect(old.droppedFamilies.isEmpty)
+        }
+        #expect(Self.families(path).contains("indexes"))
+        do {
+            let store = try BlockStore(path: path)
+            #expect(store.database.droppedFamilies == ["indexes"])
+            try store.commit(SyntheticBlocks.make(height: 1, previousHash: .zero, proposer: proposer, keys: 2))
+        }
+        #expect(!Self.families(path).contains("indexes"))
+        let reopened = try BlockStore(path: path)
+        #expect(reopened.lastHeight == 1 && reopened.database.droppedFamilies.isEmpty)
+        #expect(Set(Self.families(path)) == Set(ColumnFamily.allCases.map(\.name)))
+    }
+
+    @Test("history keys written with the retired tx index still answer reads as of a height")
+    func legacyHistoryKeysStillRead() throws {
+        let path = temporaryDirectory("legacy-history")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try BlockStore(path: path)
+        let key = SyntheticBlocks.key(0)
+        // Heights 1 and 2 in the old layout (key | height | index 0), 3 in the new one.
+        let batch = WriteBatch(for: store.database)
+        batch.put(.history, StorageKey.history(key, height: 1) + [0, 0, 0, 0], [1, 0x11])
+        batch.put(.history, StorageKey.history(key, height: 2) + [0, 0, 0, 0], [0])
+        try store.database.write(batch)
+        var previous = Hash256.zero
+        for height in 1...3 as ClosedRange<UInt64> {
+            let committed = SyntheticBlocks.make(height: height, previousHash: previous, proposer: proposer, keys: 0)
+            try store.commit(committed)
+            previous = committed.block.hash
+        }
+        let third = WriteBatch(for: store.database)
+        third.put(.history, StorageKey.history(key, height: 3), [1, 0x33])
+        try store.database.write(third)
+        #expect(store.stateValue(key, asOf: 1) == [0x11])
+        #expect(store.stateValue(key, asOf: 2) == nil)
+        #expect(store.stateValue(key, asOf: 3) == [0x33])
+        #expect(store.history(of: key).map(\.height) == [1, 2, 3])
+    }
+
+    static func families(_ path: String) -> [String] {
+        RocksDatabase.listFamilies(path: path)
+    }
+}

@@ -2,8 +2,9 @@ public import Execution
 public import Ledger
 internal import NIOConcurrencyHelpers
 
-/// The node's durable store: committed blocks with their certificates, receipts, state,
-/// per-key history, indexes, state-tree nodes and the consensus safety state.
+/// The node's durable store: committed blocks with their certificates, receipts, state
+/// (contract indexes included, under `idx/`), per-key history, state-tree nodes and the
+/// consensus safety state.
 ///
 /// Every method blocks on disk I/O: call them through `AsyncBlockStore` from async code, so
 /// no NIO event loop ever waits on RocksDB.
@@ -65,7 +66,7 @@ public final class BlockStore: Sendable {
         batch.put(.metadata, StorageKey.results(0), results.canonicalBytes)
         for (key, value) in state {
             batch.put(.state, key, value)
-            batch.put(.history, StorageKey.history(key, height: 0, index: 0), [1] + value)
+            batch.put(.history, StorageKey.history(key, height: 0), [1] + value)
         }
         for (key, value) in treeNodes { batch.put(.stateTree, key, value) }
         try database.write(batch)
@@ -95,7 +96,7 @@ public final class BlockStore: Sendable {
             batch.put(.receipts, location.bytes, receipt.canonicalBytes)
         }
         for change in committed.stateChanges {
-            let history = StorageKey.history(change.key, height: header.height, index: change.txIndex)
+            let history = StorageKey.history(change.key, height: header.height)
             if let value = change.value {
                 batch.put(.state, change.key, value)
                 batch.put(.history, history, [1] + value)
@@ -104,8 +105,6 @@ public final class BlockStore: Sendable {
                 batch.put(.history, history, [0])
             }
         }
-        for (key, value) in committed.indexPuts { batch.put(.indexes, key, value) }
-        for key in committed.indexDeletes { batch.delete(.indexes, key) }
         for (key, value) in committed.treeNodes { batch.put(.stateTree, key, value) }
         batch.put(.metadata, StorageKey.results(header.height), committed.results.canonicalBytes)
         batch.put(.metadata, StorageKey.lastHeight, heightKey)
@@ -117,6 +116,23 @@ public final class BlockStore: Sendable {
 
     public func block(at height: UInt64) throws(StorageError) -> Block? {
         try Self.readBlock(database, height)
+    }
+
+    /// Block `height` with its certificate, and their encoded size: exactly the bytes the
+    /// pair takes in a sync response, known without encoding it again.
+    public func certifiedBlock(
+        at height: UInt64
+    ) throws(StorageError) -> (block: CertifiedBlock, bytes: Int)? {
+        let key = StorageKey.height(height)
+        guard let blockBytes = try database.get(.blocks, key),
+              let certificateBytes = try database.get(.certificates, key)
+        else { return nil }
+        let block = try Self.decodeBlock(blockBytes, height)
+        guard let certificate = try decode(CommitCertificate.self, certificateBytes) else {
+            return nil
+        }
+        let certified = CertifiedBlock(block: block, certificate: certificate)
+        return (certified, blockBytes.count + certificateBytes.count)
     }
 
     public func certificate(at height: UInt64) throws(StorageError) -> CommitCertificate? {
@@ -156,19 +172,25 @@ public final class BlockStore: Sendable {
     /// The value of `key` as of the end of block `height` (nil if absent then).
     public func stateValue(_ key: [UInt8], asOf height: UInt64) -> [UInt8]? {
         let prefix = StorageKey.historyPrefix(key)
-        let bound = StorageKey.history(key, height: height, index: .max)
+        let bound = StorageKey.historyBound(key, height: height)
         guard let entry = database.last(.history, prefix: prefix, atOrBefore: bound) else { return nil }
         return entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
     }
 
-    /// Every change of `key` (height, tx index, value or nil for deletion), oldest first.
-    public func history(of key: [UInt8], limit: Int = 1_000) -> [(height: UInt64, index: UInt32, value: [UInt8]?)] {
+    /// Every value `key` had after a block that changed it (nil for a deletion), oldest
+    /// first, at most `limit` of them.
+    public func history(
+        of key: [UInt8], limit: Int = 1_000
+    ) -> [(height: UInt64, value: [UInt8]?)] {
         let prefix = StorageKey.historyPrefix(key)
         return database.scan(.history, prefix: prefix, limit: limit).compactMap { entry in
+            // 8 bytes of height, or 12 in databases written with the retired tx index.
             let suffix = Array(entry.key.dropFirst(prefix.count))
-            guard let location = TransactionLocation(bytes: suffix) else { return nil }
+            guard suffix.count == 8 || suffix.count == 12,
+                  let height = StorageKey.decodeHeight(Array(suffix.prefix(8)))
+            else { return nil }
             let value: [UInt8]? = entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
-            return (location.height, location.index, value)
+            return (height, value)
         }
     }
 
@@ -190,14 +212,23 @@ public final class BlockStore: Sendable {
 
     private static func readBlock(_ database: RocksDatabase, _ height: UInt64) throws(StorageError) -> Block? {
         guard let bytes = try database.get(.blocks, StorageKey.height(height)) else { return nil }
-        do {
-            let block = try Block(canonicalBytes: bytes)
-            // Pair assertion: what we read is what we asked for.
-            precondition(block.height == height, "block stored at \(height) claims height \(block.height)")
-            return block
-        } catch {
+        return try decodeBlock(bytes, height)
+    }
+
+    private static func decodeBlock(
+        _ bytes: [UInt8], _ height: UInt64
+    ) throws(StorageError) -> Block {
+        let block: Block
+        do { block = try Block(canonicalBytes: bytes) } catch {
             throw StorageError("corrupt block at height \(height): \(error)")
         }
+        // Pair assertion: what we read is what we asked for. A store that disagrees is
+        // corrupt on disk, an operating error: readers (the API, block sync) answer it as a
+        // storage failure instead of taking the node down.
+        guard block.height == height else {
+            throw StorageError("block stored at \(height) claims height \(block.height)")
+        }
+        return block
     }
 
     private func decode<T: CanonicalDecodable>(_: T.Type, _ bytes: [UInt8]?) throws(StorageError) -> T? {

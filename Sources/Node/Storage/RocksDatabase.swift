@@ -10,21 +10,26 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
 }
 
-/// The column families of a node's database (../shared/ARCHITECTURE.md "Storage layout").
+/// The column families of a node's database (docs/node.md "Storage").
 public enum ColumnFamily: String, CaseIterable, Sendable {
     case blocks            // height (8 bytes BE) -> Block
     case certificates      // height -> CommitCertificate
     case blockHashes       // block hash -> height
     case transactions      // tx id -> height | index
     case receipts          // height | index -> Receipt
-    case state             // contract key -> value
+    case state             // contract key -> value (contract indexes live here, under idx/)
     case history           // key | height | index -> change record
-    case indexes           // secondary indexes (bills by payer, licences by holder)
     case stateTree         // sparse Merkle tree nodes
     case metadata          // last committed height, genesis hash, results of last block
     case safety            // consensus safety state
 
     var name: String { self == .blocks ? "default" : rawValue }
+
+    /// Families earlier versions created and this one no longer uses. RocksDB refuses to
+    /// open a database without naming every family it holds, so these are opened when
+    /// present, and dropped when empty: `indexes` was created by every node and never
+    /// written (secondary indexes have always lived in `state`).
+    static let retiredNames = ["indexes"]
 }
 
 /// An open RocksDB database with GovChain's column families.
@@ -36,51 +41,117 @@ public final class RocksDatabase: @unchecked Sendable {
     private let handle: OpaquePointer
     private let options: OpaquePointer
     private let columnHandles: [ColumnFamily: OpaquePointer]
+    /// Retired families that held data and were therefore kept (see `ColumnFamily.retiredNames`).
+    private let retiredHandles: [OpaquePointer]
     private let syncWrite: OpaquePointer
     private let readOptions: OpaquePointer
     public let path: String
+    /// Retired families found empty and dropped by this open (for the operator's log).
+    public let droppedFamilies: [String]
 
     /// Opens (creating if missing) the database at `path`. A second open of the same
     /// directory in one machine fails with RocksDB's LOCK error.
-    public init(path: String) throws(StorageError) {
+    public convenience init(path: String) throws(StorageError) {
+        try self.init(path: path, alsoCreating: [])
+    }
+
+    /// `alsoCreating` makes extra (retired) families, as an older version did: tests use it
+    /// to build the databases that version left behind.
+    init(path: String, alsoCreating extra: [String]) throws(StorageError) {
         self.path = path
         let options = rocksdb_options_create()!
         rocksdb_options_set_create_if_missing(options, 1)
         rocksdb_options_set_create_missing_column_families(options, 1)
         rocksdb_options_increase_parallelism(options, 2)
-        let families = ColumnFamily.allCases
-        var names = families.map { strdup($0.name) }
-        defer { names.forEach { free($0) } }
-        var familyOptions: [OpaquePointer?] = families.map { _ in options }
-        var handles = [OpaquePointer?](repeating: nil, count: families.count)
+        let existing = Set(Self.listFamilies(path: path, options: options))
+        let retired = ColumnFamily.retiredNames.filter {
+            existing.contains($0) || extra.contains($0)
+        }
+        let names = ColumnFamily.allCases.map(\.name) + retired
+        let opened: (db: OpaquePointer, handles: [OpaquePointer])
+        do { opened = try Self.open(path: path, options: options, names: names) } catch {
+            rocksdb_options_destroy(options)
+            throw error
+        }
+        self.handle = opened.db
+        self.options = options
+        var map: [ColumnFamily: OpaquePointer] = [:]
+        for (family, handle) in zip(ColumnFamily.allCases, opened.handles) { map[family] = handle }
+        self.columnHandles = map
+        self.readOptions = rocksdb_readoptions_create()!
+        var kept: [OpaquePointer] = []
+        var dropped: [String] = []
+        for (name, handle) in zip(retired, opened.handles.dropFirst(ColumnFamily.allCases.count)) {
+            if extra.contains(name) || !Self.isEmpty(opened.db, handle, readOptions) {
+                kept.append(handle)
+                continue
+            }
+            var error: UnsafeMutablePointer<CChar>?
+            rocksdb_drop_column_family(opened.db, handle, &error)
+            rocksdb_column_family_handle_destroy(handle)
+            if let error { _ = Self.consume(error) } else { dropped.append(name) }
+        }
+        self.retiredHandles = kept
+        self.droppedFamilies = dropped
+        self.syncWrite = rocksdb_writeoptions_create()!
+        rocksdb_writeoptions_set_sync(syncWrite, 1)
+    }
+
+    /// Names of the families stored at `path`; none for a database that does not exist yet.
+    static func listFamilies(path: String) -> [String] {
+        let options = rocksdb_options_create()!
+        defer { rocksdb_options_destroy(options) }
+        return listFamilies(path: path, options: options)
+    }
+
+    static func listFamilies(path: String, options: OpaquePointer) -> [String] {
+        var count = 0
         var error: UnsafeMutablePointer<CChar>?
-        let db = names.withUnsafeMutableBufferPointer { namesBuffer in
+        guard let list = rocksdb_list_column_families(options, path, &count, &error) else {
+            if let error { _ = consume(error) }
+            return []
+        }
+        defer { rocksdb_list_column_families_destroy(list, count) }
+        return (0..<count).compactMap { list[$0].map { String(cString: $0) } }
+    }
+
+    private static func open(
+        path: String, options: OpaquePointer, names: [String]
+    ) throws(StorageError) -> (db: OpaquePointer, handles: [OpaquePointer]) {
+        var cNames = names.map { strdup($0) }
+        defer { cNames.forEach { free($0) } }
+        var familyOptions: [OpaquePointer?] = names.map { _ in options }
+        var handles = [OpaquePointer?](repeating: nil, count: names.count)
+        var error: UnsafeMutablePointer<CChar>?
+        let db = cNames.withUnsafeMutableBufferPointer { namesBuffer in
             namesBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constNames in
                 rocksdb_open_column_families(
-                    options, path, Int32(families.count), constNames.baseAddress,
+                    options, path, Int32(names.count), constNames.baseAddress,
                     &familyOptions, &handles, &error)
             }
         }
-        if let error {
-            rocksdb_options_destroy(options)
-            throw StorageError(RocksDatabase.consume(error))
+        if let error { throw StorageError(consume(error)) }
+        guard let db else { throw StorageError("rocksdb_open returned no handle for \(path)") }
+        let opened = handles.compactMap { $0 }
+        guard opened.count == names.count else {
+            throw StorageError(
+                "rocksdb_open returned \(opened.count) of \(names.count) column families")
         }
-        guard let db else {
-            rocksdb_options_destroy(options)
-            throw StorageError("rocksdb_open returned no handle for \(path)")
-        }
-        self.handle = db
-        self.options = options
-        var map: [ColumnFamily: OpaquePointer] = [:]
-        for (family, handle) in zip(families, handles) { map[family] = handle! }
-        self.columnHandles = map
-        self.syncWrite = rocksdb_writeoptions_create()!
-        rocksdb_writeoptions_set_sync(syncWrite, 1)
-        self.readOptions = rocksdb_readoptions_create()!
+        return (db, opened)
+    }
+
+    private static func isEmpty(
+        _ db: OpaquePointer, _ family: OpaquePointer, _ read: OpaquePointer
+    ) -> Bool {
+        let iterator = rocksdb_create_iterator_cf(db, read, family)!
+        defer { rocksdb_iter_destroy(iterator) }
+        rocksdb_iter_seek_to_first(iterator)
+        return rocksdb_iter_valid(iterator) == 0
     }
 
     deinit {
         for handle in columnHandles.values { rocksdb_column_family_handle_destroy(handle) }
+        for handle in retiredHandles { rocksdb_column_family_handle_destroy(handle) }
         rocksdb_close(handle)
         rocksdb_writeoptions_destroy(syncWrite)
         rocksdb_readoptions_destroy(readOptions)

@@ -23,8 +23,19 @@ public enum StorageKey {
         withUnsafeBytes(of: UInt32(key.count).bigEndian) { Array($0) } + key
     }
 
-    public static func history(_ key: [UInt8], height: UInt64, index: UInt32) -> [UInt8] {
-        historyPrefix(key) + receipt(height: height, index: index)
+    /// The `history` family's key of `key`'s value after block `height`. One entry per key
+    /// per block: a block's write set holds each key once, with its final value.
+    ///
+    /// Databases written before this layout carry a 4-byte tx index after the height (always
+    /// 0: the executor never knew which transaction wrote last). Readers accept both:
+    /// `historyBound` sorts after either form of the same height.
+    public static func history(_ key: [UInt8], height: UInt64) -> [UInt8] {
+        historyPrefix(key) + Self.height(height)
+    }
+
+    /// The greatest history key of `key` at `height`, in either layout.
+    static func historyBound(_ key: [UInt8], height: UInt64) -> [UInt8] {
+        history(key, height: height) + [0xFF, 0xFF, 0xFF, 0xFF]
     }
 
     static let lastHeight = Array("last-height".utf8)
@@ -52,18 +63,23 @@ public struct TransactionLocation: Hashable, Sendable, Codable {
     }
 }
 
-/// One change to a state key, in the order the block made it.
+/// A state key's final value after a block (the block's write set holds each key once).
 public struct StateChange: Hashable, Sendable {
     public var key: [UInt8]
     /// nil deletes the key.
     public var value: [UInt8]?
-    /// Position of the transaction that made the change (for the per-key history).
-    public var txIndex: UInt32
 
-    public init(key: [UInt8], value: [UInt8]?, txIndex: UInt32) {
+    public init(key: [UInt8], value: [UInt8]?) {
         self.key = key
         self.value = value
-        self.txIndex = txIndex
+    }
+
+    /// The per-key history is by height: which transaction of the block wrote last was never
+    /// known here (every caller passed 0), so the index is ignored. Contracts keep the
+    /// per-transaction trail themselves, under `history/` keys in state.
+    @available(*, deprecated, message: "the tx index is not recorded; use init(key:value:)")
+    public init(key: [UInt8], value: [UInt8]?, txIndex: UInt32) {
+        self.init(key: key, value: value)
     }
 }
 
@@ -73,25 +89,21 @@ public struct CommittedBlock: Sendable {
     public var certificate: CommitCertificate
     public var receipts: [Receipt]
     public var results: ExecutionResults
-    /// Final value per key, sorted by key (deterministic on every node).
+    /// Final value per key, sorted by key (deterministic on every node). Contract indexes
+    /// are state keys too (`idx/...`), so they arrive here like any other write.
     public var stateChanges: [StateChange]
-    public var indexPuts: [(key: [UInt8], value: [UInt8])]
-    public var indexDeletes: [[UInt8]]
     /// New sparse-Merkle-tree nodes (hash -> encoded node).
     public var treeNodes: [(key: [UInt8], value: [UInt8])]
 
     public init(
         block: Block, certificate: CommitCertificate, receipts: [Receipt], results: ExecutionResults,
-        stateChanges: [StateChange] = [], indexPuts: [(key: [UInt8], value: [UInt8])] = [],
-        indexDeletes: [[UInt8]] = [], treeNodes: [(key: [UInt8], value: [UInt8])] = []
+        stateChanges: [StateChange] = [], treeNodes: [(key: [UInt8], value: [UInt8])] = []
     ) {
         self.block = block
         self.certificate = certificate
         self.receipts = receipts
         self.results = results
         self.stateChanges = stateChanges
-        self.indexPuts = indexPuts
-        self.indexDeletes = indexDeletes
         self.treeNodes = treeNodes
     }
 }

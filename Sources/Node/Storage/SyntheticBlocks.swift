@@ -8,16 +8,18 @@ public enum SyntheticBlocks {
     public static func make(height: UInt64, previousHash: Hash256, proposer: SigningKey, keys: Int) -> CommittedBlock {
         let tx = Transaction.signed(
             chainID: "torture", signer: proposer, uniqueID: StorageKey.height(height) + StorageKey.height(0),
-            validUntilHeight: height + 10, contract: "torture", method: "write", arguments: StorageKey.height(height))
+            validUntilHeight: height.addingReportingOverflow(10).overflow ? .max : height + 10,
+            contract: "torture", method: "write", arguments: StorageKey.height(height))
         let header = BlockHeader(
             chainID: "torture", height: height, round: 0, previousHash: previousHash,
             txRoot: Block.transactionRoot([tx]), receiptsRoot: .zero, stateRoot: .zero,
-            proposer: proposer.publicKey, timeMs: height * 1_000)
+            proposer: proposer.publicKey,
+            timeMs: height.multipliedReportingOverflow(by: 1_000).partialValue)
         let block = Block(header: header, transactions: [tx])
         let certificate = CommitCertificate(height: height, round: 0, blockID: block.hash, signatures: [])
         let receipt = Receipt(txID: tx.id, code: 0, message: "ok", events: [])
         let changes = (0..<keys).map { index in
-            StateChange(key: Array("torture/\(index)".utf8), value: StorageKey.height(height), txIndex: 0)
+            StateChange(key: Array("torture/\(index)".utf8), value: StorageKey.height(height))
         }
         return CommittedBlock(
             block: block, certificate: certificate, receipts: [receipt],
