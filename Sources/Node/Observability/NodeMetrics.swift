@@ -20,6 +20,13 @@ public struct NodeMetrics: Sendable {
     /// Catch-up replies and evidence submissions the consensus driver did not start because
     /// its bounded set of background jobs was full.
     public let backgroundJobsDropped: Metrics.Counter
+    /// Catch-up replies (sync responses, decision batches) or frames of them not sent
+    /// because the recipient's budget or the node's in-flight bound was used up.
+    public let syncRepliesDropped: Metrics.Counter
+    /// Bytes of catch-up replies sent.
+    public let syncBytesSent: Metrics.Counter
+    /// Blocks that could not be sent in a catch-up reply: larger than one transport frame.
+    public let syncBlocksOversized: Metrics.Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -39,6 +46,11 @@ public struct NodeMetrics: Sendable {
         catchingUp = Metrics.Gauge(label: "govchain_catching_up", factory: factory)
         backgroundJobsDropped = Metrics.Counter(
             label: "govchain_driver_background_jobs_dropped_total", factory: factory)
+        syncRepliesDropped = Metrics.Counter(
+            label: "govchain_sync_replies_dropped_total", factory: factory)
+        syncBytesSent = Metrics.Counter(label: "govchain_sync_bytes_sent_total", factory: factory)
+        syncBlocksOversized = Metrics.Counter(
+            label: "govchain_sync_blocks_oversized_total", factory: factory)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -54,28 +54,40 @@ extension NodeRuntime {
 
     /// Decodes and routes everything peers send. Consensus messages are verified here, at
     /// the edge, before the driver sees them; anything malformed is dropped and counted.
+    /// Sync requests are answered in child tasks, at most `SyncReplyBudget` of them at once,
+    /// so reading old blocks never holds up consensus messages.
     func dispatch(from transport: any PeerTransport, to driver: ConsensusDriver) async {
-        for await inbound in transport.inbound {
-            let (peer, payload) = (inbound.from, inbound.payload)
-            let message: PeerMessage
-            do { message = try PeerMessage(canonicalBytes: payload) } catch {
-                metrics.consensusMessagesDropped.increment()
-                logger.debug("undecodable peer message", metadata: ["peer": "\(peer.hex.prefix(12))", "error": "\(error)"])
-                continue
-            }
-            switch message {
-            case let .consensus(bytes):
-                if let verified = verify(bytes, from: peer), !inbox.submit(verified) {
+        await withDiscardingTaskGroup { group in
+            for await inbound in transport.inbound {
+                let (peer, payload) = (inbound.from, inbound.payload)
+                let message: PeerMessage
+                do { message = try PeerMessage(canonicalBytes: payload) } catch {
                     metrics.consensusMessagesDropped.increment()
+                    logger.debug("undecodable peer message", metadata: [
+                        "peer": "\(peer.hex.prefix(12))", "error": "\(error)",
+                    ])
+                    continue
                 }
-            case let .transactions(list):
-                await admitGossip(list)
-            case let .status(height):
-                dynamic.withLockedValue { $0.peerHeights[peer] = height }
-            case let .syncRequest(fromHeight, count):
-                await answerSync(fromHeight: fromHeight, count: count, to: peer, over: transport)
-            case let .syncResponse(blocks):
-                acceptSync(blocks, from: peer, driver: driver)
+                switch message {
+                case let .consensus(bytes):
+                    if let verified = verify(bytes, from: peer), !inbox.submit(verified) {
+                        metrics.consensusMessagesDropped.increment()
+                    }
+                case let .transactions(list):
+                    await admitGossip(list)
+                case let .status(height):
+                    dynamic.withLockedValue { $0.peerHeights[peer] = height }
+                case let .syncRequest(fromHeight, count):
+                    // Admitted before the task exists: excess requests cost no task at all.
+                    guard admitReply(to: peer, kind: "sync") else { continue }
+                    group.addTask {
+                        defer { self.syncReplies.end(peer: peer) }
+                        await self.answerSync(
+                            fromHeight: fromHeight, count: count, to: peer, over: transport)
+                    }
+                case let .syncResponse(blocks):
+                    acceptSync(blocks, from: peer, driver: driver)
+                }
             }
         }
     }
@@ -102,37 +114,64 @@ extension NodeRuntime {
             guard !ahead.isEmpty, now >= state.syncRequestedAtMs + Self.syncRetryMs || state.syncRequestedAtMs == 0 else {
                 return nil
             }
-            // Within one block the consensus decision gossip catches up by itself.
-            guard let best = state.peerHeights.values.max(), best > height + 1 || now >= state.syncRequestedAtMs + 4_000 else {
-                return nil
-            }
+            // Within one block the consensus decision gossip catches up by itself. Peer
+            // heights are whatever peers claim (up to UInt64.max): compared, never added to.
+            guard let best = state.peerHeights.values.max(),
+                  best > height && best - height > 1 || now >= state.syncRequestedAtMs + 4_000
+            else { return nil }
             state.syncRequestedAtMs = now
             state.syncRotation += 1
             return ahead[state.syncRotation % ahead.count]
         }
-        guard let target else { return }
+        guard let target, height < UInt64.max else { return }
         metrics.catchingUp.record(1)
         transport.send(PeerMessage.syncRequest(fromHeight: height + 1, count: PeerMessage.maxSyncBatch).canonicalBytes, to: target)
     }
 
+    /// Answers a peer's sync request with ONE frame of committed blocks from `fromHeight`:
+    /// as many of the `count` asked for (at most 64) as fit the transport's frame limit. The
+    /// peer asks again for the rest once it has these, so a reply never exceeds a frame and
+    /// is never dropped by the transport for its size. Both numbers come from the peer: the
+    /// range is clamped to our tip before any arithmetic.
     func answerSync(fromHeight: UInt64, count: UInt32, to peer: PublicKey, over transport: any PeerTransport) async {
-        guard count > 0, fromHeight > 0 else { return }
-        let upper = fromHeight + UInt64(min(count, PeerMessage.maxSyncBatch)) - 1
-        let blocks = await readCertified(fromHeight...upper)
-        guard !blocks.isEmpty else { return }
-        transport.send(PeerMessage.syncResponse(blocks).canonicalBytes, to: peer)
+        let tip = blockStore.lastHeight
+        guard count > 0, fromHeight > 0, fromHeight <= tip else { return }
+        // tip - fromHeight cannot underflow (checked above), so upper stays within tip.
+        let span = min(UInt64(min(count, PeerMessage.maxSyncBatch)) - 1, tip - fromHeight)
+        let maxPayloadBytes = transport.maxPayloadBytes
+        let heights = fromHeight...(fromHeight + span)
+        let blocks = await readCertified(heights, maxBytes: maxPayloadBytes)
+        let packed = SyncResponseBuilder.pack(
+            blocks, maxPayloadBytes: maxPayloadBytes, maxPayloads: 1)
+        noteOversized(packed.oversized, peer: peer)
+        for payload in packed.payloads { sendReply(payload, to: peer, over: transport) }
     }
 
-    /// Committed blocks with certificates in `heights`, stopping at the first missing one.
-    func readCertified(_ heights: ClosedRange<UInt64>) async -> [CertifiedBlock] {
-        (try? await store.run { store -> [CertifiedBlock] in
-            var blocks: [CertifiedBlock] = []
-            for height in heights {
-                guard let block = try store.block(at: height), let certificate = try store.certificate(at: height) else { break }
-                blocks.append(CertifiedBlock(block: block, certificate: certificate))
+    /// Committed blocks with certificates and their encoded sizes in `heights`, stopping at
+    /// the first missing one and once `maxBytes` are read (always at least one block, so a
+    /// block larger than the bound is still seen, and refused by the packer).
+    func readCertified(
+        _ heights: ClosedRange<UInt64>, maxBytes: Int = .max
+    ) async -> [(block: CertifiedBlock, bytes: Int)] {
+        do {
+            return try await store.run { store -> [(block: CertifiedBlock, bytes: Int)] in
+                var blocks: [(block: CertifiedBlock, bytes: Int)] = []
+                var total = 0
+                for height in heights {
+                    guard total < maxBytes, let found = try store.certifiedBlock(at: height) else {
+                        break
+                    }
+                    blocks.append(found)
+                    total += found.bytes
+                }
+                return blocks
             }
-            return blocks
-        }) ?? []
+        } catch {
+            logger.warning("sync: cannot read blocks", metadata: [
+                "heights": "\(heights)", "error": "\(error)",
+            ])
+            return []
+        }
     }
 
     /// Verifies every synced certificate against the validator set before the driver sees
@@ -161,17 +200,68 @@ extension NodeRuntime {
     }
 }
 
+// MARK: - Catch-up reply budget
+
 extension NodeRuntime {
     /// Sends committed blocks to a validator that consensus saw lagging (at most one sync
-    /// batch; the rest follows through block sync).
+    /// batch, within the recipient's reply budget; the rest follows through block sync).
+    /// Consensus asks for this on every old-height message, which anyone can replay, so
+    /// the budget, not the asker, decides how much is sent.
     func sendDecisions(to index: Int, heights: ClosedRange<UInt64>) async {
-        guard let transport, index < validators.count else { return }
-        let upper = min(heights.upperBound, heights.lowerBound + UInt64(PeerMessage.maxSyncBatch) - 1)
+        guard let transport, index >= 0, index < validators.count else { return }
         let peer = validators[index].publicKey
-        let blocks = await readCertified(heights.lowerBound...upper)
-        for certified in blocks {
-            let decision = ConsensusMessage.decision(Decision(block: certified.block, certificate: certified.certificate))
-            transport.send(PeerMessage.consensus(decision.canonicalBytes).canonicalBytes, to: peer)
+        guard admitReply(to: peer, kind: "decisions") else { return }
+        defer { syncReplies.end(peer: peer) }
+        let lower = heights.lowerBound
+        let span = min(heights.upperBound - lower, UInt64(PeerMessage.maxSyncBatch) - 1)
+        let maxPayloadBytes = transport.maxPayloadBytes
+        let blocks = await readCertified(lower...(lower + span), maxBytes: maxPayloadBytes)
+        for (certified, _) in blocks {
+            let decision = ConsensusMessage.decision(
+                Decision(block: certified.block, certificate: certified.certificate))
+            let payload = PeerMessage.consensus(decision.canonicalBytes).canonicalBytes
+            guard payload.count <= maxPayloadBytes else {
+                let height = certified.block.height
+                noteOversized(.init(height: height, bytes: payload.count), peer: peer)
+                return
+            }
+            guard sendReply(payload, to: peer, over: transport) else { return }
         }
+    }
+
+    /// Starts a reply to `peer` if its budget and the node's in-flight bound allow; counts
+    /// and logs (at debug: a flood must not flood the log too) what is refused.
+    func admitReply(to peer: PublicKey, kind: String) -> Bool {
+        guard let refusal = syncReplies.begin(peer: peer, nowMs: Clock.nowMs()) else { return true }
+        metrics.syncRepliesDropped.increment()
+        logger.debug("catch-up reply dropped", metadata: [
+            "peer": "\(peer.hex.prefix(12))", "kind": "\(kind)", "reason": "\(refusal.rawValue)",
+        ])
+        return false
+    }
+
+    /// Sends one reply frame if the recipient's byte budget has room for it.
+    @discardableResult
+    func sendReply(
+        _ payload: [UInt8], to peer: PublicKey, over transport: any PeerTransport
+    ) -> Bool {
+        guard syncReplies.spend(payload.count, peer: peer, nowMs: Clock.nowMs()) else {
+            metrics.syncRepliesDropped.increment()
+            return false
+        }
+        transport.send(payload, to: peer)
+        metrics.syncBytesSent.increment(by: Int64(payload.count))
+        return true
+    }
+
+    /// A block too large for one frame cannot be sent by any means this transport has: say
+    /// so loudly, once per refusal, rather than let the peer's retries fail in silence.
+    func noteOversized(_ oversized: SyncResponseBuilder.Oversized?, peer: PublicKey) {
+        guard let oversized else { return }
+        metrics.syncBlocksOversized.increment()
+        logger.error("sync: block larger than the peer frame limit is not sent", metadata: [
+            "peer": "\(peer.hex.prefix(12))", "height": "\(oversized.height)",
+            "bytes": "\(oversized.bytes)", "hint": "raise p2p.max_frame_bytes on every node",
+        ])
     }
 }

@@ -30,6 +30,8 @@ public final class NodeRuntime: Sendable {
     let inbox = DriverInbox()
     let dynamic: NIOLockedValueBox<DynamicStatus>
     let gossip: NIOLockedValueBox<[[UInt8]]>
+    /// Bounds catch-up replies per recipient (NodeRuntime+Run.swift).
+    let syncReplies = SyncReplyBudget(limits: SyncReplyBudget.Limits())
 
     struct DynamicStatus {
         var round: UInt64 = 0

@@ -124,6 +124,8 @@ public final class PeerNetwork: PeerTransport {
 
     public var counters: Counters { state.withLockedValue { $0.counters } }
 
+    public var maxPayloadBytes: Int { limits.maxPayloadBytes }
+
     /// The port the listener is bound to, once `run()` has bound it.
     public var localPort: Int? { state.withLockedValue { $0.boundPort } }
 

@@ -18,4 +18,12 @@ public protocol PeerTransport: Sendable {
     var connectedPeers: [PublicKey] { get }
     /// Listens, dials and reconnects until the task is cancelled. Call once.
     func run() async throws
+    /// The largest payload `send` accepts; larger ones are dropped. Senders of big replies
+    /// (block sync) cut them to fit.
+    var maxPayloadBytes: Int { get }
+}
+
+extension PeerTransport {
+    /// The default frame limit's payload, for doubles that do not model one.
+    public var maxPayloadBytes: Int { TransportLimits().maxPayloadBytes }
 }
