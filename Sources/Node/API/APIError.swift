@@ -1,5 +1,6 @@
 public import Hummingbird
 internal import Foundation
+internal import NIOPosix
 
 /// Every API refusal: an HTTP status and a JSON body `{"error": {"code", "message"}}`.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -40,7 +41,27 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DecodingError {
             throw APIError.badRequest("malformed JSON: \(error)")
         } catch {
-            throw APIError(.badRequest, "bad_request", "\(error)")
+            // Every client mistake is an APIError or HTTPError by the time it gets here:
+            // what is left failed on the node's side, and saying 400 would send a client
+            // looking for a fault in its request.
+            throw APIError.serverSide(error)
+        }
+    }
+}
+
+extension APIError {
+    /// The 5xx answer for a failure of the node itself: 500 `storage_error` when RocksDB
+    /// failed or a stored record did not decode, 503 `unavailable` while the node shuts
+    /// down (its thread pool is gone, or the request was cancelled), 500 `internal_error`
+    /// for anything else.
+    static func serverSide(_ error: any Error) -> APIError {
+        switch error {
+        case let storage as StorageError:
+            APIError(.internalServerError, "storage_error", storage.description)
+        case is CancellationError, is NIOThreadPoolError.ThreadPoolInactive:
+            APIError(.serviceUnavailable, "unavailable", "the node is shutting down")
+        default:
+            APIError(.internalServerError, "internal_error", "\(error)")
         }
     }
 }

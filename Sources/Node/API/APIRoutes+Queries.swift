@@ -89,10 +89,21 @@ extension APIRoutes {
         return value
     }
 
-    /// Runs a query against committed state on the thread pool.
-    private func query(_ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> Any) async throws -> JSONResponse {
+    /// Runs a query against committed state on the thread pool. A failed state read looks
+    /// like an absent key to the contracts, so the answer is checked afterwards: any failed
+    /// read (even under a 404 the query threw) turns it into a 500 `storage_error`.
+    private func query(
+        _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> Any
+    ) async throws -> JSONResponse {
         let view = try await runtime.store.run { store in
-            SendableBox(JSONView.make(try body(ContractQueries(state: RocksStateStore(database: store.database)))))
+            let state = RocksStateStore(database: store.database)
+            let answer: Any
+            do { answer = try body(ContractQueries(state: state)) } catch {
+                try state.checkReads()
+                throw error
+            }
+            try state.checkReads()
+            return SendableBox(JSONView.make(answer))
         }
         return JSONResponse(view.value)
     }

@@ -10,8 +10,11 @@ public import Logging
 /// certificates, contract state with proofs, status and Prometheus metrics.
 /// docs/api.md lists every route.
 public enum APIServer {
+    /// - Parameter onListening: told the bound port once the server listens (port 0 picks
+    ///   a free one, as tests do).
     public static func makeApplication(
-        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int, logger: Logger
+        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
@@ -19,6 +22,7 @@ public enum APIServer {
         routes.register(on: router)
         return Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }
 }
@@ -69,7 +73,8 @@ struct APIRoutes: Sendable {
         let bytes = try transactionBytes(body, contentType: request.headers[.contentType])
         let query = request.uri.queryParameters
         let wait = query.get("wait").map { $0 == "true" || $0 == "1" } ?? false
-        let timeoutMs = query.get("timeout_ms").flatMap { UInt64($0) }.map { min($0, 60_000) } ?? 10_000
+        let timeoutMs = try Self.unsignedParameter(query.get("timeout_ms"), name: "timeout_ms")
+            .map { min($0, 60_000) } ?? 10_000
         let tx: Transaction
         switch await runtime.submit(bytes: bytes) {
         case let .success(admitted): tx = admitted
@@ -94,6 +99,16 @@ struct APIRoutes: Sendable {
             throw APIError.badRequest("transaction is not hex")
         }
         return bytes
+    }
+
+    /// A non-negative integer query parameter: absent is nil, anything else that is not a
+    /// UInt64 is the caller's mistake (400), never silently read as the default.
+    static func unsignedParameter(_ text: String?, name: String) throws -> UInt64? {
+        guard let text else { return nil }
+        guard let value = UInt64(text) else {
+            throw APIError.badRequest("\(name) must be a non-negative integer below 2^64")
+        }
+        return value
     }
 
     static func apiError(_ error: AdmissionError) -> APIError {
@@ -132,14 +147,22 @@ struct APIRoutes: Sendable {
             guard let location = try store.location(ofTransaction: id), let block = try store.block(at: location.height)
             else { return nil }
             let receipts = try store.receipts(at: location.height)
-            return (CommittedTransaction(location: location, receipt: receipts[Int(location.index)]), block, receipts)
+            // The index is a stored record: one that points past its block is corruption,
+            // answered as a storage failure, never an out-of-range trap.
+            let index = Int(location.index)
+            guard index < receipts.count, index < block.transactions.count else {
+                throw StorageError(
+                    "tx \(id.hex) is indexed at \(location.height)/\(index) beyond its block")
+            }
+            let done = CommittedTransaction(location: location, receipt: receipts[index])
+            return (done, block, receipts)
         }
         guard let (done, block, receipts) = found else {
             if runtime.mempool.contains(id) { return JSONResponse(["tx_id": id.hex, "status": "pending"]) }
             throw APIError.notFound("transaction \(id.hex)")
         }
         var view = Self.receiptView(id: id, done)
-        let index = Int(done.location.index)
+        let index = Int(done.location.index)  // checked against both lists above
         view["transaction_hex"] = Hex.encode(block.transactions[index].canonicalBytes)
         // The receipts root of block h is carried by header h+1 (roots lag one block).
         view["receipt_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
@@ -177,8 +200,11 @@ struct APIRoutes: Sendable {
         let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
         guard let key else { throw APIError.badRequest("key is not hex") }
         let last = runtime.blockStore.lastHeight
-        let height = query.get("height").flatMap { UInt64($0) } ?? last
-        guard height <= last else { throw APIError.notFound("height \(height)") }
+        let height = try Self.unsignedParameter(query.get("height"), name: "height") ?? last
+        // height + 1 is reported below: a tip at UInt64.max has no certifying block anyway.
+        guard height <= last, height < UInt64.max else {
+            throw APIError.notFound("height \(height)")
+        }
         let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
             guard let results = try store.results(at: height) else { return nil }
             let value = store.stateValue(key, asOf: height)
