@@ -16,6 +16,13 @@ struct BenchCryptoCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of a table.")
     var json = false
 
+    func validate() throws {
+        // Converted to nanoseconds as UInt64: a negative, NaN or huge value would trap.
+        guard seconds >= 0.01, seconds <= 3_600 else {
+            throw ValidationError("--seconds must be 0.01...3600")
+        }
+    }
+
     func run() throws {
         let threads = ProcessInfo.processInfo.activeProcessorCount
         let key = SigningKey.deterministic(label: "bench")

@@ -36,6 +36,12 @@ struct GenesisCommand: ParsableCommand {
 
         func validate() throws {
             guard (1...31).contains(validators) else { throw ValidationError("--validators must be 1...31") }
+            // Node i listens on base + i: every one of those must be a port, and the sum
+            // must not overflow.
+            let ports = 1...(65_535 - validators + 1)
+            guard ports.contains(p2pBasePort), ports.contains(apiBasePort) else {
+                throw ValidationError("--p2p-base-port and --api-base-port must be in \(ports)")
+            }
         }
 
         func run() throws {

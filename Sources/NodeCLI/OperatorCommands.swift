@@ -88,23 +88,73 @@ struct StatusCommand: AsyncParsableCommand {
             print(json ? live.json : live.text)
             return
         }
-        try offline()
+        guard json else { return try offline() }
+        // A script that asked for JSON gets JSON whatever happened, and a non-zero exit
+        // status because there is no running node to describe.
+        print(StoredStatus.json(offlineFields()))
+        throw ExitCode.failure
+    }
+
+    /// What the data directory says about a stopped node, with `error` saying why no live
+    /// status was available (and what else failed, if reading the directory did).
+    private func offlineFields() -> [String: Any] {
+        var fields: [String: Any] = ["running": false, "data_dir": options.dataDir]
+        do {
+            let stored = try StoredStatus.read(options)
+            fields.merge(stored.fields) { $1 }
+            fields["error"] = "node not running: status read from \(options.databasePath)"
+        } catch {
+            fields["error"] = "node not running, and its data directory cannot be read: \(error)"
+        }
+        return fields
     }
 
     private func offline() throws {
+        let stored = try StoredStatus.read(options)
+        print("node:          not running (read from \(options.databasePath))")
+        print("chain id:      \(stored.genesis.chainID)")
+        print("genesis hash:  \(stored.genesis.hash.hex)")
+        let role = stored.isValidator ? "validator" : "not a validator"
+        let genesis = stored.genesis
+        print("node key:      \(stored.key.hex) (\(role))")
+        print("validators:    \(genesis.validators.count) (quorum \(genesis.validatorSet.quorum))")
+        print("organisations: \(stored.genesis.organisations.count)")
+        print("height:        \(stored.height)")
+        print("last block:    \(stored.height == 0 ? "none (genesis only)" : stored.lastHash.hex)")
+    }
+}
+
+/// A stopped node's status, read from its data directory.
+struct StoredStatus {
+    let genesis: Genesis
+    let key: PublicKey
+    let height: UInt64
+    let lastHash: Hash256
+
+    var isValidator: Bool { genesis.validatorSet.index(of: key) != nil }
+
+    static func read(_ options: DataDirectoryOptions) throws -> StoredStatus {
         let key = try KeyFile.read(from: options.keyPath)
         let store = try BlockStore(path: options.databasePath)
         guard let genesis = try store.genesis() else {
             throw ValidationError("\(options.dataDir) has no genesis; run `govchain-node init` first")
         }
-        let isValidator = genesis.validatorSet.index(of: key.publicKey) != nil
-        print("node:          not running (read from \(options.databasePath))")
-        print("chain id:      \(genesis.chainID)")
-        print("genesis hash:  \(genesis.hash.hex)")
-        print("node key:      \(key.publicKey.hex) (\(isValidator ? "validator" : "not a validator"))")
-        print("validators:    \(genesis.validators.count) (quorum \(genesis.validatorSet.quorum))")
-        print("organisations: \(genesis.organisations.count)")
-        print("height:        \(store.lastHeight)")
-        print("last block:    \(store.lastHeight == 0 ? "none (genesis only)" : store.lastHash.hex)")
+        return StoredStatus(
+            genesis: genesis, key: key.publicKey, height: store.lastHeight, lastHash: store.lastHash)
+    }
+
+    /// The fields `/v1/status` would also give, under the same names.
+    var fields: [String: Any] {
+        [
+            "chain_id": genesis.chainID, "genesis_hash": genesis.hash.hex, "node_id": key.hex,
+            "is_validator": isValidator, "height": height,
+            "last_block_hash": height == 0 ? genesis.hash.hex : lastHash.hex,
+        ]
+    }
+
+    static func json(_ fields: [String: Any]) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        // Every value above is a string, number or bool, so serialising cannot fail.
+        return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
     }
 }

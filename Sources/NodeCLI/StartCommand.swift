@@ -31,6 +31,10 @@ struct StartCommand: AsyncParsableCommand {
         var logger = Logger(label: "govchain.node")
         logger[metadataKey: "node"] = "\(URL(fileURLWithPath: options.dataDir).lastPathComponent)"
         let genesis = try GenesisFile.read(from: configuration.genesis)
+        if let problem = configuration.frameLimitProblem(
+            for: genesis.consensus, validators: genesis.validators.count) {
+            throw ValidationError(problem)
+        }
         let key = try KeyFile.read(from: configuration.key)
         guard let p2p = HostPort(configuration.p2p.listen), let api = HostPort(configuration.api.listen) else {
             throw ValidationError("p2p.listen and api.listen must be host:port")

@@ -19,11 +19,22 @@ struct StorageTortureCommand: ParsableCommand {
     @Option(name: .long, help: "State keys rewritten by every block.")
     var keysPerBlock = 64
 
+    func validate() throws {
+        guard blocks >= 1, blocks <= 1_000_000_000 else {
+            throw ValidationError("--blocks must be 1...1e9")
+        }
+        guard keysPerBlock >= 1, keysPerBlock <= 100_000 else {
+            throw ValidationError("--keys-per-block must be 1...100000")
+        }
+    }
+
     func run() throws {
         let store = try BlockStore(path: path)
         let proposer = SigningKey.deterministic(label: "torture")
         var previous = store.lastHash
-        for height in (store.lastHeight + 1)...(store.lastHeight + blocks) {
+        let (last, overflow) = store.lastHeight.addingReportingOverflow(blocks)
+        guard !overflow else { throw ValidationError("the store at \(path) is too high to add \(blocks) blocks") }
+        for height in (store.lastHeight + 1)...last {
             let committed = SyntheticBlocks.make(
                 height: height, previousHash: previous, proposer: proposer, keys: keysPerBlock)
             try store.commit(committed)

@@ -1,4 +1,5 @@
 public import Foundation
+public import Ledger
 internal import TOMLKit
 
 /// A node's configuration file (`config.toml` in its data directory). Paths are relative to
@@ -78,13 +79,58 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         configuration.genesis = resolve(configuration.genesis)
         configuration.key = resolve(configuration.key)
         configuration.database = resolve(configuration.database)
+        try configuration.validate()
         return configuration
+    }
+
+    /// Ranges every number in the file must fall in. Checked at load, so an operator's
+    /// typo is a clear error naming the key instead of a trap in the transport's or the
+    /// mempool's own assertions.
+    public static let maxFrameBytesRange = (64 << 10)...(1 << 30)
+    public static let maxBodyBytesRange = 1_024...(256 << 20)
+
+    public func validate() throws(ConfigurationError) {
+        func check(
+            _ value: Int, _ range: ClosedRange<Int>, _ key: String
+        ) throws(ConfigurationError) {
+            guard range.contains(value) else {
+                throw ConfigurationError(key: key, value: value, range: range)
+            }
+        }
+        try check(p2p.maxFrameBytes, Self.maxFrameBytesRange, "p2p.max_frame_bytes")
+        try check(api.maxBodyBytes, Self.maxBodyBytesRange, "api.max_body_bytes")
+        try check(mempool.maxTransactions, 1...10_000_000, "mempool.max_transactions")
+        try check(mempool.maxBytes, 1...(1 << 40), "mempool.max_bytes")
+        try check(mempool.maxPerSender, 1...10_000_000, "mempool.max_per_sender")
+    }
+
+    /// The frame limit must carry the largest block genesis allows (as a proposal, a
+    /// decision and a sync response), or the chain stalls at the first such block.
+    /// - Returns: nil when it does, else the reason.
+    public func frameLimitProblem(for parameters: ConsensusParameters, validators: Int) -> String? {
+        // Transactions' bytes, a length prefix per transaction, the header, and a
+        // certificate of one signature (index + 64 bytes) per validator, with room to spare.
+        let largest = UInt64(parameters.maxBlockBytes) + 8 * UInt64(parameters.maxBlockTransactions)
+            + 128 * UInt64(validators) + (64 << 10)
+        guard UInt64(p2p.maxFrameBytes) < largest else { return nil }
+        return "p2p.max_frame_bytes = \(p2p.maxFrameBytes) cannot carry a block of maxBlockBytes "
+            + "\(parameters.maxBlockBytes) (needs at least \(largest)): raise it"
     }
 
     public func write(to path: String) throws {
         let text: String = try TOMLEncoder().encode(self)
         let header = "# GovChain node configuration. Paths are relative to this file.\n"
         try (header + text).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
+
+/// A configuration value outside its range.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let key: String
+    public let value: Int
+    public let range: ClosedRange<Int>
+    public var description: String {
+        "config.toml: \(key) = \(value) is outside \(range.lowerBound)...\(range.upperBound)"
     }
 }
 
