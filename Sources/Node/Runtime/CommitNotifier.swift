@@ -48,7 +48,8 @@ public final class CommitNotifier: Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: .milliseconds(Int64(timeoutMs)))
+                // Clamped: Int64(_:) traps above Int64.max, and no wait needs 290 million years.
+                try? await Task.sleep(for: .milliseconds(Int64(min(timeoutMs, UInt64(Int64.max)))))
                 self.resume(id: id, token: token, with: nil)
                 return nil
             }

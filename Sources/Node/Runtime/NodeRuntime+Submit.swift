@@ -5,12 +5,20 @@ public import Execution
 public import Ledger
 
 extension NodeRuntime {
+    /// Transactions queued for the next gossip flush, at most (ten full gossip batches).
+    static let maxPendingGossip = 10 * PeerMessage.maxGossipBatch
+
     /// Admits a client's transaction to the mempool and queues it for gossip.
     public func submit(bytes: [UInt8]) async -> Result<Transaction, AdmissionError> {
         let result = await admit(bytes)
         switch result {
         case .success:
-            gossip.withLockedValue { $0.append(bytes) }
+            // Bounded where written: flushed every 5 ms, so only a stalled gossip task fills
+            // it. A transaction left out stays in this node's mempool and is proposed from
+            // there; peers then see it in the block.
+            gossip.withLockedValue { pending in
+                if pending.count < Self.maxPendingGossip { pending.append(bytes) }
+            }
             inbox.noteTransactions()
         case .failure: metrics.transactionsRefused.increment()
         }
