@@ -114,6 +114,25 @@ struct APIErrorTests {
         try await fixture.close()
     }
 
+    @Test("attack: opening event streams without end is refused once maxSubscribers are open")
+    func eventSubscribersAreBounded() async throws {
+        let hub = EventHub(maxSubscribers: 3)
+        let open = (0..<3).compactMap { _ in hub.subscribe() }
+        #expect(open.count == 3)
+        #expect(hub.subscribe() == nil)
+        // A stream whose reader goes away (the HTTP client disconnected) frees its slot.
+        let stream = try #require(open.last)
+        let reader = Task { for await _ in stream {} }
+        reader.cancel()
+        var freed: AsyncStream<EventHubItem>?
+        for _ in 0..<200 where freed == nil {
+            try await Task.sleep(for: .milliseconds(5))
+            freed = hub.subscribe()
+        }
+        #expect(freed != nil)
+        hub.finishAll()
+    }
+
     @Test("the server-side error mapping: storage 500, shutdown 503, anything else 500")
     func serverSideMapping() {
         #expect(APIError.serverSide(StorageError("io")).code == "storage_error")

@@ -11,7 +11,11 @@ extension APIRoutes {
             let query = request.uri.queryParameters
             let contract = query.get("contract")
             let type = query.get("type")
-            let events = runtime.events.subscribe()
+            guard let events = runtime.events.subscribe() else {
+                throw APIError(
+                    .tooManyRequests, "busy",
+                    "\(runtime.events.maxSubscribers) event streams are open: retry later")
+            }
             let body = ResponseBody { writer in
                 // A comment line first, so the client sees the stream is open at once.
                 try await writer.write(ByteBuffer(string: ": govchain events\n\n"))

@@ -29,21 +29,30 @@ public final class EventHub: Sendable {
 
     private let state = NIOLockedValueBox(State())
     public static let bufferPerSubscriber = 10_000
+    /// Streams open at once. Each may buffer `bufferPerSubscriber` events, and any client can
+    /// open one, so the list is bounded where it is written.
+    public let maxSubscribers: Int
 
-    public init() {}
+    public init(maxSubscribers: Int = 256) { self.maxSubscribers = max(maxSubscribers, 1) }
 
-    public func subscribe() -> AsyncStream<EventHubItem> {
+    /// A new stream of committed events, or nil when `maxSubscribers` are open.
+    public func subscribe() -> AsyncStream<EventHubItem>? {
         let (stream, continuation) = AsyncStream.makeStream(
             of: EventHubItem.self, bufferingPolicy: .bufferingNewest(Self.bufferPerSubscriber))
+        var full = false
         let id = state.withLockedValue { state -> UInt64? in
             guard !state.finished else { return nil }
+            guard state.subscribers.count < maxSubscribers else {
+                full = true
+                return nil
+            }
             state.next += 1
             state.subscribers[state.next] = continuation
             return state.next
         }
         guard let id else {
             continuation.finish()
-            return stream
+            return full ? nil : stream
         }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
