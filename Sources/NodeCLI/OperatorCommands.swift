@@ -140,7 +140,8 @@ struct StoredStatus {
             throw ValidationError("\(options.dataDir) has no genesis; run `govchain-node init` first")
         }
         return StoredStatus(
-            genesis: genesis, key: key.publicKey, height: store.lastHeight, lastHash: store.lastHash)
+            genesis: genesis, key: key.publicKey, height: store.lastHeight,
+            lastHash: store.lastHash)
     }
 
     /// The fields `/v1/status` would also give, under the same names.

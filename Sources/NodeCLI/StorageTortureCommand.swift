@@ -33,7 +33,9 @@ struct StorageTortureCommand: ParsableCommand {
         let proposer = SigningKey.deterministic(label: "torture")
         var previous = store.lastHash
         let (last, overflow) = store.lastHeight.addingReportingOverflow(blocks)
-        guard !overflow else { throw ValidationError("the store at \(path) is too high to add \(blocks) blocks") }
+        guard !overflow else {
+            throw ValidationError("the store at \(path) is too high to add \(blocks) blocks")
+        }
         for height in (store.lastHeight + 1)...last {
             let committed = SyntheticBlocks.make(
                 height: height, previousHash: previous, proposer: proposer, keys: keysPerBlock)

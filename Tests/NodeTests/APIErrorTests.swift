@@ -108,7 +108,8 @@ struct APIErrorTests {
             #expect(try await Self.get(port, "/v1/state/proof?key=abc&height=1").status == 200)
             // Checked before admission: the body (one byte, not a transaction) never matters.
             let submit = try await Self.get(
-                port, "/v1/transactions?wait=true&timeout_ms=abc", postBody: #"{"transaction": "00"}"#)
+                port, "/v1/transactions?wait=true&timeout_ms=abc",
+                postBody: #"{"transaction": "00"}"#)
             #expect(submit.status == 400 && submit.code == "bad_request", "\(submit)")
         }
         try await fixture.close()

@@ -129,7 +129,8 @@ struct StorageUpgradeTests {
         do {
             let store = try BlockStore(path: path)
             #expect(store.database.droppedFamilies == ["indexes"])
-            try store.commit(SyntheticBlocks.make(height: 1, previousHash: .zero, proposer: proposer, keys: 2))
+            try store.commit(
+                SyntheticBlocks.make(height: 1, previousHash: .zero, proposer: proposer, keys: 2))
         }
         #expect(!Self.families(path).contains("indexes"))
         let reopened = try BlockStore(path: path)
@@ -150,7 +151,8 @@ struct StorageUpgradeTests {
         try store.database.write(batch)
         var previous = Hash256.zero
         for height in 1...3 as ClosedRange<UInt64> {
-            let committed = SyntheticBlocks.make(height: height, previousHash: previous, proposer: proposer, keys: 0)
+            let committed = SyntheticBlocks.make(
+                height: height, previousHash: previous, proposer: proposer, keys: 0)
             try store.commit(committed)
             previous = committed.block.hash
         }
