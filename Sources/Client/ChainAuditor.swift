@@ -27,7 +27,12 @@ public struct ChainAuditor: Sendable {
         let genesis = reader.trust.genesis
         let tip = try await reader.client.status().height
         var previousHash = genesis.hash
-        var replay = reexecute ? Replay(genesis: genesis) : nil
+        var replay: Replay?
+        do throws(SparseMerkleError) {
+            replay = reexecute ? try Replay(genesis: genesis) : nil
+        } catch {
+            throw .verificationFailed("re-execution: \(error)")
+        }
         var transactions = 0
         var lastBlock: Block?
         for height in stride(from: UInt64(1), through: tip, by: 1) {
@@ -44,7 +49,9 @@ public struct ChainAuditor: Sendable {
                     throw .verificationFailed("re-executing block \(height - 1) gives other roots than header \(height) carries")
                 }
             }
-            replay?.execute(block)
+            do throws(SparseMerkleError) { try replay?.execute(block) } catch {
+                throw .verificationFailed("re-executing block \(height): \(error)")
+            }
             transactions += block.transactions.count
             previousHash = block.hash
             lastBlock = block
@@ -61,22 +68,22 @@ public struct ChainAuditor: Sendable {
         var tree = InMemorySparseMerkleNodeStore()
         var results: (receiptsRoot: Hash256, stateRoot: Hash256)
 
-        init(genesis: Genesis) {
+        init(genesis: Genesis) throws(SparseMerkleError) {
             let writes = genesisState(genesis)
             state = InMemoryState()
             state.apply(writes)
-            let built = SparseMerkleTree.apply(
+            let built = try SparseMerkleTree.apply(
                 writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) },
                 to: SparseMerkleTree.emptyRoot, store: tree)
             tree.insert(built.newNodes)
             results = (MerkleTree.emptyRoot, built.root)
         }
 
-        mutating func execute(_ block: Block) {
+        mutating func execute(_ block: Block) throws(SparseMerkleError) {
             let result = BlockExecutor.execute(
                 transactions: block.transactions, height: block.height, timeMs: block.header.timeMs, over: state)
             state.apply(result.writes)
-            let built = SparseMerkleTree.apply(
+            let built = try SparseMerkleTree.apply(
                 result.writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) },
                 to: results.stateRoot, store: tree)
             tree.insert(built.newNodes)

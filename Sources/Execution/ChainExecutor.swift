@@ -94,7 +94,7 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
     public static func initialiseGenesisState(store: any ChainStore, genesis: Genesis) throws {
         let writes = genesisState(genesis)
         let updates = writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) }
-        let tree = SparseMerkleTree.apply(
+        let tree = try SparseMerkleTree.apply(
             updates, to: SparseMerkleTree.emptyRoot, store: InMemorySparseMerkleNodeStore())
         try store.initialise(
             genesis: genesis, writes: writes,
@@ -224,7 +224,13 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         let result = BlockExecutor.execute(
             transactions: block.transactions, height: block.height, timeMs: header.timeMs, over: state)
         let updates = result.writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) }
-        let tree = SparseMerkleTree.apply(updates, to: tipResults.stateRoot, store: state)
+        let tree: (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)])
+        do {
+            tree = try SparseMerkleTree.apply(updates, to: tipResults.stateRoot, store: state)
+        } catch {
+            halt = .storage(height: header.height, reason: "\(state.failure.map { "\($0)" } ?? "\(error)")")
+            return
+        }
         if let failure = state.failure {
             halt = .storage(height: header.height, reason: "read failed: \(failure)")
             return

@@ -125,7 +125,7 @@ struct VerifyDatabaseCommand: ParsableCommand {
         // The state itself: rebuild the sparse Merkle root from every stored key.
         let entries = store.database.scan(.state, prefix: [])
         var tree = InMemorySparseMerkleNodeStore()
-        let rebuilt = SparseMerkleTree.apply(
+        let rebuilt = try SparseMerkleTree.apply(
             entries.map { SparseMerkleTree.Update(key: $0.key, value: $0.value) }, to: SparseMerkleTree.emptyRoot, store: tree)
         tree.insert(rebuilt.newNodes)
         guard let tipResults = try store.results(at: last), rebuilt.root == tipResults.stateRoot else {

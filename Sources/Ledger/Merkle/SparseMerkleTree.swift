@@ -34,6 +34,18 @@ public enum SparseMerkleNode: Hashable, Sendable, CanonicalCodable {
     }
 }
 
+/// A tree node that a path needs is not in the store: corruption or a failed read, never
+/// input. Thrown instead of trapping, so a node halts cleanly and a query answers a 5xx.
+public enum SparseMerkleError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missingNode(Hash256)
+
+    public var description: String {
+        switch self {
+        case let .missingNode(hash): "state tree node \(hash) missing from the store"
+        }
+    }
+}
+
 /// Where tree nodes live (RocksDB in a node, a dictionary in tests and audits).
 public protocol SparseMerkleNodeStore {
     func loadNode(_ hash: Hash256) -> SparseMerkleNode?
@@ -88,27 +100,29 @@ public enum SparseMerkleTree {
 
     /// Applies `updates` (at most one per key) to the tree with `root`.
     /// - Returns: the new root and the nodes created, in hash order (for a deterministic write).
+    /// - Throws: `.missingNode` when the store lacks a node on an updated path.
     public static func apply(
         _ updates: [Update], to root: Hash256, store: some SparseMerkleNodeStore
-    ) -> (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)]) {
+    ) throws(SparseMerkleError) -> (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)]) {
         var builder = Builder(store: store)
         let sorted = updates.sorted { $0.keyHash < $1.keyHash }
         precondition(zip(sorted, sorted.dropFirst()).allSatisfy { $0.keyHash != $1.keyHash }, "one update per key")
-        let newRoot = builder.update(root, depth: 0, sorted[...])
+        let newRoot = try builder.update(root, depth: 0, sorted[...])
         let nodes = builder.created.sorted { $0.key < $1.key }.map { (hash: $0.key, node: $0.value) }
         return (newRoot, nodes)
     }
 
     /// The proof that `key` has its current value, or is absent, under `root`.
-    public static func proof(key: [UInt8], root: Hash256, store: some SparseMerkleNodeStore) -> SparseMerkleProof {
+    /// - Throws: `.missingNode` when the store lacks a node on the key's path.
+    public static func proof(
+        key: [UInt8], root: Hash256, store: some SparseMerkleNodeStore
+    ) throws(SparseMerkleError) -> SparseMerkleProof {
         let path = keyHash(key)
         var siblings: [Hash256] = []
         var current = root
         var depth = 0
         while current != emptyRoot {
-            guard let node = store.loadNode(current) else {
-                preconditionFailure("state tree node \(current) missing from the store")
-            }
+            guard let node = store.loadNode(current) else { throw .missingNode(current) }
             switch node {
             case let .leaf(keyHash, valueHash):
                 return SparseMerkleProof(siblings: siblings, leaf: .init(keyHash: keyHash, valueHash: valueHash))
@@ -131,9 +145,9 @@ public enum SparseMerkleTree {
         let store: Store
         var created: [Hash256: SparseMerkleNode] = [:]
 
-        func load(_ hash: Hash256) -> SparseMerkleNode {
+        func load(_ hash: Hash256) throws(SparseMerkleError) -> SparseMerkleNode {
             if let node = created[hash] ?? store.loadNode(hash) { return node }
-            preconditionFailure("state tree node \(hash) missing from the store")
+            throw .missingNode(hash)
         }
 
         mutating func remember(_ node: SparseMerkleNode) -> Hash256 {
@@ -142,10 +156,12 @@ public enum SparseMerkleTree {
             return hash
         }
 
-        mutating func update(_ hash: Hash256, depth: Int, _ updates: ArraySlice<Update>) -> Hash256 {
+        mutating func update(
+            _ hash: Hash256, depth: Int, _ updates: ArraySlice<Update>
+        ) throws(SparseMerkleError) -> Hash256 {
             guard !updates.isEmpty else { return hash }
-            if hash == SparseMerkleTree.emptyRoot { return build(depth: depth, updates) }
-            switch load(hash) {
+            if hash == SparseMerkleTree.emptyRoot { return try build(depth: depth, updates) }
+            switch try load(hash) {
             case let .leaf(keyHash, valueHash):
                 // Merge the existing leaf into the updates unless an update replaces it.
                 var merged = Array(updates)
@@ -153,17 +169,17 @@ public enum SparseMerkleTree {
                     merged.append(Update(keyHash: keyHash, valueHash: valueHash))
                     merged.sort { $0.keyHash < $1.keyHash }
                 }
-                return build(depth: depth, merged[...])
+                return try build(depth: depth, merged[...])
             case let .inner(left, right):
                 let split = updates.partitioningIndex { $0.keyHash.bit(depth) }
-                let newLeft = update(left, depth: depth + 1, updates[..<split])
-                let newRight = update(right, depth: depth + 1, updates[split...])
-                return join(newLeft, newRight)
+                let newLeft = try update(left, depth: depth + 1, updates[..<split])
+                let newRight = try update(right, depth: depth + 1, updates[split...])
+                return try join(newLeft, newRight)
             }
         }
 
         /// A subtree holding exactly the non-deleting updates (sorted), at `depth`.
-        mutating func build(depth: Int, _ updates: ArraySlice<Update>) -> Hash256 {
+        mutating func build(depth: Int, _ updates: ArraySlice<Update>) throws(SparseMerkleError) -> Hash256 {
             let live = updates.filter { $0.valueHash != nil }
             if live.isEmpty { return SparseMerkleTree.emptyRoot }
             if live.count == 1 {
@@ -171,17 +187,17 @@ public enum SparseMerkleTree {
             }
             precondition(depth < 256, "two distinct keys share all 256 bits")
             let split = live.partitioningIndex { $0.keyHash.bit(depth) }
-            let left = build(depth: depth + 1, live[..<split])
-            let right = build(depth: depth + 1, live[split...])
-            return join(left, right)
+            let left = try build(depth: depth + 1, live[..<split])
+            let right = try build(depth: depth + 1, live[split...])
+            return try join(left, right)
         }
 
         /// An inner node, collapsing a lone leaf (or nothing) upward to keep the shape canonical.
-        mutating func join(_ left: Hash256, _ right: Hash256) -> Hash256 {
+        mutating func join(_ left: Hash256, _ right: Hash256) throws(SparseMerkleError) -> Hash256 {
             let empty = SparseMerkleTree.emptyRoot
             if left == empty && right == empty { return empty }
-            if left == empty, case .leaf = load(right) { return right }
-            if right == empty, case .leaf = load(left) { return left }
+            if left == empty, case .leaf = try load(right) { return right }
+            if right == empty, case .leaf = try load(left) { return left }
             return remember(.inner(left: left, right: right))
         }
     }

@@ -208,7 +208,7 @@ struct APIRoutes: Sendable {
         let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
             guard let results = try store.results(at: height) else { return nil }
             let value = store.stateValue(key, asOf: height)
-            let proof = SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
+            let proof = try SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
             return (results, value, proof)
         }
         guard let (results, value, proof) = answer else { throw APIError.notFound("results of height \(height)") }

@@ -98,7 +98,7 @@ public final class RocksChainStore: ChainStore, @unchecked Sendable {
         let committed = CommittedBlock(
             block: commit.block, certificate: commit.certificate, receipts: commit.receipts,
             results: commit.results,
-            stateChanges: commit.writes.map { StateChange(key: $0.key.bytes, value: $0.value, txIndex: 0) },
+            stateChanges: commit.writes.map { StateChange(key: $0.key.bytes, value: $0.value) },
             treeNodes: commit.treeNodes.map { ($0.hash.bytes, $0.node.canonicalBytes) })
         try blocks.commit(committed)
         treeCache.insert(commit.treeNodes)

@@ -125,8 +125,10 @@ public final class Mempool: Sendable {
     public func precheck(_ tx: Transaction, height: UInt64) -> AdmissionError? {
         guard tx.chainID == chainID else { return .wrongChain(expected: chainID, got: tx.chainID) }
         guard tx.validUntilHeight > height else { return .expired(validUntil: tx.validUntilHeight, height: height) }
-        guard tx.validUntilHeight <= height + limits.maxValidityBlocks else {
-            return .validityTooLong(validUntil: tx.validUntilHeight, limit: height + limits.maxValidityBlocks)
+        let (limit, overflow) = height.addingReportingOverflow(limits.maxValidityBlocks)
+        let horizon = overflow ? UInt64.max : limit
+        guard tx.validUntilHeight <= horizon else {
+            return .validityTooLong(validUntil: tx.validUntilHeight, limit: horizon)
         }
         return nil
     }

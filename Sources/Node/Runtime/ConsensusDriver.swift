@@ -67,7 +67,9 @@ final class ConsensusDriver: Sendable {
         }
         let now = Clock.nowMs()
         for (id, afterMs) in output.timers {
-            inbox.schedule(id, dueMs: now + afterMs)
+            // Timeouts come from genesis parameters: saturate rather than trap on a huge one.
+            let (due, overflow) = now.addingReportingOverflow(afterMs)
+            inbox.schedule(id, dueMs: overflow ? .max : due)
             let inbox = inbox
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int64(clamping: afterMs)))

@@ -1,6 +1,7 @@
 internal import NIOConcurrencyHelpers
 internal import CoreMetrics
 public import Consensus
+internal import Execution
 public import Ledger
 internal import Logging
 
@@ -134,12 +135,12 @@ extension NodeRuntime {
     /// is never dropped by the transport for its size. Both numbers come from the peer: the
     /// range is clamped to our tip before any arithmetic.
     func answerSync(fromHeight: UInt64, count: UInt32, to peer: PublicKey, over transport: any PeerTransport) async {
-        let tip = blockStore.lastHeight
-        guard count > 0, fromHeight > 0, fromHeight <= tip else { return }
-        // tip - fromHeight cannot underflow (checked above), so upper stays within tip.
-        let span = min(UInt64(min(count, PeerMessage.maxSyncBatch)) - 1, tip - fromHeight)
+        // The plan the simulator's extreme-sync adversary runs too (issue 17, finding 2).
+        guard let heights = BlockSyncPlan.heights(
+            fromHeight: fromHeight, count: count, tip: blockStore.lastHeight,
+            maxBatch: PeerMessage.maxSyncBatch)
+        else { return }
         let maxPayloadBytes = transport.maxPayloadBytes
-        let heights = fromHeight...(fromHeight + span)
         let blocks = await readCertified(heights, maxBytes: maxPayloadBytes)
         let packed = SyncResponseBuilder.pack(
             blocks, maxPayloadBytes: maxPayloadBytes, maxPayloads: 1)

@@ -69,7 +69,7 @@ public final class NodeRuntime: Sendable {
         status.lastBlockTimeMs = executor.tip.timeMs
         self.dynamic = NIOLockedValueBox(status)
         self.gossip = NIOLockedValueBox([])
-        metrics.height.record(Int64(blockStore.lastHeight))
+        metrics.height.record(Int64(clamping: blockStore.lastHeight))
     }
 
     /// This node's index in the validator set, or nil for a follower.
@@ -103,7 +103,7 @@ public final class NodeRuntime: Sendable {
         let block = outcome.block
         notifier.committed(block, receipts: outcome.receipts)
         events.publish(outcome)
-        metrics.height.record(Int64(block.height))
+        metrics.height.record(Int64(clamping: block.height))
         metrics.blocksCommitted.increment()
         metrics.transactionsCommitted.increment(by: Int64(block.transactions.count))
         metrics.mempoolTransactions.record(Int64(mempool.count))
@@ -122,7 +122,7 @@ public final class NodeRuntime: Sendable {
             return state.round != round
         }
         if changed {
-            metrics.round.record(Int64(round))
+            metrics.round.record(Int64(clamping: round))
             if round > 0 { metrics.roundChanges.increment() }
         }
     }
@@ -148,7 +148,10 @@ public final class NodeRuntime: Sendable {
     public var status: NodeStatus {
         let dynamic = dynamic.withLockedValue { $0 }
         let height = blockStore.lastHeight
-        let best = dynamic.peerHeights.values.max() ?? 0
+        // The height at least f + 1 peers claim: one lying peer cannot make this node look
+        // (or stay) behind by announcing UInt64.max.
+        let claims = dynamic.peerHeights.values.sorted(by: >)
+        let best = claims.count > validators.maxFaulty ? claims[validators.maxFaulty] : 0
         return NodeStatus(
             chainID: genesis.chainID, nodeID: nodeKey.hex, isValidator: validatorIndex != nil, height: height,
             lastBlockHash: height == 0 ? genesis.hash.hex : blockStore.lastHash.hex,
