@@ -20,7 +20,13 @@ struct SplitMix64: RandomNumberGenerator {
 /// Builds random calls from random organisations over small pools of ids, so calls
 /// collide, race and replay often.
 struct CallGenerator {
+    /// `standard` spreads calls over every contract; `boundHunting` adds a stream of 1-fen
+    /// reversals aimed at the oldest open bill, so bills reach `RecordLimits.redBillsPerBill`
+    /// and the refusal at the bound is compared with the model too.
+    enum Mix { case standard, boundHunting }
+
     var random: SplitMix64
+    var mix: Mix = .standard
     var nextRed = 100_000
     /// Calls generated so far: id pools slide forward with it, so fresh ids keep coming
     /// while recent ones are reused (replays, races, conflicts).
@@ -53,6 +59,9 @@ struct CallGenerator {
     mutating func next(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
         let holder = People.holder(Int.random(in: 0..<4, using: &random))
         step += 1
+        if mix == .boundHunting, chance(35), let call = smallReversal(model: model) {
+            return (call, TestChain.hospital)
+        }
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<10:
             let (id, type) = licenceID()
@@ -200,18 +209,63 @@ struct CallGenerator {
     }
 
     mutating func reversal(model: ReferenceModel) -> ContractCall {
+        if chance(50), let guided = categoryCut(model: model) { return guided }
         let number = Bills.medical(1 + windowed(20))
-        nextRed += 1
         let bill = model.bills[number.billID]
         let remaining = bill.map { $0.total - $0.reversed } ?? 1_000
         let amount =
             chance(30) ? remaining : UInt64.random(in: 0...max(1, remaining), using: &random)
+        return reversal(of: number.billID, bill: bill, amountFen: amount)
+    }
+
+    /// A reversal of one category of a bill with a locked claim in it, by more than the
+    /// category has unclaimed, so its claims end above what it is worth (DOMAIN.md's
+    /// per-category rule: the reversal alerts, settling there is refused until a release).
+    mutating func categoryCut(model: ReferenceModel) -> ContractCall? {
+        let candidates = model.claims.keys.sorted().filter { id in
+            let claim = model.claims[id]!
+            return claim.status == .locked && claim.category != nil
+                && model.bills[claim.bill]?.fullyReversedAtHeight == nil
+        }
+        guard !candidates.isEmpty else { return nil }
+        let claim = model.claims[pick(candidates)]!
+        guard let category = claim.category, let bill = model.bills[claim.bill] else { return nil }
+        let reversible = bill.categories![category] - bill.reversedCategories[category]
+        let amount = min(reversible, bill.left(category) + max(1, claim.amount / 2))
+        guard amount > 0 else { return nil }
+        nextRed += 1
+        var parts = CategoryAmounts.zero
+        parts[category] = amount
+        return .bill(
+            .reverse(
+                BillReversal(
+                    billID: claim.bill, redNumber: Bills.medical(nextRed), amountFen: amount,
+                    categories: parts)))
+    }
+
+    /// A 1-fen reversal of the oldest bill that can still be reversed; once that bill is at
+    /// the bound, now and then one more (to be refused), else the next bill.
+    mutating func smallReversal(model: ReferenceModel) -> ContractCall? {
+        let open = model.bills.keys.sorted().filter {
+            model.bills[$0]!.fullyReversedAtHeight == nil
+        }
+        let below = open.filter { model.bills[$0]!.redCount < RecordLimits.redBillsPerBill }
+        let atBound = open.first { model.bills[$0]!.redCount >= RecordLimits.redBillsPerBill }
+        guard let billID = chance(15) ? atBound ?? below.first : below.first else { return nil }
+        return reversal(of: billID, bill: model.bills[billID], amountFen: 1)
+    }
+
+    /// A reversal split over the categories in a random order, so any category (the pooled
+    /// fund included) can be cut below what its claims hold.
+    mutating func reversal(of billID: String, bill: ReferenceModel.Bill?, amountFen: UInt64)
+        -> ContractCall
+    {
+        nextRed += 1
         var parts: CategoryAmounts?
         if let bill, let categories = bill.categories {
-            // Reverse self-paid first, then personal account, then pooled fund.
-            var left = amount
+            var left = amountFen
             var split = CategoryAmounts.zero
-            for category in [BillCategory.selfPaid, .personalAccount, .pooledFund] {
+            for category in BillCategory.allCases.shuffled(using: &random) {
                 let take = min(left, categories[category] - bill.reversedCategories[category])
                 split[category] = take
                 left -= take
@@ -221,7 +275,7 @@ struct CallGenerator {
         return .bill(
             .reverse(
                 BillReversal(
-                    billID: number.billID, redNumber: Bills.medical(nextRed), amountFen: amount,
+                    billID: billID, redNumber: Bills.medical(nextRed), amountFen: amountFen,
                     categories: parts)))
     }
 }
