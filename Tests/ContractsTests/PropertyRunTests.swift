@@ -9,9 +9,10 @@ import Testing
 @Suite("Property: random call sequences")
 struct PropertyRunTests {
     /// `GOVCHAIN_SEED=<n>` replays one seed.
+    static let defaultSeeds: [UInt64] = [1, 2, 3]
     static let seeds: [UInt64] =
         ProcessInfo.processInfo.environment["GOVCHAIN_SEED"].flatMap(UInt64.init).map { [$0] }
-        ?? [1, 2, 3]
+        ?? defaultSeeds
     static let callsPerSeed = 2_000
 
     @Test(
@@ -26,10 +27,13 @@ struct PropertyRunTests {
         ] {
             #expect(successes[method, default: 0] > 5, "seed \(seed): too few successful \(method)")
         }
-        // The per-category settle rule must be met, not just be there to meet.
-        #expect(
-            successes["refused 402 settle", default: 0] > 0,
-            "seed \(seed): no settle met an over-committed category")
+        // The per-category settle rule must be met, not just be there to meet. The default
+        // seeds all meet it; a replayed seed (GOVCHAIN_SEED) need not (about 1 in 6 do not).
+        if Self.seeds == Self.defaultSeeds {
+            #expect(
+                successes["refused 402 settle", default: 0] > 0,
+                "seed \(seed): no settle met an over-committed category")
+        }
     }
 
     @Test(

@@ -89,9 +89,9 @@ struct CallGenerator {
                 Bills.medical(1 + windowed(20)), totalFen: total,
                 categories: chance(40) ? split : nil, payer: holder)
             return (call, pick([TestChain.hospital, TestChain.hospital, TestChain.insurers[0]]))
-        case 55..<58:
+        case 55..<61:
             return (reversal(model: model), TestChain.hospital)
-        case 58..<82:
+        case 61..<82:
             let count = chance(70) ? 1 : Int.random(in: 2...3, using: &random)
             let requests = (0..<count).map { _ in claimRequest(model: model) }
             let signer = pick(TestChain.insurers + [TestChain.hospital])
@@ -144,6 +144,12 @@ struct CallGenerator {
 
     /// Settle or release: mostly a locked claim by its owner, else random ids.
     mutating func settleOrRelease(model: ReferenceModel) -> (ContractCall, SigningKey) {
+        if chance(50), let (id, owner) = lockedClaim(model: model, overCommitted: true) {
+            let call: ContractCall =
+                chance(70)
+                ? .reimbursement(.settle(claimIDs: [id])) : .reimbursement(.release(claimIDs: [id]))
+            return (call, owner)
+        }
         if chance(70), let (id, owner) = lockedClaim(model: model) {
             let call: ContractCall =
                 chance(60)
@@ -182,9 +188,20 @@ struct CallGenerator {
         )
     }
 
-    /// A locked claim and its reimburser's key, if any.
-    mutating func lockedClaim(model: ReferenceModel) -> (String, SigningKey)? {
-        let locked = model.claims.keys.sorted().filter { model.claims[$0]!.status == .locked }
+    /// A locked claim and its reimburser's key, if any; with `overCommitted`, one whose
+    /// category a reversal has left above what it is worth.
+    mutating func lockedClaim(model: ReferenceModel, overCommitted: Bool = false)
+        -> (String, SigningKey)?
+    {
+        let locked = model.claims.keys.sorted().filter { id in
+            let claim = model.claims[id]!
+            guard claim.status == .locked else { return false }
+            guard overCommitted else { return true }
+            guard let category = claim.category, let bill = model.bills[claim.bill] else {
+                return false
+            }
+            return bill.committed(category) > bill.claimable(category)
+        }
         guard !locked.isEmpty else { return nil }
         let id = pick(locked)
         return (
@@ -209,7 +226,7 @@ struct CallGenerator {
     }
 
     mutating func reversal(model: ReferenceModel) -> ContractCall {
-        if chance(50), let guided = categoryCut(model: model) { return guided }
+        if chance(80), let guided = categoryCut(model: model) { return guided }
         let number = Bills.medical(1 + windowed(20))
         let bill = model.bills[number.billID]
         let remaining = bill.map { $0.total - $0.reversed } ?? 1_000
@@ -231,7 +248,10 @@ struct CallGenerator {
         let claim = model.claims[pick(candidates)]!
         guard let category = claim.category, let bill = model.bills[claim.bill] else { return nil }
         let reversible = bill.categories![category] - bill.reversedCategories[category]
-        let amount = min(reversible, bill.left(category) + max(1, claim.amount / 2))
+        var amount = min(reversible, bill.left(category) + max(1, claim.amount / 2))
+        // Where the bill has unclaimed fen elsewhere, stay within them: then only the
+        // category is over-committed (the pooled-fund case of issue 17), not the bill.
+        if bill.left > bill.left(category) { amount = min(amount, bill.left) }
         guard amount > 0 else { return nil }
         nextRed += 1
         var parts = CategoryAmounts.zero
