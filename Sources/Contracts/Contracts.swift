@@ -13,6 +13,12 @@
 //   `ContractQueries` is the read side; `genesisState` seeds organisations, keys, roles
 //   and validators.
 //
+// No participant can stop a node through the contracts: every list a contract writes is
+// bounded where it is written by the same `RecordLimits` constant its decoder enforces
+// (refusal 308), amounts are compared before they are added, and a stored record that
+// does not decode refuses the call (500) or throws `StoredRecordError` from a query,
+// rather than trapping every validator on the same bytes.
+//
 // Determinism rules kept throughout: no clock (only `blockTimeMs`), no randomness, no
 // floating point (amounts are integer fen), and every Dictionary is sorted before anything
 // derived from it leaves the module.

@@ -20,7 +20,13 @@ struct SplitMix64: RandomNumberGenerator {
 /// Builds random calls from random organisations over small pools of ids, so calls
 /// collide, race and replay often.
 struct CallGenerator {
+    /// `standard` spreads calls over every contract; `boundHunting` adds a stream of 1-fen
+    /// reversals aimed at the oldest open bill, so bills reach `RecordLimits.redBillsPerBill`
+    /// and the refusal at the bound is compared with the model too.
+    enum Mix { case standard, boundHunting }
+
     var random: SplitMix64
+    var mix: Mix = .standard
     var nextRed = 100_000
     /// Calls generated so far: id pools slide forward with it, so fresh ids keep coming
     /// while recent ones are reused (replays, races, conflicts).
@@ -53,6 +59,9 @@ struct CallGenerator {
     mutating func next(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
         let holder = People.holder(Int.random(in: 0..<4, using: &random))
         step += 1
+        if mix == .boundHunting, chance(35), let call = smallReversal(model: model) {
+            return (call, TestChain.hospital)
+        }
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<10:
             let (id, type) = licenceID()
@@ -80,9 +89,9 @@ struct CallGenerator {
                 Bills.medical(1 + windowed(20)), totalFen: total,
                 categories: chance(40) ? split : nil, payer: holder)
             return (call, pick([TestChain.hospital, TestChain.hospital, TestChain.insurers[0]]))
-        case 55..<58:
+        case 55..<61:
             return (reversal(model: model), TestChain.hospital)
-        case 58..<82:
+        case 61..<82:
             let count = chance(70) ? 1 : Int.random(in: 2...3, using: &random)
             let requests = (0..<count).map { _ in claimRequest(model: model) }
             let signer = pick(TestChain.insurers + [TestChain.hospital])
@@ -135,6 +144,12 @@ struct CallGenerator {
 
     /// Settle or release: mostly a locked claim by its owner, else random ids.
     mutating func settleOrRelease(model: ReferenceModel) -> (ContractCall, SigningKey) {
+        if chance(50), let (id, owner) = lockedClaim(model: model, overCommitted: true) {
+            let call: ContractCall =
+                chance(70)
+                ? .reimbursement(.settle(claimIDs: [id])) : .reimbursement(.release(claimIDs: [id]))
+            return (call, owner)
+        }
         if chance(70), let (id, owner) = lockedClaim(model: model) {
             let call: ContractCall =
                 chance(60)
@@ -173,9 +188,20 @@ struct CallGenerator {
         )
     }
 
-    /// A locked claim and its reimburser's key, if any.
-    mutating func lockedClaim(model: ReferenceModel) -> (String, SigningKey)? {
-        let locked = model.claims.keys.sorted().filter { model.claims[$0]!.status == .locked }
+    /// A locked claim and its reimburser's key, if any; with `overCommitted`, one whose
+    /// category a reversal has left above what it is worth.
+    mutating func lockedClaim(model: ReferenceModel, overCommitted: Bool = false)
+        -> (String, SigningKey)?
+    {
+        let locked = model.claims.keys.sorted().filter { id in
+            let claim = model.claims[id]!
+            guard claim.status == .locked else { return false }
+            guard overCommitted else { return true }
+            guard let category = claim.category, let bill = model.bills[claim.bill] else {
+                return false
+            }
+            return bill.committed(category) > bill.claimable(category)
+        }
         guard !locked.isEmpty else { return nil }
         let id = pick(locked)
         return (
@@ -200,18 +226,66 @@ struct CallGenerator {
     }
 
     mutating func reversal(model: ReferenceModel) -> ContractCall {
+        if chance(80), let guided = categoryCut(model: model) { return guided }
         let number = Bills.medical(1 + windowed(20))
-        nextRed += 1
         let bill = model.bills[number.billID]
         let remaining = bill.map { $0.total - $0.reversed } ?? 1_000
         let amount =
             chance(30) ? remaining : UInt64.random(in: 0...max(1, remaining), using: &random)
+        return reversal(of: number.billID, bill: bill, amountFen: amount)
+    }
+
+    /// A reversal of one category of a bill with a locked claim in it, by more than the
+    /// category has unclaimed, so its claims end above what it is worth (DOMAIN.md's
+    /// per-category rule: the reversal alerts, settling there is refused until a release).
+    mutating func categoryCut(model: ReferenceModel) -> ContractCall? {
+        let candidates = model.claims.keys.sorted().filter { id in
+            let claim = model.claims[id]!
+            return claim.status == .locked && claim.category != nil
+                && model.bills[claim.bill]?.fullyReversedAtHeight == nil
+        }
+        guard !candidates.isEmpty else { return nil }
+        let claim = model.claims[pick(candidates)]!
+        guard let category = claim.category, let bill = model.bills[claim.bill] else { return nil }
+        let reversible = bill.categories![category] - bill.reversedCategories[category]
+        var amount = min(reversible, bill.left(category) + max(1, claim.amount / 2))
+        // Where the bill has unclaimed fen elsewhere, stay within them: then only the
+        // category is over-committed (the pooled-fund case of issue 17), not the bill.
+        if bill.left > bill.left(category) { amount = min(amount, bill.left) }
+        guard amount > 0 else { return nil }
+        nextRed += 1
+        var parts = CategoryAmounts.zero
+        parts[category] = amount
+        return .bill(
+            .reverse(
+                BillReversal(
+                    billID: claim.bill, redNumber: Bills.medical(nextRed), amountFen: amount,
+                    categories: parts)))
+    }
+
+    /// A 1-fen reversal of the oldest bill that can still be reversed; once that bill is at
+    /// the bound, now and then one more (to be refused), else the next bill.
+    mutating func smallReversal(model: ReferenceModel) -> ContractCall? {
+        let open = model.bills.keys.sorted().filter {
+            model.bills[$0]!.fullyReversedAtHeight == nil
+        }
+        let below = open.filter { model.bills[$0]!.redCount < RecordLimits.redBillsPerBill }
+        let atBound = open.first { model.bills[$0]!.redCount >= RecordLimits.redBillsPerBill }
+        guard let billID = chance(15) ? atBound ?? below.first : below.first else { return nil }
+        return reversal(of: billID, bill: model.bills[billID], amountFen: 1)
+    }
+
+    /// A reversal split over the categories in a random order, so any category (the pooled
+    /// fund included) can be cut below what its claims hold.
+    mutating func reversal(of billID: String, bill: ReferenceModel.Bill?, amountFen: UInt64)
+        -> ContractCall
+    {
+        nextRed += 1
         var parts: CategoryAmounts?
         if let bill, let categories = bill.categories {
-            // Reverse self-paid first, then personal account, then pooled fund.
-            var left = amount
+            var left = amountFen
             var split = CategoryAmounts.zero
-            for category in [BillCategory.selfPaid, .personalAccount, .pooledFund] {
+            for category in BillCategory.allCases.shuffled(using: &random) {
                 let take = min(left, categories[category] - bill.reversedCategories[category])
                 split[category] = take
                 left -= take
@@ -221,7 +295,7 @@ struct CallGenerator {
         return .bill(
             .reverse(
                 BillReversal(
-                    billID: number.billID, redNumber: Bills.medical(nextRed), amountFen: amount,
+                    billID: billID, redNumber: Bills.medical(nextRed), amountFen: amountFen,
                     categories: parts)))
     }
 }

@@ -19,12 +19,29 @@ struct ReferenceModel {
         var locked: UInt64 = 0, settled: UInt64 = 0
         var lockedCategories = CategoryAmounts.zero, settledCategories = CategoryAmounts.zero
         var fullyReversedAtHeight: UInt64?
+        /// Red bills recorded against this bill (bounded by `RecordLimits.redBillsPerBill`).
+        var redCount = 0
+        /// Alerts the reversals of this bill should have raised.
+        var alerts = 0
         var claimable: UInt64 { total - reversed }
         var left: UInt64 { locked + settled >= claimable ? 0 : claimable - locked - settled }
+        func claimable(_ category: BillCategory) -> UInt64 {
+            categories![category] - reversedCategories[category]
+        }
+        func committed(_ category: BillCategory) -> UInt64 {
+            lockedCategories[category] + settledCategories[category]
+        }
         func left(_ category: BillCategory) -> UInt64 {
-            let claimable = categories![category] - reversedCategories[category]
-            let committed = lockedCategories[category] + settledCategories[category]
-            return committed >= claimable ? 0 : claimable - committed
+            committed(category) >= claimable(category)
+                ? 0 : claimable(category) - committed(category)
+        }
+        /// DOMAIN.md: settled claims, or claims above what is claimable (in all or in one
+        /// category) after a reversal, make the reversal raise an alert.
+        var needsAlert: Bool {
+            let overCategory =
+                categories != nil
+                && BillCategory.allCases.contains { committed($0) > claimable($0) }
+            return settled > 0 || locked + settled > claimable || overCategory
         }
     }
     struct Claim {
@@ -132,6 +149,7 @@ struct ReferenceModel {
             bill.fullyReversedAtHeight == nil, reversal.amountFen > 0,
             reversal.amountFen <= bill.claimable,
             bills[redID] == nil, !redBills.contains(redID),
+            bill.redCount < RecordLimits.redBillsPerBill,
             (reversal.categories == nil) == (bill.categories == nil),
             reversal.categories.map({ $0.total == reversal.amountFen }) ?? true
         else { return false }
@@ -145,6 +163,8 @@ struct ReferenceModel {
             }
         }
         bill.reversed += reversal.amountFen
+        bill.redCount += 1
+        if bill.needsAlert { bill.alerts += 1 }
         if bill.reversed == bill.total { bill.fullyReversedAtHeight = height }
         bills[reversal.billID] = bill
         redBills.insert(redID)
@@ -194,6 +214,12 @@ struct ReferenceModel {
         guard var bill = bills[claim.bill], bill.fullyReversedAtHeight == nil,
             bill.locked + bill.settled <= bill.claimable
         else { return false }
+        // Per category too: a reversal may leave one category's claims above what it is worth.
+        if let category = claim.category,
+            bill.committed(category) > bill.claimable(category)
+        {
+            return false
+        }
         bill.locked -= claim.amount
         bill.settled += claim.amount
         if let category = claim.category {

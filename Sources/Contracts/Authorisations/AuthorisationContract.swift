@@ -27,7 +27,7 @@ enum AuthorisationContract {
         throws(ContractError)
     {
         try validate(terms, in: context)
-        let chainID = GovernanceContract.parameters(in: context).chainID
+        let chainID = try GovernanceContract.parameters(in: context).chainID
         let attestedBy = try checkConsent(
             attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID),
             in: context)
@@ -85,13 +85,13 @@ enum AuthorisationContract {
     )
         throws(ContractError)
     {
-        guard var record = context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
+        guard var record = try context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
             throw ContractError(.notFound, "no grant \(grantID)")
         }
         guard !record.revoked else {
             throw ContractError(.invalidTransition, "grant \(grantID) is already revoked")
         }
-        let chainID = GovernanceContract.parameters(in: context).chainID
+        let chainID = try GovernanceContract.parameters(in: context).chainID
         let signed = AuthorisationCall.revocationSigningBytes(chainID: chainID, grantID: grantID)
         _ = try checkConsent(
             attestation, holder: record.terms.holder, signedBytes: signed, in: context)
@@ -104,7 +104,7 @@ enum AuthorisationContract {
         _ grantID: String, _ newGrantID: String, _ agent: String, _ validUntilMs: UInt64,
         in context: inout ContractContext
     ) throws(ContractError) {
-        guard let parent = context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
+        guard let parent = try context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
             throw ContractError(.notFound, "no grant \(grantID)")
         }
         guard parent.terms.granteeOrganisation == context.organisationID else {
@@ -115,8 +115,9 @@ enum AuthorisationContract {
         guard parent.terms.delegable else {
             throw ContractError(.invalidTransition, "grant \(grantID) is not delegable")
         }
-        let live = GrantLiveness.isLive(parent, atMs: context.blockTimeMs) { id in
-            context.get(GrantRecord.self, at: GrantKeys.grant(id))
+        let live = try GrantLiveness.isLive(parent, atMs: context.blockTimeMs) {
+            id throws(ContractError) in
+            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
         }
         guard live else {
             throw ContractError(

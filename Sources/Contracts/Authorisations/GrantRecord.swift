@@ -54,14 +54,17 @@ enum GrantLiveness {
     static let maxChain = 16
 
     /// Whether `grant` and every grant it was delegated from are in force at `timeMs`.
-    static func isLive(_ grant: GrantRecord, atMs timeMs: UInt64, lookup: (String) -> GrantRecord?)
-        -> Bool
-    {
+    /// - Parameter lookup: reads a grant by id; its error (an unreadable stored grant) is
+    ///   passed on, so contracts refuse and queries answer an error instead of trapping.
+    static func isLive<Failure: Error>(
+        _ grant: GrantRecord, atMs timeMs: UInt64,
+        lookup: (String) throws(Failure) -> GrantRecord?
+    ) throws(Failure) -> Bool {
         var current = grant
         for _ in 0..<maxChain {
             guard current.isInForce(atMs: timeMs) else { return false }
             guard let parentID = current.parentGrantID else { return true }
-            guard let parent = lookup(parentID) else { return false }
+            guard let parent = try lookup(parentID) else { return false }
             current = parent
         }
         return false

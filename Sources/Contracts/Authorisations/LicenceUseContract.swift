@@ -13,8 +13,8 @@ enum LicenceUseContract {
         case let .use(licenceID, purpose, itemCode, basis):
             try Identifier.validate(purpose, "purpose")
             try Identifier.validate(itemCode, "service-item code")
-            guard let licence = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID))
-            else {
+            let licenceKey = LicenceKeys.licence(licenceID)
+            guard let licence = try context.get(LicenceRecord.self, at: licenceKey) else {
                 throw ContractError(.notFound, "no licence \(licenceID)")
             }
             guard licence.isCurrent(atMs: context.blockTimeMs) else {
@@ -49,7 +49,7 @@ enum LicenceUseContract {
     private static func requireLiveGrant(
         _ grantID: String, licence: LicenceRecord, purpose: String, in context: ContractContext
     ) throws(ContractError) {
-        guard let grant = context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
+        guard let grant = try context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
             throw ContractError(.noLiveGrant, "no grant \(grantID)")
         }
         let terms = grant.terms
@@ -72,8 +72,9 @@ enum LicenceUseContract {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
         }
-        let live = GrantLiveness.isLive(grant, atMs: context.blockTimeMs) { id in
-            context.get(GrantRecord.self, at: GrantKeys.grant(id))
+        let live = try GrantLiveness.isLive(grant, atMs: context.blockTimeMs) {
+            id throws(ContractError) in
+            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
         }
         guard live else {
             throw ContractError(

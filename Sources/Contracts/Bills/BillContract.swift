@@ -59,7 +59,8 @@ enum BillContract {
     private static func reverse(_ reversal: BillReversal, in context: inout ContractContext)
         throws(ContractError)
     {
-        guard var bill = context.get(BillRecord.self, at: BillKeys.bill(reversal.billID)) else {
+        guard var bill = try context.get(BillRecord.self, at: BillKeys.bill(reversal.billID))
+        else {
             throw ContractError(.notFound, "no bill \(reversal.billID)")
         }
         guard bill.issuerOrganisation == context.organisationID else {
@@ -76,6 +77,11 @@ enum BillContract {
         guard !context.exists(BillKeys.bill(redID)) else {
             throw ContractError(.alreadyExists, "bill \(redID) exists")
         }
+        // Bounded here with the limit the decoder enforces: an unbounded list would make
+        // the bill unreadable, and with it every transaction that touches the bill.
+        try RecordLimits.require(
+            bill.redBillIDs.count + 1, atMost: RecordLimits.redBillsPerBill,
+            "red bills of bill \(bill.id)")
         try applyAmounts(reversal, to: &bill)
         bill.redBillIDs.append(redID)
         bill.status = bill.reversedFen == bill.totalFen ? .reversed : .partiallyReversed
@@ -96,21 +102,38 @@ enum BillContract {
                 ("bill", bill.id), ("redBill", redID), ("amountFen", String(reversal.amountFen)),
                 ("status", bill.status.name), ("claimableFen", String(bill.claimableFen)),
             ])
-        if bill.settledFen > 0 || bill.lockedFen + bill.settledFen > bill.claimableFen {
-            let alert = BillAlert(
-                billID: bill.id, redBillID: redID, claimableFen: bill.claimableFen,
-                lockedFen: bill.lockedFen,
-                settledFen: bill.settledFen, height: context.blockHeight)
-            context.put(
-                alert, at: BillKeys.alert(bill.id, height: context.blockHeight, txID: context.txID))
-            context.emit(
-                name, "alert",
-                [
-                    ("bill", bill.id), ("settledFen", String(bill.settledFen)),
-                    ("lockedFen", String(bill.lockedFen)),
-                    ("claimableFen", String(bill.claimableFen)),
-                ])
+        raiseAlertIfNeeded(bill, redID: redID, in: &context)
+    }
+
+    /// An alert when the bill had settled claims, or the reversal left its claims above
+    /// what is claimable, in all or in one category (DOMAIN.md: LOCKED + SETTLED never
+    /// exceeds the claimable amount, per bill and per category).
+    private static func raiseAlertIfNeeded(
+        _ bill: BillRecord, redID: String, in context: inout ContractContext
+    ) {
+        let overCommitted = bill.overCommittedCategories
+        guard bill.settledFen > 0 || bill.committedFen > bill.claimableFen
+            || !overCommitted.isEmpty
+        else { return }
+        let alert = BillAlert(
+            billID: bill.id, redBillID: redID, claimableFen: bill.claimableFen,
+            lockedFen: bill.lockedFen, settledFen: bill.settledFen, height: context.blockHeight)
+        context.put(
+            alert, at: BillKeys.alert(bill.id, height: context.blockHeight, txID: context.txID))
+        // Per category: "<name> <committed>/<claimable>", so auditors see which one and by
+        // how much without reading the bill.
+        let categories = overCommitted.map { category in
+            let committed = bill.committedFen(in: category)
+            return "\(category.name) \(committed)/\(bill.claimableFen(in: category))"
         }
+        context.emit(
+            name, "alert",
+            [
+                ("bill", bill.id), ("settledFen", String(bill.settledFen)),
+                ("lockedFen", String(bill.lockedFen)),
+                ("claimableFen", String(bill.claimableFen)),
+                ("overCommittedCategories", categories.joined(separator: ",")),
+            ])
     }
 
     /// Adds the reversed amounts, refusing more than is left to reverse (in total and per
@@ -118,7 +141,7 @@ enum BillContract {
     private static func applyAmounts(_ reversal: BillReversal, to bill: inout BillRecord)
         throws(ContractError)
     {
-        let remaining = bill.totalFen - bill.reversedFen
+        let remaining = bill.reversibleFen
         guard reversal.amountFen > 0, reversal.amountFen <= remaining else {
             throw ContractError(
                 .invalidAmount,
@@ -130,13 +153,13 @@ enum BillContract {
         switch (bill.categories, reversal.categories) {
         case (nil, nil):
             return
-        case let (categories?, parts?):
+        case let (_?, parts?):
             guard parts.total == reversal.amountFen else {
                 throw ContractError(
                     .invalidAmount, "reversal categories must sum to \(reversal.amountFen)")
             }
             for category in BillCategory.allCases {
-                let left = categories[category] - bill.reversedCategories[category]
+                let left = bill.reversibleFen(in: category)
                 guard parts[category] <= left else {
                     throw ContractError(
                         .invalidAmount,

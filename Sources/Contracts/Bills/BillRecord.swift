@@ -35,6 +35,7 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
     public var status: BillStatus
     public var reversedFen: UInt64
     public var reversedCategories: CategoryAmounts
+    /// At most `RecordLimits.redBillsPerBill`: `bill.reverse` refuses the next one.
     public var redBillIDs: [String]
     /// For a red bill: the bill it reverses.
     public var reversesBillID: String?
@@ -45,21 +46,57 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
 
     public var id: String { number.billID }
 
+    // The decoder refuses records whose amounts break the bill's invariants (reversed above
+    // total, claimed above total, categories not summing to it), so the differences below
+    // cannot wrap for a stored record; they still never trap on a hand-built one.
+
+    /// What is left to reverse: total minus what was reversed.
+    public var reversibleFen: UInt64 { Self.difference(totalFen, reversedFen) }
+
     /// Total minus what was reversed: the most that may ever be LOCKED + SETTLED.
-    public var claimableFen: UInt64 { status == .red ? 0 : totalFen - reversedFen }
+    public var claimableFen: UInt64 { status == .red ? 0 : reversibleFen }
+
+    /// LOCKED + SETTLED.
+    public var committedFen: UInt64 { Self.sum(lockedFen, settledFen) }
 
     /// What a new claim may still take (0 if reversals cut below existing claims).
-    public var leftFen: UInt64 {
-        let committed = lockedFen + settledFen
-        return committed >= claimableFen ? 0 : claimableFen - committed
+    public var leftFen: UInt64 { Self.difference(claimableFen, committedFen) }
+
+    /// What is left to reverse of `category`: its amount minus its reversals.
+    public func reversibleFen(in category: BillCategory) -> UInt64 {
+        guard let categories else { return 0 }
+        return Self.difference(categories[category], reversedCategories[category])
+    }
+
+    /// The most that claims of `category` may ever have LOCKED + SETTLED.
+    public func claimableFen(in category: BillCategory) -> UInt64 {
+        status == .red ? 0 : reversibleFen(in: category)
+    }
+
+    /// LOCKED + SETTLED of `category`.
+    public func committedFen(in category: BillCategory) -> UInt64 {
+        Self.sum(lockedCategories[category], settledCategories[category])
     }
 
     /// What a new claim of `category` may still take.
     public func leftFen(in category: BillCategory) -> UInt64 {
-        guard let categories else { return 0 }
-        let claimable = categories[category] - reversedCategories[category]
-        let committed = lockedCategories[category] + settledCategories[category]
-        return committed >= claimable ? 0 : claimable - committed
+        Self.difference(claimableFen(in: category), committedFen(in: category))
+    }
+
+    /// Categories whose claims a reversal left above what is claimable in them, in
+    /// category order: settling there would pay out more than the category is worth.
+    public var overCommittedCategories: [BillCategory] {
+        guard categories != nil else { return [] }
+        return BillCategory.allCases.filter { committedFen(in: $0) > claimableFen(in: $0) }
+    }
+
+    /// `a - b`, or 0 when `b` is larger.
+    private static func difference(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : 0 }
+
+    /// `a + b`, or `UInt64.max` on overflow (which the decoder never lets through).
+    private static func sum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : value
     }
 
     /// The digest a verifier recomputes from the printed code (for a tax e-invoice, the
@@ -96,13 +133,36 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
         totalFen = try decoder.decode(UInt64.self)
         categories = try decoder.decodeOptional(CategoryAmounts.self)
         checkDigest = try decoder.decode(Hash256.self)
-        status = BillStatus(rawValue: try decoder.decodeTag(of: "BillStatus", count: 4))!
+        status = try decoder.decodeEnum(BillStatus.self, named: "BillStatus")
         reversedFen = try decoder.decode(UInt64.self)
         reversedCategories = try decoder.decode(CategoryAmounts.self)
-        redBillIDs = try decoder.decodeNames(); reversesBillID = try decoder.decodeOptionalString()
+        redBillIDs = try decoder.decodeNames(limit: RecordLimits.redBillsPerBill)
+        reversesBillID = try decoder.decodeOptionalString()
         lockedFen = try decoder.decode(UInt64.self); settledFen = try decoder.decode(UInt64.self)
         lockedCategories = try decoder.decode(CategoryAmounts.self)
         settledCategories = try decoder.decode(CategoryAmounts.self)
+        try validateAmounts()
+    }
+
+    /// The invariants every write keeps: reversed and claimed amounts within the total, in
+    /// all and per category. A record breaking one is corrupt, not a bill to compute on.
+    private func validateAmounts() throws(CodecError) {
+        func fail(_ reason: String) -> CodecError {
+            .invalidValue(type: "BillRecord", reason: reason)
+        }
+        guard reversedFen <= totalFen else { throw fail("reversed above the total") }
+        let (committed, overflow) = lockedFen.addingReportingOverflow(settledFen)
+        guard !overflow, committed <= totalFen else { throw fail("claimed above the total") }
+        guard let categories else { return }
+        guard categories.total == totalFen else { throw fail("categories do not sum to total") }
+        for category in BillCategory.allCases {
+            let amount = categories[category]
+            let (claimed, overflow) = lockedCategories[category].addingReportingOverflow(
+                settledCategories[category])
+            guard reversedCategories[category] <= amount, !overflow, claimed <= amount else {
+                throw fail("\(category.name) reversed or claimed above its amount")
+            }
+        }
     }
 }
 

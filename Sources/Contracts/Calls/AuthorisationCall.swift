@@ -29,9 +29,10 @@ public struct GrantScope: Hashable, Sendable, CanonicalCodable {
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        licenceIDs = try decoder.decodeNames()
-        licenceTypes = try decoder.decodeNames()
-        dataCategories = try decoder.decodeNames()
+        let limit = RecordLimits.scopeEntriesPerList
+        licenceIDs = try decoder.decodeNames(limit: limit)
+        licenceTypes = try decoder.decodeNames(limit: limit)
+        dataCategories = try decoder.decodeNames(limit: limit)
         for list in [licenceIDs, licenceTypes, dataCategories]
         where list != Array(Set(list)).sorted() {
             throw .invalidValue(type: "GrantScope", reason: "lists must be sorted and unique")

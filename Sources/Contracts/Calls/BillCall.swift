@@ -66,7 +66,7 @@ public enum BillCategory: UInt8, Hashable, Sendable, CaseIterable, CanonicalCoda
     public func encode(to encoder: inout CanonicalEncoder) { encoder.encode(rawValue) }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        self = BillCategory(rawValue: try decoder.decodeTag(of: "BillCategory", count: 3))!
+        self = try decoder.decodeEnum(BillCategory.self, named: "BillCategory")
     }
 }
 

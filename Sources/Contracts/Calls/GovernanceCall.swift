@@ -57,13 +57,15 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         switch try decoder.decodeTag(of: "GovernanceChange", count: 8) {
         case 0:
             self = .registerOrganisation(
-                id: try decoder.decodeName(), name: try decoder.decode(String.self, limit: 256),
+                id: try decoder.decodeName(),
+                name: try decoder.decode(String.self, limit: RecordLimits.organisationNameBytes),
                 creditCode: try decoder.decodeName())
         case 1:
             self = .addKey(
                 organisationID: try decoder.decodeName(),
                 publicKey: try decoder.decode(PublicKey.self),
-                roles: try decoder.decodeRoles(), licenceTypes: try decoder.decodeNames())
+                roles: try decoder.decodeRoles(),
+                licenceTypes: try decoder.decodeNames(limit: RecordLimits.licenceTypesPerKey))
         case 2: self = .removeKey(try decoder.decode(PublicKey.self))
         case 3:
             self = .rotateKey(
@@ -71,7 +73,7 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case 4:
             self = .grantRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder),
-                licenceTypes: try decoder.decodeNames())
+                licenceTypes: try decoder.decodeNames(limit: RecordLimits.licenceTypesPerKey))
         case 5:
             self = .revokeRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))

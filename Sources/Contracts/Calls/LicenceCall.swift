@@ -126,7 +126,10 @@ public enum LicenceCall: MethodCall {
         case "suspend", "revoke":
             let (licenceID, reason) = try decodingArguments(contract, method) {
                 () throws(CodecError) in
-                (try decoder.decodeName(), try decoder.decode(String.self, limit: 512))
+                (
+                    try decoder.decodeName(),
+                    try decoder.decode(String.self, limit: RecordLimits.statusReasonBytes)
+                )
             }
             self =
                 method == "suspend"

@@ -12,7 +12,7 @@ enum EvidenceContract {
     {
         switch call {
         case let .record(evidence):
-            let parameters = GovernanceContract.parameters(in: context)
+            let parameters = try GovernanceContract.parameters(in: context)
             guard evidence.chainID == parameters.chainID else {
                 throw ContractError(.invalidEvidence, "evidence is for chain \(evidence.chainID)")
             }

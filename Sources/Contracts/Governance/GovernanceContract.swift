@@ -2,6 +2,12 @@ public import Ledger
 
 /// Organisations, keys and roles. Changes need `adminThreshold` approvals from distinct
 /// admin keys: a proposal records approvals and executes on the one that reaches it.
+///
+/// The admin identity is the registered key holding the admin role: DOMAIN.md has one
+/// organisation (the data bureau) hold all admin keys, so counting organisations would make
+/// k-of-n impossible. Approvals are re-counted at every approval against the keys that are
+/// admins now: a rotated key's old approval stops counting (the new key approves afresh,
+/// once), and so do those of removed or demoted admins.
 enum GovernanceContract {
     static let name = GovernanceCall.contractName
 
@@ -22,8 +28,8 @@ enum GovernanceContract {
             context.emit(name, "proposed", [("proposal", proposalID), ("change", change.name)])
             try approve(proposal, in: &context)
         case let .approve(proposalID):
-            guard let proposal = context.get(Proposal.self, at: GovernanceKeys.proposal(proposalID))
-            else {
+            let key = GovernanceKeys.proposal(proposalID)
+            guard let proposal = try context.get(Proposal.self, at: key) else {
                 throw ContractError(.notFound, "no proposal \(proposalID)")
             }
             try approve(proposal, in: &context)
@@ -41,8 +47,14 @@ enum GovernanceContract {
             throw ContractError(
                 .alreadyApproved, "this admin key already approved proposal \(proposal.id)")
         }
-        proposal.approvals = (proposal.approvals + [context.caller.publicKey]).sorted()
-        let threshold = parameters(in: context).adminThreshold
+        // Stale approvals are dropped, not kept uncounted, so the list stays bounded by the
+        // admins there are; the caller is a current admin (`Permissions` checked the role).
+        let approvals = try currentAdmins(proposal.approvals, in: context)
+        try RecordLimits.require(
+            approvals.count + 1, atMost: RecordLimits.approvalsPerProposal,
+            "approvals of proposal \(proposal.id)")
+        proposal.approvals = (approvals + [context.caller.publicKey]).sorted()
+        let threshold = try parameters(in: context).adminThreshold
         context.emit(
             name, "approved",
             [
@@ -58,12 +70,23 @@ enum GovernanceContract {
         context.put(proposal, at: GovernanceKeys.proposal(proposal.id))
     }
 
-    static func parameters(in context: ContractContext) -> ChainParameters {
-        guard let parameters = context.get(ChainParameters.self, at: GovernanceKeys.parameters)
-        else {
-            preconditionFailure("state has no chain parameters: genesis state was not applied")
+    /// The keys among `keys` that are registered and hold the admin role now, in order.
+    private static func currentAdmins(_ keys: [PublicKey], in context: ContractContext)
+        throws(ContractError) -> [PublicKey]
+    {
+        var admins: [PublicKey] = []
+        for key in keys {
+            let record = try context.get(KeyRecord.self, at: GovernanceKeys.key(key))
+            if record?.has(.admin) == true { admins.append(key) }
         }
-        return parameters
+        return admins
+    }
+
+    /// The chain parameters genesis wrote; without them state is not a chain's.
+    static func parameters(in context: ContractContext) throws(ContractError) -> ChainParameters
+    {
+        try context.require(
+            ChainParameters.self, at: GovernanceKeys.parameters, "genesis writes the parameters")
     }
 
     /// Checks a change against current state without applying it.
@@ -81,8 +104,10 @@ enum GovernanceContract {
         throws(ContractError)
     {
         switch change {
-        case .addValidator, .removeValidator:
-            try applyValidatorChange(change, in: &context)
+        case let .addValidator(validator):
+            try addValidator(validator, in: &context)
+        case let .removeValidator(publicKey):
+            try removeValidator(publicKey, in: &context)
         case let .registerOrganisation(id, organisationName, creditCode):
             try Identifier.validate(id, "organisation id")
             guard CheckCharacters.isValidCreditCode(creditCode) else {
@@ -97,6 +122,7 @@ enum GovernanceContract {
             context.put(record, at: GovernanceKeys.organisation(id))
         case let .addKey(organisationID, publicKey, roles, licenceTypes):
             try Identifier.validateAll(licenceTypes, "licence type")
+            try requireLicenceTypes(Set(licenceTypes).count, of: publicKey)
             try addKey(
                 KeyRecord(
                     publicKey: publicKey, organisationID: organisationID, roles: roles,
@@ -112,14 +138,7 @@ enum GovernanceContract {
             record.publicKey = new
             try addKey(record, in: &context)
         case let .grantRole(publicKey, role, licenceTypes):
-            try Identifier.validateAll(licenceTypes, "licence type")
-            let record = try keyRecord(publicKey, in: context)
-            context.put(
-                KeyRecord(
-                    publicKey: publicKey, organisationID: record.organisationID,
-                    roles: record.roles + [role],
-                    licenceTypes: record.licenceTypes + licenceTypes),
-                at: GovernanceKeys.key(publicKey))
+            try grantRole(role, licenceTypes: licenceTypes, to: publicKey, in: &context)
         case let .revokeRole(publicKey, role):
             var record = try keyRecord(publicKey, in: context)
             guard record.has(role) else {
@@ -134,16 +153,41 @@ enum GovernanceContract {
         }
     }
 
+    private static func grantRole(
+        _ role: Role, licenceTypes: [String], to publicKey: PublicKey,
+        in context: inout ContractContext
+    ) throws(ContractError) {
+        try Identifier.validateAll(licenceTypes, "licence type")
+        let record = try keyRecord(publicKey, in: context)
+        let granted = KeyRecord(
+            publicKey: publicKey, organisationID: record.organisationID,
+            roles: record.roles + [role], licenceTypes: record.licenceTypes + licenceTypes)
+        // The union, after removing repeats, is what the record will hold and its decoder read.
+        try requireLicenceTypes(granted.licenceTypes.count, of: publicKey)
+        context.put(granted, at: GovernanceKeys.key(publicKey))
+    }
+
+    private static func requireLicenceTypes(_ count: Int, of publicKey: PublicKey)
+        throws(ContractError)
+    {
+        try RecordLimits.require(
+            count, atMost: RecordLimits.licenceTypesPerKey,
+            "licence types of key \(publicKey.hex.prefix(16))")
+    }
+
     static func addKey(_ record: KeyRecord, in context: inout ContractContext) throws(ContractError)
     {
         let orgKey = GovernanceKeys.organisation(record.organisationID)
-        guard var organisation = context.get(OrganisationRecord.self, at: orgKey) else {
+        guard var organisation = try context.get(OrganisationRecord.self, at: orgKey) else {
             throw ContractError(.notFound, "no organisation \(record.organisationID)")
         }
         guard !context.exists(GovernanceKeys.key(record.publicKey)) else {
             throw ContractError(
                 .alreadyExists, "key \(record.publicKey.hex.prefix(16)) is already registered")
         }
+        try RecordLimits.require(
+            organisation.keys.count + 1, atMost: RecordLimits.keysPerOrganisation,
+            "keys of organisation \(organisation.id)")
         organisation.keys = (organisation.keys + [record.publicKey]).sorted()
         context.put(organisation, at: orgKey)
         context.put(record, at: GovernanceKeys.key(record.publicKey))
@@ -153,10 +197,9 @@ enum GovernanceContract {
         throws(ContractError)
     {
         let orgKey = GovernanceKeys.organisation(record.organisationID)
-        guard var organisation = context.get(OrganisationRecord.self, at: orgKey) else {
-            preconditionFailure(
-                "key \(record.publicKey) names missing organisation \(record.organisationID)")
-        }
+        var organisation = try context.require(
+            OrganisationRecord.self, at: orgKey,
+            "key \(record.publicKey.hex.prefix(16)) names this organisation, which is missing")
         organisation.keys.removeAll { $0 == record.publicKey }
         context.put(organisation, at: orgKey)
         context.delete(GovernanceKeys.key(record.publicKey))
@@ -165,7 +208,8 @@ enum GovernanceContract {
     private static func keyRecord(_ publicKey: PublicKey, in context: ContractContext)
         throws(ContractError) -> KeyRecord
     {
-        guard let record = context.get(KeyRecord.self, at: GovernanceKeys.key(publicKey)) else {
+        guard let record = try context.get(KeyRecord.self, at: GovernanceKeys.key(publicKey))
+        else {
             throw ContractError(.notFound, "key \(publicKey.hex.prefix(16)) is not registered")
         }
         return record
@@ -173,10 +217,10 @@ enum GovernanceContract {
 
     /// A change that left fewer admin keys than the threshold would lock governance forever.
     private static func requireEnoughAdmins(in context: ContractContext) throws(ContractError) {
-        let admins = context.scan(KeyRecord.self, prefix: StateKey("key/")).filter {
+        let admins = try context.scan(KeyRecord.self, prefix: StateKey("key/")).filter {
             $0.has(.admin)
         }.count
-        let threshold = parameters(in: context).adminThreshold
+        let threshold = try parameters(in: context).adminThreshold
         guard admins >= Int(threshold) else {
             throw ContractError(
                 .invalidTransition,

@@ -31,7 +31,7 @@ public struct KeyRecord: Hashable, Sendable, CanonicalCodable {
         publicKey = try decoder.decode(PublicKey.self)
         organisationID = try decoder.decodeName()
         roles = try decoder.decodeRoles()
-        licenceTypes = try decoder.decodeNames()
+        licenceTypes = try decoder.decodeNames(limit: RecordLimits.licenceTypesPerKey)
     }
 }
 
@@ -60,9 +60,9 @@ public struct OrganisationRecord: Hashable, Sendable, CanonicalCodable {
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         id = try decoder.decodeName()
-        name = try decoder.decode(String.self, limit: 256)
+        name = try decoder.decode(String.self, limit: RecordLimits.organisationNameBytes)
         creditCode = try decoder.decodeName()
-        keys = try decoder.decodeArray(of: PublicKey.self, limit: 4096)
+        keys = try decoder.decodeArray(of: PublicKey.self, limit: RecordLimits.keysPerOrganisation)
     }
 }
 
@@ -87,7 +87,14 @@ public struct ChainParameters: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         chainID = try decoder.decodeName()
         adminThreshold = try decoder.decode(UInt32.self)
-        validators = try decoder.decodeArray(of: Validator.self, limit: ValidatorSet.maxValidators)
+        validators = try decoder.decodeArray(of: Validator.self, limit: RecordLimits.validators)
+        // Evidence checks build a `ValidatorSet`, which traps on an empty set or a repeated
+        // key: such a record is refused here, as corrupt, instead.
+        guard !validators.isEmpty,
+            Set(validators.map(\.publicKey)).count == validators.count
+        else {
+            throw .invalidValue(type: "ChainParameters", reason: "empty or repeated validators")
+        }
     }
 }
 
@@ -95,7 +102,8 @@ public struct ChainParameters: Hashable, Sendable, CanonicalCodable {
 public struct Proposal: Hashable, Sendable, CanonicalCodable {
     public var id: String
     public var change: GovernanceChange
-    /// Sorted, one entry per admin key.
+    /// Sorted, one entry per admin key. Only those of keys that are registered admins when
+    /// counted make up the threshold; the others are dropped at the next approval.
     public var approvals: [PublicKey]
     public var executed: Bool
     public var proposedAtHeight: UInt64
@@ -122,7 +130,8 @@ public struct Proposal: Hashable, Sendable, CanonicalCodable {
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         id = try decoder.decodeName()
         change = try decoder.decode(GovernanceChange.self)
-        approvals = try decoder.decodeArray(of: PublicKey.self, limit: 4096)
+        approvals = try decoder.decodeArray(
+            of: PublicKey.self, limit: RecordLimits.approvalsPerProposal)
         executed = try decoder.decode(Bool.self)
         proposedAtHeight = try decoder.decode(UInt64.self)
     }

@@ -118,7 +118,7 @@ enum LicenceContract {
         throws(ContractError)
         -> LicenceRecord
     {
-        guard let record = context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID))
+        guard let record = try context.get(LicenceRecord.self, at: LicenceKeys.licence(licenceID))
         else {
             throw ContractError(.notFound, "no licence \(licenceID)")
         }
@@ -139,7 +139,7 @@ enum LicenceContract {
     )
         throws(ContractError)
     {
-        let organisation = context.get(
+        let organisation = try context.get(
             OrganisationRecord.self, at: GovernanceKeys.organisation(context.organisationID))
         guard organisation?.creditCode == identifier.issuerCreditCode else {
             throw ContractError(

@@ -60,8 +60,8 @@ public struct LicenceRecord: Hashable, Sendable, CanonicalCodable {
         issuerOrganisation = try decoder.decodeName(); holder = try decoder.decode(Hash256.self)
         fileDigest = try decoder.decode(Hash256.self); validFromMs = try decoder.decode(UInt64.self)
         validUntilMs = try decoder.decode(UInt64.self); version = try decoder.decode(UInt32.self)
-        status = LicenceStatus(rawValue: try decoder.decodeTag(of: "LicenceStatus", count: 4))!
-        statusReason = try decoder.decode(String.self, limit: 512)
+        status = try decoder.decodeEnum(LicenceStatus.self, named: "LicenceStatus")
+        statusReason = try decoder.decode(String.self, limit: RecordLimits.statusReasonBytes)
         previousID = try decoder.decodeOptionalString(); nextID = try decoder.decodeOptionalString()
     }
 

@@ -30,6 +30,10 @@ public struct BillVerification: Hashable, Sendable {
 
 /// Read-only queries of every contract over a `StateStore` (the node's API serves these
 /// at its latest height; historical heights are the node's business).
+///
+/// Every query that decodes stored records throws `StoredRecordError` when one does not
+/// decode: the API answers that as a server error, and no stored bytes can trap the node
+/// that serves the query.
 public struct ContractQueries<Store: StateStore> {
     public let state: Store
 
@@ -38,36 +42,39 @@ public struct ContractQueries<Store: StateStore> {
     // MARK: - Governance
 
     public var chainParameters: ChainParameters? {
-        record(ChainParameters.self, GovernanceKeys.parameters)
+        get throws(StoredRecordError) {
+            try record(ChainParameters.self, GovernanceKeys.parameters)
+        }
     }
 
-    public func organisation(_ id: String) -> OrganisationRecord? {
-        record(OrganisationRecord.self, GovernanceKeys.organisation(id))
+    public func organisation(_ id: String) throws(StoredRecordError) -> OrganisationRecord? {
+        try record(OrganisationRecord.self, GovernanceKeys.organisation(id))
     }
 
     /// Every organisation in id order.
     public var organisations: [OrganisationRecord] {
-        records(OrganisationRecord.self, StateKey("org/"))
+        get throws(StoredRecordError) { try records(OrganisationRecord.self, StateKey("org/")) }
     }
 
-    public func key(_ publicKey: PublicKey) -> KeyRecord? {
-        record(KeyRecord.self, GovernanceKeys.key(publicKey))
+    public func key(_ publicKey: PublicKey) throws(StoredRecordError) -> KeyRecord? {
+        try record(KeyRecord.self, GovernanceKeys.key(publicKey))
     }
 
-    public func proposal(_ id: String) -> Proposal? {
-        record(Proposal.self, GovernanceKeys.proposal(id))
+    public func proposal(_ id: String) throws(StoredRecordError) -> Proposal? {
+        try record(Proposal.self, GovernanceKeys.proposal(id))
     }
 
     // MARK: - Licences and their use
 
-    public func licence(_ id: String) -> LicenceRecord? {
-        record(LicenceRecord.self, LicenceKeys.licence(id))
+    public func licence(_ id: String) throws(StoredRecordError) -> LicenceRecord? {
+        try record(LicenceRecord.self, LicenceKeys.licence(id))
     }
 
     /// Is the licence with this id genuine (file digest as recorded) and current at `atMs`?
-    public func verifyLicence(id: String, fileDigest: Hash256, atMs: UInt64) -> LicenceVerification
+    public func verifyLicence(id: String, fileDigest: Hash256, atMs: UInt64)
+        throws(StoredRecordError) -> LicenceVerification
     {
-        guard let licence = licence(id) else {
+        guard let licence = try licence(id) else {
             return LicenceVerification(
                 licenceID: id, record: nil, digestMatches: false, status: "unknown")
         }
@@ -77,99 +84,133 @@ public struct ContractQueries<Store: StateStore> {
     }
 
     /// Every version of the licence record, oldest first: the licence trail.
-    public func licenceHistory(_ id: String) -> [HistoryRecord] {
-        history(of: LicenceKeys.licence(id))
+    public func licenceHistory(_ id: String) throws(StoredRecordError) -> [HistoryRecord] {
+        try history(of: LicenceKeys.licence(id))
     }
 
-    public func licences(ofHolder holder: Hash256) -> [LicenceRecord] {
-        indexed(StateKey("idx/licence-holder/\(holder.hex)/")).compactMap(licence)
+    public func licences(ofHolder holder: Hash256) throws(StoredRecordError) -> [LicenceRecord] {
+        try indexedRecords(StateKey("idx/licence-holder/\(holder.hex)/")) {
+            id throws(StoredRecordError) in try licence(id)
+        }
     }
 
     /// Every recorded use of a licence, in chain order.
-    public func uses(ofLicence id: String) -> [UseRecord] {
-        records(UseRecord.self, LicenceKeys.uses(id))
+    public func uses(ofLicence id: String) throws(StoredRecordError) -> [UseRecord] {
+        try records(UseRecord.self, LicenceKeys.uses(id))
     }
 
     // MARK: - Authorisations
 
-    public func grant(_ id: String) -> GrantRecord? {
-        record(GrantRecord.self, GrantKeys.grant(id))
+    public func grant(_ id: String) throws(StoredRecordError) -> GrantRecord? {
+        try record(GrantRecord.self, GrantKeys.grant(id))
     }
 
     /// A holder's grants (delegations included) that are live at `atMs`, in grant-id order.
-    public func liveGrants(ofHolder holder: Hash256, atMs: UInt64) -> [GrantRecord] {
-        indexed(GrantKeys.byHolder(holder)).compactMap(grant).filter { grant in
-            GrantLiveness.isLive(grant, atMs: atMs) { self.grant($0) }
+    public func liveGrants(ofHolder holder: Hash256, atMs: UInt64) throws(StoredRecordError)
+        -> [GrantRecord]
+    {
+        let grants = try indexedRecords(GrantKeys.byHolder(holder)) {
+            id throws(StoredRecordError) in try grant(id)
         }
+        var live: [GrantRecord] = []
+        for grant in grants {
+            let isLive = try GrantLiveness.isLive(grant, atMs: atMs) {
+                id throws(StoredRecordError) in try self.grant(id)
+            }
+            if isLive { live.append(grant) }
+        }
+        return live
     }
 
     // MARK: - Bills and claims
 
-    public func bill(_ id: String) -> BillRecord? { record(BillRecord.self, BillKeys.bill(id)) }
+    public func bill(_ id: String) throws(StoredRecordError) -> BillRecord? {
+        try record(BillRecord.self, BillKeys.bill(id))
+    }
 
     /// Checks a printed bill: number plus check code (for a tax e-invoice, the total in fen).
-    public func verifyBill(number: BillNumber, checkCode: String) -> BillVerification {
+    public func verifyBill(number: BillNumber, checkCode: String) throws(StoredRecordError)
+        -> BillVerification
+    {
         let id = number.billID
-        let bill = bill(id)
+        let bill = try bill(id)
         let matches =
             bill.map { $0.checkDigest == BillRecord.checkDigest(billID: id, checkCode: checkCode) }
             ?? false
         return BillVerification(
-            billID: id, record: bill, checkMatches: matches, claims: claims(ofBill: id))
+            billID: id, record: bill, checkMatches: matches, claims: try claims(ofBill: id))
     }
 
-    public func claim(_ id: String) -> ClaimRecord? {
-        record(ClaimRecord.self, ClaimKeys.claim(id))
+    public func claim(_ id: String) throws(StoredRecordError) -> ClaimRecord? {
+        try record(ClaimRecord.self, ClaimKeys.claim(id))
     }
 
     /// Every claim of a bill in claim-id order.
-    public func claims(ofBill id: String) -> [ClaimRecord] {
-        indexed(ClaimKeys.byBill(id)).compactMap(claim)
+    public func claims(ofBill id: String) throws(StoredRecordError) -> [ClaimRecord] {
+        try indexedRecords(ClaimKeys.byBill(id)) { id throws(StoredRecordError) in try claim(id) }
     }
 
     /// What new claims may still take from a bill, or nil for an unknown bill.
-    public func amountLeft(ofBill id: String) -> UInt64? { bill(id)?.leftFen }
+    public func amountLeft(ofBill id: String) throws(StoredRecordError) -> UInt64? {
+        try bill(id)?.leftFen
+    }
 
     /// A payer's bill wallet: every bill (red bills included) issued to the commitment.
-    public func billWallet(ofPayer payer: Hash256) -> [BillRecord] {
-        indexed(BillKeys.byPayer(payer)).compactMap(bill)
+    public func billWallet(ofPayer payer: Hash256) throws(StoredRecordError) -> [BillRecord] {
+        try indexedRecords(BillKeys.byPayer(payer)) { id throws(StoredRecordError) in try bill(id) }
     }
 
     /// Every version of the bill record (claims, settlements, reversals): the bill trail.
-    public func billHistory(_ id: String) -> [HistoryRecord] { history(of: BillKeys.bill(id)) }
+    public func billHistory(_ id: String) throws(StoredRecordError) -> [HistoryRecord] {
+        try history(of: BillKeys.bill(id))
+    }
 
-    public func alerts(ofBill id: String) -> [BillAlert] {
-        records(BillAlert.self, BillKeys.alerts(id))
+    public func alerts(ofBill id: String) throws(StoredRecordError) -> [BillAlert] {
+        try records(BillAlert.self, BillKeys.alerts(id))
     }
 
     // MARK: - Evidence and history
 
     /// Recorded equivocation evidence in evidence-hash order.
-    public var evidence: [EvidenceRecord] { records(EvidenceRecord.self, EvidenceContract.prefix) }
+    public var evidence: [EvidenceRecord] {
+        get throws(StoredRecordError) { try records(EvidenceRecord.self, EvidenceContract.prefix) }
+    }
 
     /// Every recorded version of any tracked key, oldest first.
-    public func history(of key: StateKey) -> [HistoryRecord] {
-        records(HistoryRecord.self, HistoryKeys.prefix(of: key))
+    public func history(of key: StateKey) throws(StoredRecordError) -> [HistoryRecord] {
+        try records(HistoryRecord.self, HistoryKeys.prefix(of: key))
     }
 
     // MARK: - Helpers
 
-    private func record<Record: CanonicalDecodable>(_: Record.Type, _ key: StateKey) -> Record? {
-        state.value(for: key).map { ContractContext.decodeStored(Record.self, $0, key: key) }
-    }
-
-    private func records<Record: CanonicalDecodable>(_: Record.Type, _ prefix: StateKey) -> [Record]
+    private func record<Record: CanonicalDecodable>(_: Record.Type, _ key: StateKey)
+        throws(StoredRecordError) -> Record?
     {
-        state.entries(withPrefix: prefix).map {
-            ContractContext.decodeStored(Record.self, $0.value, key: $0.key)
-        }
+        guard let bytes = state.value(for: key) else { return nil }
+        return try StoredRecords.decode(Record.self, bytes, key: key)
     }
 
-    /// The ids an index lists: the last path component of each key under `prefix`.
-    private func indexed(_ prefix: StateKey) -> [String] {
-        state.entries(withPrefix: prefix).map {
-            String(decoding: $0.key.bytes.dropFirst(prefix.bytes.count), as: UTF8.self)
+    private func records<Record: CanonicalDecodable>(_: Record.Type, _ prefix: StateKey)
+        throws(StoredRecordError) -> [Record]
+    {
+        var records: [Record] = []
+        for entry in state.entries(withPrefix: prefix) {
+            records.append(try StoredRecords.decode(Record.self, entry.value, key: entry.key))
         }
+        return records
+    }
+
+    /// The records an index lists (the last path component of each key under `prefix` is
+    /// the id), skipping ids whose record is gone.
+    private func indexedRecords<Record>(
+        _ prefix: StateKey, _ lookup: (String) throws(StoredRecordError) -> Record?
+    ) throws(StoredRecordError) -> [Record] {
+        var records: [Record] = []
+        for entry in state.entries(withPrefix: prefix) {
+            let id = String(decoding: entry.key.bytes.dropFirst(prefix.bytes.count), as: UTF8.self)
+            if let record = try lookup(id) { records.append(record) }
+        }
+        return records
     }
 }
 

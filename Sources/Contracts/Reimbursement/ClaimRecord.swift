@@ -49,7 +49,7 @@ public struct ClaimRecord: Hashable, Sendable, CanonicalCodable {
         category = try decoder.decodeOptional(BillCategory.self)
         amountFen = try decoder.decode(UInt64.self)
         reimburserOrganisation = try decoder.decodeName()
-        status = ClaimStatus(rawValue: try decoder.decodeTag(of: "ClaimStatus", count: 3))!
+        status = try decoder.decodeEnum(ClaimStatus.self, named: "ClaimStatus")
         claimedAtHeight = try decoder.decode(UInt64.self)
     }
 }

@@ -34,7 +34,8 @@ enum ReimbursementContract {
     {
         try Identifier.validate(request.claimID, "claim id")
         let organisation = context.organisationID
-        if let existing = context.get(ClaimRecord.self, at: ClaimKeys.claim(request.claimID)) {
+        let claimKey = ClaimKeys.claim(request.claimID)
+        if let existing = try context.get(ClaimRecord.self, at: claimKey) {
             guard existing.matches(request, organisation: organisation) else {
                 throw ContractError(
                     .claimConflict,
@@ -90,7 +91,7 @@ enum ReimbursementContract {
     private static func claimableBill(_ billID: String, in context: ContractContext)
         throws(ContractError) -> BillRecord
     {
-        guard let bill = context.get(BillRecord.self, at: BillKeys.bill(billID)) else {
+        guard let bill = try context.get(BillRecord.self, at: BillKeys.bill(billID)) else {
             throw ContractError(.notFound, "no bill \(billID)")
         }
         switch bill.status {
@@ -116,20 +117,15 @@ enum ReimbursementContract {
             break
         }
         var bill = try claimableBill(claim.billID, in: context)
-        // A reversal may have cut the claimable amount below what is locked: paying out now
-        // would exceed it, so the reimburser must release first.
-        guard bill.lockedFen + bill.settledFen <= bill.claimableFen else {
-            throw ContractError(
-                .amountExceedsRemaining,
-                "bill \(bill.id) has \(bill.lockedFen + bill.settledFen) fen claimed against "
-                + "\(bill.claimableFen) fen claimable after reversal; release first"
-            )
-        }
-        bill.lockedFen -= claim.amountFen
-        bill.settledFen += claim.amountFen
+        try requireSettleable(claim, of: bill)
+        let billKey = BillKeys.bill(bill.id)
+        bill.lockedFen = try moving(claim, bill.lockedFen, by: -1, at: billKey)
+        bill.settledFen = try moving(claim, bill.settledFen, by: +1, at: billKey)
         if let category = claim.category {
-            bill.lockedCategories[category] -= claim.amountFen
-            bill.settledCategories[category] += claim.amountFen
+            bill.lockedCategories[category] = try moving(
+                claim, bill.lockedCategories[category], by: -1, at: billKey)
+            bill.settledCategories[category] = try moving(
+                claim, bill.settledCategories[category], by: +1, at: billKey)
         }
         claim.status = .settled
         context.put(bill, at: BillKeys.bill(bill.id))
@@ -153,11 +149,14 @@ enum ReimbursementContract {
         case .locked:
             break
         }
-        guard var bill = context.get(BillRecord.self, at: BillKeys.bill(claim.billID)) else {
-            preconditionFailure("claim \(claimID) names missing bill \(claim.billID)")
+        let billKey = BillKeys.bill(claim.billID)
+        var bill = try context.require(
+            BillRecord.self, at: billKey, "claim \(claimID) names this bill, which is missing")
+        bill.lockedFen = try moving(claim, bill.lockedFen, by: -1, at: billKey)
+        if let category = claim.category {
+            bill.lockedCategories[category] = try moving(
+                claim, bill.lockedCategories[category], by: -1, at: billKey)
         }
-        bill.lockedFen -= claim.amountFen
-        if let category = claim.category { bill.lockedCategories[category] -= claim.amountFen }
         claim.status = .released
         context.put(bill, at: BillKeys.bill(bill.id))
         context.put(claim, at: ClaimKeys.claim(claimID))
@@ -166,10 +165,54 @@ enum ReimbursementContract {
             [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
     }
 
+    /// A reversal may have cut the claimable amount below what is locked and settled, in
+    /// all or in the claim's category: paying out now would exceed it, so the reimburser
+    /// must release first.
+    private static func requireSettleable(_ claim: ClaimRecord, of bill: BillRecord)
+        throws(ContractError)
+    {
+        guard bill.committedFen <= bill.claimableFen else {
+            throw ContractError(
+                .amountExceedsRemaining,
+                "bill \(bill.id) has \(bill.committedFen) fen claimed against "
+                + "\(bill.claimableFen) fen claimable after reversal; release first"
+            )
+        }
+        guard let category = claim.category else { return }
+        let committed = bill.committedFen(in: category)
+        let claimable = bill.claimableFen(in: category)
+        guard committed <= claimable else {
+            throw ContractError(
+                .categoryExceedsRemaining,
+                "bill \(bill.id) has \(committed) fen of \(category.name) claimed against "
+                + "\(claimable) fen claimable after reversal; release first"
+            )
+        }
+    }
+
+    /// A bill total after moving a claim's amount out of it (-1) or into it (+1). The
+    /// totals hold every claim's amount, so this cannot wrap unless the bill and claim
+    /// records disagree: that is corruption, refused rather than trapped on.
+    private static func moving(
+        _ claim: ClaimRecord, _ total: UInt64, by direction: Int, at billKey: StateKey
+    ) throws(ContractError) -> UInt64 {
+        let (value, overflow) =
+            direction < 0
+            ? total.subtractingReportingOverflow(claim.amountFen)
+            : total.addingReportingOverflow(claim.amountFen)
+        guard !overflow else {
+            throw StoredRecords.corrupt(
+                BillRecord.self, at: billKey,
+                "its totals do not hold claim \(claim.claimID) of \(claim.amountFen) fen"
+            ).contractError
+        }
+        return value
+    }
+
     private static func ownedClaim(_ claimID: String, in context: ContractContext)
         throws(ContractError) -> ClaimRecord
     {
-        guard let claim = context.get(ClaimRecord.self, at: ClaimKeys.claim(claimID)) else {
+        guard let claim = try context.get(ClaimRecord.self, at: ClaimKeys.claim(claimID)) else {
             throw ContractError(.notFound, "no claim \(claimID)")
         }
         guard claim.reimburserOrganisation == context.organisationID else {

@@ -40,8 +40,8 @@ public enum BlockExecutor {
                 overlay.discardTransaction()
                 receipts.append(
                     Receipt(
-                        txID: txID, code: error.code.rawValue, message: error.description,
-                        events: []))
+                        txID: txID, code: error.code.rawValue,
+                        message: boundedMessage(error.description), events: []))
             }
         }
         return BlockResult(receipts: receipts, writes: overlay.blockWrites, history: history)
@@ -63,6 +63,22 @@ public enum BlockExecutor {
         }
     }
 
+    /// The longest receipt message `Receipt`'s decoder accepts (Ledger/Chain/Receipt.swift).
+    static let maxMessageBytes = 4096
+
+    /// Reasons name values from the call; today they stay far below the limit, but a
+    /// receipt the node cannot read back would be stored in every block that holds it, so
+    /// a longer one is cut (deterministically, on a character boundary).
+    static func boundedMessage(_ message: String) -> String {
+        guard message.utf8.count > maxMessageBytes else { return message }
+        var bounded = ""
+        for character in message {
+            guard bounded.utf8.count + character.utf8.count <= maxMessageBytes - 3 else { break }
+            bounded.append(character)
+        }
+        return bounded + "..."
+    }
+
     private static func run(
         _ tx: Transaction, txID: Hash256, height: UInt64, timeMs: UInt64, overlay: Overlay
     ) throws(ContractError) -> [Event] {
@@ -82,7 +98,7 @@ public enum BlockExecutor {
         ContractCall, KeyRecord
     ) {
         if let bytes = overlay.value(for: GovernanceKeys.parameters) {
-            let parameters = ContractContext.decodeStored(
+            let parameters = try ContractContext.decodeStored(
                 ChainParameters.self, bytes, key: GovernanceKeys.parameters)
             guard parameters.chainID == tx.chainID else {
                 throw ContractError(
@@ -100,7 +116,7 @@ public enum BlockExecutor {
         guard let bytes = overlay.value(for: keyKey) else {
             throw ContractError(.unknownSender, "key \(tx.sender.hex) is not registered")
         }
-        let caller = ContractContext.decodeStored(KeyRecord.self, bytes, key: keyKey)
+        let caller = try ContractContext.decodeStored(KeyRecord.self, bytes, key: keyKey)
         try Permissions.authorise(call, caller: caller)
         return (call, caller)
     }

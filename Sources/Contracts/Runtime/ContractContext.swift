@@ -26,8 +26,23 @@ public struct ContractContext {
     public var organisationID: String { caller.organisationID }
 
     /// Reads and decodes the record at `key`.
-    public func get<Record: CanonicalDecodable>(_: Record.Type, at key: StateKey) -> Record? {
-        overlay.value(for: key).map { Self.decodeStored(Record.self, $0, key: key) }
+    /// - Throws: `storedRecordCorrupt` if the stored bytes do not decode.
+    public func get<Record: CanonicalDecodable>(_: Record.Type, at key: StateKey)
+        throws(ContractError) -> Record?
+    {
+        guard let bytes = overlay.value(for: key) else { return nil }
+        return try Self.decodeStored(Record.self, bytes, key: key)
+    }
+
+    /// Reads a record that state guarantees (a claim's bill, a key's organisation): its
+    /// absence is corruption, refused as `storedRecordCorrupt`.
+    func require<Record: CanonicalDecodable>(
+        _: Record.Type, at key: StateKey, _ reason: @autoclosure () -> String
+    ) throws(ContractError) -> Record {
+        guard let record = try get(Record.self, at: key) else {
+            throw StoredRecords.corrupt(Record.self, at: key, reason()).contractError
+        }
+        return record
     }
 
     /// Whether anything is stored at `key`.
@@ -49,13 +64,19 @@ public struct ContractContext {
     public func scan(prefix: StateKey) -> [StateEntry] { overlay.entries(withPrefix: prefix) }
 
     /// Decoded records under `prefix` in key order.
-    public func scan<Record: CanonicalDecodable>(_: Record.Type, prefix: StateKey) -> [Record] {
-        scan(prefix: prefix).map { Self.decodeStored(Record.self, $0.value, key: $0.key) }
+    public func scan<Record: CanonicalDecodable>(_: Record.Type, prefix: StateKey)
+        throws(ContractError) -> [Record]
+    {
+        var records: [Record] = []
+        for entry in scan(prefix: prefix) {
+            records.append(try Self.decodeStored(Record.self, entry.value, key: entry.key))
+        }
+        return records
     }
 
     /// Earlier versions of `key`, oldest first (those of this block included).
-    public func history(of key: StateKey) -> [HistoryRecord] {
-        scan(HistoryRecord.self, prefix: HistoryKeys.prefix(of: key))
+    public func history(of key: StateKey) throws(ContractError) -> [HistoryRecord] {
+        try scan(HistoryRecord.self, prefix: HistoryKeys.prefix(of: key))
     }
 
     /// Announces something to subscribers; attributes keep the order given.
@@ -67,15 +88,18 @@ public struct ContractContext {
                 attributes: attributes.map { EventAttribute($0.0, $0.1) }))
     }
 
-    /// State was written by this code through `put`, so a record that no longer decodes
-    /// means corrupt storage or a broken upgrade: crash rather than execute on garbage.
+    /// State was written by this code through `put`, within the bounds the decoders
+    /// enforce, so a record that no longer decodes means corrupt storage or a broken
+    /// upgrade. The call is refused (`storedRecordCorrupt`) rather than executed on
+    /// garbage; a trap here would stop every validator on the same bytes, again after
+    /// each restart.
     static func decodeStored<Record: CanonicalDecodable>(
         _: Record.Type, _ bytes: [UInt8], key: StateKey
-    ) -> Record {
+    ) throws(ContractError) -> Record {
         do {
-            return try Record(canonicalBytes: bytes)
+            return try StoredRecords.decode(Record.self, bytes, key: key)
         } catch {
-            preconditionFailure("undecodable \(Record.self) at \(key): \(error)")
+            throw error.contractError
         }
     }
 }

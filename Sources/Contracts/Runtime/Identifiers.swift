@@ -31,12 +31,24 @@ enum Identifier {
 extension CanonicalDecoder {
     /// An identifier-sized string (ids, codes, names of methods).
     mutating func decodeName() throws(CodecError) -> String {
-        try decode(String.self, limit: 128)
+        try decode(String.self, limit: RecordLimits.nameBytes)
     }
 
-    /// A short list of identifiers (a grant's scope, a key's licence types).
-    mutating func decodeNames() throws(CodecError) -> [String] {
-        try decodeStrings(limit: 256)
+    /// A list of at most `limit` identifier-sized strings (a grant's scope, a key's licence
+    /// types, a bill's red bills): `limit` is the `RecordLimits` bound the writer enforces.
+    mutating func decodeNames(limit: Int) throws(CodecError) -> [String] {
+        try decodeStrings(limit: limit)
+    }
+
+    /// A one-byte tag of a `UInt8`-backed enum, refusing tags with no case.
+    mutating func decodeEnum<Value: RawRepresentable>(_: Value.Type, named type: String)
+        throws(CodecError) -> Value where Value.RawValue == UInt8
+    {
+        let tag = try decode(UInt8.self)
+        guard let value = Value(rawValue: tag) else {
+            throw .invalidValue(type: type, reason: "unknown tag \(tag)")
+        }
+        return value
     }
 
     mutating func decodeRoles() throws(CodecError) -> [Role] {

@@ -1,6 +1,6 @@
 /// The stable status code of a receipt. Numbers never change meaning: clients and
 /// department systems switch on them. 0 ok, 1xx input, 2xx permission, 3xx state or
-/// lifecycle, 4xx amounts.
+/// lifecycle, 4xx amounts, 5xx stored state this node cannot read.
 public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     case ok = 0
 
@@ -27,10 +27,17 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     case billReversed = 305
     case alreadyApproved = 306
     case invalidEvidence = 307
+    /// A list the call would grow (red bills of a bill, keys of an organisation, licence
+    /// types of a key, approvals of a proposal) is at its bound.
+    case limitReached = 308
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
     case categoryExceedsRemaining = 402
+
+    /// A stored record the call needs does not decode: corrupt storage or a broken
+    /// upgrade. Every node holds the same bytes, so every node refuses alike.
+    case storedRecordCorrupt = 500
 
     /// A short stable name, shown with the message.
     public var summary: String {
@@ -57,9 +64,11 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .billReversed: "bill reversed"
         case .alreadyApproved: "already approved"
         case .invalidEvidence: "invalid evidence"
+        case .limitReached: "limit reached"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"
+        case .storedRecordCorrupt: "stored record corrupt"
         }
     }
 }

@@ -7,14 +7,14 @@ internal import Ledger
 /// latest committed block.
 extension APIRoutes {
     func registerQueries(on router: Router<BasicRequestContext>) {
-        router.get("/v1/organisations") { _, _ in try await query { $0.organisations } }
+        router.get("/v1/organisations") { _, _ in try await query { try $0.organisations } }
         router.get("/v1/organisations/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await found("organisation \(id)") { $0.organisation(id) }
+            return try await found("organisation \(id)") { try $0.organisation(id) }
         }
         router.get("/v1/licences/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await found("licence \(id)") { $0.licence(id) }
+            return try await found("licence \(id)") { try $0.licence(id) }
         }
         router.get("/v1/licences/:id/verify") { request, context in
             let id = try context.parameters.require("id")
@@ -23,7 +23,7 @@ extension APIRoutes {
             }
             let atMs = runtime.status.lastBlockTimeMs
             return try await query { queries in
-                let result = queries.verifyLicence(id: id, fileDigest: digest, atMs: atMs)
+                let result = try queries.verifyLicence(id: id, fileDigest: digest, atMs: atMs)
                 return ["licence_id": result.licenceID, "valid": result.isValid, "digest_matches": result.digestMatches,
                         "status": result.status, "as_of_height": runtime.blockStore.lastHeight,
                         "record": result.record.map { JSONView.make($0) } as Any] as [String: Any]
@@ -31,24 +31,24 @@ extension APIRoutes {
         }
         router.get("/v1/licences/:id/uses") { _, context in
             let id = try context.parameters.require("id")
-            return try await query { $0.uses(ofLicence: id) }
+            return try await query { try $0.uses(ofLicence: id) }
         }
         router.get("/v1/licences/:id/history") { _, context in
             let id = try context.parameters.require("id")
-            return try await query { $0.licenceHistory(id) }
+            return try await query { try $0.licenceHistory(id) }
         }
         router.get("/v1/grants/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await found("grant \(id)") { $0.grant(id) }
+            return try await found("grant \(id)") { try $0.grant(id) }
         }
         router.get("/v1/holders/:commitment/grants") { _, context in
             let holder = try commitment(context)
             let atMs = runtime.status.lastBlockTimeMs
-            return try await query { $0.liveGrants(ofHolder: holder, atMs: atMs) }
+            return try await query { try $0.liveGrants(ofHolder: holder, atMs: atMs) }
         }
         router.get("/v1/holders/:commitment/licences") { _, context in
             let holder = try commitment(context)
-            return try await query { $0.licences(ofHolder: holder) }
+            return try await query { try $0.licences(ofHolder: holder) }
         }
         registerBillQueries(on: router)
     }
@@ -56,30 +56,30 @@ extension APIRoutes {
     private func registerBillQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/bills/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await found("bill \(id)") { $0.bill(id) }
+            return try await found("bill \(id)") { try $0.bill(id) }
         }
         router.get("/v1/bills/:id/claims") { _, context in
             let id = try context.parameters.require("id")
             return try await query { queries -> Any in
-                guard let bill = queries.bill(id) else { throw APIError.notFound("bill \(id)") }
+                guard let bill = try queries.bill(id) else { throw APIError.notFound("bill \(id)") }
                 return ["bill_id": id, "left_fen": bill.leftFen, "as_of_height": runtime.blockStore.lastHeight,
-                        "claims": queries.claims(ofBill: id).map { JSONView.make($0) },
-                        "alerts": queries.alerts(ofBill: id).map { JSONView.make($0) }] as [String: Any]
+                        "claims": try queries.claims(ofBill: id).map { JSONView.make($0) },
+                        "alerts": try queries.alerts(ofBill: id).map { JSONView.make($0) }] as [String: Any]
             }
         }
         router.get("/v1/bills/:id/history") { _, context in
             let id = try context.parameters.require("id")
-            return try await query { $0.billHistory(id) }
+            return try await query { try $0.billHistory(id) }
         }
         router.get("/v1/payers/:commitment/bills") { _, context in
             let payer = try commitment(context)
-            return try await query { $0.billWallet(ofPayer: payer) }
+            return try await query { try $0.billWallet(ofPayer: payer) }
         }
         router.get("/v1/claims/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try await found("claim \(id)") { $0.claim(id) }
+            return try await found("claim \(id)") { try $0.claim(id) }
         }
-        router.get("/v1/evidence") { _, _ in try await query { $0.evidence } }
+        router.get("/v1/evidence") { _, _ in try await query { try $0.evidence } }
     }
 
     private func commitment(_ context: BasicRequestContext) throws -> Hash256 {
@@ -91,26 +91,32 @@ extension APIRoutes {
 
     /// Runs a query against committed state on the thread pool. A failed state read looks
     /// like an absent key to the contracts, so the answer is checked afterwards: any failed
-    /// read (even under a 404 the query threw) turns it into a 500 `storage_error`.
+    /// read (even under a 404 the query threw) turns it into a 500 `storage_error`. A stored
+    /// record that does not decode is this node's storage failing, not the client's request:
+    /// a 500 `corrupt_record`.
     private func query(
         _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> Any
     ) async throws -> JSONResponse {
-        let view = try await runtime.store.run { store in
-            let state = RocksStateStore(database: store.database)
-            let answer: Any
-            do { answer = try body(ContractQueries(state: state)) } catch {
+        do {
+            let view = try await runtime.store.run { store in
+                let state = RocksStateStore(database: store.database)
+                let answer: Any
+                do { answer = try body(ContractQueries(state: state)) } catch {
+                    try state.checkReads()
+                    throw error
+                }
                 try state.checkReads()
-                throw error
+                return SendableBox(JSONView.make(answer))
             }
-            try state.checkReads()
-            return SendableBox(JSONView.make(answer))
+            return JSONResponse(view.value)
+        } catch let error as StoredRecordError {
+            throw APIError(.internalServerError, "corrupt_record", error.description)
         }
-        return JSONResponse(view.value)
     }
 
-    private func found(_ what: String, _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) -> Any?) async throws -> JSONResponse {
+    private func found(_ what: String, _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> Any?) async throws -> JSONResponse {
         try await query { queries in
-            guard let value = body(queries) else { throw APIError.notFound(what) }
+            guard let value = try body(queries) else { throw APIError.notFound(what) }
             return value
         }
     }
