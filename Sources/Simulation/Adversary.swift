@@ -53,7 +53,7 @@ public enum Adversary: String, CaseIterable, Sendable, Hashable {
 /// Bugs put back on purpose (mutation tests): each re-creates one finding of issue 17, so a
 /// test can show that the simulator's adversaries and invariants catch it. Never set by a
 /// real node.
-public enum SimMutation: String, CaseIterable, Sendable, Hashable {
+public enum NodeMutation: String, CaseIterable, Sendable, Hashable {
     /// Finding 2: the sync reply range computed without overflow checks.
     case uncheckedSyncArithmetic = "unchecked-sync-arithmetic"
     /// Finding 3: the signature cache keyed by transaction id only.
@@ -64,24 +64,55 @@ public enum SimMutation: String, CaseIterable, Sendable, Hashable {
     case divergentReplica = "divergent-replica"
 }
 
-/// How a Byzantine proposer tampers with the payload its executor built.
-enum ProposalTampering {
-    case forgeSignature
-    case addUnpermittedSender(Transaction)
-    case inflate([Transaction])
+/// How a Byzantine proposer tampers with the payload its executor built: at each proposal
+/// it draws one of the enabled tamperings (or none, so runs also see its honest blocks).
+/// A class, shared by the Byzantine instances, so the draw happens only when a payload is
+/// actually built and the costly transactions it adds are signed once per run.
+final class ProposalTamperer {
+    private let behaviours: [Adversary]
+    private var random: SeededGenerator
+    private var serial: UInt64 = 0
+    /// Five maximal transactions: well past the 256 KiB block limit of the simulation.
+    private lazy var filler: [Transaction] = (0..<5).map { index in
+        Cluster.rawTransaction(
+            arguments: [UInt8](repeating: 0x5A, count: 60_000), validUntilHeight: 1_000_000,
+            tag: 0xF111_0000 + UInt64(index))
+    }
 
-    func tamper(_ transactions: [Transaction], height: UInt64) -> [Transaction] {
-        switch self {
-        case .forgeSignature:
+    init(seed: UInt64, behaviours: Set<Adversary>) {
+        self.behaviours = [Adversary.forgedSignature, .unpermittedSender, .oversizedProposal]
+            .filter(behaviours.contains)
+        random = SeededGenerator(seed: seed ^ 0x7A3E)
+    }
+
+    var isActive: Bool { !behaviours.isEmpty }
+
+    func tamper(_ transactions: [Transaction]) -> [Transaction] {
+        guard !behaviours.isEmpty, random.chance(perMille: 800) else { return transactions }
+        switch behaviours[Int.random(in: 0..<behaviours.count, using: &random)] {
+        case .forgedSignature:
             guard var first = transactions.first else { return transactions }
             // A valid signature, by the wrong key: the sender's key never signed this.
             first.signature = SimChain.outsider.sign(first.signingBytes)
             return [first] + transactions.dropFirst()
-        case let .addUnpermittedSender(tx):
-            return transactions + [tx]
-        case let .inflate(extra):
-            return transactions + extra
+        case .unpermittedSender:
+            serial += 1
+            return transactions + [outsiderBill(serial)]
+        default:
+            return transactions + filler
         }
+    }
+
+    /// A validly signed bill issue from a key no organisation holds.
+    private func outsiderBill(_ serial: UInt64) -> Transaction {
+        let call = ContractCall.bill(.issue(BillIssue(
+            number: .medical(code: "36999999", number: String(1_000_000_000 + serial % 1_000_000_000)),
+            checkCode: "ABCDEF", issuedAtMs: SimChain.genesisTimeMs, totalFen: 1, categories: nil,
+            payer: .zero)))
+        return call.transaction(
+            chainID: SimChain.chainID, signer: SimChain.outsider,
+            uniqueID: Array(SHA256.hash(Array("outsider \(serial)".utf8)).bytes.prefix(Transaction.uniqueIDByteCount)),
+            validUntilHeight: 1_000_000)
     }
 }
 
@@ -91,7 +122,6 @@ struct AdversaryState {
     var random: SeededGenerator
     /// Statements the Byzantine instances broadcast, oldest first (bounded).
     private(set) var remembered: [ConsensusMessage] = []
-    private var serial: UInt64 = 0
     static let memory = 512
 
     init(seed: UInt64, behaviours: Set<Adversary>) {
@@ -105,37 +135,11 @@ struct AdversaryState {
         remembered.append(message)
     }
 
-    /// One tampering for the next proposal, drawn among the enabled ones (nil: propose
-    /// honestly this time, so runs also see the Byzantine leader's honest blocks).
-    mutating func proposalBehaviour() -> ProposalTampering? {
-        var choices: [Adversary] = [.forgedSignature, .unpermittedSender, .oversizedProposal]
-        choices.removeAll { !behaviours.contains($0) }
-        guard !choices.isEmpty, random.chance(perMille: 800) else { return nil }
-        serial += 1
-        switch choices[Int.random(in: 0..<choices.count, using: &random)] {
-        case .forgedSignature: return .forgeSignature
-        case .unpermittedSender: return .addUnpermittedSender(outsiderTransaction(arguments: []))
-        default:
-            // Five maximal transactions: well past the 256 KiB block limit of the simulation.
-            let filler = [UInt8](repeating: 0x5A, count: 60_000)
-            return .inflate((0..<5).map { _ in outsiderTransaction(arguments: filler) })
-        }
-    }
-
-    private mutating func outsiderTransaction(arguments: [UInt8]) -> Transaction {
-        serial += 1
-        let call = ContractCall.bill(.issue(BillIssue(
-            number: .medical(code: "36999999", number: String(1_000_000_000 + serial % 1_000_000_000)),
-            checkCode: "ABCDEF", issuedAtMs: SimChain.genesisTimeMs, totalFen: 1, categories: nil,
-            payer: .zero)))
-        var tx = call.transaction(
-            chainID: SimChain.chainID, signer: SimChain.outsider,
-            uniqueID: Array(SHA256.hash(Array("outsider \(serial)".utf8)).bytes.prefix(Transaction.uniqueIDByteCount)),
-            validUntilHeight: 1_000_000)
-        if !arguments.isEmpty {
-            tx = Cluster.rawTransaction(arguments: arguments, validUntilHeight: 1_000_000, tag: serial)
-        }
-        return tx
+    /// Far-future proposals' filler transactions, signed once per run (up to 200 KB).
+    private(set) lazy var futureFiller: [Transaction] = (1...4).map { size in
+        Cluster.rawTransaction(
+            arguments: [UInt8](repeating: 0x33, count: size * 50_000), validUntilHeight: 1_000_000,
+            tag: 0xFF00 + UInt64(size))
     }
 }
 
@@ -186,12 +190,8 @@ extension Cluster {
         let count = UInt64(validators.count)
         round += (UInt64(validator) &+ count * 1_000 &- (height &+ round) % count) % count
         let results = instances[instance].application.executor.tipResults
-        let filler = [UInt8](repeating: 0x33, count: Int(random.draw(0...4)) * 50_000)
-        var transactions: [Transaction] = []
-        if !filler.isEmpty {
-            transactions = [Self.rawTransaction(
-                arguments: filler, validUntilHeight: height + 10, tag: round)]
-        }
+        let size = Int(random.draw(0...4))
+        let transactions = size == 0 ? [] : [adversary.futureFiller[size - 1]]
         let header = BlockHeader(
             chainID: SimChain.chainID, height: height, round: round, previousHash: tip.blockHash,
             txRoot: Block.transactionRoot(transactions), receiptsRoot: results.receiptsRoot,
@@ -254,7 +254,7 @@ extension Cluster {
         guard instances[instance].isUp else { return }
         let tip = instances[instance].blocks.lastHeight
         let maxBatch: UInt32 = 64
-        if options.mutations.contains(.uncheckedSyncArithmetic) {
+        if options.nodeMutations.contains(.uncheckedSyncArithmetic) {
             let bounds = BlockSyncPlan.uncheckedBounds(fromHeight: fromHeight, count: count, maxBatch: maxBatch)
             if bounds.overflowed || bounds.lower > bounds.upper {
                 safetyViolation = "I10 hostile input: sync request from \(fromHeight) for \(count) blocks "

@@ -37,7 +37,6 @@ extension Cluster {
     mutating func handle(_ event: Replica.Event, at instance: Int) {
         guard var replica = instances[instance].replica else { return }
         var application = instances[instance].application
-        application.behaviour = instances[instance].isHonest ? nil : adversary.proposalBehaviour()
         var effects = SimEffects()
         // `persist` never throws here (memory), so nothing is lost to a throw.
         try? replica.handle(event, application: &application, effects: &effects)
@@ -183,7 +182,7 @@ extension Cluster {
         guard instances[instance].isUp else { return }
         if instances[instance].isHonest {
             // A halt is only acceptable for the replica whose execution we corrupted.
-            let expected = options.mutations.contains(.divergentReplica) && instance == honestVictim
+            let expected = options.nodeMutations.contains(.divergentReplica) && instance == honestVictim
             if expected {
                 halts[instance] = "\(halt)"
             } else {

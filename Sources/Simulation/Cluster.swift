@@ -119,6 +119,7 @@ public struct Cluster {
     /// The reference execution of the agreed chain (invariants I2 and I4).
     var oracle: Oracle
     var adversary: AdversaryState
+    let tamperer: ProposalTamperer
     /// Catch-up blocks honest replicas sent to Byzantine ones, for the amplification bound.
     var catchUpSent = CatchUpLedger()
     public internal(set) var largestReplicaBytes = 0
@@ -146,6 +147,7 @@ public struct Cluster {
         workload = SimWorkload(seed: seed)
         oracle = Oracle(genesis: genesis)
         adversary = AdversaryState(seed: seed, behaviours: options.adversaries)
+        tamperer = ProposalTamperer(seed: seed, behaviours: options.adversaries)
         for index in 0..<options.nodes { addInstance(validator: index) }
         if options.faults.contains(.twins) || options.adversaries.contains(.equivocation) {
             for index in byzantineValidators { addInstance(validator: index) }
@@ -161,7 +163,7 @@ public struct Cluster {
     private mutating func addInstance(validator: Int) {
         let isHonest = !byzantineValidators.contains(validator)
         let blocks = InMemoryChainStore()
-        let store: any ChainStore = !isHonest || !options.mutations.contains(.divergentReplica)
+        let store: any ChainStore = !isHonest || !options.nodeMutations.contains(.divergentReplica)
             || instances.count != honestVictim
             ? blocks : DivergentChainStore(base: blocks, fromHeight: 3)
         var skew = random.draw(0...200)
@@ -178,15 +180,17 @@ public struct Cluster {
     var honestVictim: Int { (0..<options.nodes).first { !byzantineValidators.contains($0) } ?? 0 }
 
     func makeApplication(store: any ChainStore, isHonest: Bool) -> InstanceApplication {
-        let keying: SignatureCache.Keying = options.mutations.contains(.signatureCacheByIDOnly)
+        let keying: SignatureCache.Keying = options.nodeMutations.contains(.signatureCacheByIDOnly)
             ? .idOnly : .idAndSignature
         let signatures = SignatureCache(capacity: 20_000, keying: keying)
         let pool = SimPool(signatures: signatures)
         // The in-memory store never throws; a failure here is a bug of the simulator.
         guard let executor = try? ChainExecutor(store: store, genesis: genesis, pool: pool, signatures: signatures)
         else { preconditionFailure("simulated executor failed to open its store") }
-        executor.skipsCommitRootCheck = options.mutations.contains(.skipCommitRootCheck)
-        return InstanceApplication(executor: executor, pool: pool, isByzantine: !isHonest)
+        executor.skipsCommitRootCheck = options.nodeMutations.contains(.skipCommitRootCheck)
+        var application = InstanceApplication(executor: executor, pool: pool, isByzantine: !isHonest)
+        if !isHonest, tamperer.isActive { application.tamperer = tamperer }
+        return application
     }
 
     // MARK: - Inspection

@@ -21,8 +21,8 @@ struct InstanceApplication: ConsensusApplication {
     let executor: ChainExecutor
     let pool: SimPool
     let isByzantine: Bool
-    /// Set by the cluster before each event on a Byzantine instance.
-    var behaviour: ProposalTampering?
+    /// A Byzantine proposer's tampering (nil on honest instances).
+    var tamperer: ProposalTamperer?
     var proposedTxRoots: [Hash256] = []
     var delivered: [Delivery] = []
 
@@ -34,7 +34,7 @@ struct InstanceApplication: ConsensusApplication {
 
     mutating func proposalPayload(height: UInt64, round: UInt64) -> ProposalPayload {
         var payload = executor.proposalPayload(height: height, round: round)
-        if let behaviour { payload.transactions = behaviour.tamper(payload.transactions, height: height) }
+        if let tamperer { payload.transactions = tamperer.tamper(payload.transactions) }
         proposedTxRoots.append(Block.transactionRoot(payload.transactions))
         return payload
     }

@@ -65,11 +65,11 @@ public struct SimulationOptions: Sendable, Hashable {
     /// What the Byzantine validators do beyond the faults (none by default).
     public var adversaries: Set<Adversary>
     /// Bugs put back on purpose, for mutation tests only.
-    public var mutations: Set<SimMutation>
+    public var nodeMutations: Set<NodeMutation>
 
     public init(
         nodes: Int = 4, byzantine: Int = 1, faults: FaultSet = .all, faultPhaseMs: UInt64 = 2_500,
-        livenessWindowMs: UInt64 = 30_000, adversaries: Set<Adversary> = [], mutations: Set<SimMutation> = []
+        livenessWindowMs: UInt64 = 30_000, adversaries: Set<Adversary> = [], nodeMutations: Set<NodeMutation> = []
     ) {
         precondition((1...31).contains(nodes), "1...31 nodes")
         precondition(byzantine >= 0 && byzantine <= nodes, "byzantine must be 0...nodes")
@@ -79,7 +79,7 @@ public struct SimulationOptions: Sendable, Hashable {
         self.faultPhaseMs = faultPhaseMs
         self.livenessWindowMs = livenessWindowMs
         self.adversaries = adversaries
-        self.mutations = mutations
+        self.nodeMutations = nodeMutations
     }
 }
 

@@ -8,15 +8,15 @@ import Testing
 // random fault. Test: no invariant breaks (agreement, validity of every committed tx,
 // state equal to the reference execution, bounded consensus memory, bounded catch-up
 // replies, liveness after healing); and with each finding put back on purpose (a
-// `SimMutation`), the same adversary reports it: a simulator that cannot fail proves nothing.
+// `NodeMutation`), the same adversary reports it: a simulator that cannot fail proves nothing.
 
 private func sweep(
-    seeds: ClosedRange<UInt64>, adversaries: Set<Adversary>, mutations: Set<SimMutation> = [],
+    seeds: ClosedRange<UInt64>, adversaries: Set<Adversary>, mutations: Set<NodeMutation> = [],
     faults: FaultSet = .all
 ) -> [SimulationReport] {
     let options = SimulationOptions(
         nodes: 4, byzantine: 1, faults: faults, faultPhaseMs: 1_500, adversaries: adversaries,
-        mutations: mutations)
+        nodeMutations: mutations)
     return seeds.map { seed in
         var cluster = Cluster(seed: seed, options: options)
         return cluster.run()
