@@ -69,7 +69,7 @@ extension Cluster {
         }
         guard let verified = verifyForDelivery(bytes) else { return }
         for target in instances.indices where target != source && accepts(instances[target].validatorIndex) {
-            guard isolated.contains(source) == isolated.contains(target) else { continue }
+            guard canDeliver(message, from: source, to: target) else { continue }
             guard !random.chance(perMille: network.dropPerMille) else { continue }
             let copies = random.chance(perMille: network.duplicatePerMille) ? Int.random(in: 2...3, using: &random) : 1
             for _ in 0..<copies {
@@ -163,8 +163,7 @@ extension Cluster {
         precondition(!amnesia || !instances[instance].isHonest, "amnesia makes a validator Byzantine")
         let validator = instances[instance].validatorIndex
         if amnesia { instances[instance].persistedSafety = .initial }
-        let configuration = ReplicaConfiguration(
-            chainID: Cluster.chainID, validators: validators, parameters: Cluster.parameters, index: validator)
+        let configuration = replicaConfiguration(validator: validator)
         let safety = SafetyRules(
             chainID: Cluster.chainID, key: keys[validator], state: instances[instance].persistedSafety)
         instances[instance].incarnation += 1

@@ -92,6 +92,8 @@ public struct Cluster: Sendable {
     var verifiedByDigest: [Hash256: VerifiedMessage] = [:]
     static let verifiedCacheLimit = 50_000
     var eventsProcessed = 0
+    /// When the Twins scenario's first slot began (see `TwinsScenario.startHeight`).
+    var twinsStartMs: UInt64?
 
     /// Deterministic validator keys (simulation only).
     public static func validatorKey(_ index: Int) -> SigningKey {
@@ -114,7 +116,9 @@ public struct Cluster: Sendable {
         })
         var indices = Array(0..<options.nodes)
         indices.shuffle(using: &random)
-        byzantineValidators = indices.prefix(options.byzantine).sorted()
+        // A Twins scenario names its Byzantine validator (it sets the twin's turn to lead).
+        byzantineValidators = options.twins.map { [$0.byzantine] }
+            ?? indices.prefix(options.byzantine).sorted()
         for index in 0..<options.nodes { addInstance(validator: index) }
         if options.faults.contains(.twins) {
             for index in byzantineValidators { addInstance(validator: index) }
