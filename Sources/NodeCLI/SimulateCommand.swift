@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consensus
 import Simulation
 
 /// `govchain-node simulate`: runs the deterministic consensus simulator over many seeds.
@@ -34,17 +35,37 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print one line per seed.")
     var verbose = false
 
+    @Option(help: "Run N Twins scenarios (n=4, one Byzantine twin) sampled by seed, instead of random faults.")
+    var twinsScenarios: Int?
+
+    @Option(help: "Slots (rounds) per Twins scenario, 1...4.")
+    var twinsSlots: Int = 3
+
+    @Option(help: "Break a protocol rule on purpose (mutation testing): ignoreLock, unlockOnHigherRound.")
+    var mutation: [String] = []
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (1...31).contains(nodes) else { throw ValidationError("--nodes must be 1...31") }
         guard (0...nodes).contains(byzantine) else { throw ValidationError("--byzantine must be 0...nodes") }
         guard FaultSet(names: faults) != nil else { throw ValidationError("unknown fault in --faults \(faults)") }
+        for name in mutation where ConsensusMutation(rawValue: name) == nil {
+            throw ValidationError("unknown --mutation \(name)")
+        }
+        guard (twinsScenarios ?? 1) >= 1 else { throw ValidationError("--twins-scenarios must be at least 1") }
+        guard (1...4).contains(twinsSlots) else { throw ValidationError("--twins-slots must be 1...4") }
     }
 
     func run() throws {
-        let options = SimulationOptions(
+        let mutations = Set(mutation.compactMap(ConsensusMutation.init(rawValue:)))
+        if let twinsScenarios {
+            try runTwins(count: twinsScenarios, mutations: mutations)
+            return
+        }
+        var options = SimulationOptions(
             nodes: nodes, byzantine: byzantine, faults: FaultSet(names: faults) ?? .all,
             faultPhaseMs: faultPhaseMs)
+        options.mutations = mutations
         let summary = Simulator.sweep(firstSeed: seed, count: seeds, options: options) { report in
             let problem = report.safetyViolation ?? report.livenessFailure ?? ""
             let kind = report.safetyViolation != nil ? "safety" : "liveness"
@@ -56,6 +77,28 @@ struct SimulateCommand: ParsableCommand {
             print("seed \(report.seed): blocks=\(report.blocks) evidence=\(report.evidenceReported) "
                 + "simulated_ms=\(report.simulatedMs) drops=[\(drops)]")
         }
+        print(summary.summaryLine)
+        if summary.safetyViolations != 0 || summary.livenessFailures != 0 { throw ExitCode(1) }
+    }
+
+    /// `--twins-scenarios N`: Twins scenarios sampled by seed; prints the throughput.
+    private func runTwins(count: Int, mutations: Set<ConsensusMutation>) throws {
+        let enumeration = TwinsEnumeration(slotCount: twinsSlots)
+        let started = ContinuousClock.now
+        let summary = Simulator.twinsSweep(
+            firstSeed: seed, count: count, enumeration: enumeration, mutations: mutations
+        ) { seed, scenario, report in
+            let kind = report.safetyViolation != nil ? "safety" : "liveness"
+            print("seed \(seed): \(kind) failure: \(report.safetyViolation ?? report.livenessFailure ?? "")")
+            print("  scenario: \(scenario)")
+            print("  replay: " + Simulator.twinsReplayCommand(
+                seed: seed, enumeration: enumeration, mutations: mutations))
+        }
+        let elapsed = started.duration(to: .now).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let perSecond = seconds > 0 ? Double(summary.scenarios) / seconds : 0
+        print("twins: space=\(enumeration.count) scenarios_per_s=\(Int(perSecond.rounded())) "
+            + "violation_per_mille=\(Int((summary.violationRate * 1_000).rounded()))")
         print(summary.summaryLine)
         if summary.safetyViolations != 0 || summary.livenessFailures != 0 { throw ExitCode(1) }
     }
