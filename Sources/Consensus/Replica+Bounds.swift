@@ -11,7 +11,8 @@ extension Replica {
     /// Bytes of next-height messages buffered in all, and per signing validator: one
     /// full-size proposal plus its votes, so one validator cannot crowd out the others.
     public static let maxFutureMessageBytes = 2 * ConsensusMessage.maxEncodedBytes
-    public static let maxFutureMessageBytesPerValidator = ConsensusMessage.maxEncodedBytes + 64 * 1024
+    public static let maxFutureMessageBytesPerValidator =
+        ConsensusMessage.maxEncodedBytes + 64 * 1024
     /// Next-height messages per signing validator: a proposal and two votes for each round
     /// a replica keeps, plus an equivocator's extra proposals.
     static let maxFutureMessagesPerValidator =
@@ -35,7 +36,8 @@ extension Replica {
     static func approximateByteCount(_ message: ConsensusMessage) -> Int {
         switch message {
         case let .proposal(proposal): 256 + approximateByteCount(proposal.block)
-        case let .decision(decision): 64 * decision.certificate.signatures.count + approximateByteCount(decision.block)
+        case let .decision(decision):
+            64 * decision.certificate.signatures.count + approximateByteCount(decision.block)
         case .vote: 256
         }
     }
@@ -83,7 +85,9 @@ extension Replica {
     /// round is the current one (a block for a far round may never be voted on, so a
     /// flood of them must not cost a validation each).
     mutating func requestValidationIfNeeded(_ blockID: Hash256, _ actions: inout [Action]) {
-        guard heightState.validity[blockID] == nil, let block = heightState.blocks[blockID] else { return }
+        guard heightState.validity[blockID] == nil, let block = heightState.blocks[blockID] else {
+            return
+        }
         guard heightState.validationRequested.insert(blockID).inserted else { return }
         if structuralProblem(block) != nil {
             heightState.validity[blockID] = false
@@ -115,11 +119,14 @@ extension Replica {
             keep.formUnion(precommits.blockIDs)
         }
         for staleRound in stale {
-            let kept = heightState.proposals[staleRound, default: []].filter { keep.contains($0.blockID) }
+            let kept = heightState.proposals[staleRound, default: []]
+                .filter { keep.contains($0.blockID) }
             heightState.proposals[staleRound] = kept.isEmpty ? nil : kept
         }
         var referenced = keep
-        for proposals in heightState.proposals.values { referenced.formUnion(proposals.map(\.blockID)) }
+        for proposals in heightState.proposals.values {
+            referenced.formUnion(proposals.map(\.blockID))
+        }
         for blockID in Array(heightState.blocks.keys) where !referenced.contains(blockID) {
             heightState.blocks[blockID] = nil
             heightState.validity[blockID] = nil
@@ -173,7 +180,9 @@ extension Replica {
     /// the byte budget) to apply once the heights before it are decided.
     mutating func bufferFutureDecision(_ decision: Decision) {
         let decisionHeight = decision.block.height
-        guard decisionHeight > height, decisionHeight - height <= Replica.maxFutureHeights else { return }
+        guard decisionHeight > height, decisionHeight - height <= Replica.maxFutureHeights else {
+            return
+        }
         guard futureDecisions[decisionHeight] == nil else { return }
         let bytes = Replica.approximateByteCount(decision.block)
         let total = futureDecisionBytes.values.reduce(0, +)

@@ -173,7 +173,8 @@ public struct SafetyRules: Sendable {
     ) throws(SafetyError) -> SignedStatement {
         precondition(kind != .proposal, "use signProposal")
         precondition(block == nil || block?.hash == blockID, "the block must be the one voted for")
-        let lockIsBroken = mutations.contains(.ignoreLock) || mutations.contains(.unlockOnHigherRound)
+        let lockIsBroken =
+            mutations.contains(.ignoreLock) || mutations.contains(.unlockOnHigherRound)
         return try sign(
             kind: kind, height: height, round: round, body: ConsensusStatement.voteBody(blockID: blockID),
             lockCheck: { (lock: SafetyState) throws(SafetyError) in

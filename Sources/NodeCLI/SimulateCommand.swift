@@ -35,13 +35,13 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print one line per seed.")
     var verbose = false
 
-    @Option(help: "Run N Twins scenarios (n=4, one Byzantine twin) sampled by seed, instead of random faults.")
+    @Option(help: "Run N Twins scenarios (n=4, one twin) sampled by seed, not random faults.")
     var twinsScenarios: Int?
 
     @Option(help: "Slots (rounds) per Twins scenario, 1...4.")
     var twinsSlots: Int = 3
 
-    @Option(help: "Break a protocol rule on purpose (mutation testing): ignoreLock, unlockOnHigherRound.")
+    @Option(help: "Break a rule on purpose (mutation testing): ignoreLock, unlockOnHigherRound.")
     var mutation: [String] = []
 
     func validate() throws {
@@ -52,8 +52,12 @@ struct SimulateCommand: ParsableCommand {
         for name in mutation where ConsensusMutation(rawValue: name) == nil {
             throw ValidationError("unknown --mutation \(name)")
         }
-        guard (twinsScenarios ?? 1) >= 1 else { throw ValidationError("--twins-scenarios must be at least 1") }
-        guard (1...4).contains(twinsSlots) else { throw ValidationError("--twins-slots must be 1...4") }
+        guard (twinsScenarios ?? 1) >= 1 else {
+            throw ValidationError("--twins-scenarios must be at least 1")
+        }
+        guard (1...4).contains(twinsSlots) else {
+            throw ValidationError("--twins-slots must be 1...4")
+        }
     }
 
     func run() throws {
@@ -89,7 +93,8 @@ struct SimulateCommand: ParsableCommand {
             firstSeed: seed, count: count, enumeration: enumeration, mutations: mutations
         ) { seed, scenario, report in
             let kind = report.safetyViolation != nil ? "safety" : "liveness"
-            print("seed \(seed): \(kind) failure: \(report.safetyViolation ?? report.livenessFailure ?? "")")
+            let problem = report.safetyViolation ?? report.livenessFailure ?? ""
+            print("seed \(seed): \(kind) failure: \(problem)")
             print("  scenario: \(scenario)")
             print("  replay: " + Simulator.twinsReplayCommand(
                 seed: seed, enumeration: enumeration, mutations: mutations))

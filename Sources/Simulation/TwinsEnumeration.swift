@@ -25,7 +25,9 @@ public struct TwinsEnumeration: Sendable {
 
     /// How many scenarios there are.
     public var count: Int {
-        (0..<slotCount).reduce(TwinsScenario.nodes) { total, _ in total * TwinsEnumeration.optionsPerSlot }
+        (0..<slotCount).reduce(TwinsScenario.nodes) { total, _ in
+            total * TwinsEnumeration.optionsPerSlot
+        }
     }
 
     /// The scenario numbered `index` (mixed radix: Byzantine validator, then slot by slot).
@@ -71,7 +73,8 @@ public struct TwinsEnumeration: Sendable {
         for scenario: TwinsScenario, mutations: Set<ConsensusMutation>
     ) -> SimulationOptions {
         var options = SimulationOptions(
-            nodes: TwinsScenario.nodes, byzantine: 1, faults: [.twins], faultPhaseMs: scenario.faultPhaseMs)
+            nodes: TwinsScenario.nodes, byzantine: 1, faults: [.twins],
+            faultPhaseMs: scenario.faultPhaseMs)
         options.twins = scenario
         options.mutations = mutations
         return options

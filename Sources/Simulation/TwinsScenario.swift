@@ -50,7 +50,7 @@ public struct TwinsScenario: Sendable, Hashable, CustomStringConvertible {
     public var slots: [TwinsSlotPlan]
 
     public init(byzantine: Int, slots: [TwinsSlotPlan]) {
-        precondition((0..<TwinsScenario.nodes).contains(byzantine), "byzantine must name a validator")
+        precondition((0..<TwinsScenario.nodes).contains(byzantine), "byzantine names a validator")
         precondition(!slots.isEmpty && slots.count <= 8, "1...8 slots")
         self.byzantine = byzantine
         self.slots = slots
@@ -95,10 +95,14 @@ public struct TwinsScenario: Sendable, Hashable, CustomStringConvertible {
 extension Cluster {
     /// Whether a message sent now from `source` reaches `target`: the cluster's own
     /// partition first, then the Twins scenario's plan for the current slot.
-    mutating func canDeliver(_ message: ConsensusMessage, from source: Int, to target: Int) -> Bool {
+    mutating func canDeliver(
+        _ message: ConsensusMessage, from source: Int, to target: Int
+    ) -> Bool {
         guard isolated.contains(source) == isolated.contains(target) else { return false }
         guard let scenario = options.twins else { return true }
-        if twinsStartMs == nil, maximumHonestHeight + 1 >= scenario.startHeight { twinsStartMs = nowMs }
+        if twinsStartMs == nil, maximumHonestHeight + 1 >= scenario.startHeight {
+            twinsStartMs = nowMs
+        }
         guard let start = twinsStartMs, let plan = scenario.plan(atOffsetMs: nowMs - start) else {
             return true
         }

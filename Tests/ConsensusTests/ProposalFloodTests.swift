@@ -52,7 +52,8 @@ private func proposal(
     let body = Proposal.body(blockID: block.hash, polRound: nil)
     let signature = keys[proposer].sign(ConsensusStatement.signingBytes(
         chainID: chainID, kind: .proposal, height: height, round: round, body: body))
-    let message = ConsensusMessage.proposal(Proposal(round: round, polRound: nil, block: block, signature: signature))
+    let message = ConsensusMessage.proposal(
+        Proposal(round: round, polRound: nil, block: block, signature: signature))
     return try! UnverifiedMessage(message).verify(chainID: chainID, validators: validators)
 }
 

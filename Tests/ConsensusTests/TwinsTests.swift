@@ -11,8 +11,11 @@ import Testing
 
 private let lockMutations: Set<ConsensusMutation> = [.ignoreLock]
 
-private func run(_ scenario: TwinsScenario, seed: UInt64, mutations: Set<ConsensusMutation>) -> SimulationReport {
-    var cluster = Cluster(seed: seed, options: TwinsEnumeration.options(for: scenario, mutations: mutations))
+private func run(
+    _ scenario: TwinsScenario, seed: UInt64, mutations: Set<ConsensusMutation>
+) -> SimulationReport {
+    let options = TwinsEnumeration.options(for: scenario, mutations: mutations)
+    var cluster = Cluster(seed: seed, options: options)
     return cluster.run()
 }
 
@@ -30,7 +33,8 @@ private let lockAttack = TwinsScenario(byzantine: 1, slots: [
 @Test("twins: the hand-built lock attack breaks agreement when the lock is ignored")
 func handBuiltLockAttackBreaksAnIgnoredLock() {
     let report = run(lockAttack, seed: 1, mutations: lockMutations)
-    #expect(report.safetyViolation?.hasPrefix("agreement") == true, "\(report.safetyViolation ?? "no violation")")
+    let violation = report.safetyViolation ?? "no violation"
+    #expect(violation.hasPrefix("agreement"), "\(violation)")
 }
 
 @Test("twins: the same attack against the real locking rule is safe and live")
@@ -55,14 +59,15 @@ func enumerationIsABijection() {
 @Test("mutation: forgetting the lock in a higher round falls to the same hand-built attack")
 func handBuiltLockAttackBreaksAForgottenLock() {
     let report = run(lockAttack, seed: 1, mutations: [.unlockOnHigherRound])
-    #expect(report.safetyViolation?.hasPrefix("agreement") == true, "\(report.safetyViolation ?? "no violation")")
+    let violation = report.safetyViolation ?? "no violation"
+    #expect(violation.hasPrefix("agreement"), "\(violation)")
 }
 
 @Test("mutation: a replica's configuration breaks no rule unless a test asks")
 func mutationsAreOffByDefault() {
     let configuration = ReplicaConfiguration(
-        chainID: Cluster.chainID, validators: Cluster(seed: 1).validators, parameters: Cluster.parameters,
-        index: 0)
+        chainID: Cluster.chainID, validators: Cluster(seed: 1).validators,
+        parameters: Cluster.parameters, index: 0)
     #expect(configuration.mutations.isEmpty)
     #expect(SimulationOptions().mutations.isEmpty)
 }
@@ -75,7 +80,7 @@ func enumerationFindsAnIgnoredLock() {
     let summary = Simulator.twinsSweep(
         firstSeed: sampledSeeds.lowerBound, count: sampledSeeds.count, mutations: lockMutations)
     print("twins with ignoreLock: \(summary.safetyViolations) of \(summary.scenarios) scenarios")
-    #expect(summary.safetyViolations * 50 >= summary.scenarios, "found in fewer than 2% of the scenarios")
+    #expect(summary.safetyViolations * 50 >= summary.scenarios, "found in under 2% of them")
     for failure in summary.failures {
         #expect(failure.report.safetyViolation?.hasPrefix("agreement") == true)
     }
@@ -90,7 +95,8 @@ func enumerationFindsNothingInTheRealRules() {
         Issue.record("""
             seed \(seed): \(report.safetyViolation ?? report.livenessFailure ?? "")
             scenario \(scenario)
-            reproduce with: \(Simulator.twinsReplayCommand(seed: seed, enumeration: enumeration, mutations: []))
+            reproduce with: \(Simulator.twinsReplayCommand(
+                seed: seed, enumeration: enumeration, mutations: []))
             """)
     }
     #expect(summary.scenarios == sampledSeeds.count)
