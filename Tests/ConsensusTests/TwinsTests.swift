@@ -75,12 +75,14 @@ func mutationsAreOffByDefault() {
 /// Seeds 1...200 of the 3-slot enumeration (55,296 scenarios), sampled once for both runs.
 private let sampledSeeds: ClosedRange<UInt64> = 1...200
 
-@Test("twins: 200 sampled scenarios break an ignored lock in at least 2% of them (4% measured)")
+@Test("twins: 200 sampled scenarios break an ignored lock in at least 1.5% of them (3.5% measured)")
 func enumerationFindsAnIgnoredLock() {
     let summary = Simulator.twinsSweep(
         firstSeed: sampledSeeds.lowerBound, count: sampledSeeds.count, mutations: lockMutations)
     print("twins with ignoreLock: \(summary.safetyViolations) of \(summary.scenarios) scenarios")
-    #expect(summary.safetyViolations * 50 >= summary.scenarios, "found in under 2% of them")
+    // 7 of these 200 (36 of seeds 1...1,000) when written; the random sweep with every
+    // fault finds it in 7 of 3,000 seeds. The floor leaves room for changes in timing.
+    #expect(summary.safetyViolations * 200 >= 3 * summary.scenarios, "found in under 1.5%")
     for failure in summary.failures {
         #expect(failure.report.safetyViolation?.hasPrefix("agreement") == true)
     }
