@@ -15,7 +15,9 @@ extension Replica {
         }
         let blockID = proposal.blockID
         guard let isValid = heightState.validity[blockID] else { return false }
-        let lockedID = heightState.lockedBlock?.hash
+        // Mutation testing (`.ignoreLock`): the lock no longer constrains the prevote.
+        let ignoresLock = configuration.mutations.contains(.ignoreLock)
+        let lockedID = ignoresLock ? blockID : heightState.lockedBlock?.hash
         if let polRound = proposal.polRound {
             // Re-proposal: wait for the prevote quorum of polRound (or the timeout).
             let polQuorum = heightState.prevotes[polRound]?.hasQuorum(for: .block(blockID), quorumSize: quorum)
@@ -66,7 +68,7 @@ extension Replica {
             if commit(block, certificate, &actions) { return true }
         }
         // Removing the buffered decision is progress even when it does not fit our chain.
-        if let decision = futureDecisions.removeValue(forKey: height) {
+        if let decision = takeFutureDecision() {
             _ = commit(decision.block, decision.certificate, &actions)
             return true
         }
@@ -86,17 +88,9 @@ extension Replica {
         tip = ChainTip(block: block)
         tipReachedAtMs = nowMs
         heightState = HeightState()
-        futureDecisions = futureDecisions.filter { $0.key > tip.height }
+        dropPastDecisions()
         startRound(0, &actions)
-        let buffered = futureMessages
-        futureMessages = []
-        for message in buffered where message.message.height >= height {
-            if message.message.height == height {
-                onMessage(message, &actions)
-            } else {
-                futureMessages.append(message)
-            }
-        }
+        replayFutureMessages(&actions)
         return true
     }
 }

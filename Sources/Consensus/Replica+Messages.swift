@@ -27,13 +27,6 @@ extension Replica {
         }
     }
 
-    private mutating func bufferFutureMessage(_ verified: VerifiedMessage) {
-        // Bounded: a replica that is far behind catches up through decisions instead.
-        guard verified.message.height <= height + 1 else { return }
-        guard futureMessages.count < Replica.maxFutureMessages else { return }
-        futureMessages.append(verified)
-    }
-
     /// A peer still works on an older height: ask the driver to send it the decisions it
     /// lacks from the block store, at most once per peer per propose timeout, so neither a
     /// chatty laggard nor a replayer of old votes can make us flood it.
@@ -55,16 +48,13 @@ extension Replica {
         let decisionHeight = decision.block.height
         if decisionHeight == height {
             commit(decision.block, decision.certificate, &actions)
-        } else if decisionHeight > height, decisionHeight <= height + Replica.maxFutureHeights {
-            futureDecisions[decisionHeight] = decision
+        } else {
+            bufferFutureDecision(decision)
         }
     }
 
-    private func isTooFarAhead(_ messageRound: UInt64) -> Bool {
-        messageRound > round + ReplicaConfiguration.maxRoundLead
-    }
-
     mutating func onProposal(_ proposal: Proposal, signer: Int, _ actions: inout [Action]) {
+        noteRound(proposal.round, from: signer)
         guard !isTooFarAhead(proposal.round) else { return }
         var known = heightState.proposals[proposal.round, default: []]
         if known.contains(proposal) { return }
@@ -77,17 +67,17 @@ extension Replica {
                 &actions)
             guard known.count < HeightState.maxProposalsPerRound else { return }
         }
+        let blockID = proposal.blockID
+        let isNewBlock = heightState.blocks[blockID] == nil
+        // Over the byte budget: drop it unstored; its proposer re-sends it while its round
+        // is current, when it is admitted first.
+        if isNewBlock, !admitsProposedBlock(proposal) { return }
         known.append(proposal)
         heightState.proposals[proposal.round] = known
         markSender(signer, round: proposal.round)
-        let blockID = proposal.blockID
-        guard heightState.blocks[blockID] == nil else { return }
-        heightState.blocks[blockID] = proposal.block
-        if structuralProblem(proposal.block) != nil {
-            heightState.validity[blockID] = false
-        } else {
-            actions.append(.validateBlock(proposal.block))
-        }
+        if isNewBlock { storeBlock(proposal.block) }
+        // Lazily: a block for a later round is validated when that round starts.
+        if proposal.round == round { requestValidationIfNeeded(blockID, &actions) }
     }
 
     /// The checks consensus itself owns; the application checks the rest.
@@ -106,6 +96,7 @@ extension Replica {
     }
 
     mutating func onVote(_ vote: Vote, _ actions: inout [Action]) {
+        noteRound(vote.round, from: Int(vote.validatorIndex))
         guard !isTooFarAhead(vote.round) else { return }
         let empty = VoteSet(validatorCount: validatorCount)
         let outcome: VoteSet.Outcome

@@ -4,8 +4,14 @@ import Ledger
 
 extension Replica {
     mutating func startRound(_ newRound: UInt64, _ actions: inout [Action]) {
+        if configuration.mutations.contains(.unlockOnHigherRound), newRound > round {
+            // Mutation testing: the broken rule forgets the lock on entering a later round.
+            heightState.lockedRound = nil
+            heightState.lockedBlock = nil
+        }
         round = newRound
         step = .propose
+        onRoundEntered(&actions)
         let parameters = configuration.parameters
         // Everyone (the proposer too) arms the propose timeout: a proposer whose
         // application is slow must not stall the round.
@@ -62,7 +68,7 @@ extension Replica {
             timeMs: max(nowMs, tip.timeMs + 1))
         let block = Block(header: header, transactions: payload.transactions)
         // Our own application built it; no need to ask it again.
-        heightState.blocks[block.hash] = block
+        storeBlock(block)
         heightState.validity[block.hash] = true
         propose(block, polRound: nil, &actions)
     }
@@ -151,7 +157,7 @@ extension Replica {
             castVote(.prevote, blockID: nil, &actions)
         case .prevote where step == .prevote:
             castVote(.precommit, blockID: nil, &actions)
-        case .precommit:
+        case .precommit where round < UInt64.max:
             startRound(round + 1, &actions)
         case .blockInterval
             where step == .propose && heightState.payloadRequestRound == nil
@@ -189,10 +195,13 @@ extension Replica {
     /// f + 1 validators in a higher round means at least one honest one is there: follow.
     mutating func trySkipRound(_ actions: inout [Action]) -> Bool {
         let needed = configuration.validators.maxFaulty + 1
-        let target = heightState.roundSenders.keys
+        let kept = heightState.roundSenders.keys
             .filter { $0 > round && heightState.roundSenders[$0]!.nonzeroBitCount >= needed }
             .max()
-        guard let target else { return false }
+        // Also rounds too far ahead to keep: f + 1 validators heard at or beyond a round
+        // include an honest one, which only moves forward.
+        let heard = roundReachedByAtLeast(needed).flatMap { $0 > round ? $0 : nil }
+        guard let target = [kept, heard].compactMap({ $0 }).max() else { return false }
         startRound(target, &actions)
         return true
     }

@@ -27,7 +27,11 @@ public struct Replica: Sendable {
     var heightState = HeightState()
     /// Verified messages for the next heights, replayed after each commit.
     var futureMessages: [VerifiedMessage] = []
+    /// Per signer, the bytes and count of its messages in `futureMessages`.
+    var futureMessageBytes: [Int: Int] = [:]
+    var futureMessageCounts: [Int: Int] = [:]
     var futureDecisions: [UInt64: Decision] = [:]
+    var futureDecisionBytes: [UInt64: Int] = [:]
     /// Per peer: the height and time of the last catch-up reply, to rate-limit replies.
     var catchUpReplies: [Int: (height: UInt64, timeMs: UInt64)] = [:]
 
@@ -45,6 +49,7 @@ public struct Replica: Sendable {
             "the signing key must be this validator's")
         self.configuration = configuration
         self.safety = safetyRules
+        self.safety.mutations = configuration.mutations
         self.tip = tip
     }
 
@@ -100,7 +105,7 @@ public struct Replica: Sendable {
         if state.height == height, let lockedRound = state.lockedRound, let lockedBlock = state.lockedBlock {
             heightState.lockedRound = lockedRound
             heightState.lockedBlock = lockedBlock
-            heightState.blocks[lockedBlock.hash] = lockedBlock
+            storeBlock(lockedBlock)
             // We precommitted it, so we validated it.
             heightState.validity[lockedBlock.hash] = true
         }

@@ -7,6 +7,8 @@ public struct ReplicaConfiguration: Sendable {
     public var parameters: ConsensusParameters
     /// This replica's position in `validators`.
     public var index: Int
+    /// Rules broken on purpose (mutation testing in the simulator only; empty on a node).
+    @_spi(MutationTesting) public var mutations: Set<ConsensusMutation> = []
 
     /// How far ahead of its own clock a proposal's time may be before voters refuse it:
     /// 10 s, a constant so it needs no genesis parameter (clocks of validators run NTP).
@@ -15,9 +17,13 @@ public struct ReplicaConfiguration: Sendable {
     /// asking for a payload: it bounds the block rate (a lone validator would otherwise
     /// commit blocks back to back at one instant) without a genesis parameter.
     public static let minBlockIntervalMs: UInt64 = 50
-    /// Rounds further than this ahead of the current one are ignored, so a faulty peer
-    /// cannot make a replica keep vote sets for arbitrarily many rounds.
-    public static let maxRoundLead: UInt64 = 1_000
+    /// Proposals and votes for rounds further than this ahead of the current one are not
+    /// kept (only the highest round each validator was heard in, for the f + 1 round
+    /// skip), so a faulty proposer cannot make a replica hold blocks for many rounds.
+    /// 8: honest replicas of one height stay within a round or two of each other (round
+    /// skip, retransmission of the current and previous round), and a laggard further
+    /// behind jumps ahead on f + 1 validators' highest rounds, so nothing honest is lost.
+    public static let maxRoundLead: UInt64 = 8
     /// A proposer whose application offers no transactions waits this long (once per round)
     /// for some to arrive before it proposes an empty block: an idle chain then makes a few
     /// blocks a second instead of dozens. 0 proposes at once. Kept well below the propose

@@ -140,6 +140,8 @@ public struct SafetyRules: Sendable {
     public let chainID: String
     private let key: SigningKey
     public private(set) var state: SafetyState
+    /// Broken rules for mutation testing; the replica copies its configuration's set here.
+    var mutations: Set<ConsensusMutation> = []
 
     /// - Parameters:
     ///   - key: the validator's signing key; nothing else in the process should hold it.
@@ -171,12 +173,16 @@ public struct SafetyRules: Sendable {
     ) throws(SafetyError) -> SignedStatement {
         precondition(kind != .proposal, "use signProposal")
         precondition(block == nil || block?.hash == blockID, "the block must be the one voted for")
+        let lockIsBroken =
+            mutations.contains(.ignoreLock) || mutations.contains(.unlockOnHigherRound)
         return try sign(
             kind: kind, height: height, round: round, body: ConsensusStatement.voteBody(blockID: blockID),
             lockCheck: { (lock: SafetyState) throws(SafetyError) in
                 guard kind == .prevote, let blockID, let lockedRound = lock.lockedRound,
                       lock.lockedBlockID != blockID
                 else { return }
+                // Mutation testing: both broken rules let a later round's prevote pass.
+                if lockIsBroken, lockedRound < round { return }
                 guard let polRound, polRound >= lockedRound, polRound < round else {
                     throw .lockViolation(lockedRound: lockedRound, polRound: polRound)
                 }

@@ -67,6 +67,13 @@ struct VoteSet: Sendable {
         tally[value, default: 0] >= quorumSize
     }
 
+    /// The blocks anyone voted for here (unordered: callers only test membership).
+    var blockIDs: [Hash256] {
+        votesByValue.keys.compactMap { value in
+            if case let .block(blockID) = value { blockID } else { nil }
+        }
+    }
+
     /// The votes for `value`, in validator order.
     func votes(for value: QuorumValue) -> [Vote] {
         (votesByValue[value] ?? []).compactMap { $0 }
@@ -90,7 +97,15 @@ struct HeightState: Sendable {
     /// equivocating proposer makes them) are kept so their blocks can still be committed.
     var proposals: [UInt64: [Proposal]] = [:]
     var blocks: [Hash256: Block] = [:]
+    /// `Replica.approximateByteCount` of each block in `blocks`, and their sum (the
+    /// budget `Replica.maxProposalBytesPerHeight` applies to it).
+    var blockBytes: [Hash256: Int] = [:]
+    var proposalBytes = 0
     var validity: [Hash256: Bool] = [:]
+    /// Blocks already sent to the application for validation (once each).
+    var validationRequested: Set<Hash256> = []
+    /// Per validator, the highest round it was heard in, kept or not (the far round skip).
+    var highestRoundHeard: [Int: UInt64] = [:]
     var prevotes: [UInt64: VoteSet] = [:]
     var precommits: [UInt64: VoteSet] = [:]
     /// Bitmask of validators heard from per round (n <= 31), for the f+1 round skip.

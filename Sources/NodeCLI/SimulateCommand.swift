@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consensus
 import Simulation
 
 /// `govchain-node simulate`: runs the deterministic consensus simulator over many seeds.
@@ -43,6 +44,15 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print one line per seed.")
     var verbose = false
 
+    @Option(help: "Run N Twins scenarios (n=4, one twin) sampled by seed, not random faults.")
+    var twinsScenarios: Int?
+
+    @Option(help: "Slots (rounds) per Twins scenario, 1...4.")
+    var twinsSlots: Int = 3
+
+    @Option(help: "Break a rule on purpose (mutation testing): ignoreLock, unlockOnHigherRound.")
+    var mutation: [String] = []
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (1...31).contains(nodes) else { throw ValidationError("--nodes must be 1...31") }
@@ -51,12 +61,27 @@ struct SimulateCommand: ParsableCommand {
         guard Adversary.parse(adversary) != nil else {
             throw ValidationError("unknown behaviour in --adversary \(adversary)")
         }
+        for name in mutation where ConsensusMutation(rawValue: name) == nil {
+            throw ValidationError("unknown --mutation \(name)")
+        }
+        guard (twinsScenarios ?? 1) >= 1 else {
+            throw ValidationError("--twins-scenarios must be at least 1")
+        }
+        guard (1...4).contains(twinsSlots) else {
+            throw ValidationError("--twins-slots must be 1...4")
+        }
     }
 
     func run() throws {
-        let options = SimulationOptions(
+        let mutations = Set(mutation.compactMap(ConsensusMutation.init(rawValue:)))
+        if let twinsScenarios {
+            try runTwins(count: twinsScenarios, mutations: mutations)
+            return
+        }
+        var options = SimulationOptions(
             nodes: nodes, byzantine: byzantine, faults: FaultSet(names: faults) ?? .all,
             faultPhaseMs: faultPhaseMs, adversaries: Adversary.parse(adversary) ?? [])
+        options.mutations = mutations
         let started = ContinuousClock.now
         let summary = Simulator.sweep(firstSeed: seed, count: seeds, options: options) { report in
             let problem = report.safetyViolation ?? report.livenessFailure ?? ""
@@ -72,6 +97,29 @@ struct SimulateCommand: ParsableCommand {
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         print(summary.summaryLine + " traps=0 " + "seeds_per_second=\(Int((Double(summary.seeds) / max(seconds, 0.001)).rounded()))")
+        if summary.safetyViolations != 0 || summary.livenessFailures != 0 { throw ExitCode(1) }
+    }
+
+    /// `--twins-scenarios N`: Twins scenarios sampled by seed; prints the throughput.
+    private func runTwins(count: Int, mutations: Set<ConsensusMutation>) throws {
+        let enumeration = TwinsEnumeration(slotCount: twinsSlots)
+        let started = ContinuousClock.now
+        let summary = Simulator.twinsSweep(
+            firstSeed: seed, count: count, enumeration: enumeration, mutations: mutations
+        ) { seed, scenario, report in
+            let kind = report.safetyViolation != nil ? "safety" : "liveness"
+            let problem = report.safetyViolation ?? report.livenessFailure ?? ""
+            print("seed \(seed): \(kind) failure: \(problem)")
+            print("  scenario: \(scenario)")
+            print("  replay: " + Simulator.twinsReplayCommand(
+                seed: seed, enumeration: enumeration, mutations: mutations))
+        }
+        let elapsed = started.duration(to: .now).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let perSecond = seconds > 0 ? Double(summary.scenarios) / seconds : 0
+        print("twins: space=\(enumeration.count) scenarios_per_s=\(Int(perSecond.rounded())) "
+            + "violation_per_mille=\(Int((summary.violationRate * 1_000).rounded()))")
+        print(summary.summaryLine)
         if summary.safetyViolations != 0 || summary.livenessFailures != 0 { throw ExitCode(1) }
     }
 }

@@ -114,7 +114,7 @@ extension Cluster {
         }
         guard let verified = verifyForDelivery(bytes) else { return }
         for target in instances.indices where target != source && accepts(instances[target].validatorIndex) {
-            guard isolated.contains(source) == isolated.contains(target) else { continue }
+            guard canDeliver(message, from: source, to: target) else { continue }
             guard !random.chance(perMille: network.dropPerMille) else { continue }
             let copies = (random.chance(perMille: network.duplicatePerMille) ? Int.random(in: 2...3, using: &random) : 1)
                 + extra
@@ -235,9 +235,7 @@ extension Cluster {
         // A process starts anew from its disk: executor state and mempool are rebuilt.
         instances[instance].application = makeApplication(
             store: instances[instance].store, isHonest: instances[instance].isHonest)
-        let configuration = ReplicaConfiguration(
-            chainID: SimChain.chainID, validators: validators, parameters: SimChain.parameters, index: validator,
-            emptyBlockWaitMs: Cluster.emptyBlockWaitMs)
+        let configuration = replicaConfiguration(validator: validator)
         let safety = SafetyRules(
             chainID: SimChain.chainID, key: keys[validator], state: instances[instance].persistedSafety)
         instances[instance].incarnation += 1

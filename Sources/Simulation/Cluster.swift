@@ -123,6 +123,15 @@ public struct Cluster {
     /// Catch-up blocks honest replicas sent to Byzantine ones, for the amplification bound.
     var catchUpSent = CatchUpLedger()
     public internal(set) var largestReplicaBytes = 0
+    /// When the Twins scenario's first slot began (see `TwinsScenario.startHeight`).
+    var twinsStartMs: UInt64?
+
+    /// The tip before block 1 of a simulated chain of `nodes` validators.
+    public static func genesisTip(nodes: Int = 4) -> ChainTip {
+        ChainTip.genesis(SimChain.genesis(validators: (0..<nodes).map { index in
+            Validator(name: "v\(index)", publicKey: validatorKey(index).publicKey, address: "sim:\(index)")
+        }))
+    }
 
     /// Deterministic validator keys (simulation only).
     public static func validatorKey(_ index: Int) -> SigningKey {
@@ -143,7 +152,9 @@ public struct Cluster {
         validators = ValidatorSet(validatorList)
         var indices = Array(0..<options.nodes)
         indices.shuffle(using: &random)
-        byzantineValidators = indices.prefix(options.byzantine).sorted()
+        // A Twins scenario names its Byzantine validator (it sets the twin's turn to lead).
+        byzantineValidators = options.twins.map { [$0.byzantine] }
+            ?? indices.prefix(options.byzantine).sorted()
         workload = SimWorkload(seed: seed)
         oracle = Oracle(genesis: genesis)
         adversary = AdversaryState(seed: seed, behaviours: options.adversaries)

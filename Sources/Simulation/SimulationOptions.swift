@@ -1,3 +1,5 @@
+public import Consensus
+
 /// Which faults a simulation injects.
 public struct FaultSet: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
@@ -66,6 +68,11 @@ public struct SimulationOptions: Sendable, Hashable {
     public var adversaries: Set<Adversary>
     /// Bugs put back on purpose, for mutation tests only.
     public var nodeMutations: Set<NodeMutation>
+    /// Protocol rules broken on purpose in every replica (mutation testing; empty: none).
+    public var mutations: Set<ConsensusMutation> = []
+    /// A Twins scenario (partitions and the Byzantine validator's vote targets per slot)
+    /// that replaces the random choice of the Byzantine validator; nil: none.
+    public var twins: TwinsScenario?
 
     public init(
         nodes: Int = 4, byzantine: Int = 1, faults: FaultSet = .all, faultPhaseMs: UInt64 = 2_500,

@@ -1,3 +1,5 @@
+import Consensus
+
 /// Totals over many seeds.
 public struct SweepSummary: Sendable {
     public var seeds = 0
@@ -52,5 +54,6 @@ public enum Simulator {
         "govchain-node simulate --seeds 1 --seed \(seed) --nodes \(options.nodes) "
             + "--byzantine \(options.byzantine) --faults \(options.faults.spelled) "
             + "--fault-phase-ms \(options.faultPhaseMs) --adversary \(Adversary.spelled(options.adversaries))"
+            + options.mutations.map { " --mutation \($0.rawValue)" }.sorted().joined()
     }
 }
