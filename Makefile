@@ -59,8 +59,10 @@ bench: deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
 	GOVCHAIN_BIN=$(BENCH_SCRATCH)/release deploy/bench.sh
 
+# 10,000 seeds of the simulator over the real executor and contracts, one Byzantine
+# validator running every attack (docs/consensus.md "What a faulty validator can and cannot do").
 simulate: release
-	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1
+	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1 --adversary all --jobs 2
 
 clean:
 	rm -rf .build .localnet

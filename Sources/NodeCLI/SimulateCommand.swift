@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Consensus
 import Simulation
 
@@ -38,6 +39,9 @@ struct SimulateCommand: ParsableCommand {
             + Adversary.allCases.map(\.rawValue).joined(separator: ",") + "."))
     var adversary: String = "none"
 
+    @Option(help: "Seeds run at once, one thread each (reports are the same, in seed order).")
+    var jobs: Int = 1
+
     @Option(help: "Simulated milliseconds of the fault phase per seed.")
     var faultPhaseMs: UInt64 = 2_500
 
@@ -55,6 +59,7 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
         guard (1...31).contains(nodes) else { throw ValidationError("--nodes must be 1...31") }
         guard (0...nodes).contains(byzantine) else { throw ValidationError("--byzantine must be 0...nodes") }
         guard FaultSet(names: faults) != nil else { throw ValidationError("unknown fault in --faults \(faults)") }
@@ -83,7 +88,7 @@ struct SimulateCommand: ParsableCommand {
             faultPhaseMs: faultPhaseMs, adversaries: Adversary.parse(adversary) ?? [])
         options.mutations = mutations
         let started = ContinuousClock.now
-        let summary = Simulator.sweep(firstSeed: seed, count: seeds, options: options) { report in
+        let summary = Simulator.sweep(firstSeed: seed, count: seeds, options: options, jobs: jobs) { report in
             let problem = report.safetyViolation ?? report.livenessFailure ?? ""
             let kind = report.safetyViolation != nil ? "safety" : "liveness"
             print("seed \(report.seed): \(kind) failure: \(problem)")
@@ -94,9 +99,12 @@ struct SimulateCommand: ParsableCommand {
             print("seed \(report.seed): blocks=\(report.blocks) evidence=\(report.evidenceReported) "
                 + "simulated_ms=\(report.simulatedMs) drops=[\(drops)]")
         }
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
-        print(summary.summaryLine + " traps=0 " + "seeds_per_second=\(Int((Double(summary.seeds) / max(seconds, 0.001)).rounded()))")
+        let elapsed = (ContinuousClock.now - started).components
+        let seconds = max(0.001, Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        // A trap would have killed this process before it printed anything: reaching this
+        // line is what "traps=0" means.
+        print(summary.summaryLine + " traps=0 seeds_per_second="
+            + String(format: "%.1f", Double(summary.seeds) / seconds))
         if summary.safetyViolations != 0 || summary.livenessFailures != 0 { throw ExitCode(1) }
     }
 

@@ -160,8 +160,9 @@ struct CatchUpLedger {
 }
 
 extension Cluster {
-    /// Catch-up blocks all honest replicas together may send one Byzantine peer in a second:
-    /// one batch (16) per replica per propose timeout (300 ms), with a window's slack.
+    /// Catch-up blocks all honest replicas together may send one Byzantine validator in a
+    /// second: one batch (16) per replica per propose timeout (300 ms), so at most four a
+    /// second, with one batch of slack for a window's edges.
     var catchUpBudgetPerSecond: Int { 16 * 5 * max(1, honestInstances.count) }
 
     /// The Byzantine validators' own moves, every `adversaryIntervalMs` of the fault phase.
@@ -268,6 +269,6 @@ extension Cluster {
             safetyViolation = "I10 hostile input: sync plan \(heights) outside 1...\(tip)"
             return
         }
-        sendDecisions(from: instance, to: instances[peer].validatorIndex, heights: heights)
+        sendDecisions(from: instance, to: instances[peer].validatorIndex, heights: heights, isCatchUp: false)
     }
 }

@@ -74,7 +74,11 @@ extension Cluster {
     }
 
     /// Reads the durable chain (the block store) and sends each height as a decision.
-    mutating func sendDecisions(from instance: Int, to target: Int, heights: ClosedRange<UInt64>) {
+    /// - Parameter isCatchUp: a consensus catch-up reply (counted against the amplification
+    ///   bound), not an answer to a sync request.
+    mutating func sendDecisions(
+        from instance: Int, to target: Int, heights: ClosedRange<UInt64>, isCatchUp: Bool = true
+    ) {
         let store = instances[instance].blocks
         var sent = 0
         for height in heights {
@@ -83,7 +87,7 @@ extension Cluster {
             transmit(.decision(Decision(block: block, certificate: certificate)), from: instance) { $0 == target }
             sent += 1
         }
-        if instances[instance].isHonest, byzantineValidators.contains(target) {
+        if isCatchUp, instances[instance].isHonest, byzantineValidators.contains(target) {
             catchUpSent.record(blocks: sent, atMs: nowMs)
         }
     }
@@ -158,7 +162,7 @@ extension Cluster {
         }
         guard instances[instance].isHonest else { return }
         if let agreed = finalized[block.height], agreed != blockID {
-            safetyViolation = "I1 agreement: height \(block.height) final as \(agreed) and \(blockID) (instance \(instance))"
+            safetyViolation = "agreement (I1): height \(block.height) final as \(agreed) and \(blockID) (instance \(instance))"
             return
         }
         if finalized[block.height] == nil {

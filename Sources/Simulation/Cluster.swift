@@ -187,6 +187,10 @@ public struct Cluster {
             application: makeApplication(store: store, isHonest: isHonest), clockSkewMs: skew))
     }
 
+    /// The proposer's wait for transactions. Twins scenarios time each slot to one round,
+    /// measured against proposers that propose at once, so they run without it.
+    var emptyBlockWaitMs: UInt64 { options.twins == nil ? Cluster.emptyBlockWaitMs : 0 }
+
     /// The honest instance a `.divergentReplica` mutation corrupts: the first honest one.
     var honestVictim: Int { (0..<options.nodes).first { !byzantineValidators.contains($0) } ?? 0 }
 

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Consensus
 
 /// Totals over many seeds.
@@ -26,14 +28,23 @@ public enum Simulator {
     /// - Parameters:
     ///   - onFailure: called with each failing seed's report as it happens.
     ///   - onReport: called with every seed's report.
+    /// - Parameter jobs: seeds run on this many threads at once (each seed is independent and
+    ///   deterministic, so the reports are the same); reports arrive in seed order.
     public static func sweep(
-        firstSeed: UInt64, count: Int, options: SimulationOptions,
+        firstSeed: UInt64, count: Int, options: SimulationOptions, jobs: Int = 1,
         onFailure: (SimulationReport) -> Void = { _ in }, onReport: (SimulationReport) -> Void = { _ in }
     ) -> SweepSummary {
         var summary = SweepSummary()
+        let reports = jobs > 1
+            ? parallelReports(firstSeed: firstSeed, count: count, options: options, jobs: jobs) : nil
         for offset in 0..<count {
-            var cluster = Cluster(seed: firstSeed &+ UInt64(offset), options: options)
-            let report = cluster.run()
+            let report: SimulationReport
+            if let reports {
+                report = reports[offset]
+            } else {
+                var cluster = Cluster(seed: firstSeed &+ UInt64(offset), options: options)
+                report = cluster.run()
+            }
             onReport(report)
             summary.seeds += 1
             summary.blocks += report.blocks
@@ -47,6 +58,21 @@ public enum Simulator {
             }
         }
         return summary
+    }
+
+    private static func parallelReports(
+        firstSeed: UInt64, count: Int, options: SimulationOptions, jobs: Int
+    ) -> [SimulationReport] {
+        let results = Mutex<[Int: SimulationReport]>([:])
+        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+            for offset in stride(from: job, to: count, by: jobs) {
+                var cluster = Cluster(seed: firstSeed &+ UInt64(offset), options: options)
+                let report = cluster.run()
+                results.withLock { $0[offset] = report }
+            }
+        }
+        let all = results.withLock { $0 }
+        return (0..<count).compactMap { all[$0] }
     }
 
     /// The exact command that replays one seed.

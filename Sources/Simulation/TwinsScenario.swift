@@ -117,7 +117,7 @@ extension Cluster {
     func replicaConfiguration(validator: Int) -> ReplicaConfiguration {
         var configuration = ReplicaConfiguration(
             chainID: Cluster.chainID, validators: validators, parameters: Cluster.parameters,
-            index: validator, emptyBlockWaitMs: Cluster.emptyBlockWaitMs)
+            index: validator, emptyBlockWaitMs: emptyBlockWaitMs)
         configuration.mutations = options.mutations
         return configuration
     }

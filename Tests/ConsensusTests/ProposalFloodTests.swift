@@ -15,10 +15,12 @@ private let validators = ValidatorSet(keys.enumerated().map { index, key in
 })
 private let genesis = Cluster.genesisTip()
 private let nowMs = Cluster.genesisTimeMs + 100
+// The simulator's timeouts with the default block limits (5,000 transactions, 8 MiB).
+private let floodParameters = ConsensusParameters(timeoutProposeMs: 300, timeoutVoteMs: 150, timeoutMaxMs: 2_400)
 
 private func freshReplica(index: Int = 0) -> (Replica, [Replica.Action]) {
     let configuration = ReplicaConfiguration(
-        chainID: chainID, validators: validators, parameters: Cluster.parameters, index: index)
+        chainID: chainID, validators: validators, parameters: floodParameters, index: index)
     let safety = SafetyRules(chainID: chainID, key: keys[index], state: .initial)
     var replica = Replica(configuration: configuration, safetyRules: safety, tip: genesis)
     let actions = replica.handle(.start(nowMs: nowMs))
