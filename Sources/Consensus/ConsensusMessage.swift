@@ -24,6 +24,20 @@ public struct Proposal: Hashable, Sendable {
 
     public var height: UInt64 { block.header.height }
 
+    /// Equal when round, polRound, block id and signature are: the id is the block's hash,
+    /// so comparing it stands for comparing the whole block (which the synthesized `==`
+    /// did, transaction by transaction, on every duplicate a peer sent).
+    public static func == (lhs: Proposal, rhs: Proposal) -> Bool {
+        lhs.blockID == rhs.blockID && lhs.round == rhs.round && lhs.polRound == rhs.polRound
+            && lhs.signature == rhs.signature
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(blockID)
+        hasher.combine(round)
+        hasher.combine(signature)
+    }
+
     /// The signed body: canonical (block id, polRound as an optional UInt64).
     public static func body(blockID: Hash256, polRound: UInt64?) -> [UInt8] {
         var encoder = CanonicalEncoder(reservingCapacity: 42)

@@ -36,6 +36,9 @@ extension Cluster {
     /// the node's too), then carries out its effects and checks the invariants.
     mutating func handle(_ event: Replica.Event, at instance: Int) {
         guard var replica = instances[instance].replica else { return }
+        // Moved out while it runs, so its dictionaries stay uniquely referenced and mutate
+        // in place instead of being copied on every event.
+        instances[instance].replica = nil
         var application = instances[instance].application
         var effects = SimEffects()
         // `persist` never throws here (memory), so nothing is lost to a throw.
