@@ -32,11 +32,11 @@ private func expectClean(_ reports: [SimulationReport], _ name: String) {
     }
 }
 
-@Test("adversary: every attack at once against the real executor, 40 seeds: zero violations, real traffic")
+@Test("adversary: every attack at once against the real executor, 24 seeds: zero violations, real traffic")
 func everyAttackAtOnce() {
-    let reports = sweep(seeds: 1...40, adversaries: Set(Adversary.allCases))
+    let reports = sweep(seeds: 1...24, adversaries: Set(Adversary.allCases))
     expectClean(reports, "all attacks")
-    #expect(reports.map(\.transactions).reduce(0, +) > 1_000, "the workload must commit real transactions")
+    #expect(reports.map(\.transactions).reduce(0, +) > 600, "the workload must commit real transactions")
     #expect(reports.allSatisfy { $0.largestReplicaBytes <= Cluster.replicaByteBudget })
 }
 
