@@ -189,7 +189,7 @@ extension Cluster {
         // A proposal is only accepted from the round's proposer: pick such a round.
         var round = base &+ lead
         let count = UInt64(validators.count)
-        round += (UInt64(validator) &+ count * 1_000 &- (height &+ round) % count) % count
+        round &+= (UInt64(validator) &+ count &- (height &+ round) % count) % count
         let results = instances[instance].application.executor.tipResults
         let size = Int(random.draw(0...4))
         let transactions = size == 0 ? [] : [adversary.futureFiller[size - 1]]

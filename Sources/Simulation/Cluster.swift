@@ -174,9 +174,9 @@ public struct Cluster {
     private mutating func addInstance(validator: Int) {
         let isHonest = !byzantineValidators.contains(validator)
         let blocks = InMemoryChainStore()
-        let store: any ChainStore = !isHonest || !options.nodeMutations.contains(.divergentReplica)
-            || instances.count != honestVictim
-            ? blocks : DivergentChainStore(base: blocks, fromHeight: 3)
+        let isVictim = isHonest && options.nodeMutations.contains(.divergentReplica)
+            && instances.count == honestVictim
+        let store: any ChainStore = isVictim ? DivergentChainStore(base: blocks, fromHeight: 3) : blocks
         var skew = random.draw(0...200)
         if !isHonest, options.adversaries.contains(.futureTimestamp) {
             // Just inside what voters accept: its blocks claim to come from the future.

@@ -6,7 +6,7 @@ public import Ledger
 /// proposal's transactions are cache hits exactly when they would be on a node.
 final class SimPool: TransactionPool {
     static let capacity = 2_000
-    private var order: [Transaction] = []
+    private var order: [(tx: Transaction, id: Hash256)] = []
     private var ids: Set<Hash256> = []
     let signatures: SignatureCache
 
@@ -21,7 +21,7 @@ final class SimPool: TransactionPool {
         guard order.count < Self.capacity, tx.chainID == chainID, tx.validUntilHeight > height,
               !ids.contains(id), !isCommitted(id), signatures.isValid(tx, id: id)
         else { return false }
-        order.append(tx)
+        order.append((tx, id))
         ids.insert(id)
         return true
     }
@@ -29,7 +29,7 @@ final class SimPool: TransactionPool {
     func reap(maxCount: Int, maxBytes: Int) -> [Transaction] {
         var picked: [Transaction] = []
         var bytes = 0
-        for tx in order {
+        for (tx, _) in order {
             guard picked.count < maxCount else { break }
             let size = tx.canonicalBytes.count
             guard bytes + size <= maxBytes else { break }
@@ -41,18 +41,17 @@ final class SimPool: TransactionPool {
 
     func removeCommitted(_ committed: [Hash256], height: UInt64) {
         let gone = Set(committed)
-        order.removeAll { tx in
-            let id = tx.id
-            guard gone.contains(id) || tx.validUntilHeight <= height else { return false }
-            ids.remove(id)
+        order.removeAll { entry in
+            guard gone.contains(entry.id) || entry.tx.validUntilHeight <= height else { return false }
+            ids.remove(entry.id)
             return true
         }
     }
 
     func recheck(_ stillValid: (Transaction) -> Bool) {
-        order.removeAll { tx in
-            guard !stillValid(tx) else { return false }
-            ids.remove(tx.id)
+        order.removeAll { entry in
+            guard !stillValid(entry.tx) else { return false }
+            ids.remove(entry.id)
             return true
         }
     }

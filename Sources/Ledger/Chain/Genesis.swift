@@ -169,6 +169,19 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         guard Set(organisations.map(\.id)).count == organisations.count else {
             throw fail("duplicate organisation id")
         }
+        // The limits the canonical decoders (and the contracts' records) read back: a
+        // genesis beyond them would write state that no node can decode.
+        for organisation in organisations {
+            guard organisation.id.utf8.count <= 64, organisation.name.utf8.count <= 256,
+                  organisation.creditCode.utf8.count <= 18
+            else { throw fail("organisation \(organisation.id): id, name or credit code too long") }
+            guard organisation.keys.count <= 256 else {
+                throw fail("organisation \(organisation.id) has more than 256 keys")
+            }
+            for key in organisation.keys where key.licenceTypes.count > 256 {
+                throw fail("a key of \(organisation.id) has more than 256 licence types")
+            }
+        }
         let allKeys = organisations.flatMap { $0.keys.map(\.publicKey) }
         guard Set(allKeys).count == allKeys.count else { throw fail("a key belongs to two organisations") }
         let admins = organisations.flatMap(\.keys).filter { $0.roles.contains(.admin) }.count
