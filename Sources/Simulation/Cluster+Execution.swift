@@ -171,7 +171,7 @@ extension Cluster {
         if finalized[block.height] == nil {
             finalized[block.height] = blockID
             // The first honest delivery of a height: check it against the reference.
-            if let violation = oracle.apply(delivery.decision) {
+            if let violation = oracle.apply(delivery.decision, claimedBill: workload.claimedBill) {
                 safetyViolation = violation
                 return
             }

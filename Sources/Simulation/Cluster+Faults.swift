@@ -104,6 +104,7 @@ extension Cluster {
         report.transactions = committedTransactions
         report.halts = halts.keys.sorted().map { "instance \($0): \(halts[$0] ?? "")" }
         report.largestReplicaBytes = largestReplicaBytes
+        report.billsClaimed = oracle.billsClaimed.count
         return report
     }
 }

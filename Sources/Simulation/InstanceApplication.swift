@@ -68,8 +68,12 @@ struct Oracle {
         self.executor = executor
     }
 
+    /// Bills with a successful claim on the agreed chain.
+    private(set) var billsClaimed: Set<UInt64> = []
+
+    /// - Parameter claimedBill: the bill each workload claim draws on.
     /// - Returns: the invariant the decision breaks, or nil after applying it.
-    mutating func apply(_ decision: Decision) -> String? {
+    mutating func apply(_ decision: Decision, claimedBill: [Hash256: UInt64]) -> String? {
         let block = decision.block
         // Heights reach the oracle in order only if every height is seen; a gap means an
         // honest replica skipped heights, which `deliver` itself would refuse.
@@ -90,6 +94,14 @@ struct Oracle {
         executor.deliver(block: block, certificate: decision.certificate)
         if let halt = executor.halt { return "I4 state: the agreed chain does not execute to its headers: \(halt)" }
         committedTransactions += block.transactions.count
+        for outcome in executor.takeOutcomes() {
+            for receipt in outcome.receipts where receipt.code == Receipt.successCode {
+                guard let bill = claimedBill[receipt.txID] else { continue }
+                guard billsClaimed.insert(bill).inserted else {
+                    return "I8 domain: bill \(bill) reimbursed twice beyond its amount (height \(block.height))"
+                }
+            }
+        }
         return nil
     }
 }

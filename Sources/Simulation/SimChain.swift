@@ -50,6 +50,9 @@ public enum SimChain {
 struct SimWorkload {
     let seed: UInt64
     private(set) var issued: UInt64 = 0
+    /// The bill each claim transaction draws on (invariant I8: every bill is 10,000 fen and
+    /// every claim 7,000, so at most one claim per bill may succeed).
+    private(set) var claimedBill: [Hash256: UInt64] = [:]
 
     init(seed: UInt64) { self.seed = seed }
 
@@ -82,9 +85,11 @@ struct SimWorkload {
                 validUntilMs: SimChain.genesisTimeMs + 365 * 86_400_000)))
             signer = SimChain.police
         }
-        return call.transaction(
+        let tx = call.transaction(
             chainID: SimChain.chainID, signer: signer, uniqueID: uniqueID(serial),
             validUntilHeight: validUntilHeight)
+        if case .reimbursement = call { claimedBill[tx.id] = serial / 4 }
+        return tx
     }
 
     private func billNumber(_ index: UInt64) -> BillNumber {

@@ -109,4 +109,6 @@ public struct SimulationReport: Sendable {
     public var halts: [String] = []
     /// The largest consensus footprint of an honest replica seen, in bytes.
     public var largestReplicaBytes: Int = 0
+    /// Bills that a claim of the racing insurers drew on successfully (each at most once).
+    public var billsClaimed: Int = 0
 }

@@ -38,6 +38,7 @@ func everyAttackAtOnce() {
     expectClean(reports, "all attacks")
     #expect(reports.map(\.transactions).reduce(0, +) > 600, "the workload must commit real transactions")
     #expect(reports.allSatisfy { $0.largestReplicaBytes <= Cluster.replicaByteBudget })
+    #expect(reports.map(\.billsClaimed).reduce(0, +) > 50, "the racing claims must reach the contracts (I8)")
 }
 
 @Test("attack: a proposer replaces a gossiped transaction's signature; no honest replica commits it (finding 3)")
