@@ -5,7 +5,8 @@ APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: deps test-deps build release run stop status test bench-crypto bench simulate clean
+.PHONY: deps test-deps build release run stop status test bench-crypto bench simulate clean \
+	fuzz-deps fuzz fuzz-smoke
 
 # Installs the three -dev libraries (and pkg-config, curl and jq for the scripts) with apt-get
 # when any is missing.
@@ -58,6 +59,31 @@ BENCH_SCRATCH ?= .build
 bench: deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
 	GOVCHAIN_BIN=$(BENCH_SCRATCH)/release deploy/bench.sh
+
+# libFuzzer targets (docs/fuzzing.md). The toolchain ships libFuzzer and the sanitizer
+# runtimes; linking them needs the C++ runtime's development files, which Swift's own
+# Debian 12 dependencies list but a minimal image may lack.
+FUZZ_APT_PACKAGES := libstdc++-12-dev
+fuzz-deps: deps
+	@missing=""; for p in $(FUZZ_APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# Fuzzes every target (or FUZZ_TARGETS) for FUZZ_SECONDS each, keeping the corpora under
+# .build-fuzz/corpus; prints executions, exec/s and crashes per target and fails on a crash
+# with the saved input's path. FUZZ_SANITIZERS=fuzzer drops AddressSanitizer for speed.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS ?=
+fuzz: fuzz-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) deploy/fuzz.sh run $(FUZZ_TARGETS)
+
+# The short pass for `make test`: 15 s per target (FUZZ_SMOKE_SECONDS).
+fuzz-smoke: fuzz-deps
+	deploy/fuzz.sh smoke
 
 # 10,000 seeds of the simulator over the real executor and contracts, one Byzantine
 # validator running every attack (docs/consensus.md "What a faulty validator can and cannot do").

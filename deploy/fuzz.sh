@@ -6,6 +6,9 @@
 #   deploy/fuzz.sh smoke           the short pass of `make test` (15 s per target)
 #   deploy/fuzz.sh repro TARGET FILE   re-run one saved input (a crash, a corpus entry)
 #
+# Before fuzzing, each target's regression inputs (inputs that once found a defect) run
+# once; one that still fails makes the target fail, but its fuzzing still runs.
+#
 # The targets are compiled with swiftc directly, not SwiftPM: `-sanitize=fuzzer` must reach
 # every module whose coverage should guide the fuzzer (Ledger, Consensus, Contracts), but
 # never NIO or Hummingbird, and a `swift build` of the package must not need the sanitizer.
@@ -29,9 +32,12 @@ SWIFT_FLAGS=(
   -enable-upcoming-feature MemberImportVisibility
   -enable-upcoming-feature InternalImportsByDefault
   -I Sources/CSodium -I Sources/COpenSSL -I "$OBJ"
-  # gold prints a warning per AddressSanitizer symbol; the toolchain's lld links quietly.
-  -use-ld=lld
 )
+# gold prints a warning per AddressSanitizer symbol; the toolchain's lld links quietly.
+if [ -x "$(dirname "$(command -v "$SWIFTC")")/ld.lld" ]; then SWIFT_FLAGS+=(-use-ld=lld); fi
+# Allocation stacks (AddressSanitizer's default 30 frames) cost a third of the run time
+# of these allocation-heavy Swift targets; `repro` re-runs a crash with them.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
 
 log() { echo "fuzz: $*" >&2; }
 
@@ -60,10 +66,12 @@ build_module() {
     -c -o "$object" "${sources[@]}"
 }
 
-# A target is one file under Fuzz/Targets; peer-message also compiles the node's
+# A target is Fuzz/Targets/NAME.swift (plus Fuzz/Targets/NAME/ if the target needs more
+# files); peer-message also compiles the node's
 # PeerMessage.swift (it imports only Ledger), so Node and its NIO stack stay out.
 target_sources() {
   echo "Fuzz/Targets/$1.swift"
+  if [ -d "Fuzz/Targets/$1" ]; then find "Fuzz/Targets/$1" -name '*.swift' | sort; fi
   if [ "$1" = peer-message ]; then echo Sources/Node/Sync/PeerMessage.swift; fi
 }
 
@@ -101,31 +109,62 @@ max_len_of() {
 
 stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
 
-# Fuzzes one target for $1 seconds; prints one summary line; returns 1 on a crash.
+# Runs the target's regression inputs (inputs that once found a defect) one by one;
+# prints each that still fails. Returns the number failing.
+run_regressions() {
+  local target=$1 binary="$BIN/$1" directory="$FUZZ_DIR/regressions/$1" failing=0
+  rm -rf "$directory" && mkdir -p "$directory"
+  GOVCHAIN_FUZZ_REGRESSION_DIR="$directory" "$binary" 2>/dev/null
+  for input in "$directory"/*; do
+    [ -e "$input" ] || continue
+    # A subshell, so the shell's "Illegal instruction" notice goes to the log as well.
+    if ! ( exec "$binary" "$input" ) >"$directory.log" 2>&1; then
+      failing=$((failing + 1))
+      log "$target: regression input $input still fails:"
+      grep -m1 -A8 ' crashed:$' "$directory.log" | grep -E '^ *[0-9]+ ' | head -6 >&2 || true
+    fi
+  done
+  return "$failing"
+}
+
+# Fuzzes one target for $2 seconds; prints one summary line; returns 1 on a crash.
+# FUZZ_KEEP_GOING=1 runs libFuzzer in fork mode with -ignore_crashes, so a long run keeps
+# fuzzing past a crash and counts every crash it saves.
 run_target() {
   local target=$1 seconds=$2
   local binary="$BIN/$target" corpus="$FUZZ_DIR/corpus/$target"
   local seeds="$FUZZ_DIR/seeds/$target" crashes="$FUZZ_DIR/crashes/$target"
-  local logfile="$FUZZ_DIR/logs/$target.log"
+  local logfile="$FUZZ_DIR/logs/$target.log" marker="$FUZZ_DIR/logs/$target.start"
   mkdir -p "$corpus" "$crashes" "$(dirname "$logfile")"
   rm -rf "$seeds" && mkdir -p "$seeds"
   GOVCHAIN_FUZZ_SEED_DIR="$seeds" "$binary" 2>/dev/null
-  local status=0
-  "$binary" -max_total_time="$seconds" -max_len="$(max_len_of "$target")" -timeout=20 \
-    -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seeds" \
+  local regressions=0
+  run_regressions "$target" || regressions=$?
+  local -a mode=()
+  [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && mode=(-fork=1 -ignore_crashes=1)
+  touch "$marker"
+  local status=0 began=$SECONDS
+  "$binary" "${mode[@]}" -max_total_time="$seconds" -max_len="$(max_len_of "$target")" \
+    -timeout=20 -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seeds" \
     >"$logfile" 2>&1 || status=$?
-  local runs speed crash
+  local elapsed=$((SECONDS - began)) runs speed crash count
   runs=$(stat_of number_of_executed_units "$logfile")
-  speed=$(stat_of average_exec_per_sec "$logfile")
-  crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$logfile" | tail -1)
-  printf '%-18s executions %12s  exec/s %8s  corpus %6s  crashes %s\n' "$target" \
-    "${runs:-?}" "${speed:-?}" "$(ls "$corpus" | wc -l)" "$([ -n "$crash" ] && echo 1 || echo 0)"
-  if [ "$status" -ne 0 ]; then
+  # Fork mode prints no final stats: the last status line carries the total.
+  [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$logfile" | tail -1)
+  speed=$(( ${runs:-0} / (elapsed > 0 ? elapsed : 1) ))
+  count=$(find "$crashes" -newer "$marker" -type f | wc -l)
+  crash=$(find "$crashes" -newer "$marker" -type f | head -1)
+  printf '%-18s executions %12s  exec/s %7s  corpus %6s  crashes %s  regressions failing %s\n' \
+    "$target" "${runs:-?}" "$speed" "$(ls "$corpus" | wc -l)" "$count" "$regressions"
+  if [ "$status" -ne 0 ] || [ "$count" -gt 0 ]; then
     log "$target FAILED (exit $status); input: ${crash:-none saved}; log: $logfile"
-    grep -m1 -E 'fuzz property violated|Fatal error|ERROR: AddressSanitizer|ERROR: libFuzzer' \
+    # The first report line, then the top of the Swift backtrace when there is one.
+    grep -m1 -E 'fuzz property violated|Fatal error|Program crashed|ERROR: (AddressSanitizer|libFuzzer)' \
       "$logfile" >&2 || true
+    grep -m1 -A8 ' crashed:$' "$logfile" | grep -E '^ *[0-9]+ ' | head -6 >&2 || true
     return 1
   fi
+  [ "$regressions" -eq 0 ]
 }
 
 run_all() {
@@ -138,7 +177,7 @@ run_all() {
     run_target "$target" "$seconds" || failed+=("$target")
   done
   if [ ${#failed[@]} -gt 0 ]; then
-    log "crashes in: ${failed[*]} (inputs under $FUZZ_DIR/crashes/)"
+    log "failing targets: ${failed[*]} (inputs under $FUZZ_DIR/crashes/ and regressions/)"
     return 1
   fi
 }
@@ -155,7 +194,7 @@ case "$command" in
   repro)
     [ $# -eq 2 ] || { echo "usage: deploy/fuzz.sh repro TARGET FILE" >&2; exit 2; }
     build "$1"
-    "$BIN/$1" "$2"
+    ASAN_OPTIONS=malloc_context_size=30 "$BIN/$1" "$2"
     ;;
   *) echo "usage: deploy/fuzz.sh build|run [TARGET...]|smoke|repro TARGET FILE" >&2; exit 2 ;;
 esac

@@ -20,20 +20,33 @@ public enum FuzzEntry {
     /// Seed mode: with GOVCHAIN_FUZZ_SEED_DIR set, writes the target's valid encodings there
     /// and exits before fuzzing starts, so a corpus always begins from inputs that decode.
     /// The seeds are made by the code under test, never committed, so they cannot go stale.
-    public static func initialize(seeds: () -> [[UInt8]]) -> CInt {
-        guard let raw = getenv("GOVCHAIN_FUZZ_SEED_DIR") else { return 0 }
-        let directory = String(cString: raw)
-        var written = 0
-        for seed in seeds() {
-            let name = "seed-" + SHA256.hash(seed).hex.prefix(16)
-            guard write(seed, to: directory + "/" + name) else {
-                printError("fuzz: cannot write a seed into \(directory)")
+    /// GOVCHAIN_FUZZ_REGRESSION_DIR likewise receives the inputs that once found a defect;
+    /// deploy/fuzz.sh runs those once on their own, so a defect that is still open is
+    /// reported without stopping the fuzzing of everything else.
+    public static func initialize(
+        seeds: () -> [[UInt8]], regressions: () -> [[UInt8]] = { [] }
+    ) -> CInt {
+        var wrote = false
+        if let raw = getenv("GOVCHAIN_FUZZ_SEED_DIR") {
+            writeAll(seeds(), into: String(cString: raw), prefix: "seed-")
+            wrote = true
+        }
+        if let raw = getenv("GOVCHAIN_FUZZ_REGRESSION_DIR") {
+            writeAll(regressions(), into: String(cString: raw), prefix: "regression-")
+            wrote = true
+        }
+        if wrote { exit(0) }
+        return 0
+    }
+
+    private static func writeAll(_ inputs: [[UInt8]], into directory: String, prefix: String) {
+        for input in inputs {
+            let name = prefix + SHA256.hash(input).hex.prefix(16)
+            guard write(input, to: directory + "/" + name) else {
+                printError("fuzz: cannot write \(name) into \(directory)")
                 exit(1)
             }
-            written += 1
         }
-        printError("fuzz: wrote \(written) seeds to \(directory)")
-        exit(0)
     }
 
     private static func write(_ bytes: [UInt8], to path: String) -> Bool {
