@@ -70,7 +70,8 @@ fuzz-deps: deps
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
 # Fuzzes every target (or FUZZ_TARGETS) for FUZZ_SECONDS each, keeping the corpora under
@@ -81,7 +82,7 @@ FUZZ_TARGETS ?=
 fuzz: fuzz-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) deploy/fuzz.sh run $(FUZZ_TARGETS)
 
-# The short pass for `make test`: 15 s per target (FUZZ_SMOKE_SECONDS).
+# The short pass for `make test`: 10 s per target (FUZZ_SMOKE_SECONDS) from a fresh corpus.
 fuzz-smoke: fuzz-deps
 	deploy/fuzz.sh smoke
 

@@ -26,7 +26,9 @@ public enum FuzzChain {
     public static let insurers = (0..<2).map { SigningKey.deterministic(label: "fz-insurer-\($0)") }
     public static let auditor = SigningKey.deterministic(label: "fz-auditor")
     /// Keys genesis does not register: an admin may add them, everyone else is refused.
-    public static let outsiders = (0..<2).map { SigningKey.deterministic(label: "fz-outsider-\($0)") }
+    public static let outsiders = (0..<2).map {
+        SigningKey.deterministic(label: "fz-outsider-\($0)")
+    }
 
     /// Every key a call may come from, registered or not.
     public static let allKeys: [SigningKey] =
@@ -48,7 +50,9 @@ public enum FuzzChain {
     ]
 
     /// Holders are commitments (never identity numbers); each has a key it can bind.
-    public static let holderKeys = (0..<3).map { SigningKey.deterministic(label: "fz-holder-\($0)") }
+    public static let holderKeys = (0..<3).map {
+        SigningKey.deterministic(label: "fz-holder-\($0)")
+    }
     public static let holders = (0..<3).map {
         HolderCommitment.make(pepper: Array("fuzz pepper".utf8), idNumber: "36010219900101\($0)00X")
     }

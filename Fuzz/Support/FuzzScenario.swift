@@ -96,13 +96,15 @@ public enum FuzzScenario {
         attested.grantID = "G2"
         attested.scope = GrantScope(licenceTypes: [FuzzChain.residenceType])
         let use = LicenceUseCall.use(
-            licenceID: renewedLicence, purpose: "P1", itemCode: "ITEM1", basis: .grant(grantID: "G1"))
+            licenceID: renewedLicence, purpose: "P1", itemCode: "ITEM1",
+            basis: .grant(grantID: "G1"))
         let duty = LicenceUseCall.use(
             licenceID: renewedLicence, purpose: "P2", itemCode: "ITEM2", basis: .statutoryDuty)
         let revocation = Attestation.holderSignature(
             holderKey: holderKey.publicKey,
             signature: holderKey.sign(
-                AuthorisationCall.revocationSigningBytes(chainID: FuzzChain.chainID, grantID: "G1")))
+                AuthorisationCall.revocationSigningBytes(
+                    chainID: FuzzChain.chainID, grantID: "G1")))
         return [
             (
                 .authorisation(
@@ -173,7 +175,8 @@ public enum FuzzScenario {
                 timeMs: FuzzChain.genesisTimeMs + height * 60_000, over: state)
             state.apply(result.writes)
             for write in result.writes {
-                if let value = write.value { written.append(StateEntry(key: write.key, value: value)) }
+                guard let value = write.value else { continue }
+                written.append(StateEntry(key: write.key, value: value))
             }
         }
         return written

@@ -16,7 +16,8 @@ public enum SignedMessages {
         switch message {
         case let .vote(vote): .vote(signed(vote))
         case let .proposal(proposal): .proposal(signed(proposal))
-        case let .decision(decision): .decision(certified(decision.block, round: decision.certificate.round))
+        case let .decision(decision):
+            .decision(certified(decision.block, round: decision.certificate.round))
         }
     }
 

@@ -63,7 +63,8 @@ private func checkHonestVerifies(_ message: ConsensusMessage, _ bytes: [UInt8]) 
     }
     let encoded = honest.canonicalBytes
     if encoded.count <= ConsensusMessage.maxEncodedBytes {
-        checkCanonical(ConsensusMessage.self, encoded, lengthLimit: ConsensusMessage.maxEncodedBytes)
+        checkCanonical(
+            ConsensusMessage.self, encoded, lengthLimit: ConsensusMessage.maxEncodedBytes)
     }
 }
 

@@ -8,11 +8,11 @@
 // decoder's cap.
 //
 // Checks after every block: nothing traps (the executor, the mempool pre-check, the
-// queries at the end); one receipt per transaction with its id; a key-sorted write set; every record
-// written decodes with its stored-record decoder and re-encodes to the same bytes (a record
-// its own decoder refuses traps every later read: issue 17 finding 1); a write under a
-// prefix no decoder covers fails; bills keep reversed <= total and settled + locked <=
-// total per bill; and, for one block in four, executing it again gives the same result.
+// queries at the end); one receipt per transaction with its id; a key-sorted write set;
+// every record written decodes with its stored-record decoder and re-encodes to the same
+// bytes (a record its own decoder refuses traps every later read: issue 17 finding 1); a
+// write under a prefix no decoder covers fails; bills keep reversed <= total and settled +
+// locked <= total; for one block in four, executing it again gives the same result.
 import Contracts
 import FuzzSupport
 import Ledger
@@ -180,7 +180,8 @@ struct CallProgram {
             return
         }
         guard let kind = StoredRecords.kind(forKey: write.key) else {
-            fuzzFailure("a contract wrote \(write.key), which no stored-record decoder covers", bytes)
+            fuzzFailure(
+                "a contract wrote \(write.key), which no stored-record decoder covers", bytes)
         }
         guard kind.check(value) else {
             fuzzFailure(

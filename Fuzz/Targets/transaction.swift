@@ -56,7 +56,9 @@ private func checkCall(of tx: Transaction, _ bytes: [UInt8]) {
         return
     }
     guard call.contractName == tx.contract, call.methodName == tx.method else {
-        fuzzFailure("call \(call.contractName).\(call.methodName) from \(tx.contract).\(tx.method)", bytes)
+        fuzzFailure(
+            "call \(call.contractName).\(call.methodName) from \(tx.contract).\(tx.method)",
+            bytes)
     }
     guard call.argumentBytes == tx.arguments else {
         fuzzFailure("\(tx.contract).\(tx.method) arguments decode but re-encode differently", bytes)

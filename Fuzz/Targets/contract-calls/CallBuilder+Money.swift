@@ -11,7 +11,8 @@ extension CallProgram {
             let categories: CategoryAmounts? = input.bool() ? input.categories() : nil
             let total = categories.flatMap { input.chance(80) ? $0.total : nil } ?? input.amount()
             let number = input.pick(numbers)
-            let checkCode = if case .taxInvoice = number { "" } else { input.pick(["A1B2C3", "bad"]) }
+            let checkCode =
+                if case .taxInvoice = number { "" } else { input.pick(["A1B2C3", "bad"]) }
             let issue = BillIssue(
                 number: number, checkCode: checkCode, issuedAtMs: input.time(around: timeMs),
                 totalFen: total, categories: categories, payer: input.hash())
@@ -21,7 +22,8 @@ extension CallProgram {
         let amount = categories.flatMap { input.chance(80) ? $0.total : nil } ?? input.amount()
         let reversal = BillReversal(
             billID: input.pick(Array(numbers.prefix(3))).billID,
-            redNumber: input.chance(90) ? FuzzChain.medicalBill(5_000_000 + serial) : input.pick(numbers),
+            redNumber: input.chance(90)
+                ? FuzzChain.medicalBill(5_000_000 + serial) : input.pick(numbers),
             amountFen: amount, categories: categories)
         return (.bill(.reverse(reversal)), issuer)
     }
@@ -50,7 +52,8 @@ extension CallProgram {
             : .statutoryDuty
         let call = LicenceUseCall.use(
             licenceID: input.pick(Pools.licenceIDs(serial: serial)),
-            purpose: input.pick(Pools.purposes), itemCode: input.pick(Pools.itemCodes), basis: basis)
+            purpose: input.pick(Pools.purposes), itemCode: input.pick(Pools.itemCodes),
+            basis: basis)
         return (.licenceUse(call), sender([FuzzChain.civil, FuzzChain.police]))
     }
 

@@ -50,7 +50,8 @@ extension CallProgram {
         case 5: return .revokeRole(publicKey: key, role: input.pick(Role.allCases))
         case 6:
             return .addValidator(
-                Validator(name: "v\(serial)", publicKey: key, address: "127.0.0.1:\(serial % 9_999)"))
+                Validator(
+                    name: "v\(serial)", publicKey: key, address: "127.0.0.1:\(serial % 9_999)"))
         default: return .removeValidator(key)
         }
     }
@@ -88,7 +89,8 @@ extension CallProgram {
             return (.authorisation(call), sender([FuzzChain.identityProvider]))
         case 1:
             let terms = grantTerms(grantID, holderIndex, serial)
-            let attestation = attestation(holderIndex, terms.signingBytes(chainID: FuzzChain.chainID))
+            let attestation = attestation(
+                holderIndex, terms.signingBytes(chainID: FuzzChain.chainID))
             return (.authorisation(.grant(terms, attestation)), sender(Self.grantSenders))
         case 2:
             let bytes = AuthorisationCall.revocationSigningBytes(

@@ -13,17 +13,21 @@ enum Pools {
     static func licenceIDs(serial: UInt64) -> [String] {
         fixedLicenceIDs + [
             FuzzChain.licenceID(
-                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: "S\(serial)")
+                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode,
+                serial: "S\(serial)")
         ]
     }
 
     // Built once: the check character costs more than the rest of a call's arguments.
-    private static let fixedLicenceIDs = [
-        FuzzChain.licenceID(type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: "S1"),
-        FuzzChain.licenceID(type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: "S2"),
-        FuzzChain.licenceID(type: FuzzChain.businessType, issuer: FuzzChain.marketCode, serial: "S1"),
-        "not-a-licence",
-    ]
+    private static let fixedLicenceIDs =
+        ["S1", "S2"].map {
+            FuzzChain.licenceID(
+                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: $0)
+        } + [
+            FuzzChain.licenceID(
+                type: FuzzChain.businessType, issuer: FuzzChain.marketCode, serial: "S1"),
+            "not-a-licence",
+        ]
 
     static func billNumbers(serial: UInt64) -> [BillNumber] {
         [
