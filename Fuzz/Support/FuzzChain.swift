@@ -87,9 +87,12 @@ public enum FuzzChain {
     public static let genesisState = InMemoryState(applying: Contracts.genesisState(genesis))
 
     /// A valid GB/T 36904 licence id (nil only for characters outside 0-9 A-Z).
-    public static func licenceID(type: String, issuer: String, serial: String) -> String {
-        LicenceIdentifier.make(typeCode: type, issuerCreditCode: issuer, serial: serial, version: 1)
-            ?? "\(type).\(issuer).\(serial).1.X"
+    public static func licenceID(
+        type: String, issuer: String, serial: String, version: UInt32 = 1
+    ) -> String {
+        LicenceIdentifier.make(
+            typeCode: type, issuerCreditCode: issuer, serial: serial, version: version)
+            ?? "\(type).\(issuer).\(serial).\(version).X"
     }
 
     /// A medical e-bill number with a 10-digit serial.

@@ -18,8 +18,14 @@ public struct FuzzInput {
 
     public mutating func bool() -> Bool { byte() & 1 == 1 }
 
-    /// True in about `percent` of 256 byte values.
+    /// True in about `percent` of 256 byte values, and for a zero byte (past the end).
     public mutating func chance(_ percent: Int) -> Bool { Int(byte()) * 100 < percent * 256 }
+
+    /// True in about `percent` of 256 byte values, and false for a zero byte: for the odd
+    /// case (an expired call, a forged signature) that padding must not choose.
+    public mutating func rarely(_ percent: Int) -> Bool {
+        Int(byte()) * 100 >= (100 - percent) * 256
+    }
 
     /// A choice among `count` (> 0) options.
     public mutating func index(_ count: Int) -> Int {

@@ -101,8 +101,8 @@ struct CallProgram {
     private mutating func transaction(_ call: ContractCall, _ sender: SigningKey) -> Transaction {
         counter += 1
         calls += 1
-        let validUntil = input.chance(4) ? height - 1 : height + 10
-        let chainID = input.chance(2) ? "other-chain" : FuzzChain.chainID
+        let validUntil = input.rarely(4) ? height - 1 : height + 10
+        let chainID = input.rarely(2) ? "other-chain" : FuzzChain.chainID
         return Transaction(
             chainID: chainID, sender: sender.publicKey, uniqueID: FuzzChain.uniqueID(counter),
             validUntilHeight: validUntil, contract: call.contractName, method: call.methodName,
@@ -118,10 +118,10 @@ struct CallProgram {
             0, 1,  // block 1: no time step, 2 entries
             255, 5, 0, 0, 1,  // a single call: bill contract, natural sender, issue
             0, 0, 7, 0, 0, 2, 0, 0,  // no categories, 10,000 fen, bill 1, check code, now, payer
-            255, 255,  // unexpired, this chain
+            0, 0,  // unexpired, this chain
             0, 0, 0x01, 0x2B,  // a burst of 1 + 299 calls
             5, 0, 0, 0, 0, 0, 1, 0, 0,  // bill, hospital, reverse 1 fen of bill 1, fresh red id
-            255, 255,
+            0, 0,
         ]
     ]
 
@@ -161,6 +161,7 @@ struct CallProgram {
             fuzzFailure("write set not strictly sorted at \(later.key)", bytes)
         }
         for write in result.writes { checkWrite(write) }
+        CallStatistics.record(transactions, result.receipts)
         if input.chance(25) {
             let again = BlockExecutor.execute(
                 transactions: transactions, height: height, timeMs: timeMs, over: state)
@@ -224,13 +225,13 @@ struct CallProgram {
         _ = queries.evidence
         for key in FuzzChain.allKeys { _ = queries.key(key.publicKey) }
         for id in Pools.proposalIDs(serial: counter) { _ = queries.proposal(id) }
-        for id in Pools.licenceIDs(serial: counter) {
+        for id in Pools.licenceIDs + [Pools.freshLicenceID(counter)] {
             _ = queries.licence(id)
             _ = queries.uses(ofLicence: id)
             _ = queries.licenceHistory(id)
             _ = queries.verifyLicence(id: id, fileDigest: Pools.digest(id), atMs: timeMs)
         }
-        for id in Pools.grantIDs(serial: counter) { _ = queries.grant(id) }
+        for id in Pools.grantIDs(serial: counter) + ["G1D"] { _ = queries.grant(id) }
         for holder in FuzzChain.holders {
             _ = queries.licences(ofHolder: holder)
             _ = queries.liveGrants(ofHolder: holder, atMs: timeMs)

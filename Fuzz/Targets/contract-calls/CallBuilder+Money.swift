@@ -21,7 +21,7 @@ extension CallProgram {
         let categories: CategoryAmounts? = input.bool() ? input.categories() : nil
         let amount = categories.flatMap { input.chance(80) ? $0.total : nil } ?? input.amount()
         let reversal = BillReversal(
-            billID: input.pick(Array(numbers.prefix(3))).billID,
+            billID: input.pick(Pools.billIDs),
             redNumber: input.chance(90)
                 ? FuzzChain.medicalBill(5_000_000 + serial) : input.pick(numbers),
             amountFen: amount, categories: categories)
@@ -36,22 +36,24 @@ extension CallProgram {
             let requests = (0..<1 + input.index(3)).map { _ in
                 ClaimRequest(
                     claimID: input.pick(claimIDs),
-                    billID: input.pick(Array(Pools.billNumbers(serial: serial).prefix(3))).billID,
+                    billID: input.pick(Pools.billIDs),
                     category: input.bool() ? input.pick(BillCategory.allCases) : nil,
                     amountFen: input.amount())
             }
             return (.reimbursement(.claim(requests)), insurer)
-        case 1: return (.reimbursement(.settle(claimIDs: input.subset(claimIDs))), insurer)
-        default: return (.reimbursement(.release(claimIDs: input.subset(claimIDs))), insurer)
+        case 1:
+            return (.reimbursement(.settle(claimIDs: input.subset(Pools.fixedClaimIDs))), insurer)
+        default:
+            return (.reimbursement(.release(claimIDs: input.subset(Pools.fixedClaimIDs))), insurer)
         }
     }
 
     mutating func useCall(_ serial: UInt64) -> (ContractCall, SigningKey) {
         let basis: UseBasis =
-            input.chance(70) ? .grant(grantID: input.pick(Pools.grantIDs(serial: serial)))
+            input.chance(70) ? .grant(grantID: input.pick(Pools.fixedGrantIDs + ["G1D"]))
             : .statutoryDuty
         let call = LicenceUseCall.use(
-            licenceID: input.pick(Pools.licenceIDs(serial: serial)),
+            licenceID: input.pick(Pools.licenceIDs),
             purpose: input.pick(Pools.purposes), itemCode: input.pick(Pools.itemCodes),
             basis: basis)
         return (.licenceUse(call), sender([FuzzChain.civil, FuzzChain.police]))
@@ -74,7 +76,7 @@ extension CallProgram {
                 chainID: chainID, kind: kind, height: height, round: round, body: body)
             return validator.sign(bytes)
         }
-        let forged = input.chance(15)
+        let forged = input.rarely(15)
         let evidence = EquivocationEvidence(
             chainID: chainID, validator: validator.publicKey, kind: kind, height: height,
             round: round, bodyA: bodyA, signatureA: forged ? Self.zeroSignature : signature(bodyA),

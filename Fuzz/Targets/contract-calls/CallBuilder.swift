@@ -56,20 +56,34 @@ extension CallProgram {
         }
     }
 
+    /// Mostly coherent: the police issue residence licences and the market bureau business
+    /// ones, with ids of their own; the other calls name licences that may exist.
     private mutating func licenceCall(_ serial: UInt64) -> (ContractCall, SigningKey) {
-        let id = input.pick(Pools.licenceIDs(serial: serial))
-        let issuer = sender([FuzzChain.police, FuzzChain.market])
+        let police = input.bool()
+        let issuer = sender([police ? FuzzChain.police : FuzzChain.market])
+        let own = police ? Pools.policeLicenceIDs : Pools.marketLicenceIDs
+        let fresh = Pools.freshLicenceID(serial, police: police)
+        let id =
+            input.rarely(10) ? input.pick(Pools.licenceIDs + ["not-a-licence"]) : input.pick(own)
         switch input.index(6) {
         case 0, 1:
+            let type = police ? FuzzChain.residenceType : FuzzChain.businessType
             let issue = LicenceIssue(
-                licenceID: id, licenceType: input.pick(Pools.licenceTypes(serial: serial)),
+                licenceID: input.bool() ? fresh : id,
+                licenceType: input.rarely(10)
+                    ? input.pick(Pools.licenceTypes(serial: serial)) : type,
                 holder: input.hash(), fileDigest: Pools.digest(id),
                 validFromMs: input.time(around: timeMs), validUntilMs: input.time(around: timeMs))
             return (.licence(.issue(issue)), issuer)
         case 2:
+            let licenceSerial = input.pick(["S1", "S2"])
+            let current = Pools.renewal(of: licenceSerial, police: police, version: 1)
+            let later = Pools.renewal(
+                of: licenceSerial, police: police, version: 2 + UInt32(input.index(2)))
             let renewal = LicenceRenewal(
-                licenceID: id, newLicenceID: input.pick(Pools.licenceIDs(serial: serial &+ 1)),
-                fileDigest: Pools.digest(id), validFromMs: input.time(around: timeMs),
+                licenceID: input.rarely(10) ? id : current,
+                newLicenceID: input.rarely(10) ? fresh : later,
+                fileDigest: Pools.digest(fresh), validFromMs: input.time(around: timeMs),
                 validUntilMs: input.time(around: timeMs))
             return (.licence(.renew(renewal)), issuer)
         case 3: return (.licence(.suspend(licenceID: id, reason: input.text(maxCount: 12))), issuer)
@@ -79,7 +93,9 @@ extension CallProgram {
     }
 
     private mutating func authorisationCall(_ serial: UInt64) -> (ContractCall, SigningKey) {
+        // New grants may take a fresh id; revocations and delegations name existing ones.
         let grantID = input.pick(Pools.grantIDs(serial: serial))
+        let existingID = input.pick(Pools.fixedGrantIDs)
         let holderIndex = input.index(FuzzChain.holders.count)
         switch input.index(4) {
         case 0:
@@ -94,13 +110,13 @@ extension CallProgram {
             return (.authorisation(.grant(terms, attestation)), sender(Self.grantSenders))
         case 2:
             let bytes = AuthorisationCall.revocationSigningBytes(
-                chainID: FuzzChain.chainID, grantID: grantID)
+                chainID: FuzzChain.chainID, grantID: existingID)
             let call = AuthorisationCall.revoke(
-                grantID: grantID, attestation(holderIndex, bytes))
+                grantID: existingID, attestation(holderIndex, bytes))
             return (.authorisation(call), sender(Self.grantSenders))
         default:
             let call = AuthorisationCall.delegate(
-                grantID: grantID, newGrantID: input.pick(Pools.grantIDs(serial: serial &+ 1)),
+                grantID: existingID, newGrantID: input.pick(Pools.grantIDs(serial: serial)),
                 agentOrganisation: input.pick(Pools.organisationIDs(serial: serial)),
                 validUntilMs: input.time(around: timeMs))
             return (.authorisation(call), sender([FuzzChain.civil, FuzzChain.police]))
@@ -113,13 +129,15 @@ extension CallProgram {
         -> GrantTerms
     {
         let scope = GrantScope(
-            licenceIDs: input.subset(Pools.licenceIDs(serial: serial)),
-            licenceTypes: input.subset(Pools.licenceTypes(serial: serial)),
-            dataCategories: input.subset(["address", "name", "bad category"]))
+            licenceIDs: input.subset(Pools.licenceIDs),
+            licenceTypes: input.subset(FuzzChain.licenceTypes),
+            dataCategories: input.subset(["address", "name"])
+                + (input.rarely(5) ? ["bad category"] : []))
         return GrantTerms(
             grantID: grantID, holder: FuzzChain.holders[holder],
             granteeOrganisation: input.pick(Pools.organisationIDs(serial: serial)), scope: scope,
-            purpose: input.pick(Pools.purposes), validFromMs: input.time(around: timeMs),
+            purpose: input.rarely(5) ? "bad purpose" : input.pick(Pools.purposes),
+            validFromMs: input.time(around: timeMs),
             validUntilMs: input.time(around: timeMs), delegable: input.bool())
     }
 
@@ -128,10 +146,11 @@ extension CallProgram {
     private mutating func attestation(_ holder: Int, _ bytes: [UInt8]) -> Attestation {
         switch input.index(4) {
         case 0: return .identityProvider
-        case 1: return .holderSignature(
-            holderKey: FuzzChain.holderKeys[holder].publicKey, signature: Self.zeroSignature)
+        case 1 where input.rarely(30):
+            return .holderSignature(
+                holderKey: FuzzChain.holderKeys[holder].publicKey, signature: Self.zeroSignature)
         default:
-            let key = FuzzChain.holderKeys[input.chance(80) ? holder : input.index(3)]
+            let key = FuzzChain.holderKeys[input.rarely(20) ? input.index(3) : holder]
             return .holderSignature(holderKey: key.publicKey, signature: key.sign(bytes))
         }
     }

@@ -6,28 +6,47 @@ import Ledger
 /// calls, so they collide) and one that takes the call's serial (fresh in a burst).
 enum Pools {
     static func proposalIDs(serial: UInt64) -> [String] { ["P0", "P1", "P2", "P\(serial)"] }
-    static func grantIDs(serial: UInt64) -> [String] { ["G0", "G1", "G2", "G\(serial)"] }
-    static func claimIDs(serial: UInt64) -> [String] { ["C0", "C1", "C2", "C\(serial)"] }
+    static let fixedGrantIDs = ["G0", "G1", "G2"]
+    static func grantIDs(serial: UInt64) -> [String] { fixedGrantIDs + ["G\(serial)"] }
+    static let fixedClaimIDs = ["C0", "C1", "C2"]
+    static func claimIDs(serial: UInt64) -> [String] { fixedClaimIDs + ["C\(serial)"] }
+    /// Bills that calls other than issuing name: two medical bills and the tax invoice.
+    static let billIDs = [
+        FuzzChain.medicalBill(1).billID, FuzzChain.medicalBill(2).billID, "T12345678901234567890",
+    ]
 
-    /// Residence and business licences of the two issuers, and one id that fails the check.
-    static func licenceIDs(serial: UInt64) -> [String] {
-        fixedLicenceIDs + [
-            FuzzChain.licenceID(
-                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode,
-                serial: "S\(serial)")
-        ]
+    /// Licences of the police (residence) and of the market bureau (business), built once:
+    /// the check character costs more than the rest of a call's arguments.
+    /// Serial S1 in versions 1 and 2 (so a renewal lands on an id other calls use), S2.
+    static let policeLicenceIDs = licences(FuzzChain.residenceType, FuzzChain.policeCode)
+    static let marketLicenceIDs = licences(FuzzChain.businessType, FuzzChain.marketCode)
+
+    private static func licences(_ type: String, _ issuer: String) -> [String] {
+        [("S1", 1), ("S2", 1), ("S1", 2)].map {
+            FuzzChain.licenceID(type: type, issuer: issuer, serial: $0.0, version: $0.1)
+        }
     }
 
-    // Built once: the check character costs more than the rest of a call's arguments.
-    private static let fixedLicenceIDs =
-        ["S1", "S2"].map {
-            FuzzChain.licenceID(
-                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: $0)
-        } + [
-            FuzzChain.licenceID(
-                type: FuzzChain.businessType, issuer: FuzzChain.marketCode, serial: "S1"),
-            "not-a-licence",
-        ]
+    /// A later version of licence `serial`: what a renewal must name.
+    static func renewal(of serial: String, police: Bool, version: UInt32) -> String {
+        police
+            ? FuzzChain.licenceID(
+                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: serial,
+                version: version)
+            : FuzzChain.licenceID(
+                type: FuzzChain.businessType, issuer: FuzzChain.marketCode, serial: serial,
+                version: version)
+    }
+    static let licenceIDs = policeLicenceIDs + marketLicenceIDs
+
+    /// A licence id no call has used: for issuing, renewing and bursts.
+    static func freshLicenceID(_ serial: UInt64, police: Bool = true) -> String {
+        police
+            ? FuzzChain.licenceID(
+                type: FuzzChain.residenceType, issuer: FuzzChain.policeCode, serial: "N\(serial)")
+            : FuzzChain.licenceID(
+                type: FuzzChain.businessType, issuer: FuzzChain.marketCode, serial: "N\(serial)")
+    }
 
     static func billNumbers(serial: UInt64) -> [BillNumber] {
         [
@@ -50,7 +69,7 @@ enum Pools {
         FuzzChain.allKeys.map(\.publicKey) + FuzzChain.holderKeys.map(\.publicKey)
         + FuzzChain.validatorKeys.map(\.publicKey)
 
-    static let purposes = ["P1", "P2", "TAX-CHECK", "bad purpose"]
+    static let purposes = ["P1", "P2", "TAX-CHECK"]
     static let itemCodes = ["ITEM1", "ITEM2", ""]
 
     static func digest(_ id: String) -> Hash256 { SHA256.hash(Array(id.utf8)) }
