@@ -45,6 +45,7 @@ struct CallProgram {
     var height: UInt64 = 0
     var timeMs = FuzzChain.genesisTimeMs
     var counter: UInt64 = 0
+    var lastBurstBase: UInt64 = 0
     var calls = 0
 
     init(_ bytes: [UInt8]) {
@@ -87,7 +88,10 @@ struct CallProgram {
         let wanted = input.bool() ? input.pick([2, 16, 255, 256, 257, Self.maxBurst])
             : 1 + Int(input.uint16()) % Self.maxBurst
         let repetitions = min(wanted, Self.maxCalls - calls)
-        let base = counter
+        // A burst may reuse the serials of the previous one, so the approvals of a burst of
+        // proposals can follow it.
+        let base = input.rarely(50) ? lastBurstBase : counter
+        lastBurstBase = base
         let template = input
         var transactions: [Transaction] = []
         for repetition in 0..<repetitions {
@@ -119,10 +123,23 @@ struct CallProgram {
             255, 5, 0, 0, 1,  // a single call: bill contract, natural sender, issue
             0, 0, 7, 0, 0, 2, 0, 0,  // no categories, 10,000 fen, bill 1, check code, now, payer
             0, 0,  // unexpired, this chain
-            0, 0, 0x01, 0x2B,  // a burst of 1 + 299 calls
+            0, 0, 0x01, 0x2B, 0,  // a burst of 1 + 299 calls with fresh serials
             5, 0, 0, 0, 0, 0, 1, 0, 0,  // bill, hospital, reverse 1 fen of bill 1, fresh red id
             0, 0,
-        ]
+        ],
+        // Issue 17 finding 1, second shape: admin 0 proposes 257 grantRole changes, each
+        // giving the police key one new licence type; admin 1 approves them; the key record
+        // outgrows its decoder's cap of 256 licence types and the next read of it traps.
+        [
+            0, 1,  // block 1: no time step, 2 entries
+            0, 0, 0x01, 0x00, 0,  // a burst of 1 + 256 calls with fresh serials
+            0, 3, 0, 0, 255,  // governance, proposal P<serial>, admin 0, propose
+            4, 0, 4, 1, 8,  // police key, grantRole licence-issuer, licence type T<serial>
+            0, 0,  // unexpired, this chain
+            0, 0, 0x01, 0x00, 255,  // a burst of 257 calls with the previous burst's serials
+            0, 3, 0, 1, 0,  // governance, proposal P<serial>, admin 1, approve
+            0, 0,
+        ],
     ]
 
     static let zeroSignature = try! Signature(bytes: [UInt8](repeating: 0, count: 64))
