@@ -145,9 +145,11 @@ run_target() {
   [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && mode=(-fork=1 -ignore_crashes=1)
   touch "$marker"
   local status=0 began=$SECONDS
-  "$binary" "${mode[@]}" -max_total_time="$seconds" -max_len="$(max_len_of "$target")" \
-    -timeout=20 -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seeds" \
-    >"$logfile" 2>&1 || status=$?
+  # Swift's own backtracer would take the crash signal before libFuzzer's handler, which
+  # then never saves the input; libFuzzer prints a symbolized stack instead.
+  SWIFT_BACKTRACE=enable=no "$binary" "${mode[@]}" -max_total_time="$seconds" \
+    -max_len="$(max_len_of "$target")" -timeout=20 -print_final_stats=1 \
+    -artifact_prefix="$crashes/" "$corpus" "$seeds" >"$logfile" 2>&1 || status=$?
   local elapsed=$((SECONDS - began)) runs speed crash count
   runs=$(stat_of number_of_executed_units "$logfile")
   # Fork mode prints no final stats: the last status line carries the total.
@@ -159,10 +161,11 @@ run_target() {
     "$target" "${runs:-?}" "$speed" "$(ls "$corpus" | wc -l)" "$count" "$regressions"
   if [ "$status" -ne 0 ] || [ "$count" -gt 0 ]; then
     log "$target FAILED (exit $status); input: ${crash:-none saved}; log: $logfile"
-    # The first report line, then the top of the Swift backtrace when there is one.
-    local first='fuzz property violated|Fatal error|Program crashed'
-    grep -m1 -E "$first|ERROR: (AddressSanitizer|libFuzzer)" "$logfile" >&2 || true
-    grep -m1 -A8 ' crashed:$' "$logfile" | grep -E '^ *[0-9]+ ' | head -6 >&2 || true
+    # The first report line, then the top frames of our own code, demangled.
+    local first='fuzz property violated|Fatal error|ERROR: (AddressSanitizer|libFuzzer)'
+    grep -m1 -E "$first" "$logfile" >&2 || true
+    grep -E '^ +#[0-9]+ 0x[0-9a-f]+ in ' "$logfile" | grep -vE 'libc\.so|libswiftCore|fuzzer::' \
+      | head -8 | { swift demangle --simplified 2>/dev/null || cat; } | cut -c1-200 >&2 || true
     return 1
   fi
   [ "$regressions" -eq 0 ]
