@@ -12,7 +12,8 @@
 # The targets are compiled with swiftc directly, not SwiftPM: `-sanitize=fuzzer` must reach
 # every module whose coverage should guide the fuzzer (Ledger, Consensus, Contracts), but
 # never NIO or Hummingbird, and a `swift build` of the package must not need the sanitizer.
-# Modules are rebuilt only when one of their sources is newer than the object.
+# Modules are rebuilt only when one of their sources is newer than the object (after a
+# change of the flags below or a deleted source, remove $FUZZ_DIR/obj-* to start over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
