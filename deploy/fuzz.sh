@@ -17,7 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+ROOT=$PWD
 FUZZ_DIR=${FUZZ_DIR:-.build-fuzz}
+FUZZ_DIR=$(mkdir -p "$FUZZ_DIR" && cd "$FUZZ_DIR" && pwd)
 FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 ALL_TARGETS="transaction consensus-message peer-message stored-records contract-calls"
 SWIFTC=${SWIFTC:-swiftc}
@@ -32,7 +34,7 @@ SWIFT_FLAGS=(
   -enable-upcoming-feature ExistentialAny
   -enable-upcoming-feature MemberImportVisibility
   -enable-upcoming-feature InternalImportsByDefault
-  -I Sources/CSodium -I Sources/COpenSSL -I "$OBJ"
+  -I "$ROOT/Sources/CSodium" -I "$ROOT/Sources/COpenSSL" -I "$OBJ"
 )
 # gold prints a warning per AddressSanitizer symbol; the toolchain's lld links quietly.
 if [ -x "$(dirname "$(command -v "$SWIFTC")")/ld.lld" ]; then SWIFT_FLAGS+=(-use-ld=lld); fi
@@ -68,12 +70,16 @@ build_module() {
 }
 
 # A target is Fuzz/Targets/NAME.swift (plus Fuzz/Targets/NAME/ if the target needs more
-# files); peer-message also compiles the node's
-# PeerMessage.swift (it imports only Ledger), so Node and its NIO stack stay out.
+# files); peer-message also compiles the node's pure sync files (PeerMessage and
+# SyncResponseBuilder import only Ledger, BlockSyncPlan nothing), so Node and Execution,
+# with their NIO stack, stay out.
 target_sources() {
   echo "Fuzz/Targets/$1.swift"
   if [ -d "Fuzz/Targets/$1" ]; then find "Fuzz/Targets/$1" -name '*.swift' | sort; fi
-  if [ "$1" = peer-message ]; then echo Sources/Node/Sync/PeerMessage.swift; fi
+  if [ "$1" = peer-message ]; then
+    printf '%s\n' Sources/Node/Sync/PeerMessage.swift Sources/Node/Sync/SyncResponseBuilder.swift \
+      Sources/Execution/BlockSyncPlan.swift
+  fi
 }
 
 build_target() {
@@ -88,8 +94,10 @@ build_target() {
   fi
   [ "$stale" = yes ] || return 0
   log "linking $target"
-  "$SWIFTC" "${SWIFT_FLAGS[@]}" -module-name "Fuzz_${target//-/_}" \
-    -o "$binary" "${sources[@]}" "${objects[@]}" -lsodium -lcrypto
+  # From the object directory: a debug link of several files leaves module files in the
+  # working directory.
+  ( cd "$OBJ" && "$SWIFTC" "${SWIFT_FLAGS[@]}" -module-name "Fuzz_${target//-/_}" \
+    -o "$binary" "${sources[@]/#/$ROOT/}" "${objects[@]}" -lsodium -lcrypto )
 }
 
 build() {

@@ -170,8 +170,15 @@ struct CallProgram {
         guard result.receipts.count == transactions.count else {
             fuzzFailure("\(result.receipts.count) receipts for \(transactions.count) txs", bytes)
         }
-        for (receipt, tx) in zip(result.receipts, transactions) where receipt.txID != tx.id {
-            fuzzFailure("a receipt names another transaction", bytes)
+        for (receipt, tx) in zip(result.receipts, transactions) {
+            guard receipt.txID == tx.id else {
+                fuzzFailure("a receipt names another transaction", bytes)
+            }
+            // Only the contracts wrote this state: a corrupt record is their defect.
+            guard receipt.code != StatusCode.storedRecordCorrupt.rawValue else {
+                fuzzFailure(
+                    "\(tx.contract).\(tx.method) met a corrupt record: \(receipt.message)", bytes)
+            }
         }
         for (earlier, later) in zip(result.writes, result.writes.dropFirst())
         where !(earlier.key < later.key) {
@@ -233,36 +240,46 @@ struct CallProgram {
         for category in BillCategory.allCases { _ = bill.leftFen(in: category) }
     }
 
-    /// The read side over what the calls built: the API serves these on any node, so a
-    /// trap here is a crash any client can cause.
+    /// The read side over what the calls built: the API serves these on any node. The state
+    /// was written by the contracts alone, so a query that finds a corrupt record (or traps)
+    /// is a defect a client can reach.
     private func runQueries() {
-        let queries = ContractQueries(state: state)
-        _ = queries.chainParameters
-        _ = queries.organisations
-        _ = queries.evidence
-        for key in FuzzChain.allKeys { _ = queries.key(key.publicKey) }
-        for id in Pools.proposalIDs(serial: counter) { _ = queries.proposal(id) }
-        for id in Pools.licenceIDs + [Pools.freshLicenceID(counter)] {
-            _ = queries.licence(id)
-            _ = queries.uses(ofLicence: id)
-            _ = queries.licenceHistory(id)
-            _ = queries.verifyLicence(id: id, fileDigest: Pools.digest(id), atMs: timeMs)
+        do throws(StoredRecordError) {
+            try queryEverything(ContractQueries(state: state))
+        } catch {
+            fuzzFailure("a query over contract-made state failed: \(error)", bytes)
         }
-        for id in Pools.grantIDs(serial: counter) + ["G1D"] { _ = queries.grant(id) }
+    }
+
+    private func queryEverything(_ queries: ContractQueries<InMemoryState>)
+        throws(StoredRecordError)
+    {
+        _ = try queries.chainParameters
+        _ = try queries.organisations
+        _ = try queries.evidence
+        for key in FuzzChain.allKeys { _ = try queries.key(key.publicKey) }
+        for id in Pools.proposalIDs(serial: counter) { _ = try queries.proposal(id) }
+        for id in Pools.licenceIDs + [Pools.freshLicenceID(counter)] {
+            _ = try queries.licence(id)
+            _ = try queries.uses(ofLicence: id)
+            _ = try queries.licenceHistory(id)
+            _ = try queries.verifyLicence(id: id, fileDigest: Pools.digest(id), atMs: timeMs)
+        }
+        for id in Pools.grantIDs(serial: counter) + ["G1D"] { _ = try queries.grant(id) }
         for holder in FuzzChain.holders {
-            _ = queries.licences(ofHolder: holder)
-            _ = queries.liveGrants(ofHolder: holder, atMs: timeMs)
-            _ = queries.billWallet(ofPayer: holder)
+            _ = try queries.licences(ofHolder: holder)
+            _ = try queries.liveGrants(ofHolder: holder, atMs: timeMs)
+            _ = try queries.billWallet(ofPayer: holder)
         }
         for number in Pools.billNumbers(serial: counter) {
             let id = number.billID
-            _ = queries.bill(id)
-            _ = queries.verifyBill(number: number, checkCode: "A1B2C3")
-            _ = queries.claims(ofBill: id)
-            _ = queries.amountLeft(ofBill: id)
-            _ = queries.alerts(ofBill: id)
-            _ = queries.billHistory(id)
+            _ = try queries.bill(id)
+            _ = try queries.verifyBill(number: number, checkCode: "A1B2C3")
+            _ = try queries.claims(ofBill: id)
+            _ = try queries.amountLeft(ofBill: id)
+            _ = try queries.alerts(ofBill: id)
+            _ = try queries.billHistory(id)
         }
-        for id in Pools.claimIDs(serial: counter) { _ = queries.claim(id) }
+        for id in Pools.claimIDs(serial: counter) { _ = try queries.claim(id) }
     }
 }
