@@ -144,7 +144,9 @@ run_target() {
   local target=$1 seconds=$2
   local binary="$BIN/$target" corpus="${FUZZ_CORPUS_ROOT:-$FUZZ_DIR/corpus}/$target"
   local seeds="$FUZZ_DIR/seeds/$target" crashes="$FUZZ_DIR/crashes/$target"
-  local logfile="$FUZZ_DIR/logs/$target.log" marker="$FUZZ_DIR/logs/$target.start"
+  # One log per build variant, so a run with and one without ASan never share a file.
+  local logs="$FUZZ_DIR/logs-${SANITIZERS//,/-}"
+  local logfile="$logs/$target.log" marker="$logs/$target.start"
   mkdir -p "$corpus" "$crashes" "$(dirname "$logfile")"
   rm -rf "$seeds" && mkdir -p "$seeds"
   GOVCHAIN_FUZZ_SEED_DIR="$seeds" "$binary" 2>/dev/null
