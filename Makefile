@@ -43,10 +43,12 @@ status:
 	deploy/localnet.sh status
 
 # Builds everything (the end-to-end tests start the built executables), fuzzes the API
-# from its OpenAPI document, then runs every Swift test (its summary line comes last).
-test: test-deps
+# from its OpenAPI document, runs a short pass of every libFuzzer target, then runs every
+# Swift test (its summary line comes last).
+test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	deploy/api-fuzz.sh
+	$(MAKE) fuzz-smoke
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 
 bench-crypto: release
@@ -92,4 +94,4 @@ simulate: release
 	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1 --adversary all --jobs 2
 
 clean:
-	rm -rf .build .localnet
+	rm -rf .build .build-fuzz .localnet
