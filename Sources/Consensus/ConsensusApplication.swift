@@ -58,7 +58,8 @@ extension Replica {
             switch action {
             case let .requestPayload(height, round):
                 let payload = application.proposalPayload(height: height, round: round)
-                followUp = handle(.payloadReady(height: height, round: round, payload, nowMs: event.nowMs))
+                followUp = handle(
+                    .payloadReady(height: height, round: round, payload, nowMs: event.nowMs))
             case let .validateBlock(block):
                 let isValid = application.validate(block: block) == .valid
                 followUp = handle(

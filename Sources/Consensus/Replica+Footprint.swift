@@ -9,7 +9,8 @@ extension Replica {
             block.transactions.reduce(256) { $0 + $1.arguments.count + 200 }
         }
         let blocks = heightState.blocks.values.reduce(0) { $0 + size($1) }
-        let votes = heightState.prevotes.values.reduce(0) { $0 + $1.total * 128 }
+        let votes =
+            heightState.prevotes.values.reduce(0) { $0 + $1.total * 128 }
             + heightState.precommits.values.reduce(0) { $0 + $1.total * 128 }
         let future = futureMessages.reduce(0) { total, verified in
             switch verified.message {

@@ -61,7 +61,8 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
     public var skipsCommitRootCheck = false
 
     public init(
-        store: any ChainStore, genesis: Genesis, pool: any TransactionPool, signatures: SignatureCache
+        store: any ChainStore, genesis: Genesis, pool: any TransactionPool,
+        signatures: SignatureCache
     ) throws {
         self.store = store
         self.genesis = genesis
@@ -69,7 +70,8 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         self.signatures = signatures
         if let stored = try store.storedGenesis() {
             guard stored.hash == genesis.hash else {
-                throw ExecutionHalt.storage(height: 0, reason: "the store holds chain \(stored.chainID)")
+                throw ExecutionHalt.storage(
+                    height: 0, reason: "the store holds chain \(stored.chainID)")
             }
         } else {
             try Self.initialiseGenesisState(store: store, genesis: genesis)
@@ -118,7 +120,8 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
 
     public func proposalPayload(height: UInt64, round: UInt64) -> ProposalPayload {
         let empty = ProposalPayload(
-            transactions: [], receiptsRoot: tipResults.receiptsRoot, stateRoot: tipResults.stateRoot)
+            transactions: [], receiptsRoot: tipResults.receiptsRoot, stateRoot: tipResults.stateRoot
+        )
         // Consensus only asks for the next height; anything else proposes nothing.
         guard halt == nil, height == tip.height + 1 else { return empty }
         let parameters = genesis.consensus
@@ -156,11 +159,16 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         guard header.height == tip.height + 1 else {
             return .invalid(reason: "height \(header.height) on tip \(tip.height)")
         }
-        guard header.receiptsRoot == tipResults.receiptsRoot, header.stateRoot == tipResults.stateRoot
-        else { return .invalid(reason: "header roots differ from this node's results of block \(tip.height)") }
+        guard header.receiptsRoot == tipResults.receiptsRoot,
+            header.stateRoot == tipResults.stateRoot
+        else {
+            return .invalid(
+                reason: "header roots differ from this node's results of block \(tip.height)")
+        }
         let parameters = genesis.consensus
         guard block.transactions.count <= Int(parameters.maxBlockTransactions) else {
-            return .invalid(reason: "\(block.transactions.count) transactions exceed the block limit")
+            return .invalid(
+                reason: "\(block.transactions.count) transactions exceed the block limit")
         }
         let state = store.committedState()
         var seen = Set<Hash256>()
@@ -169,16 +177,22 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
             let id = tx.id
             let size = tx.canonicalBytes.count
             bytes += size
-            guard size <= Int(parameters.maxTransactionBytes) else { return .invalid(reason: "tx \(id) too large") }
+            guard size <= Int(parameters.maxTransactionBytes) else {
+                return .invalid(reason: "tx \(id) too large")
+            }
             guard bytes <= Int(parameters.maxBlockBytes) else {
                 return .invalid(reason: "block of more than \(parameters.maxBlockBytes) bytes")
             }
-            guard seen.insert(id).inserted else { return .invalid(reason: "tx \(id) appears twice") }
+            guard seen.insert(id).inserted else {
+                return .invalid(reason: "tx \(id) appears twice")
+            }
             if let reason = admissibility(of: tx, id: id, height: header.height, state: state) {
                 return .invalid(reason: "tx \(id): \(reason)")
             }
         }
-        if let failure = state.failure { return .invalid(reason: "storage failure while validating: \(failure)") }
+        if let failure = state.failure {
+            return .invalid(reason: "storage failure while validating: \(failure)")
+        }
         return .valid
     }
 
@@ -188,9 +202,13 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         of tx: Transaction, id: Hash256, height: UInt64, state: any CommittedStateReader
     ) -> String? {
         guard tx.chainID == genesis.chainID else { return "for another chain" }
-        guard tx.validUntilHeight >= height else { return "expired at height \(tx.validUntilHeight)" }
+        guard tx.validUntilHeight >= height else {
+            return "expired at height \(tx.validUntilHeight)"
+        }
         let committed: Bool
-        do { committed = try store.isCommitted(id) } catch { return "replay check failed: \(error)" }
+        do { committed = try store.isCommitted(id) } catch {
+            return "replay check failed: \(error)"
+        }
         guard !committed else { return "a replay of a committed transaction" }
         // Registered sender holding a role for this call (issue 17, finding 5): a proposer
         // must not be able to commit calls the mempool of every honest node would refuse.
@@ -215,31 +233,39 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         }
         // The certified header carries the quorum's results of the previous block: a node
         // whose own results differ has diverged and must stop (issue 17, finding 8).
-        let certified = ExecutionResults(receiptsRoot: header.receiptsRoot, stateRoot: header.stateRoot)
+        let certified = ExecutionResults(
+            receiptsRoot: header.receiptsRoot, stateRoot: header.stateRoot)
         guard certified == tipResults || skipsCommitRootCheck else {
             halt = .divergence(height: header.height, header: certified, local: tipResults)
             return
         }
         let state = store.committedState()
         let result = BlockExecutor.execute(
-            transactions: block.transactions, height: block.height, timeMs: header.timeMs, over: state)
-        let updates = result.writes.map { SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value) }
+            transactions: block.transactions, height: block.height, timeMs: header.timeMs,
+            over: state)
+        let updates = result.writes.map {
+            SparseMerkleTree.Update(key: $0.key.bytes, value: $0.value)
+        }
         let tree: (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)])
         do {
             tree = try SparseMerkleTree.apply(updates, to: tipResults.stateRoot, store: state)
         } catch {
-            halt = .storage(height: header.height, reason: "\(state.failure.map { "\($0)" } ?? "\(error)")")
+            halt = .storage(
+                height: header.height, reason: "\(state.failure.map { "\($0)" } ?? "\(error)")")
             return
         }
         if let failure = state.failure {
             halt = .storage(height: header.height, reason: "read failed: \(failure)")
             return
         }
-        let results = ExecutionResults(receiptsRoot: Receipt.root(result.receipts), stateRoot: tree.root)
+        let results = ExecutionResults(
+            receiptsRoot: Receipt.root(result.receipts), stateRoot: tree.root)
         do {
-            try store.commit(BlockCommit(
-                block: block, certificate: certificate, receipts: result.receipts, results: results,
-                writes: result.writes, treeNodes: tree.newNodes))
+            try store.commit(
+                BlockCommit(
+                    block: block, certificate: certificate, receipts: result.receipts,
+                    results: results,
+                    writes: result.writes, treeNodes: tree.newNodes))
         } catch {
             halt = .storage(height: header.height, reason: "commit failed: \(error)")
             return
@@ -252,8 +278,10 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         if block.transactions.contains(where: { $0.contract == GovernanceCall.contractName }) {
             recheckPool()
         }
-        outcomes.append(CommitOutcome(
-            block: block, certificate: certificate, receipts: result.receipts, results: results))
+        outcomes.append(
+            CommitOutcome(
+                block: block, certificate: certificate, receipts: result.receipts, results: results)
+        )
     }
 
     /// The recheck after governance blocks: drops pending txs whose sender lost its key or role.

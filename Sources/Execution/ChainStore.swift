@@ -36,7 +36,8 @@ public struct BlockCommit: Sendable {
     public var treeNodes: [(hash: Hash256, node: SparseMerkleNode)]
 
     public init(
-        block: Block, certificate: CommitCertificate, receipts: [Receipt], results: ExecutionResults,
+        block: Block, certificate: CommitCertificate, receipts: [Receipt],
+        results: ExecutionResults,
         writes: [StateWrite], treeNodes: [(hash: Hash256, node: SparseMerkleNode)]
     ) {
         self.block = block
@@ -63,8 +64,9 @@ public protocol ChainStore: AnyObject {
     /// The genesis this store was initialised with, nil when it is empty.
     func storedGenesis() throws -> Genesis?
     /// Records genesis and its state once; refuses a different genesis later.
-    func initialise(genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
-                    treeNodes: [(hash: Hash256, node: SparseMerkleNode)]) throws
+    func initialise(
+        genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
+        treeNodes: [(hash: Hash256, node: SparseMerkleNode)]) throws
     /// Height of the last committed block (0 = only genesis).
     var lastHeight: UInt64 { get }
     func block(at height: UInt64) throws -> Block?

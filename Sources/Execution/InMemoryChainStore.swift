@@ -57,7 +57,8 @@ public final class InMemoryChainStore: ChainStore {
 
     public func commit(_ commit: BlockCommit) throws {
         guard commit.block.height == lastHeight + 1 else {
-            throw InMemoryStoreError(reason: "commit of \(commit.block.height) on tip \(lastHeight)")
+            throw InMemoryStoreError(
+                reason: "commit of \(commit.block.height) on tip \(lastHeight)")
         }
         blocks.append(commit.block)
         certificates.append(commit.certificate)

@@ -105,13 +105,19 @@ final class ProposalTamperer {
 
     /// A validly signed bill issue from a key no organisation holds.
     private func outsiderBill(_ serial: UInt64) -> Transaction {
-        let call = ContractCall.bill(.issue(BillIssue(
-            number: .medical(code: "36999999", number: String(1_000_000_000 + serial % 1_000_000_000)),
-            checkCode: "ABCDEF", issuedAtMs: SimChain.genesisTimeMs, totalFen: 1, categories: nil,
-            payer: .zero)))
+        let call = ContractCall.bill(
+            .issue(
+                BillIssue(
+                    number: .medical(
+                        code: "36999999", number: String(1_000_000_000 + serial % 1_000_000_000)),
+                    checkCode: "ABCDEF", issuedAtMs: SimChain.genesisTimeMs, totalFen: 1,
+                    categories: nil,
+                    payer: .zero)))
         return call.transaction(
             chainID: SimChain.chainID, signer: SimChain.outsider,
-            uniqueID: Array(SHA256.hash(Array("outsider \(serial)".utf8)).bytes.prefix(Transaction.uniqueIDByteCount)),
+            uniqueID: Array(
+                SHA256.hash(Array("outsider \(serial)".utf8)).bytes.prefix(
+                    Transaction.uniqueIDByteCount)),
             validUntilHeight: 1_000_000)
     }
 }
@@ -130,7 +136,9 @@ struct AdversaryState {
     }
 
     mutating func remember(_ message: ConsensusMessage) {
-        guard behaviours.contains(.replayedVotes) || behaviours.contains(.duplicateFlood) else { return }
+        guard behaviours.contains(.replayedVotes) || behaviours.contains(.duplicateFlood) else {
+            return
+        }
         if remembered.count >= Self.memory { remembered.removeFirst(Self.memory / 4) }
         remembered.append(message)
     }
@@ -167,14 +175,24 @@ extension Cluster {
 
     /// The Byzantine validators' own moves, every `adversaryIntervalMs` of the fault phase.
     mutating func actAdversarially() {
-        for instance in instances.indices where !instances[instance].isHonest && instances[instance].isUp {
-            if adversary.behaviours.contains(.farFutureRounds) { sendFarFutureStatements(from: instance) }
-            if adversary.behaviours.contains(.extremeSync) { sendExtremeSyncRequests(from: instance) }
-            if adversary.behaviours.contains(.replayedVotes) { replayOldStatements(from: instance, copies: 0) }
-            if adversary.behaviours.contains(.duplicateFlood) { replayRecentStatements(from: instance) }
+        for instance in instances.indices
+        where !instances[instance].isHonest && instances[instance].isUp {
+            if adversary.behaviours.contains(.farFutureRounds) {
+                sendFarFutureStatements(from: instance)
+            }
+            if adversary.behaviours.contains(.extremeSync) {
+                sendExtremeSyncRequests(from: instance)
+            }
+            if adversary.behaviours.contains(.replayedVotes) {
+                replayOldStatements(from: instance, copies: 0)
+            }
+            if adversary.behaviours.contains(.duplicateFlood) {
+                replayRecentStatements(from: instance)
+            }
         }
         if catchUpSent.largestWindow > catchUpBudgetPerSecond, safetyViolation == nil {
-            safetyViolation = "I11 amplification: honest replicas sent \(catchUpSent.largestWindow) catch-up "
+            safetyViolation =
+                "I11 amplification: honest replicas sent \(catchUpSent.largestWindow) catch-up "
                 + "blocks in one second to a Byzantine peer (budget \(catchUpBudgetPerSecond))"
         }
     }
@@ -196,19 +214,24 @@ extension Cluster {
         let header = BlockHeader(
             chainID: SimChain.chainID, height: height, round: round, previousHash: tip.blockHash,
             txRoot: Block.transactionRoot(transactions), receiptsRoot: results.receiptsRoot,
-            stateRoot: results.stateRoot, proposer: key.publicKey, timeMs: max(localNow(instance), tip.timeMs + 1))
+            stateRoot: results.stateRoot, proposer: key.publicKey,
+            timeMs: max(localNow(instance), tip.timeMs + 1))
         let block = Block(header: header, transactions: transactions)
-        let signature = key.sign(ConsensusStatement.signingBytes(
-            chainID: SimChain.chainID, kind: .proposal, height: height, round: round,
-            body: Proposal.body(blockID: block.hash, polRound: nil)))
+        let signature = key.sign(
+            ConsensusStatement.signingBytes(
+                chainID: SimChain.chainID, kind: .proposal, height: height, round: round,
+                body: Proposal.body(blockID: block.hash, polRound: nil)))
         let proposal = Proposal(round: round, polRound: nil, block: block, signature: signature)
         transmit(.proposal(proposal), from: instance) { _ in true }
         for kind in [StatementKind.prevote, .precommit] {
             let voteRound = base &+ random.draw(2...3_000)
             let vote = Vote(
-                kind: kind, height: height, round: voteRound, blockID: nil, validatorIndex: UInt16(validator),
-                signature: key.sign(ConsensusStatement.voteSigningBytes(
-                    chainID: SimChain.chainID, kind: kind, height: height, round: voteRound, blockID: nil)))
+                kind: kind, height: height, round: voteRound, blockID: nil,
+                validatorIndex: UInt16(validator),
+                signature: key.sign(
+                    ConsensusStatement.voteSigningBytes(
+                        chainID: SimChain.chainID, kind: kind, height: height, round: voteRound,
+                        blockID: nil)))
             transmit(.vote(vote), from: instance) { _ in true }
         }
     }
@@ -216,12 +239,15 @@ extension Cluster {
     private mutating func sendExtremeSyncRequests(from instance: Int) {
         let extremes: [(UInt64, UInt32)] = [
             (UInt64.max, UInt32.max), (UInt64.max, 64), (UInt64.max - 1, 2), (0, UInt32.max),
-            (1, UInt32.max), (UInt64.max / 2, UInt32.max), (random.draw(0...UInt64.max), UInt32.random(in: 0...UInt32.max, using: &random)),
+            (1, UInt32.max), (UInt64.max / 2, UInt32.max),
+            (random.draw(0...UInt64.max), UInt32.random(in: 0...UInt32.max, using: &random)),
         ]
         let (fromHeight, count) = extremes[Int.random(in: 0..<extremes.count, using: &random)]
         for target in honestInstances where instances[target].isUp {
-            queue.push(.syncRequest(instance: target, from: instance, fromHeight: fromHeight, count: count),
-                       atMs: nowMs + random.draw(1...20))
+            queue.push(
+                .syncRequest(
+                    instance: target, from: instance, fromHeight: fromHeight, count: count),
+                atMs: nowMs + random.draw(1...20))
         }
     }
 
@@ -241,13 +267,16 @@ extension Cluster {
     }
 
     /// A validly signed transaction from the outsider key with arbitrary argument bytes.
-    static func rawTransaction(arguments: [UInt8], validUntilHeight: UInt64, tag: UInt64) -> Transaction {
+    static func rawTransaction(arguments: [UInt8], validUntilHeight: UInt64, tag: UInt64)
+        -> Transaction
+    {
         var encoder = CanonicalEncoder()
         encoder.encode(tag)
         let uniqueID = Array(SHA256.hash(encoder.bytes).bytes.prefix(Transaction.uniqueIDByteCount))
         return Transaction.signed(
             chainID: SimChain.chainID, signer: SimChain.outsider, uniqueID: uniqueID,
-            validUntilHeight: validUntilHeight, contract: "bill", method: "issue", arguments: arguments)
+            validUntilHeight: validUntilHeight, contract: "bill", method: "issue",
+            arguments: arguments)
     }
 
     /// A peer's block-sync request, answered the way the node answers it (the shared plan).
@@ -256,19 +285,25 @@ extension Cluster {
         let tip = instances[instance].blocks.lastHeight
         let maxBatch: UInt32 = 64
         if options.nodeMutations.contains(.uncheckedSyncArithmetic) {
-            let bounds = BlockSyncPlan.uncheckedBounds(fromHeight: fromHeight, count: count, maxBatch: maxBatch)
+            let bounds = BlockSyncPlan.uncheckedBounds(
+                fromHeight: fromHeight, count: count, maxBatch: maxBatch)
             if bounds.overflowed || bounds.lower > bounds.upper {
-                safetyViolation = "I10 hostile input: sync request from \(fromHeight) for \(count) blocks "
+                safetyViolation =
+                    "I10 hostile input: sync request from \(fromHeight) for \(count) blocks "
                     + "overflows the reply range (\(bounds.lower)...\(bounds.upper)); the node traps here"
             }
             return
         }
-        guard let heights = BlockSyncPlan.heights(fromHeight: fromHeight, count: count, tip: tip, maxBatch: maxBatch)
+        guard
+            let heights = BlockSyncPlan.heights(
+                fromHeight: fromHeight, count: count, tip: tip, maxBatch: maxBatch)
         else { return }
-        guard heights.lowerBound >= 1, heights.upperBound <= tip, heights.count <= Int(maxBatch) else {
+        guard heights.lowerBound >= 1, heights.upperBound <= tip, heights.count <= Int(maxBatch)
+        else {
             safetyViolation = "I10 hostile input: sync plan \(heights) outside 1...\(tip)"
             return
         }
-        sendDecisions(from: instance, to: instances[peer].validatorIndex, heights: heights, isCatchUp: false)
+        sendDecisions(
+            from: instance, to: instances[peer].validatorIndex, heights: heights, isCatchUp: false)
     }
 }

@@ -45,10 +45,12 @@ struct InstanceApplication: ConsensusApplication {
         let before = executor.tipResults
         let heightBefore = executor.tip.height
         executor.deliver(block: block, certificate: certificate)
-        let header = ExecutionResults(receiptsRoot: block.header.receiptsRoot, stateRoot: block.header.stateRoot)
-        delivered.append(Delivery(
-            decision: Decision(block: block, certificate: certificate), resultsBefore: before,
-            headerResults: header, committed: executor.tip.height == heightBefore + 1))
+        let header = ExecutionResults(
+            receiptsRoot: block.header.receiptsRoot, stateRoot: block.header.stateRoot)
+        delivered.append(
+            Delivery(
+                decision: Decision(block: block, certificate: certificate), resultsBefore: before,
+                headerResults: header, committed: executor.tip.height == heightBefore + 1))
     }
 }
 
@@ -62,8 +64,9 @@ struct Oracle {
 
     init(genesis: Genesis) {
         let signatures = SignatureCache(capacity: 1)
-        guard let executor = try? ChainExecutor(
-            store: store, genesis: genesis, pool: EmptyPool(), signatures: signatures)
+        guard
+            let executor = try? ChainExecutor(
+                store: store, genesis: genesis, pool: EmptyPool(), signatures: signatures)
         else { preconditionFailure("the reference executor failed to open its store") }
         self.executor = executor
     }
@@ -81,24 +84,35 @@ struct Oracle {
         let state = store.committedState()
         for tx in block.transactions {
             let id = tx.id
-            guard tx.hasValidSignature else { return "I2 validity: height \(block.height) commits tx \(id) with an invalid signature" }
-            guard tx.chainID == SimChain.chainID else { return "I2 validity: tx \(id) of another chain committed" }
-            guard (try? store.isCommitted(id)) == false else { return "I2 validity: tx \(id) committed twice" }
+            guard tx.hasValidSignature else {
+                return
+                    "I2 validity: height \(block.height) commits tx \(id) with an invalid signature"
+            }
+            guard tx.chainID == SimChain.chainID else {
+                return "I2 validity: tx \(id) of another chain committed"
+            }
+            guard (try? store.isCommitted(id)) == false else {
+                return "I2 validity: tx \(id) committed twice"
+            }
             if case let .failure(error) = BlockExecutor.checkTx(tx, over: state) {
-                return "I2 validity: height \(block.height) commits tx \(id) from an unpermitted sender (\(error))"
+                return
+                    "I2 validity: height \(block.height) commits tx \(id) from an unpermitted sender (\(error))"
             }
             guard tx.canonicalBytes.count <= Int(SimChain.parameters.maxTransactionBytes) else {
                 return "I2 validity: oversized tx \(id) committed"
             }
         }
         executor.deliver(block: block, certificate: decision.certificate)
-        if let halt = executor.halt { return "I4 state: the agreed chain does not execute to its headers: \(halt)" }
+        if let halt = executor.halt {
+            return "I4 state: the agreed chain does not execute to its headers: \(halt)"
+        }
         committedTransactions += block.transactions.count
         for outcome in executor.takeOutcomes() {
             for receipt in outcome.receipts where receipt.code == Receipt.successCode {
                 guard let bill = claimedBill[receipt.txID] else { continue }
                 guard billsClaimed.insert(bill).inserted else {
-                    return "I8 domain: bill \(bill) reimbursed twice beyond its amount (height \(block.height))"
+                    return
+                        "I8 domain: bill \(bill) reimbursed twice beyond its amount (height \(block.height))"
                 }
             }
         }
@@ -124,9 +138,12 @@ final class DivergentChainStore: ChainStore {
     }
 
     func storedGenesis() throws -> Genesis? { try base.storedGenesis() }
-    func initialise(genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
-                    treeNodes: [(hash: Hash256, node: SparseMerkleNode)]) throws {
-        try base.initialise(genesis: genesis, writes: writes, results: results, treeNodes: treeNodes)
+    func initialise(
+        genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
+        treeNodes: [(hash: Hash256, node: SparseMerkleNode)]
+    ) throws {
+        try base.initialise(
+            genesis: genesis, writes: writes, results: results, treeNodes: treeNodes)
     }
     var lastHeight: UInt64 { base.lastHeight }
     func block(at height: UInt64) throws -> Block? { try base.block(at: height) }
@@ -145,7 +162,9 @@ final class DivergentChainStore: ChainStore {
         func value(for key: StateKey) -> [UInt8]? {
             key.bytes.starts(with: Array("bill".utf8)) ? nil : base.value(for: key)
         }
-        func entries(withPrefix prefix: StateKey) -> [StateEntry] { base.entries(withPrefix: prefix) }
+        func entries(withPrefix prefix: StateKey) -> [StateEntry] {
+            base.entries(withPrefix: prefix)
+        }
         func loadNode(_ hash: Hash256) -> SparseMerkleNode? { base.loadNode(hash) }
     }
 }

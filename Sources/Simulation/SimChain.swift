@@ -13,7 +13,9 @@ public enum SimChain {
     public static let admin = SigningKey.deterministic(label: "simulation-admin")
     public static let police = SigningKey.deterministic(label: "simulation-police")
     public static let hospital = SigningKey.deterministic(label: "simulation-hospital")
-    public static let insurers = (0..<2).map { SigningKey.deterministic(label: "simulation-insurer-\($0)") }
+    public static let insurers = (0..<2).map {
+        SigningKey.deterministic(label: "simulation-insurer-\($0)")
+    }
     /// A key no organisation holds: its transactions carry valid signatures and no permission.
     public static let outsider = SigningKey.deterministic(label: "simulation-outsider")
 
@@ -29,16 +31,24 @@ public enum SimChain {
         return Genesis(
             chainID: chainID, genesisTimeMs: genesisTimeMs, validators: validators,
             organisations: [
-                org("data-bureau", "11360000MB00000011",
+                org(
+                    "data-bureau", "11360000MB00000011",
                     [OrganisationKey(publicKey: admin.publicKey, roles: [.admin, .auditor])]),
-                org("public-security", policeCreditCode,
-                    [OrganisationKey(publicKey: police.publicKey, roles: [.licenceIssuer, .licenceUser],
-                                     licenceTypes: [licenceType])]),
-                org("peoples-hospital", "12360000MB0000006D",
+                org(
+                    "public-security", policeCreditCode,
+                    [
+                        OrganisationKey(
+                            publicKey: police.publicKey, roles: [.licenceIssuer, .licenceUser],
+                            licenceTypes: [licenceType])
+                    ]),
+                org(
+                    "peoples-hospital", "12360000MB0000006D",
                     [OrganisationKey(publicKey: hospital.publicKey, roles: [.billIssuer])]),
-                org("medical-insurance", "11360000MB0000008N",
+                org(
+                    "medical-insurance", "11360000MB0000008N",
                     [OrganisationKey(publicKey: insurers[0].publicKey, roles: [.reimburser])]),
-                org("commercial-insurer", "91360000MA00000079",
+                org(
+                    "commercial-insurer", "91360000MA00000079",
                     [OrganisationKey(publicKey: insurers[1].publicKey, roles: [.reimburser])]),
             ],
             adminThreshold: 1, consensus: parameters)
@@ -64,25 +74,36 @@ struct SimWorkload {
         let signer: SigningKey
         switch serial % 4 {
         case 0:
-            call = .bill(.issue(BillIssue(
-                number: billNumber(serial / 4), checkCode: "7F3K9Q", issuedAtMs: nowMs,
-                totalFen: 10_000, categories: nil, payer: SHA256.hash(Array("payer \(serial)".utf8)))))
+            call = .bill(
+                .issue(
+                    BillIssue(
+                        number: billNumber(serial / 4), checkCode: "7F3K9Q", issuedAtMs: nowMs,
+                        totalFen: 10_000, categories: nil,
+                        payer: SHA256.hash(Array("payer \(serial)".utf8)))))
             signer = SimChain.hospital
         case 1, 2:
             // Both insurers claim most of the latest bill: at most one claim can win.
             let insurer = Int(serial % 4) - 1
-            call = .reimbursement(.claim([ClaimRequest(
-                claimID: "C\(seed)-\(serial)", billID: billNumber(serial / 4).billID, amountFen: 7_000)]))
+            call = .reimbursement(
+                .claim([
+                    ClaimRequest(
+                        claimID: "C\(seed)-\(serial)", billID: billNumber(serial / 4).billID,
+                        amountFen: 7_000)
+                ]))
             signer = SimChain.insurers[insurer]
         default:
-            let licenceID = LicenceIdentifier.make(
-                typeCode: SimChain.licenceType, issuerCreditCode: SimChain.policeCreditCode,
-                serial: "S\(seed % 1_000_000)N\(serial)", version: 1) ?? "invalid"
-            call = .licence(.issue(LicenceIssue(
-                licenceID: licenceID, licenceType: SimChain.licenceType,
-                holder: SHA256.hash(Array("holder \(serial)".utf8)),
-                fileDigest: SHA256.hash(Array("file \(serial)".utf8)), validFromMs: SimChain.genesisTimeMs,
-                validUntilMs: SimChain.genesisTimeMs + 365 * 86_400_000)))
+            let licenceID =
+                LicenceIdentifier.make(
+                    typeCode: SimChain.licenceType, issuerCreditCode: SimChain.policeCreditCode,
+                    serial: "S\(seed % 1_000_000)N\(serial)", version: 1) ?? "invalid"
+            call = .licence(
+                .issue(
+                    LicenceIssue(
+                        licenceID: licenceID, licenceType: SimChain.licenceType,
+                        holder: SHA256.hash(Array("holder \(serial)".utf8)),
+                        fileDigest: SHA256.hash(Array("file \(serial)".utf8)),
+                        validFromMs: SimChain.genesisTimeMs,
+                        validUntilMs: SimChain.genesisTimeMs + 365 * 86_400_000)))
             signer = SimChain.police
         }
         let tx = call.transaction(

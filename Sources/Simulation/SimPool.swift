@@ -16,10 +16,12 @@ final class SimPool: TransactionPool {
 
     /// Admits a client or gossiped transaction; refuses what the node's mempool would.
     @discardableResult
-    func admit(_ tx: Transaction, chainID: String, height: UInt64, isCommitted: (Hash256) -> Bool) -> Bool {
+    func admit(_ tx: Transaction, chainID: String, height: UInt64, isCommitted: (Hash256) -> Bool)
+        -> Bool
+    {
         let id = tx.id
         guard order.count < Self.capacity, tx.chainID == chainID, tx.validUntilHeight > height,
-              !ids.contains(id), !isCommitted(id), signatures.isValid(tx, id: id)
+            !ids.contains(id), !isCommitted(id), signatures.isValid(tx, id: id)
         else { return false }
         order.append((tx, id))
         ids.insert(id)
@@ -42,7 +44,9 @@ final class SimPool: TransactionPool {
     func removeCommitted(_ committed: [Hash256], height: UInt64) {
         let gone = Set(committed)
         order.removeAll { entry in
-            guard gone.contains(entry.id) || entry.tx.validUntilHeight <= height else { return false }
+            guard gone.contains(entry.id) || entry.tx.validUntilHeight <= height else {
+                return false
+            }
             ids.remove(entry.id)
             return true
         }

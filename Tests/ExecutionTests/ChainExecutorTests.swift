@@ -11,7 +11,9 @@ import Testing
 private final class Pool: TransactionPool {
     var pending: [Transaction] = []
     func reap(maxCount: Int, maxBytes: Int) -> [Transaction] { Array(pending.prefix(maxCount)) }
-    func removeCommitted(_ ids: [Hash256], height: UInt64) { pending.removeAll { ids.contains($0.id) } }
+    func removeCommitted(_ ids: [Hash256], height: UInt64) {
+        pending.removeAll { ids.contains($0.id) }
+    }
     func recheck(_ stillValid: (Transaction) -> Bool) { pending.removeAll { !stillValid($0) } }
 }
 
@@ -20,9 +22,12 @@ private final class BrokenIndexStore: ChainStore {
     struct DiskFailure: Error {}
     let base = InMemoryChainStore()
     func storedGenesis() throws -> Genesis? { try base.storedGenesis() }
-    func initialise(genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
-                    treeNodes: [(hash: Hash256, node: SparseMerkleNode)]) throws {
-        try base.initialise(genesis: genesis, writes: writes, results: results, treeNodes: treeNodes)
+    func initialise(
+        genesis: Genesis, writes: [StateWrite], results: ExecutionResults,
+        treeNodes: [(hash: Hash256, node: SparseMerkleNode)]
+    ) throws {
+        try base.initialise(
+            genesis: genesis, writes: writes, results: results, treeNodes: treeNodes)
     }
     var lastHeight: UInt64 { base.lastHeight }
     func block(at height: UInt64) throws -> Block? { try base.block(at: height) }
@@ -43,46 +48,60 @@ private enum Chain {
             chainID: "executor-test", genesisTimeMs: 1_700_000_000_000,
             validators: [Validator(name: "v0", publicKey: validator.publicKey, address: "a")],
             organisations: [
-                Organisation(id: "bureau", name: "bureau", creditCode: "11360000MB00000011",
-                             keys: [OrganisationKey(publicKey: admin.publicKey, roles: [.admin])]),
-                Organisation(id: "hospital", name: "hospital", creditCode: "12360000MB0000006D",
-                             keys: [OrganisationKey(publicKey: hospital.publicKey, roles: [.billIssuer])]),
+                Organisation(
+                    id: "bureau", name: "bureau", creditCode: "11360000MB00000011",
+                    keys: [OrganisationKey(publicKey: admin.publicKey, roles: [.admin])]),
+                Organisation(
+                    id: "hospital", name: "hospital", creditCode: "12360000MB0000006D",
+                    keys: [OrganisationKey(publicKey: hospital.publicKey, roles: [.billIssuer])]),
             ],
             adminThreshold: 1, consensus: ConsensusParameters())
     }
 
     static func bill(_ serial: UInt64, by signer: SigningKey) -> Transaction {
         let number = String(1_000_000_000 + serial)
-        return ContractCall.bill(.issue(BillIssue(
-            number: .medical(code: "36123456", number: number), checkCode: "7F3K9Q",
-            issuedAtMs: 1_700_000_000_000, totalFen: 100, categories: nil, payer: .zero)))
-            .transaction(chainID: "executor-test", signer: signer,
-                         uniqueID: Array(SHA256.hash(Array(number.utf8)).bytes.prefix(16)), validUntilHeight: 100)
+        return ContractCall.bill(
+            .issue(
+                BillIssue(
+                    number: .medical(code: "36123456", number: number), checkCode: "7F3K9Q",
+                    issuedAtMs: 1_700_000_000_000, totalFen: 100, categories: nil, payer: .zero))
+        )
+        .transaction(
+            chainID: "executor-test", signer: signer,
+            uniqueID: Array(SHA256.hash(Array(number.utf8)).bytes.prefix(16)), validUntilHeight: 100
+        )
     }
 
     static func block(_ transactions: [Transaction], on executor: ChainExecutor) -> Block {
         let header = BlockHeader(
             chainID: "executor-test", height: executor.tip.height + 1, round: 0,
             previousHash: executor.tip.blockHash, txRoot: Block.transactionRoot(transactions),
-            receiptsRoot: executor.tipResults.receiptsRoot, stateRoot: executor.tipResults.stateRoot,
+            receiptsRoot: executor.tipResults.receiptsRoot,
+            stateRoot: executor.tipResults.stateRoot,
             proposer: validator.publicKey, timeMs: executor.tip.timeMs + 1_000)
         return Block(header: header, transactions: transactions)
     }
 
     static func certificate(_ block: Block) -> CommitCertificate {
-        let signature = validator.sign(ConsensusStatement.voteSigningBytes(
-            chainID: "executor-test", kind: .precommit, height: block.height, round: 0, blockID: block.hash))
+        let signature = validator.sign(
+            ConsensusStatement.voteSigningBytes(
+                chainID: "executor-test", kind: .precommit, height: block.height, round: 0,
+                blockID: block.hash))
         return CommitCertificate(
             height: block.height, round: 0, blockID: block.hash,
             signatures: [ValidatorSignature(validatorIndex: 0, signature: signature)])
     }
 
-    static func executor(store: any ChainStore = InMemoryChainStore(), pool: Pool = Pool()) throws -> ChainExecutor {
+    static func executor(store: any ChainStore = InMemoryChainStore(), pool: Pool = Pool()) throws
+        -> ChainExecutor
+    {
         try ChainExecutor(store: store, genesis: genesis, pool: pool, signatures: SignatureCache())
     }
 }
 
-@Test("attack: a proposer swaps a gossiped transaction's signature; the cache hit on its id does not pass it (finding 3)")
+@Test(
+    "attack: a proposer swaps a gossiped transaction's signature; the cache hit on its id does not pass it (finding 3)"
+)
 func forgedSignatureAfterCacheHit() throws {
     let executor = try Chain.executor()
     let honest = Chain.bill(1, by: Chain.hospital)
@@ -90,23 +109,29 @@ func forgedSignatureAfterCacheHit() throws {
     var forged = honest
     forged.signature = Chain.stranger.sign(forged.signingBytes)
     #expect(forged.id == honest.id, "the id does not cover the signature")
-    guard case let .invalid(reason) = executor.validate(block: Chain.block([forged], on: executor)) else {
+    guard case let .invalid(reason) = executor.validate(block: Chain.block([forged], on: executor))
+    else {
         Issue.record("a block with a forged signature was accepted")
         return
     }
     #expect(reason.contains("invalid signature"))
 }
 
-@Test("attack: a proposer includes a validly signed call from an unregistered key; validation refuses it (finding 5)")
+@Test(
+    "attack: a proposer includes a validly signed call from an unregistered key; validation refuses it (finding 5)"
+)
 func unpermittedSenderRefused() throws {
     let executor = try Chain.executor()
-    let verdict = executor.validate(block: Chain.block([Chain.bill(2, by: Chain.stranger)], on: executor))
+    let verdict = executor.validate(
+        block: Chain.block([Chain.bill(2, by: Chain.stranger)], on: executor))
     guard case let .invalid(reason) = verdict else {
         Issue.record("an unregistered sender's transaction was accepted")
         return
     }
     #expect(reason.contains("not permitted"))
-    #expect(executor.validate(block: Chain.block([Chain.bill(3, by: Chain.hospital)], on: executor)) == .valid)
+    #expect(
+        executor.validate(block: Chain.block([Chain.bill(3, by: Chain.hospital)], on: executor))
+            == .valid)
 }
 
 @Test("attack: the replay index fails to read; validation and proposals fail closed (finding 9)")
@@ -114,7 +139,8 @@ func brokenReplayIndexFailsClosed() throws {
     let pool = Pool()
     let executor = try Chain.executor(store: BrokenIndexStore(), pool: pool)
     let tx = Chain.bill(4, by: Chain.hospital)
-    guard case let .invalid(reason) = executor.validate(block: Chain.block([tx], on: executor)) else {
+    guard case let .invalid(reason) = executor.validate(block: Chain.block([tx], on: executor))
+    else {
         Issue.record("a transaction whose replay check failed was accepted")
         return
     }
@@ -123,7 +149,9 @@ func brokenReplayIndexFailsClosed() throws {
     #expect(executor.proposalPayload(height: 1, round: 0).transactions.isEmpty)
 }
 
-@Test("attack: a final block certifies roots other than this node's results; the executor halts and commits nothing (finding 8)")
+@Test(
+    "attack: a final block certifies roots other than this node's results; the executor halts and commits nothing (finding 8)"
+)
 func divergenceHalts() throws {
     let store = InMemoryChainStore()
     let executor = try Chain.executor(store: store)
@@ -144,7 +172,9 @@ func divergenceHalts() throws {
     #expect(executor.validate(block: honest) != .valid, "a halted executor accepts nothing")
 }
 
-@Test("the same blocks give the same results on two executors (determinism of the shared application)")
+@Test(
+    "the same blocks give the same results on two executors (determinism of the shared application)"
+)
 func determinism() throws {
     let first = try Chain.executor()
     let second = try Chain.executor()

@@ -15,11 +15,15 @@ struct DriverTests {
     func vote(round: UInt64) -> VerifiedMessage {
         let vote = Vote(
             kind: .prevote, height: 1, round: round, blockID: nil, validatorIndex: 0,
-            signature: Self.key.sign(ConsensusStatement.voteSigningBytes(
-                chainID: "test", kind: .prevote, height: 1, round: round, blockID: nil)))
-        let validators = ValidatorSet([Validator(name: "v0", publicKey: Self.key.publicKey, address: "a")])
+            signature: Self.key.sign(
+                ConsensusStatement.voteSigningBytes(
+                    chainID: "test", kind: .prevote, height: 1, round: round, blockID: nil)))
+        let validators = ValidatorSet([
+            Validator(name: "v0", publicKey: Self.key.publicKey, address: "a")
+        ])
         // Verified at the edge, as the dispatcher does.
-        return (try? UnverifiedMessage(.vote(vote)).verify(chainID: "test", validators: validators))!
+        return
+            (try? UnverifiedMessage(.vote(vote)).verify(chainID: "test", validators: validators))!
     }
 
     @Test("attack: a flood of 50,000 peer messages does not evict a round timeout (finding 7)")
@@ -53,7 +57,9 @@ struct DriverTests {
         #expect(inbox.pendingTimers == 2)
     }
 
-    @Test("attack: a storage error in the replay check refuses the transaction, never admits it (finding 9)")
+    @Test(
+        "attack: a storage error in the replay check refuses the transaction, never admits it (finding 9)"
+    )
     func failedReplayCheckRefuses() {
         struct DiskFailure: Error {}
         let pool = Mempool(chainID: "test", signatures: SignatureCache())
@@ -61,7 +67,8 @@ struct DriverTests {
             chainID: "test", signer: Self.key, uniqueID: [UInt8](repeating: 7, count: 16),
             validUntilHeight: 50, contract: "bill", method: "issue", arguments: [1])
         let result = pool.admit(
-            bytes: tx.canonicalBytes, height: 1, isCommitted: { _ in throw DiskFailure() }, permits: { _ in nil })
+            bytes: tx.canonicalBytes, height: 1, isCommitted: { _ in throw DiskFailure() },
+            permits: { _ in nil })
         guard case .failure(.unavailable) = result else {
             Issue.record("expected 'unavailable', got \(result)")
             return

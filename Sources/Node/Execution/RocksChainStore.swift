@@ -38,7 +38,9 @@ public final class RocksStateStore: CommittedStateReader, @unchecked Sendable {
     }
 
     public func entries(withPrefix prefix: StateKey) -> [StateEntry] {
-        database.scan(.state, prefix: prefix.bytes).map { StateEntry(key: StateKey(bytes: $0.key), value: $0.value) }
+        database.scan(.state, prefix: prefix.bytes).map {
+            StateEntry(key: StateKey(bytes: $0.key), value: $0.value)
+        }
     }
 
     public func loadNode(_ hash: Hash256) -> SparseMerkleNode? {
@@ -84,7 +86,9 @@ public final class RocksChainStore: ChainStore, @unchecked Sendable {
 
     public var lastHeight: UInt64 { blocks.lastHeight }
     public func block(at height: UInt64) throws -> Block? { try blocks.block(at: height) }
-    public func results(at height: UInt64) throws -> ExecutionResults? { try blocks.results(at: height) }
+    public func results(at height: UInt64) throws -> ExecutionResults? {
+        try blocks.results(at: height)
+    }
 
     public func isCommitted(_ id: Hash256) throws -> Bool {
         try blocks.location(ofTransaction: id) != nil

@@ -46,7 +46,8 @@ final class ConsensusDriver: Sendable {
         case let .message(verified), let .synced(verified): return .message(verified, nowMs: now)
         case .transactionsAvailable:
             // Worth a thread-pool hop only when the proposer is actually waiting.
-            return core.replica?.awaitsTransactions == true ? .transactionsAvailable(nowMs: now) : nil
+            return core.replica?.awaitsTransactions == true
+                ? .transactionsAvailable(nowMs: now) : nil
         }
     }
 
@@ -56,9 +57,11 @@ final class ConsensusDriver: Sendable {
     ) async throws {
         let output = try await runtime.threadPool.runIfActive { try core.handle(event) }
         for rejection in output.rejections {
-            runtime.logger.warning("rejected proposal", metadata: [
-                "height": "\(rejection.height)", "reason": "\(rejection.reason)",
-            ])
+            runtime.logger.warning(
+                "rejected proposal",
+                metadata: [
+                    "height": "\(rejection.height)", "reason": "\(rejection.reason)",
+                ])
         }
         for outcome in output.outcomes { runtime.published(outcome) }
         if let halt = output.halt {
@@ -77,7 +80,9 @@ final class ConsensusDriver: Sendable {
             }
         }
         for (index, heights) in output.decisionRequests {
-            guard jobs.acquire() else { runtime.metrics.backgroundJobsDropped.increment(); continue }
+            guard jobs.acquire() else {
+                runtime.metrics.backgroundJobsDropped.increment(); continue
+            }
             let runtime = runtime
             group.addTask {
                 defer { jobs.release() }
@@ -85,7 +90,9 @@ final class ConsensusDriver: Sendable {
             }
         }
         for evidence in output.evidence {
-            guard jobs.acquire() else { runtime.metrics.backgroundJobsDropped.increment(); continue }
+            guard jobs.acquire() else {
+                runtime.metrics.backgroundJobsDropped.increment(); continue
+            }
             let runtime = runtime
             group.addTask {
                 defer { jobs.release() }
@@ -130,10 +137,14 @@ final class DriverCore: @unchecked Sendable {
         if var current = replica {
             defer { replica = current }
             try current.handle(event, application: &application, effects: &effects)
-        } else if case let .message(verified, _) = event, case let .decision(decision) = verified.message {
+        } else if case let .message(verified, _) = event,
+            case let .decision(decision) = verified.message
+        {
             // A follower: no votes, just the certified chain, in order.
             let tip = executor.tip
-            if decision.block.height == tip.height + 1, decision.block.header.previousHash == tip.blockHash {
+            if decision.block.height == tip.height + 1,
+                decision.block.header.previousHash == tip.blockHash
+            {
                 executor.deliver(block: decision.block, certificate: decision.certificate)
             }
         }
@@ -164,7 +175,8 @@ struct NodeEffects: ConsensusEffects {
     mutating func send(_ message: ConsensusMessage, to validator: Int) {
         guard validator >= 0, validator < runtime.validators.count else { return }
         let peer = runtime.validators[validator].publicKey
-        runtime.transport?.send(PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
+        runtime.transport?.send(
+            PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
     }
 
     mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>) {
@@ -201,5 +213,5 @@ enum Clock {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

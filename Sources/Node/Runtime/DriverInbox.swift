@@ -27,7 +27,8 @@ final class DriverInbox: Sendable {
     private let bell: AsyncStream<Void>.Continuation
 
     init() {
-        (doorbell, bell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (doorbell, bell) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a verified peer message. - Returns: false when the oldest one was dropped.
@@ -75,7 +76,9 @@ final class DriverInbox: Sendable {
     func next(nowMs: UInt64) -> Input? {
         state.withLockedValue { state in
             let due = state.timers.filter { $0.value <= nowMs }
-            if let first = due.min(by: { ($0.value, $0.key.kind.rawValue) < ($1.value, $1.key.kind.rawValue) }) {
+            if let first = due.min(by: {
+                ($0.value, $0.key.kind.rawValue) < ($1.value, $1.key.kind.rawValue)
+            }) {
                 state.timers[first.key] = nil
                 return .timeout(first.key)
             }
@@ -93,7 +96,8 @@ final class DriverInbox: Sendable {
     func pruneTimers(height: UInt64, round: UInt64) {
         state.withLockedValue { state in
             state.timers = state.timers.filter { id, _ in
-                id.kind == .retransmit || id.height > height || (id.height == height && id.round >= round)
+                id.kind == .retransmit || id.height > height
+                    || (id.height == height && id.round >= round)
             }
         }
     }
