@@ -6,7 +6,7 @@ public import Ledger
 /// proposal's transactions are cache hits exactly when they would be on a node.
 final class SimPool: TransactionPool {
     static let capacity = 2_000
-    private var order: [(tx: Transaction, id: Hash256)] = []
+    private var order: [(tx: Transaction, id: Hash256, size: Int)] = []
     private var ids: Set<Hash256> = []
     let signatures: SignatureCache
 
@@ -23,7 +23,7 @@ final class SimPool: TransactionPool {
         guard order.count < Self.capacity, tx.chainID == chainID, tx.validUntilHeight > height,
             !ids.contains(id), !isCommitted(id), signatures.isValid(tx, id: id)
         else { return false }
-        order.append((tx, id))
+        order.append((tx, id, tx.canonicalBytes.count))
         ids.insert(id)
         return true
     }
@@ -31,9 +31,8 @@ final class SimPool: TransactionPool {
     func reap(maxCount: Int, maxBytes: Int) -> [Transaction] {
         var picked: [Transaction] = []
         var bytes = 0
-        for (tx, _) in order {
+        for (tx, _, size) in order {
             guard picked.count < maxCount else { break }
-            let size = tx.canonicalBytes.count
             guard bytes + size <= maxBytes else { break }
             picked.append(tx)
             bytes += size

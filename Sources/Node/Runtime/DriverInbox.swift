@@ -75,12 +75,17 @@ final class DriverInbox: Sendable {
     /// messages, then a transactions note.
     func next(nowMs: UInt64) -> Input? {
         state.withLockedValue { state in
-            let due = state.timers.filter { $0.value <= nowMs }
-            if let first = due.min(by: {
-                ($0.value, $0.key.kind.rawValue) < ($1.value, $1.key.kind.rawValue)
-            }) {
-                state.timers[first.key] = nil
-                return .timeout(first.key)
+            // One pass, no allocation: this runs before every peer message the driver takes.
+            var earliest: (id: TimeoutID, dueMs: UInt64)?
+            for (id, dueMs) in state.timers where dueMs <= nowMs {
+                if let current = earliest,
+                    (current.dueMs, current.id.kind.rawValue) <= (dueMs, id.kind.rawValue)
+                { continue }
+                earliest = (id, dueMs)
+            }
+            if let earliest {
+                state.timers[earliest.id] = nil
+                return .timeout(earliest.id)
             }
             if let synced = state.synced.popFirst() { return .synced(synced) }
             if let message = state.messages.popFirst() { return .message(message) }
@@ -95,10 +100,13 @@ final class DriverInbox: Sendable {
     /// Forgets timers of rounds the replica has left: it would ignore them when they fire.
     func pruneTimers(height: UInt64, round: UInt64) {
         state.withLockedValue { state in
-            state.timers = state.timers.filter { id, _ in
-                id.kind == .retransmit || id.height > height
-                    || (id.height == height && id.round >= round)
+            // Removes in place: rebuilding the map after every event allocated each time,
+            // and almost always nothing is stale.
+            let stale = state.timers.keys.filter { id in
+                id.kind != .retransmit
+                    && (id.height < height || (id.height == height && id.round < round))
             }
+            for id in stale { state.timers[id] = nil }
         }
     }
 

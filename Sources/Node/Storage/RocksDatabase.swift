@@ -99,7 +99,8 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// Names of the families stored at `path`; none for a database that does not exist yet.
     static func listFamilies(path: String) -> [String] {
-        let options = rocksdb_options_create()!
+        // Fails only when memory runs out; then the open that follows reports it.
+        guard let options = rocksdb_options_create() else { return [] }
         defer { rocksdb_options_destroy(options) }
         return listFamilies(path: path, options: options)
     }
@@ -143,7 +144,8 @@ public final class RocksDatabase: @unchecked Sendable {
     private static func isEmpty(
         _ db: OpaquePointer, _ family: OpaquePointer, _ read: OpaquePointer
     ) -> Bool {
-        let iterator = rocksdb_create_iterator_cf(db, read, family)!
+        // No iterator (out of memory): call it not empty, so the family is kept, not dropped.
+        guard let iterator = rocksdb_create_iterator_cf(db, read, family) else { return false }
         defer { rocksdb_iter_destroy(iterator) }
         rocksdb_iter_seek_to_first(iterator)
         return rocksdb_iter_valid(iterator) == 0
