@@ -156,7 +156,8 @@ public final class GovChainClient: Sendable {
         return Status(
             chainID: chain, nodeID: json["node_id"] as? String ?? "", height: height,
             lastBlockHash: json["last_block_hash"] as? String ?? "", catchingUp: json["catching_up"] as? Bool ?? false,
-            peers: (json["peers"] as? [Any])?.count ?? 0, mempoolSize: json["mempool_size"] as? Int ?? 0,
+            peers: (json["peers"] as? [Any])?.count ?? 0,
+            mempoolSize: json["mempool_size"] as? Int ?? 0,
             cryptoSuite: json["crypto_suite"] as? String ?? CryptoSuite.ed25519SHA256.rawValue,
             sm2UserID: json["sm2_user_id"] as? String)
     }

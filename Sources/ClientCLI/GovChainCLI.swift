@@ -67,5 +67,7 @@ protocol ConnectedCommand {
 
 /// Parses a `--suite` value naming a chain suite (ed25519-sha256, sm2-sm3).
 func parseSuite(_ name: String) throws -> CryptoSuite {
-    do { return try CryptoSuite(genesisName: name) } catch { throw ValidationError("--suite: \(error)") }
+    do { return try CryptoSuite(genesisName: name) } catch {
+        throw ValidationError("--suite: \(error)")
+    }
 }

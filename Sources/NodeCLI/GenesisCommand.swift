@@ -36,7 +36,7 @@ struct GenesisCommand: ParsableCommand {
         var apiBasePort = 8600
         @Option(
             name: .long,
-            help: "Crypto suite: \(CryptoSuite.allCases.map(\.rawValue).joined(separator: " or ")).")
+            help: "Crypto suite: ed25519-sha256 or sm2-sm3 (docs/crypto.md).")
         var suite = CryptoSuite.ed25519SHA256.rawValue
         @Option(name: .long, help: "SM2 user id of an sm2-sm3 chain (default 1234567812345678).")
         var sm2UserID: String?
@@ -112,12 +112,15 @@ struct GenesisCommand: ParsableCommand {
             discussion: "Example: govchain-node genesis add-validator --genesis g.json --name node4 --key <hex> --address 10.0.0.5:26600")
         @Option(name: .long, help: "Genesis JSON file to edit in place.") var genesis: String
         @Option(name: .long, help: "Validator name.") var name: String
-        @Option(name: .long, help: "Its node public key, hex (the genesis's suite).") var key: String
+        @Option(name: .long, help: "Its node public key, hex (the genesis's suite).")
+        var key: String
         @Option(name: .long, help: "Its peer address, host:port.") var address: String
 
         func run() throws {
             var document = try GenesisFile.read(from: genesis)
-            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)") }
+            guard let publicKey = PublicKey(hex: key) else {
+                throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)")
+            }
             guard HostPort(address) != nil else { throw ValidationError("--address must be host:port") }
             document.validators.append(Validator(name: name, publicKey: publicKey, address: address))
             try document.validate()
@@ -146,7 +149,9 @@ struct GenesisCommand: ParsableCommand {
 
         func run() throws {
             var document = try GenesisFile.read(from: genesis)
-            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)") }
+            guard let publicKey = PublicKey(hex: key) else {
+                throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)")
+            }
             let parsed = try roles.map { name in
                 guard let role = Role(rawValue: name) else { throw ValidationError("unknown role \(name)") }
                 return role
@@ -201,5 +206,7 @@ struct DevnetTemplate: Decodable {
 
 /// Parses a `--suite` value (a genesis `cryptoSuite` name) as a validation error.
 func parseSuite(_ name: String) throws -> CryptoSuite {
-    do { return try CryptoSuite(genesisName: name) } catch { throw ValidationError("--suite: \(error)") }
+    do { return try CryptoSuite(genesisName: name) } catch {
+        throw ValidationError("--suite: \(error)")
+    }
 }

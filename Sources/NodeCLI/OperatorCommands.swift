@@ -57,7 +57,8 @@ struct InitCommand: ParsableCommand {
             key = try KeyFile.read(from: options.keyPath)
             guard key.algorithm == algorithm else {
                 throw ValidationError(
-                    "\(options.keyPath) holds an \(key.algorithm) key; this chain signs with \(algorithm)")
+                    "\(options.keyPath) holds an \(key.algorithm) key; "
+                        + "this chain signs with \(algorithm)")
             }
         } else {
             key = SigningKey.generate(algorithm)

@@ -130,7 +130,9 @@ struct SM2Tests {
         for bytes in refused {
             #expect(throws: CodecError.self) { try PublicKey(bytes: bytes) }
         }
-        #expect(throws: CodecError.self) { try PublicKey(bytes: [UInt8](repeating: 0x02, count: 34)) }
+        #expect(throws: CodecError.self) {
+            try PublicKey(bytes: [UInt8](repeating: 0x02, count: 34))
+        }
     }
 
     @Test("private keys: 0, n - 1 and above are refused; sign and verify round trip")
@@ -186,7 +188,7 @@ struct GenesisSuiteTests {
             adminThreshold: 1, consensus: ConsensusParameters(), sm2UserID: sm2UserID)
     }
 
-    @Test("an sm2-sm3 genesis of SM2 keys validates; mixed keys, unknown suites and a stray id do not")
+    @Test("an sm2-sm3 genesis of SM2 keys validates; mixed keys, unknown suites, stray ids do not")
     func validation() throws {
         let sm2 = [SigningKey.generate(.sm2), SigningKey.generate(.sm2)]
         let ed = [SigningKey.generate(.ed25519), SigningKey.generate(.ed25519)]

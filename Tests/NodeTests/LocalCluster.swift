@@ -42,11 +42,13 @@ final class LocalCluster: @unchecked Sendable {
     /// (Ledger's CryptoSuite), so a cluster of another suite is driven through the built
     /// binaries and HTTP only.
     static let processSuite =
-        ProcessInfo.processInfo.environment["GOVCHAIN_TEST_SUITE"] ?? CryptoSuite.ed25519SHA256.rawValue
+        ProcessInfo.processInfo.environment["GOVCHAIN_TEST_SUITE"]
+        ?? CryptoSuite.ed25519SHA256.rawValue
 
     /// The signature algorithm of `processSuite` (`govchain keygen --suite`).
     static var processAlgorithm: String {
-        ((try? CryptoSuite(genesisName: processSuite)) ?? .ed25519SHA256).signatureAlgorithm.rawValue
+        let suite = (try? CryptoSuite(genesisName: processSuite)) ?? .ed25519SHA256
+        return suite.signatureAlgorithm.rawValue
     }
 
     static var repositoryRoot: String {

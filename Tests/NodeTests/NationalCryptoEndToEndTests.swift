@@ -24,18 +24,22 @@ struct NationalCryptoEndToEndTests {
         // Every key file is SM2, mode 0600; every node key is a compressed SM2 point.
         let keys = try FileManager.default.contentsOfDirectory(atPath: cluster.directory + "/keys")
         #expect(keys.count >= 8)
-        for path in keys.map({ cluster.directory + "/keys/" + $0 }) + [cluster.dataDirectory(0) + "/node.key"] {
+        let paths =
+            keys.map { cluster.directory + "/keys/" + $0 } + [cluster.dataDirectory(0) + "/node.key"]
+        for path in paths {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(text.hasPrefix("govchain-sm2-secret:"), "\(path)")
-            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-            #expect(mode == 0o600, "\(path)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect(attributes[.posixPermissions] as? Int == 0o600, "\(path)")
         }
         let status = try await cluster.readClient(0).status()
         #expect(status.cryptoSuite == "sm2-sm3")
         #expect(status.sm2UserID == "1234567812345678")
-        #expect(status.nodeID.count == 66 && (status.nodeID.hasPrefix("02") || status.nodeID.hasPrefix("03")))
+        #expect(status.nodeID.count == 66)
+        #expect(status.nodeID.hasPrefix("02") || status.nodeID.hasPrefix("03"))
 
-        let demo = try CLI.govchain(["demo", "--localnet", cluster.directory] + cluster.urls.flatMap { ["--node", $0] })
+        let nodes = cluster.urls.flatMap { ["--node", $0] }
+        let demo = try CLI.govchain(["demo", "--localnet", cluster.directory] + nodes)
         let output = String(decoding: demo.stdout, as: UTF8.self)
         #expect(demo.status == 0, "demo failed: \(output)\n\(demo.stderr)")
         #expect(output.contains("(sm2-sm3)"))
@@ -66,12 +70,15 @@ struct NationalCryptoEndToEndTests {
 
         // Agreement: every node reports the same block hash at every height up to the tip.
         #expect(await cluster.eventually(seconds: 20) {
-            for index in 0..<4 { guard let height = await cluster.height(index), height >= tip else { return false } }
+            for index in 0..<4 {
+                guard let height = await cluster.height(index), height >= tip else { return false }
+            }
             return true
         })
         for height in 1...tip {
             let hashes = await (0..<4).asyncMap { await cluster.blockHash($0, height: height) }
-            #expect(Set(hashes.compactMap { $0 }).count == 1 && !hashes.contains(nil), "height \(height): \(hashes)")
+            #expect(!hashes.contains(nil), "height \(height): \(hashes)")
+            #expect(Set(hashes.compactMap { $0 }).count == 1, "height \(height): \(hashes)")
         }
 
         // A key of the other suite is refused before anything is sent.
@@ -84,10 +91,26 @@ struct NationalCryptoEndToEndTests {
         #expect(refused.stderr.contains("cannot sign for a sm2-sm3 chain"), "\(refused.stderr)")
 
         // No secret reaches a log.
-        let secret = try String(contentsOfFile: cluster.dataDirectory(0) + "/node.key", encoding: .utf8)
+        let node = cluster.dataDirectory(0)
+        let secret = try String(contentsOfFile: node + "/node.key", encoding: .utf8)
             .dropFirst("govchain-sm2-secret:".count).trimmingCharacters(in: .whitespacesAndNewlines)
-        let log = try String(contentsOfFile: cluster.dataDirectory(0) + "/node.log", encoding: .utf8)
+        let log = try String(contentsOfFile: node + "/node.log", encoding: .utf8)
         #expect(!log.contains(secret))
+
+        // A stopped node's store reads back offline: the stored genesis fixes the suite first.
+        #expect(cluster.stop(3))
+        for command in ["status", "verify-db"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
+            process.arguments = [command, "--data-dir", cluster.dataDirectory(3)]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(command): \(text)")
+        }
     }
 
     @Test("the simulator runs an sm2-sm3 chain over the real executor, one Byzantine validator")
@@ -95,7 +118,8 @@ struct NationalCryptoEndToEndTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
         process.arguments = [
-            "simulate", "--suite", "sm2-sm3", "--seeds", "2", "--byzantine", "1", "--adversary", "all",
+            "simulate", "--suite", "sm2-sm3", "--seeds", "2", "--byzantine", "1",
+            "--adversary", "all",
         ]
         let out = Pipe()
         process.standardOutput = out

@@ -18,7 +18,7 @@ struct LicenceCommand: AsyncParsableCommand {
             abstract: "Issue a licence (licence-issuer key registered for the type).",
             discussion: """
                 The licence id is the GB/T 36904 dotted form; the type defaults to its type code. \
-                Only the file's SHA-256 and the holder's commitment go on chain.
+                Only the file's digest and the holder's commitment go on chain.
                 Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
                 licence issue --licence-id 1110000.11360000MB00000024.D001.1.4 \
                 --holder-id 360102199001011234 --pepper-file pepper.bin --file licence.ofd \

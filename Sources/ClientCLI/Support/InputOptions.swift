@@ -88,13 +88,15 @@ enum Commitments {
     }
 }
 
-/// A licence file's SHA-256: computed from the file, or given.
+/// A licence file's digest under the chain's hash (SHA-256, or SM3 on an sm2-sm3 chain):
+/// computed from the file, or given.
 struct FileDigestOptions: ParsableArguments {
-    @Option(name: .long, help: "The licence file (OFD/PDF); only its SHA-256 is sent.")
+    @Option(name: .long, help: "The licence file (OFD/PDF); only its digest is sent.")
     var file: String?
 
     @Option(
-        name: .customLong("file-digest"), help: "The licence file's SHA-256 (64 hex characters).")
+        name: .customLong("file-digest"),
+        help: "The licence file's digest, SHA-256 or SM3 as the chain's suite (64 hex).")
     var fileDigest: String?
 
     func validate() throws {

@@ -1,9 +1,9 @@
 public import Ledger
 
-/// The keyed commitment that stands for a person on chain (脱敏): HMAC (HMAC-SHA-256, or HMAC-SM3 on an
-/// `sm2-sm3` chain) of their ID
-/// number under the chain's pepper, which only the identity provider holds. Without the
-/// pepper nobody can test a guessed ID number against the chain.
+/// The keyed commitment that stands for a person on chain (脱敏): the chain's HMAC (HMAC-SHA-256,
+/// or HMAC-SM3 on an `sm2-sm3` chain) of their ID number under the chain's pepper, which only
+/// the identity provider holds. Without the pepper nobody can test a guessed ID number
+/// against the chain.
 public enum HolderCommitment {
     static let domain = "govchain/holder/v1\u{0}"
 

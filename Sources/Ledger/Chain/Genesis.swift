@@ -189,7 +189,8 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         let algorithm = suite.signatureAlgorithm
         for key in validators.map(\.publicKey) + organisations.flatMap({ $0.keys.map(\.publicKey) })
         where key.algorithm != algorithm {
-            throw fail("key \(key.hex) is \(key.algorithm), but the suite \(suite) signs with \(algorithm)")
+            throw fail(
+                "key \(key.hex) is \(key.algorithm), but the suite \(suite) signs with \(algorithm)")
         }
         guard (1...ValidatorSet.maxValidators).contains(validators.count) else {
             throw fail("needs 1...\(ValidatorSet.maxValidators) validators")

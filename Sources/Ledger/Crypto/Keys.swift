@@ -39,7 +39,9 @@ public struct PublicKey: Hashable, Comparable, Sendable, CanonicalCodable, Custo
     }
 
     public init?(hex: String) {
-        guard let bytes = Hex.decode(hex), let key = try? PublicKey(bytes: bytes) else { return nil }
+        guard let bytes = Hex.decode(hex), let key = try? PublicKey(bytes: bytes) else {
+            return nil
+        }
         self = key
     }
 

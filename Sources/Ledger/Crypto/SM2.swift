@@ -32,7 +32,9 @@ public enum SM2 {
     static func isValidUserID(_ id: [UInt8]) -> Bool { (1...maxUserIDBytes).contains(id.count) }
 
     /// True when the 32 big-endian bytes are in 1 ... n - 1 - `belowOrderBy`.
-    static func isScalarInRange(_ bytes: ArraySlice<UInt8>, belowOrderBy margin: UInt8 = 0) -> Bool {
+    static func isScalarInRange(
+        _ bytes: ArraySlice<UInt8>, belowOrderBy margin: UInt8 = 0
+    ) -> Bool {
         guard bytes.count == 32, bytes.contains(where: { $0 != 0 }) else { return false }
         // limit = n - 1 - margin (n ends in 0x23, so no borrow for margins below 0x23).
         var limit = order
@@ -135,7 +137,8 @@ public enum SM2 {
             defer { OSSL_PARAM_BLD_free(builder) }
             var privateNumber: OpaquePointer?
             defer { if let privateNumber { BN_clear_free(privateNumber) } }
-            guard OSSL_PARAM_BLD_push_utf8_string(builder, cString("group"), cString("SM2"), 0) == 1,
+            guard
+                OSSL_PARAM_BLD_push_utf8_string(builder, cString("group"), cString("SM2"), 0) == 1,
                   OSSL_PARAM_BLD_push_octet_string(
                       builder, cString("pub"), point.baseAddress, point.count) == 1
             else { return nil }

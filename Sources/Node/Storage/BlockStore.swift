@@ -21,6 +21,13 @@ public final class BlockStore: Sendable {
     /// block, certificate and results are present and nothing lies beyond it.
     public init(path: String) throws(StorageError) {
         database = try RocksDatabase(path: path)
+        // The stored genesis names the chain's crypto suite: it is fixed before any block
+        // (whose keys decode at the suite's length, whose hash is the suite's) is read.
+        if let genesis = try database.get(.metadata, StorageKey.genesis) {
+            do { _ = try Genesis.decodeActivatingSuite(genesis) } catch {
+                throw StorageError("corrupt genesis, or another suite than this process's: \(error)")
+            }
+        }
         var tip = Tip(height: 0, hash: .zero)
         if let raw = try database.get(.metadata, StorageKey.lastHeight) {
             guard let height = StorageKey.decodeHeight(raw) else { throw StorageError("corrupt last-height record") }

@@ -158,7 +158,8 @@ public struct Handshake: Sendable {
         let peerHello = try validate(hello: bytes)
         var (sealer, opener) = try deriveCiphers(peerEphemeral: peerHello.ephemeralKey)
         let (dialerHello, listenerHello) = role == .dialer ? (hello, bytes) : (bytes, hello)
-        let transcript = ChainHash.hash(parts: [Handshake.transcriptTag, dialerHello, listenerHello])
+        let transcript = ChainHash.hash(
+            parts: [Handshake.transcriptTag, dialerHello, listenerHello])
         let signature = configuration.identity.sign(
             Handshake.signedBytes(role: signingRole, transcript))
         let auth = sealer.seal(signature.bytes)
