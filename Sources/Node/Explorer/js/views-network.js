@@ -1,0 +1,104 @@
+// Organisations, validators, evidence and the operations view. Organisations and evidence
+// are the node's view (labelled so); the validator set is the trusted genesis itself.
+
+import { getJSON, getText } from './api.js';
+import { bytesToHex } from './bytes.js';
+import { badge, fields, h, short, table } from './dom.js';
+
+const text = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+export async function organisationsView(verifier, main) {
+  const answer = await getJSON('/v1/organisations');
+  const organisations = Array.isArray(answer) ? answer : [];
+  main.append(h('h2', {}, 'Organisations'),
+    h('p', { class: 'muted' }, 'As the node reports them (governance records are not proven here).'));
+  for (const org of organisations.slice(0, 500)) {
+    const keys = Array.isArray(org.keys) ? org.keys : [];
+    main.append(h('h3', {}, `${text(org.name)} (${text(org.id)})`),
+      fields([['credit code', text(org.creditCode)]]),
+      table(['key', 'roles', 'licence types'], keys.slice(0, 256).map((k) => [
+        h('span', { class: 'mono' }, short(text(k.publicKey ?? k.key), 32)),
+        text(Array.isArray(k.roles) ? k.roles.join(', ') : k.roles),
+        text(Array.isArray(k.licenceTypes) ? k.licenceTypes.join(', ') : k.licenceTypes)])));
+  }
+}
+
+export async function validatorsView(verifier, main) {
+  main.append(h('h2', {}, 'Validator set (from the trusted genesis)'));
+  const validators = verifier.genesis?.validators ?? [];
+  let signers = new Set();
+  const latest = h('div');
+  try {
+    const tip = await verifier.tip();
+    const block = await verifier.block(tip);
+    signers = new Set(block.certificate.signatures.map((s) => s.index));
+    latest.append(badge(async () => tip), ` signers of block ${tip} marked ✓`);
+  } catch (e) { latest.append(badge(async () => { throw e; })); }
+  main.append(latest, table(['#', 'name', 'public key', 'address', `signed latest`],
+    validators.map((v, i) => [String(i), v.name, h('span', { class: 'mono' }, bytesToHex(v.publicKey)),
+      v.address, signers.has(i) ? '✓' : '—'])),
+  h('p', { class: 'muted' }, `quorum: ${validators.length - Math.floor((validators.length - 1) / 3)} ` +
+    `of ${validators.length}. Validator-set changes by governance are not followed: a block ` +
+    'certified by a changed set shows as NOT verified.'));
+}
+
+export async function evidenceView(verifier, main) {
+  const answer = await getJSON('/v1/evidence');
+  const list = Array.isArray(answer) ? answer : [];
+  main.append(h('h2', {}, `Equivocation evidence (${list.length})`),
+    h('p', { class: 'muted' }, 'As the node reports it.'),
+    table(['validator', 'kind', 'height', 'round', 'recorded'], list.slice(0, 500).map((e) => {
+      const ev = e.evidence ?? e;
+      return [short(text(ev.validator), 24), text(ev.kind), text(ev.height), text(ev.round), text(e.height ?? '')];
+    })));
+}
+
+// MARK: Operations
+
+const NODES_KEY = 'govchain-explorer-nodes';
+
+/** Prometheus text: metric name -> value of its unlabelled sample. */
+export function parseMetrics(body) {
+  const values = new Map();
+  for (const line of body.split('\n').slice(0, 5000)) {
+    if (!line || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (match && !match[2]) values.set(match[1], match[3]);
+  }
+  return values;
+}
+
+async function nodeRow(base) {
+  const origin = base.replace(/\/+$/, '');
+  try {
+    const [status, metrics] = await Promise.all([
+      getJSON(`${origin}/v1/status`), getText(`${origin}/metrics`).then(parseMetrics)]);
+    return [origin, text(status.height), text(status.round), text(status.peers), text(status.mempool_size),
+      status.catching_up ? `yes (best peer ${text(status.best_peer_height)})` : 'no',
+      metrics.get('govchain_transactions_committed_total') ?? '', metrics.get('govchain_consensus_round_changes_total') ?? '',
+      h('span', { class: status.catching_up ? 'badge pending' : 'badge ok' }, 'up')];
+  } catch (e) {
+    return [origin, '', '', '', '', '', '', '', h('span', { class: 'badge bad' }, `down: ${e.message}`)];
+  }
+}
+
+/** Per-node health from /v1/status and /metrics, for this node and any listed in `nodes=`
+ * (comma-separated API URLs, remembered in this browser); other nodes answer these two
+ * routes with CORS allowed. */
+export async function operationsView(verifier, main, query) {
+  const listed = query.get('nodes') || localStorage.getItem(NODES_KEY) || '';
+  if (query.get('nodes')) localStorage.setItem(NODES_KEY, listed);
+  const nodes = [location.origin, ...listed.split(',').map((s) => s.trim())
+    .filter((s) => /^https?:\/\/[^\s/]+$/.test(s) && s !== location.origin)].slice(0, 32);
+  main.append(h('h2', {}, 'Operations'));
+  const body = h('tbody');
+  main.append(h('table', { id: 'ops' }, h('thead', {}, h('tr', {}, ['node', 'height', 'round', 'peers',
+    'mempool', 'catching up', 'txs committed', 'round changes', 'state'].map((x) => h('th', {}, x)))), body),
+  h('p', { class: 'muted' }, 'Add nodes with #/ops?nodes=http://host:port,http://host:port'));
+  const refresh = async () => {
+    const rows = await Promise.all(nodes.map(nodeRow));
+    body.replaceChildren(...rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c)))));
+  };
+  await refresh();
+  const timer = setInterval(() => { if (!body.isConnected) clearInterval(timer); else refresh(); }, 3000);
+}
