@@ -10,8 +10,9 @@ export const ED25519_SHA256 = 'ed25519-sha256';
 const MAX_VALIDATORS = 31;
 const hash32 = (r) => r.fixed(32);
 
-/** Reads genesis as far as a verifier needs: chain id, crypto suite, validators. The suite is
- * read before any key, so a chain of another suite is named, not mis-decoded. */
+/** Reads genesis as far as a verifier needs: chain id, crypto suite, validators and the
+ * organisations with their keys' roles. The suite is read before any key, so a chain of
+ * another suite is named, not mis-decoded. */
 export function decodeGenesis(bytes) {
   const r = new Reader(bytes);
   r.version('Genesis');
@@ -23,7 +24,14 @@ export function decodeGenesis(bytes) {
     name: v.string(256), publicKey: v.fixed(32), address: v.string(256),
   }));
   if (validators.length < 1) throw new CodecError('genesis has no validators');
-  return { chainID, genesisTimeMs, cryptoSuite, validators };
+  const organisations = r.array(4096, (o) => ({
+    id: o.string(64), name: o.string(256), creditCode: o.string(18),
+    keys: o.array(256, (k) => ({
+      publicKey: k.fixed(32), roles: k.array(16, (x) => x.string(64)),
+      licenceTypes: k.array(256, (x) => x.string(256)),
+    })),
+  }));
+  return { chainID, genesisTimeMs, cryptoSuite, validators, organisations };
 }
 
 /** n = 3f + 1 (+ up to 2 spare): quorum = n - f, as ValidatorSet.quorum. */

@@ -7,19 +7,28 @@ import { badge, fields, h, short, table } from './dom.js';
 
 const text = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
+/** Organisations as the node lists them now; a key's roles as the trusted genesis gave them
+ * (a key added later by governance shows without roles: its record is not proven here). */
 export async function organisationsView(verifier, main) {
   const answer = await getJSON('/v1/organisations');
   const organisations = Array.isArray(answer) ? answer : [];
-  main.append(h('h2', {}, 'Organisations'),
-    h('p', { class: 'muted' }, 'As the node reports them (governance records are not proven here).'));
+  const atGenesis = new Map();
+  for (const org of verifier.genesis?.organisations ?? []) {
+    for (const key of org.keys) atGenesis.set(bytesToHex(key.publicKey), { org: org.id, key });
+  }
+  main.append(h('h2', {}, `Organisations (${organisations.length})`), h('p', { class: 'muted' },
+    'The list and keys as the node reports them; roles as the trusted genesis assigned them.'));
   for (const org of organisations.slice(0, 500)) {
     const keys = Array.isArray(org.keys) ? org.keys : [];
     main.append(h('h3', {}, `${text(org.name)} (${text(org.id)})`),
       fields([['credit code', text(org.creditCode)]]),
-      table(['key', 'roles', 'licence types'], keys.slice(0, 256).map((k) => [
-        h('span', { class: 'mono' }, short(text(k.publicKey ?? k.key), 32)),
-        text(Array.isArray(k.roles) ? k.roles.join(', ') : k.roles),
-        text(Array.isArray(k.licenceTypes) ? k.licenceTypes.join(', ') : k.licenceTypes)])));
+      table(['key', 'roles at genesis', 'licence types at genesis'], keys.slice(0, 256).map((k) => {
+        const hex = text(typeof k === 'string' ? k : k.publicKey);
+        const known = atGenesis.get(hex);
+        const same = known && known.org === org.id;
+        return [h('span', { class: 'mono' }, hex), same ? known.key.roles.join(', ') : 'not in genesis',
+          same ? known.key.licenceTypes.join(', ') : ''];
+      })));
   }
 }
 
@@ -73,7 +82,7 @@ async function nodeRow(base) {
   try {
     const [status, metrics] = await Promise.all([
       getJSON(`${origin}/v1/status`), getText(`${origin}/metrics`).then(parseMetrics)]);
-    return [origin, text(status.height), text(status.round), text(status.peers), text(status.mempool_size),
+    return [origin, text(status.height), text(status.round), text(Array.isArray(status.peers) ? status.peers.length : status.peers), text(status.mempool_size),
       status.catching_up ? `yes (best peer ${text(status.best_peer_height)})` : 'no',
       metrics.get('govchain_transactions_committed_total') ?? '', metrics.get('govchain_consensus_round_changes_total') ?? '',
       h('span', { class: status.catching_up ? 'badge pending' : 'badge ok' }, 'up')];

@@ -133,7 +133,19 @@ export async function billView(verifier, main, id) {
         b ? money(b.lockedFen) : '', b ? money(b.settledFen) : '', b ? money(b.leftFen) : '']
         .forEach((value, i) => { cells[i].textContent = value; });
       cells[1].append(link(`#/tx/${version.txID}`, short(version.txID)));
+      cells[2].append(h('div', { class: 'muted' }, callSummary(verifier, version.txID)));
     });
+}
+
+/** The call and events of the transaction that made a version, from its verified receipt. */
+function callSummary(verifier, txID) {
+  const element = h('span', {}, '…');
+  verifier.transaction(txID).then(({ tx, receipt }) => {
+    const events = receipt.events.map((e) => `${e.type} ${e.attributes
+      .filter((a) => a.value.length <= 40).map((a) => `${a.key}=${a.value}`).join(' ')}`);
+    element.textContent = `${tx.contract}.${tx.method}: ${events.join('; ') || receipt.message}`;
+  }, (e) => { element.textContent = `call NOT verified: ${e.message}`; });
+  return element;
 }
 
 /** A proven history table; each row also sees the previous proven version. */
