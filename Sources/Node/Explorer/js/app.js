@@ -89,11 +89,15 @@ function showTrust() {
   const box = document.getElementById('trust');
   box.replaceChildren();
   if (verifier.genesisHash) {
+    const how = verifier.pinnedOnFirstUse
+      ? ' (pinned on first use: compare it with the hash your operator gave you)'
+      : ' (pinned)';
     box.append(h('span', {}, 'trusted genesis '), h('code', { id: 'genesis-hash' }, verifier.genesisHash),
-      verifier.pinnedOnFirstUse ? h('span', { class: 'muted' },
-        ' (pinned on first use: compare it with the hash your operator gave you)') : null,
-      verifier.genesis ? h('span', { class: 'muted' }, ` chain ${verifier.genesis.chainID}, ` +
-        `${verifier.genesis.validators.length} validators`) : null);
+      h('span', { class: 'muted' }, how));
+    if (verifier.genesis) {
+      box.append(h('span', { class: 'muted' }, ` chain ${verifier.genesis.chainID}, ` +
+        `${verifier.genesis.validators.length} validators, suite ${verifier.genesis.cryptoSuite}`));
+    }
   }
   if (verifier.failure) box.append(h('div', { class: 'badge bad' }, `NOT verified: ${verifier.failure}`));
 }
