@@ -19,9 +19,22 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`.
+# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; the explorer's
+# browser test needs Debian's chromium, chromium-driver and prometheus, and selenium and
+# pytest from PyPI. Each is installed only when missing.
+EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
+	@missing=""; for p in $(EXPLORER_APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
+	@python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 
 build: deps
 	$(SWIFT) build
@@ -34,6 +47,7 @@ release: deps
 run: build
 	deploy/localnet.sh up 4
 	deploy/localnet.sh demo
+	@echo "explorer: http://127.0.0.1:8600/explorer/ (any node: 8600-8603)"
 	@echo "cluster left running: 'make status' to look, 'make stop' to stop it"
 
 stop:
@@ -43,11 +57,13 @@ status:
 	deploy/localnet.sh status
 
 # Builds everything (the end-to-end tests start the built executables), fuzzes the API
-# from its OpenAPI document, runs a short pass of every libFuzzer target, then runs every
+# from its OpenAPI document, drives the explorer in headless Chromium against a live cluster
+# (deploy/explorer-test.sh), runs a short pass of every libFuzzer target, then runs every
 # Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	deploy/api-fuzz.sh
+	deploy/explorer-test.sh
 	$(MAKE) fuzz-smoke
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The explorer's end-to-end test (`make test`): a fresh 4-validator cluster on its own
+# loopback ports and directory, the demo workload plus a bill claimed in two parts by two
+# insurers, then deploy/explorer/test_explorer.py drives headless Chromium through the
+# explorer (selenium), checks the metrics with promtool and reads them back through
+# Prometheus. Screenshots go to $SHOTS (default .build/explorer-test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${GOVCHAIN_BIN:-.build/debug}
+export GOVCHAIN_BIN=$BIN
+# Ports no other test uses: LocalCluster takes 27000-28999/29000-29999 by slot, api-fuzz
+# 27990/29990, the devnet 8600/26600.
+P2P_BASE=31400
+API_BASE=31500
+DIR=$(mktemp -d /tmp/govchain-explorer-XXXXXX)
+export SHOTS=${SHOTS:-$PWD/.build/explorer-test}
+mkdir -p "$SHOTS"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+"$BIN/govchain-node" genesis devnet --validators 4 --out "$DIR" \
+  --p2p-base-port $P2P_BASE --api-base-port $API_BASE >/dev/null
+for i in 0 1 2 3; do
+  "$BIN/govchain-node" start --data-dir "$DIR/node$i" >"$DIR/node$i.log" 2>&1 &
+  PIDS+=($!)
+done
+URLS=()
+for i in 0 1 2 3; do URLS+=(--node "http://127.0.0.1:$((API_BASE + i))"); done
+for _ in $(seq 1 150); do
+  ready=0
+  for i in 0 1 2 3; do
+    h=$(curl -m 2 -fsS "http://127.0.0.1:$((API_BASE + i))/v1/status" 2>/dev/null \
+      | sed -n 's/.*"height":\([0-9]*\).*/\1/p' || true)
+    [ -n "$h" ] && [ "$h" -ge 1 ] && ready=$((ready + 1))
+  done
+  [ "$ready" -eq 4 ] && break
+  sleep 0.2
+done
+[ "$ready" -eq 4 ] || { echo "explorer-test: the cluster did not start" >&2; tail "$DIR"/node*.log >&2; exit 1; }
+
+"$BIN/govchain" demo --localnet "$DIR" "${URLS[@]}" | tee "$DIR/demo.log"
+LICENCE_ID=$(sed -n 's/.*issued licence \([^ ]*\) .*/\1/p' "$DIR/demo.log" | head -1)
+GRANT_ID=$(sed -n 's/.*(grant \([^,]*\),.*/\1/p' "$DIR/demo.log" | head -1)
+
+# A bill of 500.00 yuan claimed in two parts by two reimbursers: 300.00 settled, 200.00
+# locked, 0 fen left.
+RUN=$(date +%s)
+# The demo numbers its bill with the epoch seconds; a leading 9 keeps this one distinct.
+NUMBER=9$(printf '%09d' $((RUN % 1000000000)))
+BILL_ID="M36012026$NUMBER"
+N=(--node "http://127.0.0.1:$API_BASE" --node "http://127.0.0.1:$((API_BASE + 1))")
+KEYS="$DIR/keys"
+"$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind medical \
+  --code 36012026 --number "$NUMBER" --check-code 7F3K9Q --total-fen 50000 \
+  --payer-commitment "$(printf 'ab%.0s' $(seq 1 32))" >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim claim \
+  --claim-id "CA$RUN" --bill-id "$BILL_ID" --amount-fen 30000 >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/commercial-insurer.key" claim claim \
+  --claim-id "CB$RUN" --bill-id "$BILL_ID" --amount-fen 20000 >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim settle \
+  --claim-id "CA$RUN" >/dev/null
+echo "explorer-test: bill $BILL_ID claimed by CA$RUN and CB$RUN; licence $LICENCE_ID, grant $GRANT_ID"
+
+export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
+export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID
+python3 -m pytest -q -p no:cacheprovider deploy/explorer/test_explorer.py
