@@ -58,6 +58,9 @@ def browser():
 
 
 def open_explorer(browser, base=NODE, route=""):
+    # A URL differing only after '#' would not reload the page, and the page keeps the
+    # blocks it verified: each test starts from a fresh page.
+    browser.get("about:blank")
     browser.get(f"{base}/explorer/?genesis={genesis_hash()}#/{route}")
     wait_text(browser, "trust", "trusted genesis")
 
@@ -147,23 +150,33 @@ def test_operations_view_lists_every_node(browser):
 
 # MARK: a node that lies
 
+def swap_suite(genesis_hex, suite):
+    """The canonical genesis with another crypto suite: version, chain id (u32 length +
+    bytes), time (u64), then the suite (u32 length + bytes)."""
+    raw = bytes.fromhex(genesis_hex)
+    chain_end = 5 + int.from_bytes(raw[1:5], "big")
+    suite_at = chain_end + 8
+    suite_end = suite_at + 4 + int.from_bytes(raw[suite_at:suite_at + 4], "big")
+    return raw[:suite_at] + len(suite).to_bytes(4, "big") + suite.encode() + raw[suite_end:]
+
+
 class TamperingProxy(http.server.BaseHTTPRequestHandler):
-    """Forwards GETs to node 0 and flips one bit of one byte of every state proof and every
-    transaction inclusion proof it returns; everything else passes unchanged."""
+    """Forwards GETs to node 0 and lies in the answers named in `tamper`: flips one bit of
+    the last byte of a proof or of a certified block (the last signature's last byte), or
+    serves a genesis of another crypto suite. Everything else passes unchanged."""
+
+    tamper = set()
+    fields = {"/v1/state/proof": ("proof", "proof_hex"),
+              "/v1/transactions/": ("proof", "tx_proof_hex"),
+              "/v1/blocks/": ("certificate", "certified_block_hex")}
 
     def do_GET(self):
         connection = http.client.HTTPConnection("127.0.0.1", API_BASE, timeout=10)
         connection.request("GET", self.path)
         answer = connection.getresponse()
         body = answer.read()
-        tampered = {"/v1/state/proof": "proof_hex", "/v1/transactions/": "tx_proof_hex"}
-        for prefix, field in tampered.items():
-            if self.path.startswith(prefix) and answer.status == 200:
-                view = json.loads(body)
-                proof = bytearray.fromhex(view[field])
-                proof[-1] ^= 0x01  # the last byte of the last hash in the proof
-                view[field] = proof.hex()
-                body = json.dumps(view).encode()
+        if answer.status == 200:
+            body = self.lie(body)
         self.send_response(answer.status)
         for name in ("Content-Type", "Content-Security-Policy"):
             if answer.getheader(name):
@@ -171,6 +184,20 @@ class TamperingProxy(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def lie(self, body):
+        for prefix, (kind, field) in self.fields.items():
+            if self.path.startswith(prefix) and kind in self.tamper:
+                view = json.loads(body)
+                changed = bytearray.fromhex(view[field])
+                changed[-1] ^= 0x01
+                view[field] = changed.hex()
+                return json.dumps(view).encode()
+        if self.path == "/v1/genesis" and "suite" in self.tamper:
+            view = json.loads(body)
+            view["genesis_hex"] = swap_suite(view["genesis_hex"], "sm2-sm3").hex()
+            return json.dumps(view).encode()
+        return body
 
     def log_message(self, *args):
         pass
@@ -183,15 +210,18 @@ class ProxyServer(socketserver.ThreadingTCPServer):
 
 @pytest.fixture()
 def lying_node():
+    """Starts the proxy; the test says what it lies about."""
     server = ProxyServer(("127.0.0.1", PROXY_PORT), TamperingProxy)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{PROXY_PORT}"
+    TamperingProxy.tamper = set()
     server.shutdown()
     server.server_close()
 
 
 def test_a_node_that_tampers_one_byte_of_a_proof_is_caught_on_screen(browser, lying_node):
+    TamperingProxy.tamper = {"proof"}
     open_explorer(browser, base=lying_node, route=f"bill/{BILL_ID}")
     wait_text(browser, "main", "NOT verified")
     main = browser.find_element(By.ID, "main").text
@@ -199,14 +229,37 @@ def test_a_node_that_tampers_one_byte_of_a_proof_is_caught_on_screen(browser, ly
     assert "verified from genesis" not in main
     shot(browser, "tampered-proof")
     history = json.loads(get(f"{NODE}/v1/bills/{BILL_ID}/history")[2])
-    browser.get(f"{lying_node}/explorer/?genesis={genesis_hash()}#/tx/{history[0]['txID']}")
+    open_explorer(browser, base=lying_node, route=f"tx/{history[0]['txID']}")
     # A one-transaction block's proof has no siblings: the flipped byte is then the proof's
     # length prefix, refused as undecodable; either way the page must say NOT verified.
     wait_text(browser, "main", "NOT verified: ")
     assert "verified from genesis" not in browser.find_element(By.ID, "main").text
 
 
+def test_a_node_that_tampers_one_byte_of_a_certificate_is_caught_on_screen(browser, lying_node):
+    TamperingProxy.tamper = {"certificate"}
+    open_explorer(browser, base=lying_node)
+    badges = wait_verified(browser)
+    odd = [b for b in badges if not (b.startswith("NOT verified: block") and "is invalid" in b)]
+    assert badges and not odd, odd
+    shot(browser, "tampered-certificate")
+
+
+def test_a_chain_of_another_crypto_suite_is_not_shown_as_verified(browser, lying_node):
+    import hashlib
+    TamperingProxy.tamper = {"suite"}
+    view = json.loads(get(f"{NODE}/v1/genesis")[2])
+    pinned = hashlib.sha256(swap_suite(view["genesis_hex"], "sm2-sm3")).hexdigest()
+    browser.get("about:blank")
+    browser.get(f"{lying_node}/explorer/?genesis={pinned}#/bill/{BILL_ID}")
+    reason = "NOT verified: crypto suite sm2-sm3 is not supported in the browser"
+    wait_text(browser, "trust", reason)
+    wait_text(browser, "main", reason)
+    assert "verified from genesis" not in browser.find_element(By.ID, "main").text
+
+
 def test_a_node_with_another_genesis_is_not_trusted(browser):
+    browser.get("about:blank")
     browser.get(f"{NODE}/explorer/?genesis={'00' * 32}#/bill/{BILL_ID}")
     wait_text(browser, "trust", "NOT verified: the node's genesis")
     wait_text(browser, "main", "NOT verified")
