@@ -92,8 +92,9 @@ function showTrust() {
     const how = verifier.pinnedOnFirstUse
       ? ' (pinned on first use: compare it with the hash your operator gave you)'
       : ' (pinned)';
-    box.append(h('span', {}, 'trusted genesis '), h('code', { id: 'genesis-hash' }, verifier.genesisHash),
-      h('span', { class: 'muted' }, how));
+    const label = verifier.failure ? 'genesis the node serves ' : 'trusted genesis ';
+    box.append(h('span', {}, label), h('code', { id: 'genesis-hash' }, verifier.genesisHash));
+    if (!verifier.failure) box.append(h('span', { class: 'muted' }, how));
     if (verifier.genesis) {
       box.append(h('span', { class: 'muted' }, ` chain ${verifier.genesis.chainID}, ` +
         `${verifier.genesis.validators.length} validators, suite ${verifier.genesis.cryptoSuite}`));
