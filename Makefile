@@ -19,12 +19,14 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; the explorer's
-# browser test needs Debian's chromium, chromium-driver and prometheus, and selenium and
-# pytest from PyPI. Each is installed only when missing.
+# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
+# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
+# explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
+# selenium from PyPI. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
+	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
 	@missing=""; for p in $(EXPLORER_APT_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -34,7 +36,6 @@ test-deps: deps
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
-	@python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 
 build: deps
 	$(SWIFT) build
@@ -44,8 +45,10 @@ release: deps
 
 # A fresh 4-validator devnet under .localnet/, 4 node processes on loopback, the demo
 # workload; the cluster keeps running (`make stop` stops it, `make status` shows it).
+# SUITE=sm2-sm3 runs it on an SM2/SM3 chain (national algorithms).
+SUITE ?= ed25519-sha256
 run: build
-	deploy/localnet.sh up 4
+	GOVCHAIN_SUITE=$(SUITE) deploy/localnet.sh up 4
 	deploy/localnet.sh demo
 	@echo "explorer: http://127.0.0.1:8600/explorer/ (any node: 8600-8603)"
 	@echo "cluster left running: 'make status' to look, 'make stop' to stop it"
@@ -62,6 +65,7 @@ status:
 # Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
+	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
 	deploy/api-fuzz.sh
 	deploy/explorer-test.sh
 	$(MAKE) fuzz-smoke
@@ -72,11 +76,12 @@ bench-crypto: release
 
 # Open-loop benchmark on a fresh 4-validator cluster of release binaries (BENCHMARKS.md):
 # the machine's ceiling, saturation search, 60 s at 80% of saturation, 3x overload; prints
-# one JSON line last. BENCH_SCRATCH picks the build directory (default .build).
+# one JSON line last. BENCH_SCRATCH picks the build directory (default .build); SUITE=sm2-sm3
+# benchmarks an SM2/SM3 chain.
 BENCH_SCRATCH ?= .build
 bench: deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
-	GOVCHAIN_BIN=$(BENCH_SCRATCH)/release deploy/bench.sh
+	GOVCHAIN_BIN=$(BENCH_SCRATCH)/release GOVCHAIN_SUITE=$(SUITE) deploy/bench.sh
 
 # libFuzzer targets (docs/fuzzing.md). The toolchain ships libFuzzer and the sanitizer
 # runtimes; linking them needs the C++ runtime's development files, which Swift's own

@@ -2,14 +2,17 @@
 # `make bench`: this machine's ceiling, then a fresh 4-validator cluster of release binaries
 # under open-loop load: saturation search, 60 s at 80% of saturation, 20 s at 40% (latency at
 # half load), 20 s at 3x saturation (memory and refusals under overload). Prints one JSON line
-# last: {"tps","p50_ms","p99_ms","saturation_tps","ceiling_tps","ratio"}; every phase's full
-# JSON stays in $OUT. Usage: deploy/bench.sh  (GOVCHAIN_BIN=dir of release binaries)
+# last: {"tps","p50_ms","p99_ms","saturation_tps","ceiling_tps","ratio","suite",
+# "ed25519_ceiling_tps","sm2_ceiling_tps"}; every phase's full
+# JSON stays in $OUT. Usage: deploy/bench.sh  (GOVCHAIN_BIN=dir of release binaries;
+# GOVCHAIN_SUITE=sm2-sm3 benchmarks an SM2/SM3 chain against the SM2 ceiling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/release}
 export GOVCHAIN_BIN=$BIN
 OUT=${BENCH_OUT:-$(dirname "$BIN")/bench-results}
 NODES=4
+export GOVCHAIN_SUITE=${GOVCHAIN_SUITE:-ed25519-sha256}
 LOCALNET=.localnet
 URLS=()
 for i in $(seq 0 $((NODES - 1))); do URLS+=(--node "http://127.0.0.1:$((8600 + i))"); done
@@ -57,7 +60,8 @@ bench() { "$BIN/govchain" bench "${URLS[@]}" --keys-dir "$LOCALNET/keys" --json 
 } | jq -c . >"$OUT/machine.json"
 
 log "ceiling (before the cluster starts, so the nodes do not share the cores with it)"
-"$BIN/govchain" bench ceiling --validators $NODES --seconds 2 --directory "$OUT/rocks" --json >"$OUT/ceiling.json"
+"$BIN/govchain" bench ceiling --validators $NODES --seconds 2 --directory "$OUT/rocks" \
+  --suite "$GOVCHAIN_SUITE" --json >"$OUT/ceiling.json"
 CEILING=$(jq .ceiling_tps "$OUT/ceiling.json")
 log "ceiling: $CEILING tx/s ($(cat "$OUT/ceiling.json"))"
 
@@ -95,5 +99,8 @@ log "half load: $(jq -c '{offered_tps,tps,p50_ms,p99_ms}' "$OUT/half.json")"
 deploy/localnet.sh down >&2
 trap - EXIT
 jq -c -n --slurpfile run "$OUT/run.json" --argjson sat "$SAT" --argjson ceiling "$CEILING" \
+  --slurpfile limits "$OUT/ceiling.json" \
   '{tps: $run[0].tps, p50_ms: $run[0].p50_ms, p99_ms: $run[0].p99_ms, saturation_tps: $sat,
-    ceiling_tps: $ceiling, ratio: (($run[0].tps / $ceiling * 1000 | round) / 1000)}' | tee "$OUT/summary.json"
+    ceiling_tps: $ceiling, ratio: (($run[0].tps / $ceiling * 1000 | round) / 1000),
+    suite: $limits[0].suite, ed25519_ceiling_tps: $limits[0].ed25519_ceiling_tps,
+    sm2_ceiling_tps: $limits[0].sm2_ceiling_tps}' | tee "$OUT/summary.json"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The local cluster: N validator processes on loopback, each with its own data directory
 # under .localnet/. Usage: deploy/localnet.sh up [N] | demo | down | status
+# GOVCHAIN_SUITE=sm2-sm3 makes an SM2/SM3 chain (default ed25519-sha256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/debug}
 DIR=${GOVCHAIN_LOCALNET:-.localnet}
 API_BASE=8600
+SUITE=${GOVCHAIN_SUITE:-ed25519-sha256}
 
 nodes() { ls -d "$DIR"/node* 2>/dev/null | sort -V; }
 
@@ -13,7 +15,8 @@ up() {
   local count=${1:-4}
   down quiet || true
   rm -rf "$DIR"
-  "$BIN/govchain-node" genesis devnet --validators "$count" --out "$DIR" --api-base-port $API_BASE
+  "$BIN/govchain-node" genesis devnet --validators "$count" --out "$DIR" --api-base-port $API_BASE \
+    --suite "$SUITE"
   for node in $(nodes); do
     "$BIN/govchain-node" start --data-dir "$node" >"$node/node.log" 2>&1 &
     echo $! >"$node/pid"

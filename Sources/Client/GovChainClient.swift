@@ -129,6 +129,22 @@ public final class GovChainClient: Sendable {
         public let catchingUp: Bool
         public let peers: Int
         public let mempoolSize: Int
+        /// The chain's crypto suite ("ed25519-sha256" when a node does not say).
+        public let cryptoSuite: String
+        /// The SM2 user id of an "sm2-sm3" chain.
+        public let sm2UserID: String?
+
+        /// Makes the node's suite this process's (see `CryptoSuite`): for a tool that trusts
+        /// the node it asks; an auditor pins genesis instead (`TrustRoot`).
+        public func activateSuite() throws(ClientError) {
+            do {
+                let suite = try CryptoSuite(genesisName: cryptoSuite)
+                try CryptoSuite.activate(
+                    suite, sm2UserID: sm2UserID.map { Array($0.utf8) } ?? SM2.defaultUserID)
+            } catch {
+                throw .invalidInput("node's crypto suite: \(error)")
+            }
+        }
     }
 
     /// The status of the first node that answers.
@@ -140,7 +156,9 @@ public final class GovChainClient: Sendable {
         return Status(
             chainID: chain, nodeID: json["node_id"] as? String ?? "", height: height,
             lastBlockHash: json["last_block_hash"] as? String ?? "", catchingUp: json["catching_up"] as? Bool ?? false,
-            peers: (json["peers"] as? [Any])?.count ?? 0, mempoolSize: json["mempool_size"] as? Int ?? 0)
+            peers: (json["peers"] as? [Any])?.count ?? 0, mempoolSize: json["mempool_size"] as? Int ?? 0,
+            cryptoSuite: json["crypto_suite"] as? String ?? CryptoSuite.ed25519SHA256.rawValue,
+            sm2UserID: json["sm2_user_id"] as? String)
     }
 
     /// GETs a JSON document from the first node that answers; 404 becomes nil.

@@ -110,7 +110,7 @@ extension GovChainClient {
     /// `BillRecord.checkDigest` recomputed client-side (it is internal to Contracts): the
     /// domain and layout must stay those of Sources/Contracts/Bills/BillRecord.swift.
     static func billCheckDigest(billID: String, checkCode: String) -> Hash256 {
-        SHA256.hash(Array(("govchain/bill-check/v1\u{0}" + billID + "\u{0}" + checkCode).utf8))
+        ChainHash.hash(Array(("govchain/bill-check/v1\u{0}" + billID + "\u{0}" + checkCode).utf8))
     }
 
     /// A payer's bill wallet: every bill (red bills included) issued to the commitment.

@@ -9,6 +9,8 @@ public struct TrustRoot: Sendable {
 
     public init(genesis: Genesis) throws(ClientError) {
         do { try genesis.validate() } catch { throw .invalidInput("genesis: \(error)") }
+        // The genesis names the chain's suite; this process now checks hashes under it.
+        do { try genesis.activateSuite() } catch { throw .invalidInput("genesis: \(error)") }
         self.genesis = genesis
         self.validators = genesis.validatorSet
     }

@@ -7,7 +7,7 @@ import Ledger
 
 /// The `make run` walkthrough on a local devnet: licence issue, authorisation, licence use,
 /// a medical e-bill, and two insurers racing to claim the same amount at two nodes.
-struct DemoCommand: AsyncParsableCommand {
+struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the demo workload against a local devnet (made by `govchain-node genesis devnet`).",
@@ -40,11 +40,11 @@ struct DemoCommand: AsyncParsableCommand {
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         let pepper = Array("devnet-identity-pepper".utf8)
         let holder = HolderCommitment.make(pepper: pepper, idNumber: "36010219900101\(run.suffix(4))")
-        print("== GovChain demo on chain \(chainID), \(node.count) nodes")
+        print("== GovChain demo on chain \(chainID) (\(CryptoSuite.active)), \(node.count) nodes")
 
         let licenceID = LicenceIdentifier.make(
             typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: "D\(run)", version: 1)!
-        let fileDigest = SHA256.hash(Array("ID card file \(run)".utf8))
+        let fileDigest = ChainHash.hash(Array("ID card file \(run)".utf8))
         let issued = try await police.submit(.licence(.issue(LicenceIssue(
             licenceID: licenceID, licenceType: "1110000", holder: holder, fileDigest: fileDigest,
             validFromMs: now - 1_000, validUntilMs: now + 365 * 86_400_000))))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ledger
 
 /// `govchain`: the tool of departments, verifiers and auditors.
 @main
@@ -28,7 +29,7 @@ struct GovChainCLI: AsyncParsableCommand {
             BillCommand.self,
             ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,
             StatusCommand.self,
-            KeygenCommand.self, DemoCommand.self, BenchCommand.self,
+            KeygenCommand.self, KeyCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 
@@ -39,6 +40,11 @@ struct GovChainCLI: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            // The chain's crypto suite is fixed before the command hashes anything (a holder
+            // commitment, a file digest): the first node that answers names it.
+            if let connected = command as? any ConnectedCommand {
+                await connected.connection.establishSuite()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -52,4 +58,14 @@ struct GovChainCLI: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// A command that talks to a node through the shared connection options.
+protocol ConnectedCommand {
+    var connection: ConnectionOptions { get }
+}
+
+/// Parses a `--suite` value naming a chain suite (ed25519-sha256, sm2-sm3).
+func parseSuite(_ name: String) throws -> CryptoSuite {
+    do { return try CryptoSuite(genesisName: name) } catch { throw ValidationError("--suite: \(error)") }
 }

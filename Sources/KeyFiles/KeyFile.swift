@@ -15,15 +15,21 @@ public enum KeyFileError: Error, CustomStringConvertible {
         case let .exists(path): "key file \(path) already exists; refusing to overwrite it"
         case let .cannotWrite(path, code): "cannot write key file \(path): \(String(cString: strerror(code)))"
         case let .cannotRead(path, code): "cannot read key file \(path): \(String(cString: strerror(code)))"
-        case let .malformed(path): "key file \(path) is not a GovChain Ed25519 key file"
+        case let .malformed(path): "key file \(path) is not a GovChain key file (Ed25519 or SM2)"
         }
     }
 }
 
-/// Ed25519 key files: one line `govchain-ed25519-seed:<64 hex>`, created with mode 0600
-/// (the file is opened with that mode, so there is no moment when others can read it).
+/// Key files: one line, `govchain-ed25519-seed:<64 hex>` (the RFC 8032 seed) or
+/// `govchain-sm2-secret:<64 hex>` (the SM2 private scalar), created with mode 0600 (the file
+/// is opened with that mode, so there is no moment when others can read it).
 public enum KeyFile {
-    static let prefix = "govchain-ed25519-seed:"
+    static func prefix(_ algorithm: SignatureAlgorithm) -> String {
+        switch algorithm {
+        case .ed25519: "govchain-ed25519-seed:"
+        case .sm2: "govchain-sm2-secret:"
+        }
+    }
 
     public static func write(_ key: SigningKey, to path: String) throws(KeyFileError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -32,7 +38,7 @@ public enum KeyFile {
             throw .cannotWrite(path: path, errno: errno)
         }
         defer { close(descriptor) }
-        let contents = Array((prefix + Hex.encode(key.seed) + "\n").utf8)
+        let contents = Array((prefix(key.algorithm) + Hex.encode(key.seed) + "\n").utf8)
         let written = contents.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == contents.count, fsync(descriptor) == 0 else {
             throw .cannotWrite(path: path, errno: errno)
@@ -48,9 +54,12 @@ public enum KeyFile {
         guard count > 0 else { throw .malformed(path: path) }
         let text = String(decoding: buffer[..<count], as: UTF8.self)
             .filter { !$0.isWhitespace }
-        guard text.hasPrefix(prefix), let seed = Hex.decode(String(text.dropFirst(prefix.count))),
-              let key = try? SigningKey(seed: seed)
-        else { throw .malformed(path: path) }
-        return key
+        for algorithm in SignatureAlgorithm.allCases where text.hasPrefix(prefix(algorithm)) {
+            guard let seed = Hex.decode(String(text.dropFirst(prefix(algorithm).count))),
+                  let key = try? SigningKey(seed: seed, algorithm: algorithm)
+            else { throw .malformed(path: path) }
+            return key
+        }
+        throw .malformed(path: path)
     }
 }

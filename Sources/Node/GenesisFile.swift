@@ -8,6 +8,8 @@ public enum GenesisFile {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let genesis = try JSONDecoder().decode(Genesis.self, from: data)
         try genesis.validate()
+        // The process now serves this chain: its suite is fixed before the first hash.
+        try genesis.activateSuite()
         return genesis
     }
 
@@ -19,9 +21,11 @@ public enum GenesisFile {
 
     /// A one-validator chain whose only organisation is a data bureau holding every role,
     /// keyed by the validator's key: enough to inspect a freshly initialised node.
-    public static func singleValidatorDevnet(chainID: String, validator: PublicKey) -> Genesis {
+    public static func singleValidatorDevnet(
+        chainID: String, validator: PublicKey, suite: CryptoSuite = .ed25519SHA256
+    ) -> Genesis {
         Genesis(
-            chainID: chainID, genesisTimeMs: 0,
+            chainID: chainID, genesisTimeMs: 0, cryptoSuite: suite.rawValue,
             validators: [Validator(name: "node0", publicKey: validator, address: "127.0.0.1:26600")],
             organisations: [
                 Organisation(

@@ -19,6 +19,7 @@ struct GenesisCommand: ParsableCommand {
                 Writes OUT/genesis.json, OUT/node<i>/{node.key,config.toml,genesis.json} and \
                 OUT/keys/<name>.key for every organisation key of the template.
                 Example: govchain-node genesis devnet --validators 4 --out .localnet
+                An SM2/SM3 chain (every key SM2, every hash SM3): add --suite sm2-sm3.
                 """)
 
         @Option(name: .long, help: "Number of validators (1...31).")
@@ -33,8 +34,15 @@ struct GenesisCommand: ParsableCommand {
         var p2pBasePort = 26600
         @Option(name: .long, help: "HTTP API port of node 0; node i uses base + i.")
         var apiBasePort = 8600
+        @Option(
+            name: .long,
+            help: "Crypto suite: \(CryptoSuite.allCases.map(\.rawValue).joined(separator: " or ")).")
+        var suite = CryptoSuite.ed25519SHA256.rawValue
+        @Option(name: .long, help: "SM2 user id of an sm2-sm3 chain (default 1234567812345678).")
+        var sm2UserID: String?
 
         func validate() throws {
+            _ = try parseSuite(suite)
             guard (1...31).contains(validators) else { throw ValidationError("--validators must be 1...31") }
             // Node i listens on base + i: every one of those must be a port, and the sum
             // must not overflow.
@@ -50,12 +58,17 @@ struct GenesisCommand: ParsableCommand {
                 throw ValidationError("\(out) already holds a devnet; remove it first")
             }
             let template = try DevnetTemplate.load(from: template)
+            // The genesis hash printed below is taken under the new chain's suite.
+            let suite = try parseSuite(suite)
+            try CryptoSuite.activate(
+                suite, sm2UserID: sm2UserID.map { Array($0.utf8) } ?? SM2.defaultUserID)
+            let algorithm = suite.signatureAlgorithm
             try fileManager.createDirectory(atPath: out + "/keys", withIntermediateDirectories: true)
             var organisations: [Organisation] = []
             for organisation in template.organisations {
                 var keys: [OrganisationKey] = []
                 for key in organisation.keys {
-                    let signingKey = SigningKey.generate()
+                    let signingKey = SigningKey.generate(algorithm)
                     try KeyFile.write(signingKey, to: "\(out)/keys/\(key.name).key")
                     keys.append(OrganisationKey(publicKey: signingKey.publicKey, roles: key.roles, licenceTypes: key.licenceTypes ?? []))
                 }
@@ -66,7 +79,7 @@ struct GenesisCommand: ParsableCommand {
             for index in 0..<validators {
                 let directory = "\(out)/node\(index)"
                 try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                let key = SigningKey.generate()
+                let key = SigningKey.generate(algorithm)
                 try KeyFile.write(key, to: directory + "/node.key")
                 let address = "\(host):\(p2pBasePort + index)"
                 nodes.append((directory, Validator(name: "node\(index)", publicKey: key.publicKey, address: address)))
@@ -80,12 +93,15 @@ struct GenesisCommand: ParsableCommand {
                 keys: nodes.map { OrganisationKey(publicKey: $0.validator.publicKey, roles: [.auditor]) }))
             let genesis = Genesis(
                 chainID: template.chainID, genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000),
-                validators: nodes.map(\.validator), organisations: organisations,
-                adminThreshold: template.adminThreshold, consensus: template.consensus)
+                cryptoSuite: suite.rawValue, validators: nodes.map(\.validator),
+                organisations: organisations, adminThreshold: template.adminThreshold,
+                consensus: template.consensus, sm2UserID: sm2UserID)
             try genesis.validate()
             try GenesisFile.write(genesis, to: out + "/genesis.json")
             for node in nodes { try GenesisFile.write(genesis, to: node.directory + "/genesis.json") }
-            print("devnet \(genesis.chainID): \(validators) validators, \(organisations.count) organisations")
+            print(
+                "devnet \(genesis.chainID) (\(suite)): \(validators) validators, "
+                    + "\(organisations.count) organisations")
             print("genesis hash: \(genesis.hash.hex)")
         }
     }
@@ -96,12 +112,12 @@ struct GenesisCommand: ParsableCommand {
             discussion: "Example: govchain-node genesis add-validator --genesis g.json --name node4 --key <hex> --address 10.0.0.5:26600")
         @Option(name: .long, help: "Genesis JSON file to edit in place.") var genesis: String
         @Option(name: .long, help: "Validator name.") var name: String
-        @Option(name: .long, help: "Its Ed25519 node public key, hex.") var key: String
+        @Option(name: .long, help: "Its node public key, hex (the genesis's suite).") var key: String
         @Option(name: .long, help: "Its peer address, host:port.") var address: String
 
         func run() throws {
             var document = try GenesisFile.read(from: genesis)
-            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a 32-byte hex Ed25519 key") }
+            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)") }
             guard HostPort(address) != nil else { throw ValidationError("--address must be host:port") }
             document.validators.append(Validator(name: name, publicKey: publicKey, address: address))
             try document.validate()
@@ -121,7 +137,8 @@ struct GenesisCommand: ParsableCommand {
         @Option(name: .long, help: "Organisation id (A-Z a-z 0-9 . _ -).") var id: String
         @Option(name: .long, help: "Display name.") var name: String
         @Option(name: .long, help: "18-character unified social credit code.") var creditCode: String
-        @Option(name: .long, help: "The organisation key's Ed25519 public key, hex.") var key: String
+        @Option(name: .long, help: "The organisation key's public key, hex (the genesis's suite).")
+        var key: String
         @Option(name: .long, parsing: .upToNextOption, help: "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
         var roles: [String]
         @Option(name: .long, parsing: .upToNextOption, help: "Licence type codes the key may issue.")
@@ -129,7 +146,7 @@ struct GenesisCommand: ParsableCommand {
 
         func run() throws {
             var document = try GenesisFile.read(from: genesis)
-            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a 32-byte hex Ed25519 key") }
+            guard let publicKey = PublicKey(hex: key) else { throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)") }
             let parsed = try roles.map { name in
                 guard let role = Role(rawValue: name) else { throw ValidationError("unknown role \(name)") }
                 return role
@@ -180,4 +197,9 @@ struct DevnetTemplate: Decodable {
     static func load(from path: String) throws -> DevnetTemplate {
         try JSONDecoder().decode(DevnetTemplate.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
+}
+
+/// Parses a `--suite` value (a genesis `cryptoSuite` name) as a validation error.
+func parseSuite(_ name: String) throws -> CryptoSuite {
+    do { return try CryptoSuite(genesisName: name) } catch { throw ValidationError("--suite: \(error)") }
 }

@@ -33,6 +33,13 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: "Chain id of the devnet genesis made when --genesis is absent.")
     var chainID = "govchain-devnet"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Crypto suite of the devnet genesis made when --genesis is absent: "
+                + CryptoSuite.allCases.map(\.rawValue).joined(separator: " or ") + "."))
+    var suite = CryptoSuite.ed25519SHA256.rawValue
+
     @Option(name: .long, help: "Peer listen address written to config.toml.")
     var p2pListen = "127.0.0.1:26600"
 
@@ -41,19 +48,25 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
+        // The genesis (or --suite) fixes the suite first: the node key is made for it.
+        let adopted = try genesis.map { try GenesisFile.read(from: $0) }
+        if adopted == nil { try CryptoSuite.activate(try parseSuite(suite)) }
+        let algorithm = CryptoSuite.active.signatureAlgorithm
         let key: SigningKey
         if FileManager.default.fileExists(atPath: options.keyPath) {
             key = try KeyFile.read(from: options.keyPath)
+            guard key.algorithm == algorithm else {
+                throw ValidationError(
+                    "\(options.keyPath) holds an \(key.algorithm) key; this chain signs with \(algorithm)")
+            }
         } else {
-            key = SigningKey.generate()
+            key = SigningKey.generate(algorithm)
             try KeyFile.write(key, to: options.keyPath)
         }
-        let document: Genesis
-        if let genesis {
-            document = try GenesisFile.read(from: genesis)
-        } else {
-            document = GenesisFile.singleValidatorDevnet(chainID: chainID, validator: key.publicKey)
-        }
+        let document =
+            adopted
+            ?? GenesisFile.singleValidatorDevnet(
+                chainID: chainID, validator: key.publicKey, suite: CryptoSuite.active)
         try GenesisFile.write(document, to: options.genesisPath)
         if !FileManager.default.fileExists(atPath: options.configPath) {
             try NodeConfiguration.defaults(p2pListen: p2pListen, apiListen: apiListen).write(to: options.configPath)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ledger
 import Foundation
 import Consensus
 import Simulation
@@ -57,6 +58,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Break a rule on purpose (mutation testing): ignoreLock, unlockOnHigherRound.")
     var mutation: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Crypto suite of the simulated chain: ed25519-sha256 or sm2-sm3.",
+            discussion: "SM2 signatures draw a random nonce (OpenSSL 3.0 has no deterministic "
+                + "SM2 nonces), so an sm2-sm3 seed replays the same schedule of faults and "
+                + "calls but not byte-identical signatures and block ids."))
+    var suite = CryptoSuite.ed25519SHA256.rawValue
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
@@ -78,6 +87,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
+        try CryptoSuite.activate(try parseSuite(suite))
         let mutations = Set(mutation.compactMap(ConsensusMutation.init(rawValue:)))
         if let twinsScenarios {
             try runTwins(count: twinsScenarios, mutations: mutations)

@@ -29,7 +29,8 @@ public enum SimChain {
             Organisation(id: id, name: id, creditCode: code, keys: keys)
         }
         return Genesis(
-            chainID: chainID, genesisTimeMs: genesisTimeMs, validators: validators,
+            chainID: chainID, genesisTimeMs: genesisTimeMs,
+            cryptoSuite: CryptoSuite.active.rawValue, validators: validators,
             organisations: [
                 org(
                     "data-bureau", "11360000MB00000011",

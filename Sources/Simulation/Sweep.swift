@@ -1,6 +1,7 @@
 import Dispatch
 import Synchronization
 import Consensus
+import Ledger
 
 /// Totals over many seeds.
 public struct SweepSummary: Sendable {
@@ -77,9 +78,13 @@ public enum Simulator {
 
     /// The exact command that replays one seed.
     public static func replayCommand(seed: UInt64, options: SimulationOptions) -> String {
-        "govchain-node simulate --seeds 1 --seed \(seed) --nodes \(options.nodes) "
+        let suite = CryptoSuite.active
+        let mutations: String = options.mutations.map { " --mutation \($0.rawValue)" }.sorted()
+            .joined()
+        let base: String =
+            "govchain-node simulate --seeds 1 --seed \(seed) --nodes \(options.nodes) "
             + "--byzantine \(options.byzantine) --faults \(options.faults.spelled) "
             + "--fault-phase-ms \(options.faultPhaseMs) --adversary \(Adversary.spelled(options.adversaries))"
-            + options.mutations.map { " --mutation \($0.rawValue)" }.sorted().joined()
+        return base + mutations + (suite == .ed25519SHA256 ? "" : " --suite \(suite)")
     }
 }

@@ -118,14 +118,14 @@ struct SHA256VectorTests {
     func millionA() {
         let expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
         #expect(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)).hex == expected)
-        var hasher = SHA256Hasher()
+        var hasher = Hasher256(.sha256)
         for _ in 0..<1_000 { hasher.update([UInt8](repeating: 0x61, count: 1_000)) }
         #expect(hasher.finalize().hex == expected)
     }
 
     @Test("HMAC-SHA-256: RFC 4231 test case 2")
     func hmac() {
-        let code = HMACSHA256.authenticationCode(
+        let code = HashAlgorithm.sha256.authenticationCode(
             key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
         #expect(code.hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }

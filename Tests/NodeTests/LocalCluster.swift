@@ -16,8 +16,11 @@ final class LocalCluster: @unchecked Sendable {
     private var processes: [Int: Process] = [:]
     private let lock = NSLock()
 
-    /// - Parameter slot: distinct per test, so clusters never share ports.
-    init(nodes count: Int = 4, slot: Int) throws {
+    /// - Parameters:
+    ///   - slot: distinct per test, so clusters never share ports.
+    ///   - suite: the chain's crypto suite. This test process serves ed25519-sha256, so an
+    ///     sm2-sm3 cluster is driven through the built binaries and HTTP only.
+    init(nodes count: Int = 4, slot: Int, suite: String = "ed25519-sha256") throws {
         self.count = count
         directory = temporaryDirectory("cluster\(slot)")
         p2pBase = 27_000 + slot * 20
@@ -25,7 +28,7 @@ final class LocalCluster: @unchecked Sendable {
         try Self.run(builtExecutable("govchain-node"), [
             "genesis", "devnet", "--validators", "\(count)", "--out", directory,
             "--template", Self.repositoryRoot + "/genesis/devnet.template.json",
-            "--p2p-base-port", "\(p2pBase)", "--api-base-port", "\(apiBase)",
+            "--p2p-base-port", "\(p2pBase)", "--api-base-port", "\(apiBase)", "--suite", suite,
         ])
     }
 

@@ -7,8 +7,13 @@ public import Ledger
 public struct CeilingReport: Sendable {
     public var cores: Int
     public var validators: Int
+    /// The suite the ceiling is derived for (the chain's, or the one asked for).
+    public var suite: CryptoSuite
     public var ed25519VerifyPerSecondOneCore: Double
     public var ed25519VerifyPerSecondAllCores: Double
+    public var sm2VerifyPerSecondOneCore: Double
+    public var sm2VerifyPerSecondAllCores: Double
+    public var sm3MBPerSecondOneCore: Double
     public var sha256MBPerSecondOneCore: Double
     public var sha256MBPerSecondAllCores: Double
     public var sha256ShortPerSecondAllCores: Double
@@ -18,12 +23,19 @@ public struct CeilingReport: Sendable {
 
     /// Every validator verifies every transaction's signature once (admission, cached for
     /// the block): n verifications per committed tx, all on these cores.
-    public var ceilingTPS: Double { ed25519VerifyPerSecondAllCores / Double(validators) }
+    public var ceilingTPS: Double { ceilingTPS(of: suite) }
+
+    public func ceilingTPS(of suite: CryptoSuite) -> Double {
+        switch suite {
+        case .ed25519SHA256: ed25519VerifyPerSecondAllCores / Double(validators)
+        case .sm2SM3: sm2VerifyPerSecondAllCores / Double(validators)
+        }
+    }
 
     /// How many 200-byte SHA-256 hashes per tx per validator fit before hashing, not
     /// signatures, would bound the chain at `ceilingTPS` (large: hashing is not the bound).
     public var hashBudgetPerTransaction: Double {
-        sha256ShortPerSecondAllCores / (ceilingTPS * Double(validators))
+        sha256ShortPerSecondAllCores / (ceilingTPS(of: .ed25519SHA256) * Double(validators))
     }
 
     /// Transactions per synced batch needed for storage to keep up with `ceilingTPS` when
@@ -35,9 +47,14 @@ public struct CeilingReport: Sendable {
     /// One JSON object (keys stable: scripts read them).
     public var json: [String: Any] {
         [
-            "cores": cores, "validators": validators,
+            "cores": cores, "validators": validators, "suite": suite.rawValue,
             "ed25519_verify_per_s_one_core": Int(ed25519VerifyPerSecondOneCore),
             "ed25519_verify_per_s_all_cores": Int(ed25519VerifyPerSecondAllCores),
+            "sm2_verify_per_s_one_core": Int(sm2VerifyPerSecondOneCore),
+            "sm2_verify_per_s_all_cores": Int(sm2VerifyPerSecondAllCores),
+            "sm3_MB_per_s_one_core": Int(sm3MBPerSecondOneCore),
+            "ed25519_ceiling_tps": Int(ceilingTPS(of: .ed25519SHA256)),
+            "sm2_ceiling_tps": Int(ceilingTPS(of: .sm2SM3)),
             "sha256_MB_per_s_one_core": Int(sha256MBPerSecondOneCore),
             "sha256_MB_per_s_all_cores": Int(sha256MBPerSecondAllCores),
             "sha256_200B_per_s_all_cores": Int(sha256ShortPerSecondAllCores),
@@ -56,26 +73,34 @@ public enum Ceiling {
     ///   - validators: n, the cluster size the ceiling is derived for.
     ///   - seconds: how long each measurement runs.
     ///   - directory: where the RocksDB measurement writes (its disk is the one measured).
-    public static func measure(validators: Int, seconds: Double, directory: String) throws
-        -> CeilingReport
-    {
+    ///   - suite: the suite the ceiling is derived for; both signature schemes are measured.
+    public static func measure(
+        validators: Int, seconds: Double, directory: String, suite: CryptoSuite
+    ) throws -> CeilingReport {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let key = SigningKey.deterministic(label: "bench-ceiling")
         let message = [UInt8](repeating: 0x5A, count: 200)
-        let signature = key.sign(message)
-        let publicKey = key.publicKey
-        let verify: @Sendable () -> Void = {
-            precondition(publicKey.isValidSignature(signature, for: message))
+        func verifier(_ algorithm: SignatureAlgorithm) -> @Sendable () -> Void {
+            let key = SigningKey.deterministic(label: "bench-ceiling", algorithm: algorithm)
+            let signature = key.sign(message)
+            let publicKey = key.publicKey
+            // The algorithm's own rule: this process may serve either suite.
+            return { precondition(publicKey.verifies(signature, for: message)) }
         }
+        let verify = verifier(.ed25519)
+        let verifySM2 = verifier(.sm2)
         let mebibyte = [UInt8](repeating: 0x61, count: 1 << 20)
         let hashMiB: @Sendable () -> Void = { _ = SHA256.hash(mebibyte) }
+        let sm3MiB: @Sendable () -> Void = { _ = SM3.hash(mebibyte) }
         let megabytes = Double(1 << 20) / 1e6
         let rocks = try RocksBatchBenchmark.run(
             directory: directory, seconds: seconds, entries: 1_000, entryBytes: 250)
         return CeilingReport(
-            cores: cores, validators: validators,
+            cores: cores, validators: validators, suite: suite,
             ed25519VerifyPerSecondOneCore: rate(threads: 1, seconds: seconds, verify),
             ed25519VerifyPerSecondAllCores: rate(threads: cores, seconds: seconds, verify),
+            sm2VerifyPerSecondOneCore: rate(threads: 1, seconds: seconds, verifySM2),
+            sm2VerifyPerSecondAllCores: rate(threads: cores, seconds: seconds, verifySM2),
+            sm3MBPerSecondOneCore: rate(threads: 1, seconds: seconds / 2, sm3MiB) * megabytes,
             sha256MBPerSecondOneCore: rate(threads: 1, seconds: seconds / 2, hashMiB) * megabytes,
             sha256MBPerSecondAllCores: rate(threads: cores, seconds: seconds / 2, hashMiB)
                 * megabytes,

@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
 }
 
 /// `govchain bench [run]`: open-loop load (CometBFT's and Caliper's method).
-struct BenchLoadCommand: AsyncParsableCommand {
+struct BenchLoadCommand: AsyncParsableCommand, ConnectedCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Open-loop load against a cluster: offered and committed TPS, latency, refusals.",
@@ -153,32 +153,41 @@ struct BenchLoadCommand: AsyncParsableCommand {
 }
 
 /// `govchain bench ceiling`: this machine's bounds, measured now.
-struct BenchCeilingCommand: ParsableCommand {
+struct BenchCeilingCommand: ParsableCommand, ConnectedCommand {
     static let configuration = CommandConfiguration(
         commandName: "ceiling",
         abstract:
-            "Measure Ed25519 verify/s, SHA-256 MB/s, synced RocksDB batches/s; derive the ceiling.",
+            "Measure Ed25519 and SM2 verify/s, SHA-256 and SM3 MB/s, synced RocksDB batches/s; "
+            + "derive the ceiling.",
         discussion: """
             Every validator verifies every transaction once, and all n validators share these \
-            cores: ceiling TPS = Ed25519 verifications per second on all cores / n.
+            cores: ceiling TPS = verifications per second of the suite's signature on all \
+            cores / n. Both suites are measured; ceiling_tps is the suite's: --suite, else the \
+            chain's when --node is given, else ed25519-sha256.
+            Example: govchain bench ceiling --suite sm2-sm3 --json
             """)
 
     @Option(name: .long, help: "Validators sharing this machine (n).") var validators = 4
     @Option(name: .long, help: "Seconds per measurement.") var seconds: Double = 2
     @Option(name: .long, help: "Directory for the RocksDB measurement (on the disk the nodes use).")
     var directory = ".localnet/bench"
+    @Option(name: .long, help: "The suite the ceiling is derived for: ed25519-sha256 or sm2-sm3.")
+    var suite: String?
     @OptionGroup var connection: ConnectionOptions
     var json: Bool { connection.json }
 
     func validate() throws {
+        _ = try suite.map(parseSuite)
         guard validators > 0, seconds > 0 else {
             throw ValidationError("--validators and --seconds must be positive")
         }
     }
 
     func run() throws {
+        // With --node the chain's suite is active already (GovChainCLI.main asked the node).
         let report = try Ceiling.measure(
-            validators: validators, seconds: seconds, directory: directory)
+            validators: validators, seconds: seconds, directory: directory,
+            suite: try suite.map(parseSuite) ?? CryptoSuite.active)
         if json {
             print(try BenchCommand.jsonLine(report.json))
         } else {

@@ -5,7 +5,7 @@ import Ledger
 
 extension AuditCommand {
     /// `govchain audit verify-chain`: the auditor's walk from genesis, trusting no node.
-    struct VerifyChain: AsyncParsableCommand {
+    struct VerifyChain: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify-chain",
             abstract: "Walk the chain from genesis through every certificate and hash link; optionally re-execute it.",

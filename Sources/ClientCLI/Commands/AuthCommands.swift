@@ -13,7 +13,7 @@ struct AuthCommand: AsyncParsableCommand {
             Grant.self, Revoke.self, Delegate.self, BindHolderKey.self, List.self, Show.self,
         ])
 
-    struct Grant: AsyncParsableCommand {
+    struct Grant: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a holder's authorisation of an organisation.",
             discussion: """
@@ -80,7 +80,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "End a grant (and every delegation made from it).",
             discussion: """
@@ -115,7 +115,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct Delegate: AsyncParsableCommand {
+    struct Delegate: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pass a delegable grant on to an agent organisation (grantee's key).",
             discussion: """
@@ -151,7 +151,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct BindHolderKey: AsyncParsableCommand {
+    struct BindHolderKey: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "bind-holder-key",
             abstract: "Bind a holder's own public key to their commitment (identity provider).",
@@ -187,7 +187,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a holder's live grants (delegations included).",
             discussion: """
@@ -207,7 +207,7 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a grant.",
             discussion: "Example: govchain --node http://127.0.0.1:8600 auth show --grant-id G001")
@@ -248,7 +248,7 @@ struct UseCommand: AsyncParsableCommand {
         abstract: "Record a licence use under a grant or a statutory duty.",
         subcommands: [Record.self], defaultSubcommand: Record.self)
 
-    struct Record: AsyncParsableCommand {
+    struct Record: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record that your organisation used a licence (licence-user key).",
             discussion: """

@@ -64,7 +64,7 @@ struct BillCommand: AsyncParsableCommand {
         abstract: "Issue and reverse e-bills; show, verify, list a payer's wallet, trace a bill.",
         subcommands: [Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self])
 
-    struct Issue: AsyncParsableCommand {
+    struct Issue: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Issue a medical e-bill or a tax e-invoice (bill-issuer key). Amounts in fen.",
@@ -114,7 +114,7 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Reverse: AsyncParsableCommand {
+    struct Reverse: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reverse (冲红) all or part of a bill with a red bill.",
             discussion: """
@@ -150,7 +150,7 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a bill with its claimed and remaining amounts.",
             discussion:
@@ -170,7 +170,7 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Verify: AsyncParsableCommand {
+    struct Verify: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a printed bill: number and check code (a tax e-invoice: its total).",
             discussion: """
@@ -210,7 +210,7 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Wallet: AsyncParsableCommand {
+    struct Wallet: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a payer's bills (red bills included).",
             discussion: """
@@ -232,7 +232,7 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct History: AsyncParsableCommand {
+    struct History: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Show every version of a bill (claims, settlements, reversals): the bill trail.",

@@ -10,7 +10,7 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "Read what auditors need: recorded equivocation evidence.",
         subcommands: [Evidence.self, VerifyChain.self])
 
-    struct Evidence: AsyncParsableCommand {
+    struct Evidence: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List recorded equivocation evidence (validators that signed twice).",
             discussion: "Example: govchain --node http://127.0.0.1:8600 audit evidence --json")
@@ -36,7 +36,7 @@ struct BlockCommand: AsyncParsableCommand {
         commandName: "block", abstract: "Show a block by height, or the latest.",
         subcommands: [Show.self], defaultSubcommand: Show.self)
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a block (default: the latest).",
             discussion: """
@@ -83,7 +83,7 @@ struct TxCommand: AsyncParsableCommand {
         commandName: "tx", abstract: "Show a transaction and its receipt by id.",
         subcommands: [Show.self], defaultSubcommand: Show.self)
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Show a transaction: pending, or committed with its receipt (code 0 = success).",
@@ -120,7 +120,7 @@ struct TxCommand: AsyncParsableCommand {
 }
 
 /// `govchain status`: the node's view of the chain.
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: AsyncParsableCommand, ConnectedCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the status of the first node that answers.",
         discussion:

@@ -10,7 +10,7 @@ struct ClaimCommand: AsyncParsableCommand {
         abstract: "Claim, settle and release reimbursements; show a claim; list a bill's claims.",
         subcommands: [Claim.self, Settle.self, Release.self, Show.self, List.self])
 
-    struct Claim: AsyncParsableCommand {
+    struct Claim: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "claim",
             abstract:
@@ -60,7 +60,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct Settle: AsyncParsableCommand {
+    struct Settle: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Mark locked claims paid (SETTLED).",
             discussion: """
@@ -81,7 +81,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct Release: AsyncParsableCommand {
+    struct Release: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give locked amounts back (RELEASED).",
             discussion: """
@@ -102,7 +102,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a claim.",
             discussion: "Example: govchain --node http://127.0.0.1:8600 claim show --claim-id C001")
@@ -120,7 +120,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a bill's claims and alerts, and the amount left to claim.",
             discussion:

@@ -13,7 +13,7 @@ struct LicenceCommand: AsyncParsableCommand {
             History.self, Uses.self, List.self, MakeID.self,
         ])
 
-    struct Issue: AsyncParsableCommand {
+    struct Issue: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue a licence (licence-issuer key registered for the type).",
             discussion: """
@@ -50,7 +50,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Renew: AsyncParsableCommand {
+    struct Renew: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Renew a licence: a new version (new id) replaces it.",
             discussion: """
@@ -86,7 +86,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Suspend: AsyncParsableCommand {
+    struct Suspend: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Suspend an issued licence.",
             discussion: """
@@ -108,7 +108,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Resume: AsyncParsableCommand {
+    struct Resume: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resume a suspended licence.",
             discussion: """
@@ -128,7 +128,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a licence for good.",
             discussion: """
@@ -150,7 +150,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a licence record.",
             discussion: """
@@ -171,7 +171,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Verify: AsyncParsableCommand {
+    struct Verify: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Check a presented licence: genuine (file digest) and current (the QR check).",
@@ -200,7 +200,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct History: AsyncParsableCommand {
+    struct History: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every version of a licence record (the licence trail).",
             discussion: """
@@ -224,7 +224,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Uses: AsyncParsableCommand {
+    struct Uses: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every recorded use of a licence.",
             discussion: """
@@ -248,7 +248,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the licences of a holder.",
             discussion: """

@@ -10,7 +10,7 @@ struct OrgCommand: AsyncParsableCommand {
         abstract: "Propose and approve governance changes (admin keys); list organisations.",
         subcommands: [Propose.self, Approve.self, List.self, Show.self])
 
-    struct Approve: AsyncParsableCommand {
+    struct Approve: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Approve a pending proposal; the approval reaching the threshold executes it.",
@@ -31,7 +31,7 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List every organisation and its number of keys.",
             discussion: "Example: govchain --node http://127.0.0.1:8600 org list --json")
@@ -48,7 +48,7 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an organisation and its keys.",
             discussion:
@@ -110,7 +110,7 @@ struct Propose: AsyncParsableCommand {
         try publicKey(hex: hex, keyFile: nil, flag)
     }
 
-    struct RegisterOrganisation: AsyncParsableCommand {
+    struct RegisterOrganisation: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "register-organisation", abstract: "Register an organisation.",
             discussion: """
@@ -144,7 +144,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct AddKey: AsyncParsableCommand {
+    struct AddKey: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-key", abstract: "Register a signing key for an organisation.",
             discussion: """
@@ -179,7 +179,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct RemoveKey: AsyncParsableCommand {
+    struct RemoveKey: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove-key", abstract: "Remove a registered key.",
             discussion: """
@@ -199,7 +199,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct RotateKey: AsyncParsableCommand {
+    struct RotateKey: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key", abstract: "Replace a key; the new one takes over its roles.",
             discussion: """
@@ -226,7 +226,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct GrantRole: AsyncParsableCommand {
+    struct GrantRole: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "grant-role",
             abstract: "Give a key a role (and licence types, for licence-issuer).",
@@ -258,7 +258,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct RevokeRole: AsyncParsableCommand {
+    struct RevokeRole: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke-role", abstract: "Take a role from a key.",
             discussion:
@@ -284,7 +284,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct AddValidator: AsyncParsableCommand {
+    struct AddValidator: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-validator",
             abstract: "Add a validator to the recorded validator set.",
@@ -311,7 +311,7 @@ struct Propose: AsyncParsableCommand {
         }
     }
 
-    struct RemoveValidator: AsyncParsableCommand {
+    struct RemoveValidator: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove-validator", abstract: "Remove a validator from the recorded set.",
             discussion:

@@ -51,24 +51,40 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// Makes the chain's suite this process's, from the first node that answers /v1/status.
+    /// Quiet when no node answers: the command itself then reports that with its exit code.
+    func establishSuite() async {
+        guard !node.isEmpty else { return }
+        try? await GovChainClient.withToolHTTPClient { http in
+            try await GovChainClient(endpoints: node, chainID: "", signer: nil, http: http)
+                .status().activateSuite()
+        }
+    }
+
     /// Runs `body` with a client, turning every failure into its documented exit code.
     func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void)
         async throws
     {
         let output = self.output
         do {
+            // Reading a key file takes no chain hash, so it may come before the suite is known.
             let signer = try signer(signing: signing)
             try await GovChainClient.withToolHTTPClient { http in
-                // The chain id comes from --chain-id or the first node that answers /v1/status.
-                var chain = chainID
-                if chain == nil {
-                    chain = try await GovChainClient(
-                        endpoints: node, chainID: "", signer: nil, http: http
-                    )
-                    .status().chainID
+                // The chain id comes from --chain-id or the first node that answers
+                // /v1/status, which also names the crypto suite this process then hashes
+                // and signs with (a --genesis given to a command has fixed it already).
+                let status = try await GovChainClient(
+                    endpoints: node, chainID: "", signer: nil, http: http
+                ).status()
+                try status.activateSuite()
+                let chain = chainID ?? status.chainID
+                if let signer, signer.algorithm != CryptoSuite.active.signatureAlgorithm {
+                    throw ValidationError(
+                        "--key \(key ?? ""): an \(signer.algorithm) key cannot sign for a "
+                            + "\(CryptoSuite.active) chain")
                 }
                 let client = try GovChainClient(
-                    endpoints: node, chainID: chain ?? "", signer: signer, http: http)
+                    endpoints: node, chainID: chain, signer: signer, http: http)
                 try await body(client, output)
             }
         } catch let error as ClientError {

@@ -114,7 +114,7 @@ struct FileDigestOptions: ParsableArguments {
         guard let file, let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read --file \(file ?? "")")
         }
-        return SHA256.hash(Array(data))
+        return ChainHash.hash(Array(data))
     }
 }
 

@@ -102,7 +102,7 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
     /// The digest a verifier recomputes from the printed code (for a tax e-invoice, the
     /// total in fen plays the check code's part).
     static func checkDigest(billID: String, checkCode: String) -> Hash256 {
-        SHA256.hash(Array((checkDomain + billID + "\u{0}" + checkCode).utf8))
+        ChainHash.hash(Array((checkDomain + billID + "\u{0}" + checkCode).utf8))
     }
 
     init(

@@ -1,6 +1,7 @@
 public import Ledger
 
-/// The keyed commitment that stands for a person on chain (脱敏): HMAC-SHA-256 of their ID
+/// The keyed commitment that stands for a person on chain (脱敏): HMAC (HMAC-SHA-256, or HMAC-SM3 on an
+/// `sm2-sm3` chain) of their ID
 /// number under the chain's pepper, which only the identity provider holds. Without the
 /// pepper nobody can test a guessed ID number against the chain.
 public enum HolderCommitment {
@@ -14,7 +15,7 @@ public enum HolderCommitment {
     /// - Returns: the 32-byte commitment the contracts store.
     public static func make(pepper: [UInt8], idNumber: String) -> Hash256 {
         let normalised = idNumber.trimmingSpaces.uppercased()
-        return HMACSHA256.authenticationCode(
+        return ChainHash.authenticationCode(
             key: pepper, message: Array((domain + normalised).utf8))
     }
 }

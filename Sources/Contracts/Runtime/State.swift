@@ -104,14 +104,14 @@ public struct InMemoryState: StateStore, Sendable {
 
     public var count: Int { sortedKeys.count }
 
-    /// SHA-256 over the sorted entries: equal on every node that executed the same blocks.
+    /// The chain hash over the sorted entries: equal on every node that executed the same blocks.
     public var digest: Hash256 {
         var encoder = CanonicalEncoder(reservingCapacity: 64 * sortedKeys.count)
         for key in sortedKeys {
             encoder.encode(bytes: key.bytes)
             encoder.encode(bytes: storage[key]!)
         }
-        return SHA256.hash(encoder.bytes)
+        return ChainHash.hash(encoder.bytes)
     }
 
     private func lowerBound(_ key: StateKey) -> Int {

@@ -35,8 +35,9 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
         self.timeMs = timeMs
     }
 
-    /// The block id: SHA-256 of the canonical header. Validators sign this.
-    public var hash: Hash256 { SHA256.hash(canonicalBytes) }
+    /// The block id: the chain hash (SHA-256 or SM3) of the canonical header. Validators
+    /// sign this.
+    public var hash: Hash256 { ChainHash.hash(canonicalBytes) }
 
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.encode(BlockHeader.version)

@@ -93,7 +93,7 @@ public struct EquivocationEvidence: Hashable, Sendable, Codable, CanonicalCodabl
         }
     }
 
-    public var hash: Hash256 { SHA256.hash(canonicalBytes) }
+    public var hash: Hash256 { ChainHash.hash(canonicalBytes) }
 
     public func verify(validators: ValidatorSet) throws(EvidenceError) {
         guard validators.index(of: validator) != nil else { throw .unknownValidator }

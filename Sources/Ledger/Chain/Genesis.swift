@@ -132,6 +132,9 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
     public var chainID: String
     public var genesisTimeMs: UInt64
     public var cryptoSuite: String
+    /// The SM2 user id (GM/T 0003.2's ID_A) of an `sm2-sm3` chain; nil means the standard's
+    /// default "1234567812345678". Not allowed on other suites.
+    public var sm2UserID: String?
     public var validators: [Validator]
     public var organisations: [Organisation]
     /// Admin approvals needed for a governance change (k of the admin keys).
@@ -141,25 +144,53 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
     public init(
         chainID: String, genesisTimeMs: UInt64, cryptoSuite: String = Genesis.cryptoSuiteEd25519SHA256,
         validators: [Validator], organisations: [Organisation], adminThreshold: UInt32,
-        consensus: ConsensusParameters
+        consensus: ConsensusParameters, sm2UserID: String? = nil
     ) {
         self.chainID = chainID
         self.genesisTimeMs = genesisTimeMs
         self.cryptoSuite = cryptoSuite
+        self.sm2UserID = sm2UserID
         self.validators = validators
         self.organisations = organisations
         self.adminThreshold = adminThreshold
         self.consensus = consensus
     }
 
-    public var hash: Hash256 { SHA256.hash(canonicalBytes) }
+    public var hash: Hash256 { ChainHash.hash(canonicalBytes) }
     public var validatorSet: ValidatorSet { ValidatorSet(validators) }
+
+    /// The suite this genesis names (`validate` has refused unknown names).
+    public var suite: CryptoSuite {
+        get throws(CryptoSuiteError) { try CryptoSuite(genesisName: cryptoSuite) }
+    }
+
+    /// The SM2 user id in force on this chain (the standard's default unless named).
+    public var effectiveSM2UserID: [UInt8] { sm2UserID.map { Array($0.utf8) } ?? SM2.defaultUserID }
+
+    /// Makes this genesis's suite the process's (see `CryptoSuite`): call it before the
+    /// first chain hash; a process already serving another suite is refused.
+    public func activateSuite() throws(CryptoSuiteError) {
+        try CryptoSuite.activate(try suite, sm2UserID: effectiveSM2UserID)
+    }
 
     /// Checks what a hand-edited genesis file may get wrong, before anything trusts it.
     public func validate() throws(CodecError) {
         func fail(_ reason: String) -> CodecError { .invalidValue(type: "Genesis", reason: reason) }
         guard !chainID.isEmpty, chainID.utf8.count <= 64 else { throw fail("chain id must be 1...64 bytes") }
-        guard cryptoSuite == Genesis.cryptoSuiteEd25519SHA256 else { throw fail("unknown crypto suite") }
+        let suite: CryptoSuite
+        do { suite = try self.suite } catch { throw fail(error.description) }
+        if let sm2UserID {
+            guard suite == .sm2SM3 else { throw fail("sm2UserID is only for the sm2-sm3 suite") }
+            guard SM2.isValidUserID(Array(sm2UserID.utf8)) else {
+                throw fail("sm2UserID must be 1...\(SM2.maxUserIDBytes) bytes")
+            }
+        }
+        // No suite mixing: every key is of the suite's algorithm.
+        let algorithm = suite.signatureAlgorithm
+        for key in validators.map(\.publicKey) + organisations.flatMap({ $0.keys.map(\.publicKey) })
+        where key.algorithm != algorithm {
+            throw fail("key \(key.hex) is \(key.algorithm), but the suite \(suite) signs with \(algorithm)")
+        }
         guard (1...ValidatorSet.maxValidators).contains(validators.count) else {
             throw fail("needs 1...\(ValidatorSet.maxValidators) validators")
         }
@@ -193,11 +224,32 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         else { throw fail("timeouts must be positive and below the cap") }
     }
 
+    /// Decodes a stored genesis whose suite the process may not have chosen yet: reads the
+    /// suite from the leading fields, activates it (keys decode at its length), then decodes
+    /// the whole. A process already serving another suite is refused.
+    public static func decodeActivatingSuite(_ bytes: [UInt8]) throws -> Genesis {
+        var decoder = CanonicalDecoder(bytes)
+        _ = try decoder.decodeVersion(of: "Genesis", supported: 1...1)
+        _ = try decoder.decode(String.self, limit: 64)
+        _ = try decoder.decode(UInt64.self)
+        let suite = try CryptoSuite(genesisName: try decoder.decode(String.self, limit: 64))
+        let userID =
+            suite == .sm2SM3
+            ? Array(try decoder.decode(String.self, limit: SM2.maxUserIDBytes).utf8)
+            : SM2.defaultUserID
+        try CryptoSuite.activate(suite, sm2UserID: userID)
+        return try Genesis(canonicalBytes: bytes)
+    }
+
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.encode(Genesis.version)
         encoder.encode(chainID)
         encoder.encode(genesisTimeMs)
         encoder.encode(cryptoSuite)
+        // Only an SM2 chain encodes its user id, so an Ed25519 genesis keeps its hash.
+        if cryptoSuite == CryptoSuite.sm2SM3.rawValue {
+            encoder.encode(sm2UserID ?? String(decoding: SM2.defaultUserID, as: UTF8.self))
+        }
         encoder.encode(validators)
         encoder.encode(organisations)
         encoder.encode(adminThreshold)
@@ -209,6 +261,12 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         chainID = try decoder.decode(String.self, limit: 64)
         genesisTimeMs = try decoder.decode(UInt64.self)
         cryptoSuite = try decoder.decode(String.self, limit: 64)
+        if cryptoSuite == CryptoSuite.sm2SM3.rawValue {
+            let id = try decoder.decode(String.self, limit: SM2.maxUserIDBytes)
+            sm2UserID = id.utf8.elementsEqual(SM2.defaultUserID) ? nil : id
+        } else {
+            sm2UserID = nil
+        }
         validators = try decoder.decodeArray(of: Validator.self, limit: ValidatorSet.maxValidators)
         organisations = try decoder.decodeArray(of: Organisation.self, limit: 4096)
         adminThreshold = try decoder.decode(UInt32.self)

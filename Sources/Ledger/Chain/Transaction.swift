@@ -57,9 +57,10 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         return encoder.bytes
     }
 
-    /// The transaction id: SHA-256 of the signing bytes. It does not cover the signature,
+    /// The transaction id: the chain hash (SHA-256 or SM3) of the signing bytes. It does not
+    /// cover the signature,
     /// so no re-encoding of a signature can make a "new" transaction.
-    public var id: Hash256 { SHA256.hash(signingBytes) }
+    public var id: Hash256 { ChainHash.hash(signingBytes) }
 
     /// Checks the signature under the pinned Ed25519 rule.
     public var hasValidSignature: Bool {

@@ -8,11 +8,12 @@ public enum MerkleTree {
     static let leafPrefix: [UInt8] = [0x00]
     static let nodePrefix: [UInt8] = [0x01]
 
-    /// The root of no leaves: SHA-256 of the empty string.
-    public static let emptyRoot = SHA256.hash([UInt8]())
+    /// The root of no leaves: the chain hash of the empty string (computed each time: it
+    /// depends on the suite, and a cached value could predate the suite's activation).
+    public static var emptyRoot: Hash256 { ChainHash.hash([UInt8]()) }
 
     public static func leafHash(_ data: [UInt8]) -> Hash256 {
-        SHA256.hash(parts: [leafPrefix, data])
+        ChainHash.hash(parts: [leafPrefix, data])
     }
 
     public static func nodeHash(_ left: Hash256, _ right: Hash256) -> Hash256 {
@@ -21,7 +22,7 @@ public enum MerkleTree {
         buffer.append(0x01)
         buffer.append(contentsOf: left.bytes)
         buffer.append(contentsOf: right.bytes)
-        return SHA256.hash(buffer)
+        return ChainHash.hash(buffer)
     }
 
     public static func root(leaves: [[UInt8]]) -> Hash256 {

@@ -53,8 +53,9 @@ public protocol SparseMerkleNodeStore {
 
 /// An authenticated sparse Merkle tree over 256-bit key hashes.
 ///
-/// Shape: a key's path is the bits of SHA-256(key). A subtree holding one leaf is replaced by
-/// that leaf (so depth is about log2(n), not 256), and an empty subtree hashes to zero. The
+/// Shape: a key's path is the bits of H(key), H the chain hash (SHA-256 or SM3). A subtree
+/// holding one leaf is replaced by that leaf (so depth is about log2(n), not 256), and an
+/// empty subtree hashes to zero. The
 /// shape depends only on the set of keys, never on the order of updates, so every node that
 /// holds the same state computes the same root.
 ///
@@ -67,15 +68,15 @@ public protocol SparseMerkleNodeStore {
 public enum SparseMerkleTree {
     public static let emptyRoot = Hash256.zero
 
-    public static func keyHash(_ key: [UInt8]) -> Hash256 { SHA256.hash(key) }
-    public static func valueHash(_ value: [UInt8]) -> Hash256 { SHA256.hash(value) }
+    public static func keyHash(_ key: [UInt8]) -> Hash256 { ChainHash.hash(key) }
+    public static func valueHash(_ value: [UInt8]) -> Hash256 { ChainHash.hash(value) }
 
     static func leafHash(keyHash: Hash256, valueHash: Hash256) -> Hash256 {
         var buffer: [UInt8] = [0x00]
         buffer.reserveCapacity(65)
         buffer.append(contentsOf: keyHash.bytes)
         buffer.append(contentsOf: valueHash.bytes)
-        return SHA256.hash(buffer)
+        return ChainHash.hash(buffer)
     }
 
     static func innerHash(_ left: Hash256, _ right: Hash256) -> Hash256 {

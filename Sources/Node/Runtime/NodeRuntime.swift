@@ -157,6 +157,9 @@ public final class NodeRuntime: Sendable {
             lastBlockHash: height == 0 ? genesis.hash.hex : blockStore.lastHash.hex,
             lastBlockTimeMs: dynamic.lastBlockTimeMs, round: dynamic.round,
             peers: (transport?.connectedPeers ?? []).map(\.hex), catchingUp: best > height + 1,
-            bestPeerHeight: best, mempoolSize: mempool.count, genesisHash: genesis.hash.hex)
+            bestPeerHeight: best, mempoolSize: mempool.count, genesisHash: genesis.hash.hex,
+            cryptoSuite: genesis.cryptoSuite,
+            sm2UserID: genesis.cryptoSuite == CryptoSuite.sm2SM3.rawValue
+                ? String(decoding: genesis.effectiveSM2UserID, as: UTF8.self) : nil)
     }
 }

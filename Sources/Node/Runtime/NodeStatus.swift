@@ -14,6 +14,10 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var bestPeerHeight: UInt64
     public var mempoolSize: Int
     public var genesisHash: String
+    /// The chain's crypto suite: "ed25519-sha256" or "sm2-sm3" (genesis `cryptoSuite`).
+    public var cryptoSuite: String
+    /// The SM2 user id of an "sm2-sm3" chain (absent on other suites).
+    public var sm2UserID: String?
 
     enum CodingKeys: String, CodingKey {
         case chainID = "chain_id"
@@ -27,5 +31,7 @@ public struct NodeStatus: Sendable, Codable, Equatable {
         case bestPeerHeight = "best_peer_height"
         case mempoolSize = "mempool_size"
         case genesisHash = "genesis_hash"
+        case cryptoSuite = "crypto_suite"
+        case sm2UserID = "sm2_user_id"
     }
 }

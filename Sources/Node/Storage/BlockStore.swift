@@ -47,7 +47,9 @@ public final class BlockStore: Sendable {
 
     public func genesis() throws(StorageError) -> Genesis? {
         guard let bytes = try database.get(.metadata, StorageKey.genesis) else { return nil }
-        do { return try Genesis(canonicalBytes: bytes) } catch { throw StorageError("corrupt genesis: \(error)") }
+        do { return try Genesis.decodeActivatingSuite(bytes) } catch {
+            throw StorageError("corrupt genesis: \(error)")
+        }
     }
 
     /// Records genesis and its initial state once; refuses a different genesis later.

@@ -5,11 +5,14 @@ public import Ledger
 // refusal can be tested directly. Protocol, version 1:
 //
 //   both sides, at once:  hello = version u8 | chainID string | genesisHash 32 |
-//                                 static Ed25519 key 32 | ephemeral X25519 key 32
+//                                 static key (32 Ed25519 / 33 SM2) | ephemeral X25519 key 32
 //   both sides derive per-direction keys with crypto_kx (the dialer is the kx client), then
-//   send, as AEAD frame 0:  auth = Ed25519 signature (64 bytes) by the static key over
-//       SHA-256("govchain/p2p/auth/v1" | role u8 | transcript)
-//       transcript = SHA-256("govchain/p2p/transcript/v1" | dialer hello | listener hello)
+//   send, as AEAD frame 0:  auth = signature (64 bytes) by the static key over
+//       H("govchain/p2p/auth/v1" | role u8 | transcript)
+//       transcript = H("govchain/p2p/transcript/v1" | dialer hello | listener hello)
+//   H and the signature are the chain's suite (SHA-256 + Ed25519, or SM3 + SM2). The channel
+//   itself stays X25519 + ChaCha20-Poly1305 under either suite: it protects the link, and
+//   every statement that counts on chain is signed and hashed under the suite.
 //
 // After the handshake every frame is an AEAD ciphertext (see FrameSealer); an empty
 // plaintext is a keepalive.
@@ -155,7 +158,7 @@ public struct Handshake: Sendable {
         let peerHello = try validate(hello: bytes)
         var (sealer, opener) = try deriveCiphers(peerEphemeral: peerHello.ephemeralKey)
         let (dialerHello, listenerHello) = role == .dialer ? (hello, bytes) : (bytes, hello)
-        let transcript = SHA256.hash(parts: [Handshake.transcriptTag, dialerHello, listenerHello])
+        let transcript = ChainHash.hash(parts: [Handshake.transcriptTag, dialerHello, listenerHello])
         let signature = configuration.identity.sign(
             Handshake.signedBytes(role: signingRole, transcript))
         let auth = sealer.seal(signature.bytes)
@@ -183,7 +186,7 @@ public struct Handshake: Sendable {
     }
 
     static func signedBytes(role: Role, _ transcript: Hash256) -> [UInt8] {
-        SHA256.hash(parts: [authTag, [role.rawValue], transcript.bytes]).bytes
+        ChainHash.hash(parts: [authTag, [role.rawValue], transcript.bytes]).bytes
     }
 
     private func validate(hello bytes: [UInt8]) throws(HandshakeError) -> PeerHello {
