@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/debug}
 export GOVCHAIN_BIN=$BIN
 # Ports no other test uses: LocalCluster takes 27000-28999/29000-29999 by slot, api-fuzz
-# 27990/29990, the devnet 8600/26600.
+# 27990/29990, the devnet 8600/26600. Here: 31400-31403/31500-31503 the cluster, 31510 the
+# test's proxy, 31460/31560 an SM2 node, 31590 Prometheus.
 P2P_BASE=31400
 API_BASE=31500
 DIR=$(mktemp -d /tmp/govchain-explorer-XXXXXX)
 export SHOTS=${SHOTS:-$PWD/.build/explorer-test}
 mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -41,7 +43,11 @@ for _ in $(seq 1 150); do
   [ "$ready" -eq 4 ] && break
   sleep 0.2
 done
-[ "$ready" -eq 4 ] || { echo "explorer-test: the cluster did not start" >&2; tail "$DIR"/node*.log >&2; exit 1; }
+if [ "$ready" -ne 4 ]; then
+  echo "explorer-test: the cluster did not start" >&2
+  tail "$DIR"/node*.log >&2
+  exit 1
+fi
 
 "$BIN/govchain" demo --localnet "$DIR" "${URLS[@]}" | tee "$DIR/demo.log"
 LICENCE_ID=$(sed -n 's/.*issued licence \([^ ]*\) .*/\1/p' "$DIR/demo.log" | head -1)
@@ -64,8 +70,21 @@ KEYS="$DIR/keys"
   --claim-id "CB$RUN" --bill-id "$BILL_ID" --amount-fen 20000 >/dev/null
 "$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim settle \
   --claim-id "CA$RUN" >/dev/null
-echo "explorer-test: bill $BILL_ID claimed by CA$RUN and CB$RUN; licence $LICENCE_ID, grant $GRANT_ID"
+echo "explorer-test: bill $BILL_ID claimed by CA$RUN and CB$RUN"
+echo "explorer-test: licence $LICENCE_ID, grant $GRANT_ID"
 
+# One validator of an SM2/SM3 chain: the browser has no SM2, so the explorer must say so.
+SM2_API=31560
+"$BIN/govchain-node" genesis devnet --validators 1 --suite sm2-sm3 --out "$DIR/sm2" \
+  --p2p-base-port 31460 --api-base-port $SM2_API >/dev/null
+"$BIN/govchain-node" start --data-dir "$DIR/sm2/node0" >"$DIR/sm2.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+  curl -m 2 -fsS "http://127.0.0.1:$SM2_API/v1/status" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+export EXPLORER_SM2_API=$SM2_API
 export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
 export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID
 python3 -m pytest -q -p no:cacheprovider deploy/explorer/test_explorer.py

@@ -258,6 +258,17 @@ def test_a_chain_of_another_crypto_suite_is_not_shown_as_verified(browser, lying
     assert "verified from genesis" not in browser.find_element(By.ID, "main").text
 
 
+def test_a_real_sm2_chain_is_named_as_unsupported_not_shown_green(browser):
+    sm2 = f"http://127.0.0.1:{os.environ['EXPLORER_SM2_API']}"
+    browser.get("about:blank")
+    browser.get(f"{sm2}/explorer/#/")
+    reason = "NOT verified: crypto suite sm2-sm3 is not supported in the browser"
+    wait_text(browser, "trust", reason)
+    wait_text(browser, "main", reason)
+    assert "verified from genesis" not in browser.find_element(By.ID, "main").text
+    shot(browser, "sm2-chain")
+
+
 def test_a_node_with_another_genesis_is_not_trusted(browser):
     browser.get("about:blank")
     browser.get(f"{NODE}/explorer/?genesis={'00' * 32}#/bill/{BILL_ID}")
@@ -275,7 +286,8 @@ def test_the_static_route_serves_only_its_files():
     assert headers["Content-Type"].startswith("text/javascript")
     for path in ("/explorer/../v1/status", "/explorer/%2e%2e/%2e%2e/etc/passwd",
                  "/explorer/js/../../Package.swift", "/explorer/..%2f..%2fetc%2fpasswd",
-                 "/explorer/.hidden", "/explorer/js", "/explorer/nope.html", "/explorer/" + "a" * 5000):
+                 "/explorer/.hidden", "/explorer/js", "/explorer/nope.html",
+                 "/explorer/" + "a" * 5000):
         connection = http.client.HTTPConnection("127.0.0.1", API_BASE, timeout=10)
         connection.request("GET", path)
         answer = connection.getresponse()
@@ -314,7 +326,8 @@ def test_prometheus_scrapes_the_cluster_with_the_deploy_config():
             while time.monotonic() < deadline and len(heights) < 4:
                 time.sleep(1)
                 try:
-                    _, _, body = get(f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/query?query=govchain_height")
+                    _, _, body = get(
+                        f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/query?query=govchain_height")
                 except (urllib.error.URLError, ConnectionError):
                     continue
                 heights = [float(r["value"][1]) for r in json.loads(body)["data"]["result"]]
@@ -332,5 +345,6 @@ def test_the_grafana_dashboard_uses_only_metrics_the_node_exports():
     used = set()
     for panel in dashboard["panels"]:
         for target in panel["targets"]:
-            used |= {re.sub(r"_bucket$", "", m) for m in re.findall(r"govchain_[a-z_]+", target["expr"])}
+            names = re.findall(r"govchain_[a-z_]+", target["expr"])
+            used |= {re.sub(r"_bucket$", "", name) for name in names}
     assert used and used <= exported, used - exported

@@ -37,7 +37,8 @@ struct APIRoutes: Sendable {
             encoder.outputFormatting = [.sortedKeys]
             // CORS open: the explorer's operations view reads every node's status from one page.
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
+                status: .ok,
+                headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
         }
         router.get("/openapi.json") { _, _ in

@@ -56,8 +56,11 @@ enum ExplorerFiles {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !segments.isEmpty, segments.count <= 4, path.utf8.count <= 128 else { return false }
         for segment in segments {
-            guard !segment.isEmpty, !segment.hasPrefix("."), segment.filter({ $0 == "." }).count <= 1,
-                  segment.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            guard !segment.isEmpty, !segment.hasPrefix("."),
+                  segment.filter({ $0 == "." }).count <= 1,
+                  segment.allSatisfy({
+                      $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0))
+                  })
             else { return false }
         }
         return true
@@ -82,7 +85,8 @@ enum ExplorerFiles {
             + "connect-src 'self' http: https:; "
             + "frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }
 
@@ -93,7 +97,9 @@ extension APIRoutes {
     func registerExplorer(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/explorer/"]) }
         router.get("/explorer") { _, _ in
-            guard let file = ExplorerFiles.file(for: []) else { throw APIError.notFound("explorer") }
+            guard let file = ExplorerFiles.file(for: []) else {
+                throw APIError.notFound("explorer")
+            }
             return ExplorerFiles.response(file)
         }
         router.get("/explorer/**") { _, context in

@@ -76,7 +76,8 @@ public struct NodeMetrics: Sendable {
             "govchain_consensus_messages_dropped_total",
             "Consensus messages dropped: invalid, or the driver's bounded inbox full [messages].")
         catchingUp = gauge(
-            "govchain_catching_up", "1 while the node syncs blocks from a peer ahead, else 0 [bool].")
+            "govchain_catching_up",
+            "1 while the node syncs blocks from a peer ahead, else 0 [bool].")
         backgroundJobsDropped = counter(
             "govchain_driver_background_jobs_dropped_total",
             "Catch-up replies or evidence submissions not started: job bound full [jobs].")

@@ -15,7 +15,9 @@ export async function getJSON(path) {
     throw new APIError(0, 'unreachable', `node unreachable: ${e.message}`);
   }
   const text = await response.text();
-  if (text.length > MAX_ANSWER_BYTES) throw new APIError(response.status, 'too_large', 'answer too large');
+  if (text.length > MAX_ANSWER_BYTES) {
+    throw new APIError(response.status, 'too_large', 'answer too large');
+  }
   let body;
   try { body = JSON.parse(text); } catch (_) {
     throw new APIError(response.status, 'not_json', `answer to ${path} is not JSON`);
@@ -25,7 +27,9 @@ export async function getJSON(path) {
     throw new APIError(response.status, String(error.code || 'error'),
       String(error.message || `HTTP ${response.status}`));
   }
-  if (body === null || typeof body !== 'object') throw new APIError(200, 'not_object', 'not an object');
+  if (body === null || typeof body !== 'object') {
+    throw new APIError(200, 'not_object', 'not an object');
+  }
   return body;
 }
 

@@ -7,7 +7,9 @@ import { h, errorBox } from './dom.js';
 import { Verifier } from './verify.js';
 import { blockView, chainView, transactionView } from './views-chain.js';
 import { billView, grantView, holderView, licenceView, payerView } from './views-records.js';
-import { evidenceView, operationsView, organisationsView, validatorsView } from './views-network.js';
+import {
+  evidenceView, operationsView, organisationsView, validatorsView,
+} from './views-network.js';
 
 const verifier = new Verifier();
 const main = document.getElementById('main');
@@ -95,17 +97,25 @@ function showTrust() {
     const label = verifier.failure ? 'genesis the node serves ' : 'trusted genesis ';
     box.append(h('span', {}, label), h('code', { id: 'genesis-hash' }, verifier.genesisHash));
     if (!verifier.failure) box.append(h('span', { class: 'muted' }, how));
-    if (verifier.genesis) {
-      box.append(h('span', { class: 'muted' }, ` chain ${verifier.genesis.chainID}, ` +
-        `${verifier.genesis.validators.length} validators, suite ${verifier.genesis.cryptoSuite}`));
+    const g = verifier.genesis;
+    if (g) {
+      const validators = g.validators.length ? `${g.validators.length} validators, ` : '';
+      box.append(h('span', { class: 'muted' },
+        ` chain ${g.chainID}, ${validators}suite ${g.cryptoSuite}`));
     }
   }
-  if (verifier.failure) box.append(h('div', { class: 'badge bad' }, `NOT verified: ${verifier.failure}`));
+  if (verifier.failure) {
+    box.append(h('div', { class: 'badge bad' }, `NOT verified: ${verifier.failure}`));
+  }
 }
 
 async function start() {
   shell();
-  try { await verifier.init(); } catch (e) { verifier.failure = `cannot load genesis: ${e.message}`; }
+  try {
+    await verifier.init();
+  } catch (e) {
+    verifier.failure = `cannot load genesis: ${e.message}`;
+  }
   showTrust();
   window.addEventListener('hashchange', render);
   await render();

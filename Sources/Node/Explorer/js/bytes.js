@@ -61,7 +61,12 @@ export class Reader {
     this.at += size;
     return v;
   }
-  fixed(n) { this.need(n); const out = this.bytes.slice(this.at, this.at + n); this.at += n; return out; }
+  fixed(n) {
+    this.need(n);
+    const out = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
   length(limit) {
     const n = this.u32();
     if (n > limit) throw new CodecError(`length ${n} above the limit ${limit}`);

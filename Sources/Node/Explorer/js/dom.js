@@ -36,14 +36,17 @@ export function table(headings, rows) {
 }
 
 export function fields(pairs) {
-  return h('dl', { class: 'fields' }, pairs.map(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
+  return h('dl', { class: 'fields' },
+    pairs.map(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
 }
 
-export const short = (hex, n = 16) => (typeof hex === 'string' && hex.length > n ? `${hex.slice(0, n)}…` : hex);
+export const short = (hex, n = 16) =>
+  (typeof hex === 'string' && hex.length > n ? `${hex.slice(0, n)}…` : hex);
 
 export function time(ms) {
   const n = Number(ms);
-  return Number.isFinite(n) ? new Date(n).toISOString().replace('T', ' ').replace('.000Z', 'Z') : '';
+  if (!Number.isFinite(n)) return '';
+  return new Date(n).toISOString().replace('T', ' ').replace('.000Z', 'Z');
 }
 
 /** A verification badge: grey while checking, then green "verified from genesis at height h"

@@ -19,7 +19,9 @@ export function decodeGenesis(bytes) {
   const chainID = r.string(64);
   const genesisTimeMs = r.u64();
   const cryptoSuite = r.string(64);
-  if (cryptoSuite !== ED25519_SHA256) return { chainID, genesisTimeMs, cryptoSuite, validators: [] };
+  if (cryptoSuite !== ED25519_SHA256) {
+    return { chainID, genesisTimeMs, cryptoSuite, validators: [], organisations: [] };
+  }
   const validators = r.array(MAX_VALIDATORS, (v) => ({
     name: v.string(256), publicKey: v.fixed(32), address: v.string(256),
   }));
@@ -183,7 +185,9 @@ export async function verifySparseProof(proof, key, value, root) {
     hash = await sha256(concat([0], leaf.keyHash, leaf.valueHash));
   } else if (leaf) {
     if (equalBytes(leaf.keyHash, path)) return false;
-    for (let d = 0; d < siblings.length; d++) if (bit(leaf.keyHash, d) !== bit(path, d)) return false;
+    for (let d = 0; d < siblings.length; d++) {
+      if (bit(leaf.keyHash, d) !== bit(path, d)) return false;
+    }
     hash = await sha256(concat([0], leaf.keyHash, leaf.valueHash));
   } else {
     hash = new Uint8Array(32);

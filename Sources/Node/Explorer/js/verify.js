@@ -56,7 +56,8 @@ export class Verifier {
     // The suite first: another suite hashes genesis with its own function (SM3), so its
     // hash cannot even be checked here, and nothing of that chain can be verified.
     if (this.genesis.cryptoSuite !== ED25519_SHA256) {
-      this.genesisHash = typeof json.genesis_hash === 'string' ? json.genesis_hash.slice(0, 128) : '?';
+      const reported = json.genesis_hash;
+      this.genesisHash = typeof reported === 'string' ? reported.slice(0, 128) : '?';
       this.failure = `crypto suite ${this.genesis.cryptoSuite} is not supported in the browser`;
       return;
     }
@@ -85,7 +86,8 @@ export class Verifier {
     const h = BigInt(height);
     if (this.blocks.has(h)) return this.blocks.get(h);
     const json = await getJSON(`/v1/blocks/${h}`);
-    const block = decoded(`block ${h}`, () => decodeCertifiedBlock(field(json, 'certified_block_hex')));
+    const block = decoded(`block ${h}`,
+      () => decodeCertifiedBlock(field(json, 'certified_block_hex')));
     const { header, transactions, certificate } = block;
     if (header.height !== h) throw new VerifyError(`asked for block ${h}, got ${header.height}`);
     if (header.chainID !== this.genesis.chainID) {
@@ -118,7 +120,9 @@ export class Verifier {
     let previous = -1;
     for (const { index, signature } of certificate.signatures) {
       if (index >= validators.length) throw new VerifyError(`signer ${index} is not a validator`);
-      if (index <= previous) throw new VerifyError('certificate signers are not in validator order');
+      if (index <= previous) {
+        throw new VerifyError('certificate signers are not in validator order');
+      }
       previous = index;
       if (!(await ed25519Verify(validators[index].publicKey, signature, message))) {
         throw new VerifyError(`block ${height}: signature of validator ${index} is invalid`);
@@ -126,7 +130,8 @@ export class Verifier {
     }
     const needed = quorum(validators.length);
     if (certificate.signatures.length < needed) {
-      throw new VerifyError(`block ${height}: ${certificate.signatures.length} signatures, ${needed} needed`);
+      const count = certificate.signatures.length;
+      throw new VerifyError(`block ${height}: ${count} signatures, ${needed} needed`);
     }
   }
 
@@ -163,7 +168,8 @@ export class Verifier {
       throw new VerifyError(`inclusion proof does not match block ${height}`);
     }
     const next = await this.block(height + 1n);
-    if (!(await verifyMerkleProof(receiptProof, field(json, 'receipt_hex'), next.header.receiptsRoot))) {
+    const receiptBytes = field(json, 'receipt_hex');
+    if (!(await verifyMerkleProof(receiptProof, receiptBytes, next.header.receiptsRoot))) {
       throw new VerifyError(`receipt proof does not match block ${height + 1n}'s receipts root`);
     }
     return { tx, receipt, height, index, json };
@@ -187,7 +193,8 @@ export class Verifier {
     if (json.value_hex !== null && json.value_hex !== undefined) value = field(json, 'value_hex');
     const certifying = await this.block(BigInt(h) + 1n);
     if (!(await verifySparseProof(proof, keyBytes, value, certifying.header.stateRoot))) {
-      throw new VerifyError(`proof of ${typeof key === 'string' ? key : 'the key'} does not match ` +
+      const name = typeof key === 'string' ? key : 'the key';
+      throw new VerifyError(`proof of ${name} does not match ` +
         `the certified state root of height ${h}`);
     }
     return { value, height: BigInt(h) };

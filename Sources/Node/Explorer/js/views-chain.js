@@ -7,7 +7,8 @@ import { badge, errorBox, fields, h, link, short, table, time } from './dom.js';
 
 export function validatorName(verifier, keyBytes) {
   const key = bytesToHex(keyBytes);
-  const index = (verifier.genesis?.validators || []).findIndex((v) => bytesToHex(v.publicKey) === key);
+  const validators = verifier.genesis?.validators || [];
+  const index = validators.findIndex((v) => bytesToHex(v.publicKey) === key);
   return index < 0 ? short(key) : `${verifier.genesis.validators[index].name} (#${index})`;
 }
 
@@ -17,13 +18,17 @@ export async function chainView(verifier, main) {
   const rows = h('tbody');
   main.append(h('h2', {}, 'Chain'), h('p', { class: 'muted' }, `tip height ${tip}`),
     h('table', {}, h('thead', {}, h('tr', {},
-      ['height', 'time', 'proposer', 'round', 'txs', 'verification'].map((x) => h('th', {}, x)))), rows));
-  for (let height = tip; height >= 1n && height > tip - 15n; height--) rows.append(blockRow(verifier, height));
+      ['height', 'time', 'proposer', 'round', 'txs', 'verification'].map((x) => h('th', {}, x)))),
+    rows));
+  for (let height = tip; height >= 1n && height > tip - 15n; height--) {
+    rows.append(blockRow(verifier, height));
+  }
   main.append(h('h3', {}, 'Live'), liveStrip(verifier, tip));
 }
 
 function blockRow(verifier, height) {
-  const cells = [h('td', {}, link(`#/block/${height}`, String(height))), h('td'), h('td'), h('td'), h('td')];
+  const cells = [h('td', {}, link(`#/block/${height}`, String(height))),
+    h('td'), h('td'), h('td'), h('td')];
   const check = async () => {
     const block = await verifier.block(height);
     cells[1].textContent = time(block.header.timeMs);
@@ -102,24 +107,33 @@ export async function blockView(verifier, main, heightText) {
     ['state root (after block h-1)', bytesToHex(header.stateRoot)],
     ['certificate', `round ${certificate.round}, ${certificate.signatures.length} of ` +
       `${verifier.genesis.validators.length} validators signed`],
-    ['signers', certificate.signatures.map((s) => verifier.genesis.validators[s.index]?.name).join(', ')],
+    ['signers', certificate.signatures
+      .map((s) => verifier.genesis.validators[s.index]?.name).join(', ')],
   ]), h('p', {}, link(`#/block/${height + 1n}`, 'next block →')),
   h('h3', {}, `${transactions.length} transaction(s)`),
   table(['#', 'id', 'call'], transactions.map((tx, i) => [String(i),
-    link(`#/tx/${bytesToHex(tx.id)}`, short(bytesToHex(tx.id), 24)), `${tx.contract}.${tx.method}`])));
+    link(`#/tx/${bytesToHex(tx.id)}`, short(bytesToHex(tx.id), 24)),
+    `${tx.contract}.${tx.method}`])));
 }
 
-async function organisationOfKey(keyHex) {
+/** The sender's organisation: from the trusted genesis when the key is there, else as the
+ * node lists organisations now (a key added later by governance is not proven here). */
+async function organisationOf(verifier, keyHex) {
+  for (const org of verifier.genesis?.organisations ?? []) {
+    if (org.keys.some((k) => bytesToHex(k.publicKey) === keyHex)) return `${org.id} (genesis)`;
+  }
   try {
     const answer = await getJSON('/v1/organisations');
     const list = Array.isArray(answer) ? answer : [];
-    const found = list.find((org) => JSON.stringify(org).includes(keyHex));
-    return found ? String(found.id ?? found.organisation?.id ?? '?') : 'unknown';
+    const found = list.find((org) => Array.isArray(org.keys) && org.keys.includes(keyHex));
+    return found ? `${String(found.id)} (as the node reports it)` : 'unknown';
   } catch (_) { return 'unknown'; }
 }
 
 export async function transactionView(verifier, main, id) {
-  if (!/^[0-9a-f]{64}$/.test(id)) throw new Error('a transaction id is 64 lower-case hex characters');
+  if (!/^[0-9a-f]{64}$/.test(id)) {
+    throw new Error('a transaction id is 64 lower-case hex characters');
+  }
   main.append(h('h2', {}, 'Transaction'), h('p', { class: 'mono' }, id));
   const pending = verifier.transaction(id);
   const result = h('div');
@@ -131,7 +145,8 @@ export async function transactionView(verifier, main, id) {
   result.append(fields([
     ['call', `${tx.contract}.${tx.method}`],
     ['block', link(`#/block/${height}`, `${height}, index ${index}`)],
-    ['sender key', sender], ['sender organisation (node\u2019s view)', await organisationOfKey(sender)],
+    ['sender key', sender],
+    ['sender organisation', await organisationOf(verifier, sender)],
     ['valid until height', String(tx.validUntilHeight)],
     ['arguments', `${tx.arguments.length} bytes`],
     ['receipt', receipt.code === 0 ? 'success (code 0)' : `refused: code ${receipt.code}`],

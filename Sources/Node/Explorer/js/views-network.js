@@ -4,8 +4,12 @@
 import { getJSON, getText } from './api.js';
 import { bytesToHex } from './bytes.js';
 import { badge, fields, h, short, table } from './dom.js';
+import { quorum } from './ledger.js';
 
-const text = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v) => {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+};
 
 /** Organisations as the node lists them now; a key's roles as the trusted genesis gave them
  * (a key added later by governance shows without roles: its record is not proven here). */
@@ -26,7 +30,8 @@ export async function organisationsView(verifier, main) {
         const hex = text(typeof k === 'string' ? k : k.publicKey);
         const known = atGenesis.get(hex);
         const same = known && known.org === org.id;
-        return [h('span', { class: 'mono' }, hex), same ? known.key.roles.join(', ') : 'not in genesis',
+        return [h('span', { class: 'mono' }, hex),
+          same ? known.key.roles.join(', ') : 'not in genesis',
           same ? known.key.licenceTypes.join(', ') : ''];
       })));
   }
@@ -44,9 +49,10 @@ export async function validatorsView(verifier, main) {
     latest.append(badge(async () => tip), ` signers of block ${tip} marked ✓`);
   } catch (e) { latest.append(badge(async () => { throw e; })); }
   main.append(latest, table(['#', 'name', 'public key', 'address', `signed latest`],
-    validators.map((v, i) => [String(i), v.name, h('span', { class: 'mono' }, bytesToHex(v.publicKey)),
+    validators.map((v, i) => [String(i), v.name,
+      h('span', { class: 'mono' }, bytesToHex(v.publicKey)),
       v.address, signers.has(i) ? '✓' : '—'])),
-  h('p', { class: 'muted' }, `quorum: ${validators.length - Math.floor((validators.length - 1) / 3)} ` +
+  h('p', { class: 'muted' }, `quorum: ${quorum(validators.length)} ` +
     `of ${validators.length}. Validator-set changes by governance are not followed: a block ` +
     'certified by a changed set shows as NOT verified.'));
 }
@@ -58,7 +64,8 @@ export async function evidenceView(verifier, main) {
     h('p', { class: 'muted' }, 'As the node reports it.'),
     table(['validator', 'kind', 'height', 'round', 'recorded'], list.slice(0, 500).map((e) => {
       const ev = e.evidence ?? e;
-      return [short(text(ev.validator), 24), text(ev.kind), text(ev.height), text(ev.round), text(e.height ?? '')];
+      return [short(text(ev.validator), 24), text(ev.kind), text(ev.height), text(ev.round),
+        text(e.height ?? '')];
     })));
 }
 
@@ -82,12 +89,15 @@ async function nodeRow(base) {
   try {
     const [status, metrics] = await Promise.all([
       getJSON(`${origin}/v1/status`), getText(`${origin}/metrics`).then(parseMetrics)]);
-    return [origin, text(status.height), text(status.round), text(Array.isArray(status.peers) ? status.peers.length : status.peers), text(status.mempool_size),
+    const peers = Array.isArray(status.peers) ? status.peers.length : status.peers;
+    return [origin, text(status.height), text(status.round), text(peers), text(status.mempool_size),
       status.catching_up ? `yes (best peer ${text(status.best_peer_height)})` : 'no',
-      metrics.get('govchain_transactions_committed_total') ?? '', metrics.get('govchain_consensus_round_changes_total') ?? '',
+      metrics.get('govchain_transactions_committed_total') ?? '',
+      metrics.get('govchain_consensus_round_changes_total') ?? '',
       h('span', { class: status.catching_up ? 'badge pending' : 'badge ok' }, 'up')];
   } catch (e) {
-    return [origin, '', '', '', '', '', '', '', h('span', { class: 'badge bad' }, `down: ${e.message}`)];
+    const down = h('span', { class: 'badge bad' }, `down: ${e.message}`);
+    return [origin, '', '', '', '', '', '', '', down];
   }
 }
 
@@ -101,13 +111,19 @@ export async function operationsView(verifier, main, query) {
     .filter((s) => /^https?:\/\/[^\s/]+$/.test(s) && s !== location.origin)].slice(0, 32);
   main.append(h('h2', {}, 'Operations'));
   const body = h('tbody');
-  main.append(h('table', { id: 'ops' }, h('thead', {}, h('tr', {}, ['node', 'height', 'round', 'peers',
-    'mempool', 'catching up', 'txs committed', 'round changes', 'state'].map((x) => h('th', {}, x)))), body),
+  const headings = ['node', 'height', 'round', 'peers', 'mempool', 'catching up', 'txs committed',
+    'round changes', 'state'];
+  main.append(
+    h('table', { id: 'ops' },
+      h('thead', {}, h('tr', {}, headings.map((x) => h('th', {}, x)))), body),
   h('p', { class: 'muted' }, 'Add nodes with #/ops?nodes=http://host:port,http://host:port'));
   const refresh = async () => {
     const rows = await Promise.all(nodes.map(nodeRow));
     body.replaceChildren(...rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c)))));
   };
   await refresh();
-  const timer = setInterval(() => { if (!body.isConnected) clearInterval(timer); else refresh(); }, 3000);
+  const timer = setInterval(() => {
+    if (!body.isConnected) clearInterval(timer);
+    else refresh();
+  }, 3000);
 }

@@ -34,17 +34,23 @@ function provenRow(width, check, fill) {
 }
 
 function provenTable(headings, rows) {
-  return h('table', {}, h('thead', {}, h('tr', {}, [...headings, 'verification'].map((x) => h('th', {}, x)))),
+  const names = [...headings, 'verification'];
+  return h('table', {}, h('thead', {}, h('tr', {}, names.map((x) => h('th', {}, x)))),
     h('tbody', {}, rows.map((r) => r.row)));
 }
 
-const list = (answer, name) => (Array.isArray(answer) ? answer : Array.isArray(answer?.[name]) ? answer[name] : []);
-const text = (value) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+const list = (answer, name) => {
+  if (Array.isArray(answer)) return answer;
+  return Array.isArray(answer?.[name]) ? answer[name] : [];
+};
+const text = (value) =>
+  (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
 const money = (fen) => `${yuan(fen)} yuan`;
 
 /** The history entries of `key` the node lists, each proven at `height` and decoded. */
 async function provenTrail(verifier, key, decode, height) {
-  const entries = list(await getJSON(`/v1/${key.split('/')[0]}s/${enc(key.slice(key.indexOf('/') + 1))}/history`));
+  const [kind, ...rest] = key.split('/');
+  const entries = list(await getJSON(`/v1/${kind}s/${enc(rest.join('/'))}/history`));
   return entries.slice(0, 500).map((entry) => ({
     entry,
     check: async () => {
@@ -54,8 +60,11 @@ async function provenTrail(verifier, key, decode, height) {
       const proven = await provenRecord(verifier, keys.history(key, entry.height, entry.txIndex),
         decodeHistory, `version at ${entry.height}/${entry.txIndex}`, height);
       const version = proven.record;
-      if (version.height !== BigInt(entry.height)) throw new VerifyError('version is of another height');
-      return { record: { ...version, state: version.value ? decode(version.value) : null }, height: proven.height };
+      if (version.height !== BigInt(entry.height)) {
+        throw new VerifyError('version is of another height');
+      }
+      const state = version.value ? decode(version.value) : null;
+      return { record: { ...version, state }, height: proven.height };
     },
   }));
 }
@@ -71,7 +80,8 @@ function billSummary(bill, id) {
     ['reversed', money(bill.reversedFen)], ['locked by claims', money(bill.lockedFen)],
     ['settled', money(bill.settledFen)], ['left', h('strong', { class: 'left' }, left)],
     ['red bills', bill.redBillIDs.map((b) => link(`#/bill/${b}`, b))],
-    ['reverses', bill.reversesBillID ? link(`#/bill/${bill.reversesBillID}`, bill.reversesBillID) : '—'],
+    ['reverses', bill.reversesBillID
+      ? link(`#/bill/${bill.reversesBillID}`, bill.reversesBillID) : '—'],
   ]);
 }
 
@@ -80,9 +90,11 @@ function billChange(before, after) {
   if (!after) return 'deleted';
   if (!before) return after.status === 'red' ? 'red bill issued' : 'issued';
   const changes = [];
-  if (after.reversedFen > before.reversedFen) changes.push(`reversal −${money(after.reversedFen - before.reversedFen)}`);
-  if (after.lockedFen > before.lockedFen) changes.push(`claim locked ${money(after.lockedFen - before.lockedFen)}`);
-  if (after.settledFen > before.settledFen) changes.push(`claim settled ${money(after.settledFen - before.settledFen)}`);
+  const grew = (field) =>
+    (after[field] > before[field] ? money(after[field] - before[field]) : null);
+  if (grew('reversedFen')) changes.push(`reversal −${grew('reversedFen')}`);
+  if (grew('lockedFen')) changes.push(`claim locked ${grew('lockedFen')}`);
+  if (grew('settledFen')) changes.push(`claim settled ${grew('settledFen')}`);
   if (after.lockedFen < before.lockedFen && after.settledFen === before.settledFen) {
     changes.push(`claim released ${money(before.lockedFen - after.lockedFen)}`);
   }
@@ -101,9 +113,11 @@ export async function billView(verifier, main, id) {
 
   const answer = await getJSON(`/v1/bills/${enc(id)}/claims`);
   const claims = list(answer, 'claims').slice(0, 200).map((claim) => provenRow(6,
-    () => provenRecord(verifier, keys.claim(text(claim.claimID)), decodeClaim, `claim ${text(claim.claimID)}`, height),
+    () => provenRecord(verifier, keys.claim(text(claim.claimID)), decodeClaim,
+      `claim ${text(claim.claimID)}`, height),
     (cells, c) => {
-      [c.claimID, c.reimburserOrganisation, c.category || 'whole bill', money(c.amountFen), c.status,
+      [c.claimID, c.reimburserOrganisation, c.category || 'whole bill', money(c.amountFen),
+        c.status,
         String(c.claimedAtHeight)].forEach((value, i) => { cells[i].textContent = value; });
     }));
   main.append(h('h3', {}, `Claims (${claims.length})`), provenTable(
@@ -124,7 +138,8 @@ export async function billView(verifier, main, id) {
   const alerts = list(answer, 'alerts');
   main.append(h('h3', {}, `Alerts (${alerts.length}, as the node reports them)`),
     table(['red bill', 'claimable', 'locked', 'settled', 'height'], alerts.slice(0, 100).map((a) =>
-      [text(a.redBillID), text(a.claimableFen), text(a.lockedFen), text(a.settledFen), text(a.height)])));
+      [text(a.redBillID), text(a.claimableFen), text(a.lockedFen), text(a.settledFen),
+        text(a.height)])));
   await trailTable(verifier, main, keys.bill(id), decodeBill, height, 'Trail',
     ['height', 'transaction', 'change', 'status', 'locked', 'settled', 'left'],
     (cells, version, before) => {
@@ -163,7 +178,8 @@ async function trailTable(verifier, main, key, decode, height, title, headings, 
     previous = row.run.then((p) => p.record);
     return row;
   });
-  main.append(h('h3', {}, `${title} (${rows.length} versions; the node lists them)`), provenTable(headings, rows));
+  main.append(h('h3', {}, `${title} (${rows.length} versions; the node lists them)`),
+    provenTable(headings, rows));
 }
 
 // MARK: Licences
@@ -176,19 +192,25 @@ export async function licenceView(verifier, main, id) {
   let licence;
   try { licence = (await pending).record; } catch (e) { main.append(errorBox(e)); return; }
   main.append(fields([
-    ['licence id', licence.id], ['type', licence.licenceType], ['issuer', licence.issuerOrganisation],
+    ['licence id', licence.id], ['type', licence.licenceType],
+    ['issuer', licence.issuerOrganisation],
     ['holder', link(`#/holder/${licence.holder}`, short(licence.holder, 24))],
     ['file digest (SHA-256)', licence.fileDigest], ['valid from', time(licence.validFromMs)],
     ['valid until', time(licence.validUntilMs)], ['version', String(licence.version)],
     ['status', licence.status + (licence.statusReason ? ` (${licence.statusReason})` : '')],
-    ['previous', licence.previousID ? link(`#/licence/${licence.previousID}`, licence.previousID) : '—'],
+    ['previous', licence.previousID
+      ? link(`#/licence/${licence.previousID}`, licence.previousID) : '—'],
     ['next', licence.nextID ? link(`#/licence/${licence.nextID}`, licence.nextID) : '—'],
   ]));
-  const uses = list(await getJSON(`/v1/licences/${enc(id)}/uses`), 'uses').slice(0, 200).map((use) =>
-    provenRow(6, () => provenRecord(verifier, keys.use(id, use.height ?? 0, text(use.txID)), decodeUse,
+  const listed = list(await getJSON(`/v1/licences/${enc(id)}/uses`), 'uses').slice(0, 200);
+  const uses = listed.map((use) =>
+    provenRow(6, () => provenRecord(verifier, keys.use(id, use.height ?? 0, text(use.txID)),
+      decodeUse,
       `use in ${short(text(use.txID))}`, height), (cells, u) => {
-      [time(u.blockTimeMs), u.userOrganisation, u.purpose, u.itemCode].forEach((v, i) => { cells[i].textContent = v; });
-      cells[4].append(u.grantID ? link(`#/grant/${u.grantID}`, u.grantID) : 'statutory duty (no grant)');
+      [time(u.blockTimeMs), u.userOrganisation, u.purpose, u.itemCode]
+        .forEach((v, i) => { cells[i].textContent = v; });
+      cells[4].append(
+        u.grantID ? link(`#/grant/${u.grantID}`, u.grantID) : 'statutory duty (no grant)');
       cells[5].append(link(`#/tx/${u.txID}`, short(u.txID)));
     }));
   main.append(h('h3', {}, `Uses (${uses.length})`),
@@ -196,7 +218,8 @@ export async function licenceView(verifier, main, id) {
   await trailTable(verifier, main, keys.licence(id), decodeLicence, height, 'Versions',
     ['height', 'transaction', 'status', 'valid until', 'version'], (cells, version) => {
       const l = version.state;
-      [String(version.height), '', l?.status ?? 'deleted', l ? time(l.validUntilMs) : '', l ? String(l.version) : '']
+      [String(version.height), '', l?.status ?? 'deleted', l ? time(l.validUntilMs) : '',
+        l ? String(l.version) : '']
         .forEach((v, i) => { cells[i].textContent = v; });
       cells[1].append(link(`#/tx/${version.txID}`, short(version.txID)));
     });
@@ -211,7 +234,10 @@ export async function grantView(verifier, main, id) {
   main.append(fields([['grant id', grant.grantID], ['grantee', grant.granteeOrganisation],
     ['holder', link(`#/holder/${grant.holder}`, short(grant.holder, 24))]]));
   const view = await getJSON(`/v1/grants/${enc(id)}`).catch(() => null);
-  if (view) main.append(h('h3', {}, 'Full record (the node\u2019s JSON view)'), h('pre', {}, JSON.stringify(view, null, 2)));
+  if (view) {
+    main.append(h('h3', {}, 'Full record (the node\u2019s JSON view)'),
+      h('pre', {}, JSON.stringify(view, null, 2)));
+  }
 }
 
 // MARK: Holders and payers (by commitment)
@@ -219,11 +245,13 @@ export async function grantView(verifier, main, id) {
 export async function holderView(verifier, main, commitment) {
   main.append(h('h2', {}, 'Holder'), h('p', { class: 'mono' }, commitment));
   const height = await certifiedHeight(verifier);
-  const grants = list(await getJSON(`/v1/holders/${enc(commitment)}/grants`), 'grants').slice(0, 200);
+  const grants = list(await getJSON(`/v1/holders/${enc(commitment)}/grants`), 'grants')
+    .slice(0, 200);
   const grantRows = grants.map((g) => {
     const id = text(g.terms?.grantID ?? g.grantID);
     return provenRow(3, async () => {
-      const proven = await provenRecord(verifier, keys.grant(id), decodeGrantHead, `grant ${id}`, height);
+      const proven = await provenRecord(verifier, keys.grant(id), decodeGrantHead, `grant ${id}`,
+        height);
       if (proven.record.holder !== commitment) throw new VerifyError('grant is of another holder');
       return proven;
     }, (cells, r) => {
@@ -232,16 +260,20 @@ export async function holderView(verifier, main, commitment) {
       cells[2].textContent = text(g.terms?.purpose);
     });
   });
-  main.append(h('h3', {}, `Live grants (${grantRows.length})`), provenTable(['grant', 'grantee', 'purpose'], grantRows));
-  const licences = list(await getJSON(`/v1/holders/${enc(commitment)}/licences`), 'licences').slice(0, 200);
+  main.append(h('h3', {}, `Live grants (${grantRows.length})`),
+    provenTable(['grant', 'grantee', 'purpose'], grantRows));
+  const licences = list(await getJSON(`/v1/holders/${enc(commitment)}/licences`), 'licences')
+    .slice(0, 200);
   const licenceRows = licences.map((l) => provenRow(3,
-    () => provenRecord(verifier, keys.licence(text(l.id)), decodeLicence, `licence ${text(l.id)}`, height),
+    () => provenRecord(verifier, keys.licence(text(l.id)), decodeLicence, `licence ${text(l.id)}`,
+      height),
     (cells, r) => {
       cells[0].append(link(`#/licence/${r.id}`, r.id));
       cells[1].textContent = r.issuerOrganisation;
       cells[2].textContent = r.status;
     }));
-  main.append(h('h3', {}, `Licences (${licenceRows.length})`), provenTable(['licence', 'issuer', 'status'], licenceRows));
+  main.append(h('h3', {}, `Licences (${licenceRows.length})`),
+    provenTable(['licence', 'issuer', 'status'], licenceRows));
 }
 
 /** A bill id from the node's JSON view of a BillRecord (its number enum). */
