@@ -148,6 +148,57 @@ def test_operations_view_lists_every_node(browser):
     shot(browser, "operations")
 
 
+def test_evidence_signatures_are_checked_in_the_browser(browser):
+    """The devnet has no equivocation to show, so the page's own modules check evidence a
+    fresh Ed25519 key signs in the browser: two conflicting prevotes pass; a swapped
+    signature, identical statements or a key outside the validator set do not."""
+    open_explorer(browser, route="evidence")
+    browser.set_script_timeout(30)
+    outcome = browser.execute_async_script("""
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { encodeEvidence, statementSigningBytes } = await import('/explorer/js/ledger.js');
+  const { Verifier } = await import('/explorer/js/verify.js');
+  const { bytesToHex } = await import('/explorer/js/bytes.js');
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  const key = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  const body = (byte) => new Uint8Array([1, ...new Array(32).fill(byte)]);
+  const sign = async (b) => new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' },
+    pair.privateKey, statementSigningBytes('c', 1, 7n, 2n, b)));
+  const view = {
+    chainID: 'c', validator: bytesToHex(key), kind: 'prevote', height: 7, round: 2,
+    firstBody: bytesToHex(body(1)), firstSignature: bytesToHex(await sign(body(1))),
+    secondBody: bytesToHex(body(2)), secondSignature: bytesToHex(await sign(body(2))),
+  };
+  const verifier = new Verifier();
+  verifier.genesis = { chainID: 'c', validators: [{ name: 'v', publicKey: key }] };
+  const run = async (changed) => {
+    try { await verifier.checkEvidence(encodeEvidence({ ...view, ...changed })); return 'ok'; }
+    catch (e) { return e.message; }
+  };
+  return [await run({}), await run({ firstSignature: view.secondSignature }),
+    await run({ secondBody: view.firstBody, secondSignature: view.firstSignature }),
+    await run({ kind: 'precommit' })];
+})().then(done, (e) => done(['error: ' + e.message]));
+""")
+    assert outcome == ["ok", "a signature in the evidence is invalid",
+                       "the two statements are the same, not conflicting",
+                       "a signature in the evidence is invalid"], outcome
+    other = browser.execute_async_script("""
+const done = arguments[arguments.length - 1];
+import('/explorer/js/verify.js').then(async ({ Verifier }) => {
+  const verifier = new Verifier();
+  verifier.genesis = { chainID: 'c', validators: [] };
+  try {
+    await verifier.checkEvidence({ chainID: 'c', validator: new Uint8Array(32),
+      firstBody: new Uint8Array([1]), secondBody: new Uint8Array([2]) });
+    done('ok');
+  } catch (e) { done(e.message); }
+});
+""")
+    assert other == "the accused key is not a genesis validator"
+
+
 # MARK: a node that lies
 
 def swap_suite(genesis_hex, suite):

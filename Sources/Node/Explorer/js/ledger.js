@@ -3,7 +3,9 @@
 // Merkle/SparseMerkleTree.swift). Decoders return the byte slices that get hashed, so a hash
 // is always of the exact bytes the node sent, never of a re-encoding.
 
-import { CodecError, Reader, Writer, concat, equalBytes, utf8, bytesToHex } from './bytes.js';
+import {
+  CodecError, Reader, Writer, concat, equalBytes, hexToBytes, utf8, bytesToHex,
+} from './bytes.js';
 import { sha256 } from './crypto.js';
 
 export const ED25519_SHA256 = 'ed25519-sha256';
@@ -114,6 +116,40 @@ export function precommitSigningBytes(chainID, height, round, blockID) {
   const body = concat([1], blockID); // Optional<Hash256>: presence byte, then the hash
   return new Writer().fixed(utf8('govchain/consensus/v1')).string(chainID).u8(2)
     .u64(height).u64(round).bytesField(body).done();
+}
+
+const STATEMENT_KINDS = { proposal: 0, prevote: 1, precommit: 2 };
+
+/** The bytes a validator signs for any consensus statement (ConsensusStatement.signingBytes). */
+export function statementSigningBytes(chainID, kind, height, round, body) {
+  return new Writer().fixed(utf8('govchain/consensus/v1')).string(chainID).u8(kind)
+    .u64(height).u64(round).bytesField(body).done();
+}
+
+/** EquivocationEvidence from the node's JSON view, re-encoded canonically (its hash names
+ * the record's state key). Throws on a field that is missing or malformed. */
+export function encodeEvidence(view) {
+  const kind = STATEMENT_KINDS[view.kind];
+  const hex = (name, length) => {
+    const bytes = hexToBytes(String(view[name] ?? ''));
+    if (length !== undefined && bytes.length !== length) throw new CodecError(`${name} length`);
+    return bytes;
+  };
+  if (kind === undefined) throw new CodecError(`unknown statement kind ${view.kind}`);
+  if (!Number.isSafeInteger(view.height) || !Number.isSafeInteger(view.round)) {
+    throw new CodecError('height or round is not a number');
+  }
+  const evidence = {
+    chainID: String(view.chainID), validator: hex('validator', 32), kind,
+    height: BigInt(view.height), round: BigInt(view.round),
+    firstBody: hex('firstBody'), firstSignature: hex('firstSignature', 64),
+    secondBody: hex('secondBody'), secondSignature: hex('secondSignature', 64),
+  };
+  evidence.bytes = new Writer().u8(1).string(evidence.chainID).fixed(evidence.validator).u8(kind)
+    .u64(evidence.height).u64(evidence.round).bytesField(evidence.firstBody)
+    .fixed(evidence.firstSignature).bytesField(evidence.secondBody)
+    .fixed(evidence.secondSignature).done();
+  return evidence;
 }
 
 // MARK: Merkle trees (RFC 9162 shape, 0x00 leaf / 0x01 node prefixes)

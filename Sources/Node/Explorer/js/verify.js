@@ -11,7 +11,7 @@ import { cryptoAvailable, ed25519Available, ed25519Verify, sha256, sha256Hex } f
 import {
   ED25519_SHA256, decodeCertifiedBlock, decodeGenesis, decodeMerkleProof, decodeReceipt,
   decodeSparseProof, decodeTransaction, merkleRoot, precommitSigningBytes, quorum,
-  transactionID, verifyMerkleProof, verifySparseProof,
+  statementSigningBytes, transactionID, verifyMerkleProof, verifySparseProof,
 } from './ledger.js';
 
 export class VerifyError extends Error {}
@@ -132,6 +132,30 @@ export class Verifier {
     if (certificate.signatures.length < needed) {
       const count = certificate.signatures.length;
       throw new VerifyError(`block ${height}: ${count} signatures, ${needed} needed`);
+    }
+  }
+
+  /** EquivocationEvidence.verify against the genesis validator set: the accused is a
+   * validator, the two statements differ, and it signed both. */
+  async checkEvidence(evidence) {
+    this.check();
+    if (evidence.chainID !== this.genesis.chainID) {
+      throw new VerifyError('evidence of another chain');
+    }
+    const accused = bytesToHex(evidence.validator);
+    if (!this.genesis.validators.some((v) => bytesToHex(v.publicKey) === accused)) {
+      throw new VerifyError('the accused key is not a genesis validator');
+    }
+    if (equalBytes(evidence.firstBody, evidence.secondBody)) {
+      throw new VerifyError('the two statements are the same, not conflicting');
+    }
+    for (const [body, signature] of [[evidence.firstBody, evidence.firstSignature],
+      [evidence.secondBody, evidence.secondSignature]]) {
+      const message = statementSigningBytes(
+        evidence.chainID, evidence.kind, evidence.height, evidence.round, body);
+      if (!(await ed25519Verify(evidence.validator, signature, message))) {
+        throw new VerifyError('a signature in the evidence is invalid');
+      }
     }
   }
 
