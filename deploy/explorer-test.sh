@@ -70,7 +70,21 @@ KEYS="$DIR/keys"
   --claim-id "CB$RUN" --bill-id "$BILL_ID" --amount-fen 20000 >/dev/null
 "$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim settle \
   --claim-id "CA$RUN" >/dev/null
+# A tax e-invoice of 100.00 yuan claimed and settled in full, then 40.00 yuan of it reversed
+# by a red invoice: the reversal raises an alert (settled above what is now claimable).
+TAX_NUMBER="2636200$(printf '%013d' "$RUN")"
+RED_NUMBER="2636201$(printf '%013d' "$RUN")"
+"$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
+  --number "$TAX_NUMBER" --total-fen 10000 \
+  --payer-commitment "$(printf 'cd%.0s' $(seq 1 32))" >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim claim \
+  --claim-id "TC$RUN" --bill-id "T$TAX_NUMBER" --amount-fen 10000 >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim settle \
+  --claim-id "TC$RUN" >/dev/null
+"$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill reverse \
+  --bill-id "T$TAX_NUMBER" --kind tax --number "$RED_NUMBER" --amount-fen 4000 >/dev/null
 echo "explorer-test: bill $BILL_ID claimed by CA$RUN and CB$RUN"
+echo "explorer-test: tax invoice T$TAX_NUMBER settled, then reversed by T$RED_NUMBER"
 echo "explorer-test: licence $LICENCE_ID, grant $GRANT_ID"
 
 # One validator of an SM2/SM3 chain: the browser has no SM2, so the explorer must say so.
@@ -86,5 +100,6 @@ done
 
 export EXPLORER_SM2_API=$SM2_API
 export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
+export EXPLORER_TAX_BILL_ID="T$TAX_NUMBER" EXPLORER_RED_BILL_ID="T$RED_NUMBER"
 export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID
 python3 -m pytest -q -p no:cacheprovider deploy/explorer/test_explorer.py

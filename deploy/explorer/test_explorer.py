@@ -114,6 +114,22 @@ def test_a_bill_searched_by_id_shows_its_trail_both_claims_and_nothing_left(brow
     shot(browser, "bill-trail")
 
 
+def test_a_reversed_tax_invoice_shows_the_reversal_and_its_alert(browser):
+    tax, red = os.environ["EXPLORER_TAX_BILL_ID"], os.environ["EXPLORER_RED_BILL_ID"]
+    open_explorer(browser)
+    search(browser, tax)
+    wait_text(browser, "main", "Alerts (1)")
+    badges = wait_verified(browser)
+    assert all(b.startswith("verified from genesis at height") for b in badges), badges
+    main = browser.find_element(By.ID, "main").text
+    assert "tax-invoice" in main and "reversal −40.00 yuan" in main and red in main
+    assert "0.00 yuan (0 fen) left" in main
+    shot(browser, "tax-invoice-alert")
+    browser.find_element(By.LINK_TEXT, red).click()
+    wait_text(browser, "main", "red bill issued")
+    assert all(b.startswith("verified from genesis") for b in wait_verified(browser))
+
+
 def test_the_licence_shows_its_use_under_the_grant_it_relied_on(browser):
     open_explorer(browser)
     search(browser, LICENCE_ID)

@@ -13,6 +13,8 @@ export const keys = {
   claim: (id) => `claim/${id}`,
   licence: (id) => `licence/${id}`,
   grant: (id) => `grant/${id}`,
+  alert: (billID, height, txIDHex) =>
+    `alert/${billID}/${BigInt(height).toString(16).padStart(16, '0')}/${txIDHex}`,
   use: (licenceID, height, txIDHex) =>
     `use/${licenceID}/${BigInt(height).toString(16).padStart(16, '0')}/${txIDHex}`,
   /** `history/<key> 0x00 <height u64 BE> <tx index u32 BE>` (HistoryKeys.key). */
@@ -60,6 +62,16 @@ export function decodeBill(bytes) {
   const committed = bill.lockedFen + bill.settledFen;
   bill.leftFen = claimable > committed ? claimable - committed : 0n;
   return bill;
+}
+
+export function decodeAlert(bytes) {
+  const r = new Reader(bytes);
+  const alert = {
+    billID: r.string(NAME), redBillID: r.string(NAME), claimableFen: r.u64(), lockedFen: r.u64(),
+    settledFen: r.u64(), height: r.u64(),
+  };
+  r.finish();
+  return alert;
 }
 
 export function decodeClaim(bytes) {

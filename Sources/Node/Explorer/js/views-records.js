@@ -6,7 +6,8 @@
 import { enc, getJSON } from './api.js';
 import { badge, errorBox, fields, h, link, short, table, time } from './dom.js';
 import {
-  decodeBill, decodeClaim, decodeGrantHead, decodeHistory, decodeLicence, decodeUse, keys, yuan,
+  decodeAlert, decodeBill, decodeClaim, decodeGrantHead, decodeHistory, decodeLicence, decodeUse,
+  keys, yuan,
 } from './records.js';
 import { VerifyError } from './verify.js';
 
@@ -135,11 +136,17 @@ export async function billView(verifier, main, id) {
     summary.append(table(['reimburser / category / status', 'amount'],
       [...totals].map(([k, fen]) => [k, money(fen)])));
   });
-  const alerts = list(answer, 'alerts');
-  main.append(h('h3', {}, `Alerts (${alerts.length}, as the node reports them)`),
-    table(['red bill', 'claimable', 'locked', 'settled', 'height'], alerts.slice(0, 100).map((a) =>
-      [text(a.redBillID), text(a.claimableFen), text(a.lockedFen), text(a.settledFen),
-        text(a.height)])));
+  const alerts = list(answer, 'alerts').slice(0, 100);
+  const history = list(await getJSON(`/v1/bills/${enc(id)}/history`)).slice(0, 500);
+  const alertRows = alerts.map((a) => provenRow(5,
+    () => provenAlert(verifier, id, a, history, height), (cells, alert) => {
+      cells[0].append(link(`#/bill/${alert.redBillID}`, alert.redBillID));
+      [money(alert.claimableFen), money(alert.lockedFen), money(alert.settledFen)]
+        .forEach((value, i) => { cells[i + 1].textContent = value; });
+      cells[4].textContent = String(alert.height);
+    }));
+  main.append(h('h3', {}, `Alerts (${alertRows.length})`),
+    provenTable(['red bill', 'claimable', 'locked', 'settled', 'height'], alertRows));
   await trailTable(verifier, main, keys.bill(id), decodeBill, height, 'Trail',
     ['height', 'transaction', 'change', 'status', 'locked', 'settled', 'left'],
     (cells, version, before) => {
@@ -161,6 +168,21 @@ function callSummary(verifier, txID) {
     element.textContent = `${tx.contract}.${tx.method}: ${events.join('; ') || receipt.message}`;
   }, (e) => { element.textContent = `call NOT verified: ${e.message}`; });
   return element;
+}
+
+/** An alert lives at `alert/<bill>/<height>/<tx>`: the tx is the one that changed the bill
+ * at the alert's height (a reversal), found among the trail's versions at that height. */
+async function provenAlert(verifier, billID, alert, history, height) {
+  const candidates = history.filter((entry) => entry.height === alert.height);
+  for (const entry of candidates.slice(0, 16)) {
+    const key = keys.alert(billID, alert.height, text(entry.txID));
+    const { value, height: at } = await verifier.state(key, height);
+    if (value === null) continue;
+    try { return { record: decodeAlert(value), height: at }; } catch (e) {
+      throw new VerifyError(`alert: proven bytes do not decode: ${e.message}`);
+    }
+  }
+  throw new VerifyError(`no alert of height ${text(alert.height)} is proven in state`);
 }
 
 /** A proven history table; each row also sees the previous proven version. */
