@@ -37,8 +37,12 @@ async function render() {
   const mine = ++generation;
   const [path, queryText = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const [view, ...rest] = path.split('/');
-  const argument = decodeURIComponent(rest.join('/'));
   main.replaceChildren();
+  let argument;
+  try { argument = decodeURIComponent(rest.join('/')); } catch (_) {
+    main.append(errorBox('the address is not well formed'));
+    return;
+  }
   const handler = routes[view];
   if (!handler) { main.append(errorBox(`no view ${view}`)); return; }
   try {
