@@ -83,6 +83,16 @@ RED_NUMBER="2636201$(printf '%013d' "$RUN")"
   --claim-id "TC$RUN" >/dev/null
 "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill reverse \
   --bill-id "T$TAX_NUMBER" --kind tax --number "$RED_NUMBER" --amount-fen 4000 >/dev/null
+# Eight invoices issued at once, so some block holds several transactions: their Merkle
+# proofs then have siblings (a one-transaction block's proof has none).
+BATCH=()
+for i in 1 2 3 4 5 6 7 8; do
+  "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
+    --number "2636202$(printf '%012d' "$RUN")$i" --total-fen 100 \
+    --payer-commitment "$(printf 'ef%.0s' $(seq 1 32))" >/dev/null &
+  BATCH+=($!)
+done
+for pid in "${BATCH[@]}"; do wait "$pid"; done
 echo "explorer-test: bill $BILL_ID claimed by CA$RUN and CB$RUN"
 echo "explorer-test: tax invoice T$TAX_NUMBER settled, then reversed by T$RED_NUMBER"
 echo "explorer-test: licence $LICENCE_ID, grant $GRANT_ID"
@@ -102,4 +112,4 @@ export EXPLORER_SM2_API=$SM2_API
 export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
 export EXPLORER_TAX_BILL_ID="T$TAX_NUMBER" EXPLORER_RED_BILL_ID="T$RED_NUMBER"
 export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID
-python3 -m pytest -q -p no:cacheprovider deploy/explorer/test_explorer.py
+python3 -m pytest -q -s -p no:cacheprovider deploy/explorer/test_explorer.py

@@ -155,6 +155,26 @@ def test_the_chain_and_a_block_with_its_certificate_are_verified(browser):
     assert wait_verified(browser) == ["verified from genesis at height 2"]
 
 
+def test_a_block_of_several_transactions_and_each_of_them_are_verified(browser):
+    tip = json.loads(get(f"{NODE}/v1/status")[2])["height"]
+    blocks = [json.loads(get(f"{NODE}/v1/blocks/{h}")[2]) for h in range(1, tip + 1)]
+    block = max(blocks, key=lambda b: len(b["transactions"]))
+    assert len(block["transactions"]) >= 2, "every block holds at most one transaction"
+    print(f"block {block['height']} holds {len(block['transactions'])} transactions")
+    open_explorer(browser, route=f"block/{block['height']}")
+    wait_text(browser, "main", f"{len(block['transactions'])} transaction(s)")
+    assert wait_verified(browser) == [f"verified from genesis at height {block['height']}"]
+    for tx in block["transactions"]:
+        open_explorer(browser, route=f"tx/{tx}")
+        wait_text(browser, "main", "receipt")
+        assert wait_verified(browser) == [f"verified from genesis at height {block['height']}"]
+
+
+def test_a_bill_that_does_not_exist_is_proven_absent(browser):
+    open_explorer(browser, route="bill/M360120260000000000")
+    wait_text(browser, "main", "NOT verified: bill M360120260000000000 is proven absent at height")
+
+
 def test_operations_view_lists_every_node(browser):
     nodes = ",".join(f"http://127.0.0.1:{API_BASE + i}" for i in range(1, 4))
     open_explorer(browser, route=f"ops?nodes={nodes}")
