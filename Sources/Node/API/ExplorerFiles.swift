@@ -26,7 +26,7 @@ enum ExplorerFiles {
         "png": "image/png",
     ]
 
-    /// Relative path (e.g. `js/codec.js`) to file.
+    /// Relative path (e.g. `js/app.js`) to file.
     static let table: [String: File] = load()
 
     static func load() -> [String: File] {
