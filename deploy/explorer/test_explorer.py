@@ -51,6 +51,7 @@ def browser():
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  "--window-size=1400,1800"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(
         service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     yield driver
@@ -361,6 +362,14 @@ def test_a_node_with_another_genesis_is_not_trusted(browser):
     browser.get(f"{NODE}/explorer/?genesis={'00' * 32}#/bill/{BILL_ID}")
     wait_text(browser, "trust", "NOT verified: the node's genesis")
     wait_text(browser, "main", "NOT verified")
+
+
+def test_zz_no_script_error_or_policy_violation_in_the_console(browser):
+    """Runs last (pytest keeps file order): everything the browser logged in this module.
+    Refused resources (the 404s a search tries, the lying proxy's answers) are expected."""
+    entries = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    unexpected = [e["message"] for e in entries if "Failed to load resource" not in e["message"]]
+    assert not unexpected, unexpected
 
 
 # MARK: the static route and the metrics
