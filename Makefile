@@ -59,16 +59,19 @@ stop:
 status:
 	deploy/localnet.sh status
 
-# Builds everything (the end-to-end tests start the built executables), fuzzes the API
-# from its OpenAPI document, drives the explorer in headless Chromium against a live cluster
-# (deploy/explorer-test.sh), runs a short pass of every libFuzzer target, then runs every
-# Swift test (its summary line comes last).
+# Builds everything (the end-to-end tests start the built executables), runs the Python
+# tests, fuzzes the API from its OpenAPI document, drives the explorer in headless Chromium
+# against a live cluster (deploy/explorer-test.sh), runs a short pass of every libFuzzer
+# target, runs the library's domain-flow suites once in a process of suite sm2-sm3, then runs
+# every Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
 	deploy/api-fuzz.sh
 	deploy/explorer-test.sh
 	$(MAKE) fuzz-smoke
+	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) GOVCHAIN_TEST_SUITE=sm2-sm3 \
+	  $(SWIFT) test --skip-build --filter "ClientCLITests|VerifiedClientTests"
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 
 bench-crypto: release

@@ -43,9 +43,10 @@ struct KeyCommand: ParsableCommand {
             discussion: """
                 Ed25519 signs the bytes (RFC 8032); SM2 signs SM3(Z_A || bytes) with a fresh \
                 random k, as GM/T 0003.2 says, and prints r || s.
-                Example: govchain key sign --key hospital-a.key --message-hex 616263
+                Example: govchain key sign --key-file hospital-a.key --message-hex 616263
                 """)
-        @Option(name: .long, help: "Key file (from `govchain keygen`).") var key: String
+        @Option(name: .customLong("key-file"), help: "Key file (from `govchain keygen`).")
+        var key: String
         @Option(name: .customLong("message-hex"), help: "The bytes to sign, hex.")
         var messageHex: String
         @OptionGroup var userID: UserIDOption
@@ -54,7 +55,7 @@ struct KeyCommand: ParsableCommand {
             let message = try KeyCommand.message(hex: messageHex)
             let signer: SigningKey
             do { signer = try KeyFile.read(from: key) } catch {
-                throw ValidationError("--key \(key): \(error)")
+                throw ValidationError("--key-file \(key): \(error)")
             }
             try userID.activate(signer.algorithm)
             print(signer.sign(message).hex)

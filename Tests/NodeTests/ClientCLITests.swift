@@ -257,7 +257,9 @@ struct ClientCLITests {
         #expect(
             try govchain(node + ["claim", "show", "--claim-id", "none\(flow.run)"]).status == 6)
         let stranger = flow.cluster.directory + "/stranger.key"
-        #expect(try govchain(["keygen", "--out", stranger]).status == 0)
+        #expect(
+            try govchain(["keygen", "--suite", LocalCluster.processAlgorithm, "--out", stranger])
+                .status == 0)
         let rejected = try govchain(
             node + ["--key", stranger, "claim", "settle", "--claim-id", flow.claimID])
         #expect(rejected.status == 5, "\(rejected.stderr)")

@@ -18,9 +18,14 @@ final class LocalCluster: @unchecked Sendable {
 
     /// - Parameters:
     ///   - slot: distinct per test, so clusters never share ports.
-    ///   - suite: the chain's crypto suite. This test process serves ed25519-sha256, so an
-    ///     sm2-sm3 cluster is driven through the built binaries and HTTP only.
-    init(nodes count: Int = 4, slot: Int, suite: String = "ed25519-sha256") throws {
+    ///   - suite: the chain's crypto suite; by default `LocalCluster.processSuite`.
+    init(nodes count: Int = 4, slot: Int, suite: String? = nil) throws {
+        let suite = suite ?? Self.processSuite
+        if suite == Self.processSuite {
+            // This process talks to the cluster with the Client library: it hashes and
+            // signs under the cluster's suite (a no-op for the default ed25519-sha256).
+            try CryptoSuite.activate(CryptoSuite(genesisName: suite))
+        }
         self.count = count
         directory = temporaryDirectory("cluster\(slot)")
         p2pBase = 27_000 + slot * 20
@@ -30,6 +35,18 @@ final class LocalCluster: @unchecked Sendable {
             "--template", Self.repositoryRoot + "/genesis/devnet.template.json",
             "--p2p-base-port", "\(p2pBase)", "--api-base-port", "\(apiBase)", "--suite", suite,
         ])
+    }
+
+    /// The suite this test process serves: ed25519-sha256, or GOVCHAIN_TEST_SUITE (`make
+    /// test` runs the domain-flow suites once more with sm2-sm3). One process holds one suite
+    /// (Ledger's CryptoSuite), so a cluster of another suite is driven through the built
+    /// binaries and HTTP only.
+    static let processSuite =
+        ProcessInfo.processInfo.environment["GOVCHAIN_TEST_SUITE"] ?? CryptoSuite.ed25519SHA256.rawValue
+
+    /// The signature algorithm of `processSuite` (`govchain keygen --suite`).
+    static var processAlgorithm: String {
+        ((try? CryptoSuite(genesisName: processSuite)) ?? .ed25519SHA256).signatureAlgorithm.rawValue
     }
 
     static var repositoryRoot: String {

@@ -3,11 +3,12 @@ import Foundation
 import Testing
 
 // Setup: a 4-validator sm2-sm3 devnet (LocalCluster slot 17, real processes on loopback),
-// driven only through the built `govchain` binary and HTTP. One process serves one suite
-// (Ledger's CryptoSuite) and this test process serves ed25519-sha256, so the domain flow on
-// the SM2 chain runs as `govchain demo` (licence issue, authorisation, use, a medical
-// e-bill, two insurers racing at two nodes), and the auditor's walk as `govchain audit
-// verify-chain --reexecute` from the genesis file.
+// driven only through the built `govchain` binary and HTTP, so it runs in a test process of
+// either suite (one process holds one suite: Ledger's CryptoSuite). The domain flow runs as
+// `govchain demo` (licence issue, authorisation, use, a medical e-bill, two insurers racing
+// at two nodes), the auditor's walk as `govchain audit verify-chain --reexecute` from the
+// genesis file. `make test` also runs the library's domain-flow suites (ClientCLITests,
+// VerifiedClientTests) once more in a process of suite sm2-sm3 (GOVCHAIN_TEST_SUITE).
 
 extension EndToEnd {
 @Suite("An sm2-sm3 chain end to end (real processes)", .serialized)
@@ -77,7 +78,7 @@ struct NationalCryptoEndToEndTests {
         let edKey = cluster.directory + "/ed25519.key"
         _ = try CLI.govchain(["keygen", "--out", edKey])
         let refused = try CLI.govchain([
-            "--node", cluster.url(0), "--key", edKey, "licence", "revoke", "--licence-id", "x", "--reason", "x",
+            "--node", cluster.url(0), "--key", edKey, "claim", "settle", "--claim-id", "x",
         ])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("cannot sign for a sm2-sm3 chain"), "\(refused.stderr)")
@@ -87,6 +88,25 @@ struct NationalCryptoEndToEndTests {
             .dropFirst("govchain-sm2-secret:".count).trimmingCharacters(in: .whitespacesAndNewlines)
         let log = try String(contentsOfFile: cluster.dataDirectory(0) + "/node.log", encoding: .utf8)
         #expect(!log.contains(secret))
+    }
+
+    @Test("the simulator runs an sm2-sm3 chain over the real executor, one Byzantine validator")
+    func sm2Simulation() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
+        process.arguments = [
+            "simulate", "--suite", "sm2-sm3", "--seeds", "2", "--byzantine", "1", "--adversary", "all",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("seeds=2 safety_violations=0 liveness_failures=0"), "\(output)")
+        let blocks = output.split(separator: " ").first { $0.hasPrefix("blocks=") }
+            .flatMap { Int($0.dropFirst("blocks=".count)) } ?? 0
+        #expect(blocks > 0, "\(output)")
     }
 }
 }

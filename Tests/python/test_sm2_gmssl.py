@@ -89,7 +89,7 @@ def test_govchain_signatures_verify_in_gmssl(sm2_key):
     path, _, secret = sm2_key
     verifier = gmssl_signer(secret)
     for message in [b"govchain", b"", os.urandom(300)]:
-        signature = govchain("key", "sign", "--key", path, "--message-hex", message.hex()).stdout.strip()
+        signature = govchain("key", "sign", "--key-file", path, "--message-hex", message.hex()).stdout.strip()
         assert len(signature) == 128
         assert verifier.verify_with_sm3(signature, message)
         assert not verifier.verify_with_sm3(signature, message + b"!")

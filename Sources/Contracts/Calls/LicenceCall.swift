@@ -7,7 +7,8 @@ public struct LicenceIssue: Hashable, Sendable, CanonicalCodable {
     public var licenceType: String
     /// The holder's commitment (`HolderCommitment.make`), never the ID number.
     public var holder: Hash256
-    /// SHA-256 of the licence file (OFD/PDF), which stays off chain.
+    /// The chain hash (SHA-256, or SM3 on an sm2-sm3 chain) of the licence file (OFD/PDF),
+    /// which stays off chain.
     public var fileDigest: Hash256
     public var validFromMs: UInt64
     public var validUntilMs: UInt64
