@@ -20,10 +20,22 @@ deps:
 	fi
 
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
-# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms.
+# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
+# explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
+# selenium from PyPI. Each is installed only when missing.
+EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
+	@missing=""; for p in $(EXPLORER_APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
 
 build: deps
 	$(SWIFT) build
@@ -38,6 +50,7 @@ SUITE ?= ed25519-sha256
 run: build
 	GOVCHAIN_SUITE=$(SUITE) deploy/localnet.sh up 4
 	deploy/localnet.sh demo
+	@echo "explorer: http://127.0.0.1:8600/explorer/ (any node: 8600-8603)"
 	@echo "cluster left running: 'make status' to look, 'make stop' to stop it"
 
 stop:
@@ -47,13 +60,15 @@ status:
 	deploy/localnet.sh status
 
 # Builds everything (the end-to-end tests start the built executables), runs the Python
-# tests, fuzzes the API from its OpenAPI document, runs a short pass of every libFuzzer
+# tests, fuzzes the API from its OpenAPI document, drives the explorer in headless Chromium
+# against a live cluster (deploy/explorer-test.sh), runs a short pass of every libFuzzer
 # target, runs the library's domain-flow suites once in a process of suite sm2-sm3, then runs
 # every Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
 	deploy/api-fuzz.sh
+	deploy/explorer-test.sh
 	$(MAKE) fuzz-smoke
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) GOVCHAIN_TEST_SUITE=sm2-sm3 \
 	  $(SWIFT) test --skip-build --filter "ClientCLITests|VerifiedClientTests"

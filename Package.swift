@@ -80,8 +80,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            // The OpenAPI document the node serves at /openapi.json (kept in the repo).
-            resources: [.copy("API/openapi.json")],
+            // The OpenAPI document the node serves at /openapi.json and the browser
+            // explorer it serves at /explorer/ (both kept in the repo, no build step).
+            resources: [.copy("API/openapi.json"), .copy("Explorer")],
             swiftSettings: strictSettings
         ),
         // The library the service platform uses.

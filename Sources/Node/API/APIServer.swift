@@ -35,8 +35,10 @@ struct APIRoutes: Sendable {
         router.get("/v1/status") { _, _ in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            // CORS open: the explorer's operations view reads every node's status from one page.
             return Response(
-                status: .ok, headers: [.contentType: "application/json"],
+                status: .ok,
+                headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
         }
         router.get("/openapi.json") { _, _ in
@@ -45,7 +47,8 @@ struct APIRoutes: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4",
+                                            .accessControlAllowOrigin: "*"],
                      body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))
         }
         router.post("/v1/transactions") { request, context in try await submit(request, context) }
@@ -58,7 +61,9 @@ struct APIRoutes: Sendable {
             return try await block(height: height)
         }
         router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
+        router.get("/v1/genesis") { _, _ in try genesisView() }
         registerQueries(on: router)
+        registerExplorer(on: router)
         registerEvents(on: router)
     }
 
@@ -168,6 +173,23 @@ struct APIRoutes: Sendable {
         view["receipt_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
         view["tx_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
         return JSONResponse(view)
+    }
+
+    // MARK: - Genesis
+
+    /// The genesis this node runs, with its canonical bytes: a verifier that already trusts a
+    /// genesis hash checks these bytes against it; one that does not yet can pin it here
+    /// (the explorer shows the hash so a person can compare it with the one handed over).
+    func genesisView() throws -> JSONResponse {
+        let genesis = runtime.genesis
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let document = try JSONSerialization.jsonObject(with: encoder.encode(genesis))
+        return JSONResponse([
+            "genesis_hash": genesis.hash.hex, "chain_id": genesis.chainID,
+            "crypto_suite": genesis.cryptoSuite, "genesis_hex": Hex.encode(genesis.canonicalBytes),
+            "genesis": document,
+        ] as [String: Any])
     }
 
     // MARK: - Blocks

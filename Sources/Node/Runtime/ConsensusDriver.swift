@@ -1,4 +1,4 @@
-internal import CoreMetrics
+internal import Prometheus
 public import Consensus
 public import Execution
 public import Ledger

@@ -1,5 +1,5 @@
 internal import NIOConcurrencyHelpers
-internal import CoreMetrics
+internal import Prometheus
 public import Consensus
 internal import Execution
 public import Ledger
@@ -125,7 +125,7 @@ extension NodeRuntime {
             return ahead[state.syncRotation % ahead.count]
         }
         guard let target, height < UInt64.max else { return }
-        metrics.catchingUp.record(1)
+        metrics.catchingUp.record(Int64(1))
         transport.send(PeerMessage.syncRequest(fromHeight: height + 1, count: PeerMessage.maxSyncBatch).canonicalBytes, to: target)
     }
 
@@ -196,7 +196,7 @@ extension NodeRuntime {
             // Ask again at once for the next batch if the peer is still ahead.
             dynamic.withLockedValue { $0.syncRequestedAtMs = 0 }
         } else {
-            metrics.catchingUp.record(0)
+            metrics.catchingUp.record(Int64(0))
         }
     }
 }

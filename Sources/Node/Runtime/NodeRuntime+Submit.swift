@@ -1,5 +1,5 @@
 internal import NIOConcurrencyHelpers
-internal import CoreMetrics
+internal import Prometheus
 public import Contracts
 public import Execution
 public import Ledger

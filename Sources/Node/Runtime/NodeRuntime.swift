@@ -1,4 +1,4 @@
-internal import CoreMetrics
+internal import Prometheus
 public import Consensus
 public import Contracts
 public import Execution
@@ -110,7 +110,7 @@ public final class NodeRuntime: Sendable {
         metrics.mempoolBytes.record(Int64(mempool.byteCount))
         let nowMs = Clock.nowMs()
         if nowMs > block.header.timeMs {
-            metrics.commitLatency.recordMilliseconds(Int64(clamping: nowMs - block.header.timeMs))
+            metrics.commitLatency.record(.milliseconds(Int64(clamping: nowMs - block.header.timeMs)))
         }
         dynamic.withLockedValue { $0.lastBlockTimeMs = block.header.timeMs }
         logger.debug("committed", metadata: ["height": "\(block.height)", "txs": "\(block.transactions.count)"])
