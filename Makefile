@@ -10,14 +10,20 @@ RELEASE_BIN := .build/release
 
 # Installs the three -dev libraries (and pkg-config, curl and jq for the scripts) with apt-get
 # when any is missing.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs those of the Debian packages $(1) that are missing (apt-get, as root or via sudo).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
 # the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
@@ -27,14 +33,7 @@ EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
-	@missing=""; for p in $(EXPLORER_APT_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$(EXPLORER_APT_PACKAGES))
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
 
 build: deps
@@ -91,14 +90,7 @@ bench: deps
 # Debian 12 dependencies list but a minimal image may lack.
 FUZZ_APT_PACKAGES := libstdc++-12-dev
 fuzz-deps: deps
-	@missing=""; for p in $(FUZZ_APT_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$(FUZZ_APT_PACKAGES))
 
 # Fuzzes every target (or FUZZ_TARGETS) for FUZZ_SECONDS each, keeping the corpora under
 # .build-fuzz/corpus; prints executions, exec/s and crashes per target and fails on a crash
