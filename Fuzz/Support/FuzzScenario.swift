@@ -43,6 +43,11 @@ public enum FuzzScenario {
         governanceCalls + licenceCalls + authorisationCalls + billCalls
     }
 
+    /// ITEM2 is a duty of the police for residence licences: the script's statutory-duty use.
+    static let dutyItem = DutyItem(
+        itemCode: "ITEM2", name: "residence check", purpose: "P2", organisations: ["police"],
+        licenceTypes: [FuzzChain.residenceType])
+
     static var governanceCalls: [(ContractCall, SigningKey)] {
         let admins = FuzzChain.admins
         let register = GovernanceChange.registerOrganisation(
@@ -59,6 +64,12 @@ public enum FuzzScenario {
             (.governance(.propose(proposalID: "P2", change: addKey)), admins[0]),
             (.governance(.approve(proposalID: "P2")), admins[2]),
             (.governance(.propose(proposalID: "P3", change: grantRole)), admins[1]),
+            // The service items the script's uses name (a DutyItem record for the corpus).
+            (
+                .governance(.propose(proposalID: "P4", change: .registerDutyItem(dutyItem))),
+                admins[0]
+            ),
+            (.governance(.approve(proposalID: "P4")), admins[1]),
             (.evidence(.record(equivocation)), FuzzChain.auditor),
         ]
     }
@@ -96,10 +107,11 @@ public enum FuzzScenario {
         attested.grantID = "G2"
         attested.scope = GrantScope(licenceTypes: [FuzzChain.residenceType])
         let use = LicenceUseCall.use(
-            licenceID: renewedLicence, purpose: "P1", itemCode: "ITEM1",
+            useID: "U1", licenceID: renewedLicence, purpose: "P1", itemCode: "P1",
             basis: .grant(grantID: "G1"))
         let duty = LicenceUseCall.use(
-            licenceID: renewedLicence, purpose: "P2", itemCode: "ITEM2", basis: .statutoryDuty)
+            useID: "U2", licenceID: renewedLicence, purpose: "P2", itemCode: "ITEM2",
+            basis: .statutoryDuty)
         let revocation = Attestation.holderSignature(
             holderKey: holderKey.publicKey,
             signature: holderKey.sign(

@@ -280,6 +280,10 @@ struct CallProgram {
             _ = try queries.alerts(ofBill: id)
             _ = try queries.billHistory(id)
         }
-        for id in Pools.claimIDs(serial: counter) { _ = try queries.claim(id) }
+        for id in Pools.claimIDs(serial: counter) {
+            for reimburser in ["insurer0", "insurer1", "hospital"] {
+                _ = try queries.claim(reimburser: reimburser, id: id)
+            }
+        }
     }
 }

@@ -118,8 +118,12 @@ extension GovChainClient {
         try await list(BillInfo.self, "/v1/payers/\(payer.hex)/bills")
     }
 
-    public func claim(_ id: String) async throws(ClientError) -> ClaimInfo? {
-        try await object(ClaimInfo.self, "/v1/claims/\(try Self.checked(id, "claim id"))")
+    /// A reimburser's claim: claim ids are scoped by reimburser, so both name it.
+    public func claim(reimburser: String, id: String) async throws(ClientError) -> ClaimInfo? {
+        let organisation = try Self.checked(reimburser, "reimburser organisation id")
+        return try await object(
+            ClaimInfo.self,
+            "/v1/reimbursers/\(organisation)/claims/\(try Self.checked(id, "claim id"))")
     }
 
     // MARK: - Evidence, blocks, transactions

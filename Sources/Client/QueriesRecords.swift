@@ -89,6 +89,8 @@ public struct LicenceCheck: Codable, Sendable, Hashable {
 
 /// A recorded licence use (用证).
 public struct LicenceUseInfo: Codable, Sendable, Hashable {
+    /// The user organisation's id for the use (idempotent per organisation).
+    public var useID: String
     public var licenceID: String
     public var userOrganisation: String
     public var userKey: PublicKey
@@ -102,6 +104,7 @@ public struct LicenceUseInfo: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        useID = try container.decode(String.self, forKey: .useID)
         licenceID = try container.decode(String.self, forKey: .licenceID)
         userOrganisation = try container.decode(String.self, forKey: .userOrganisation)
         userKey = try container.decode(PublicKey.self, forKey: .userKey)

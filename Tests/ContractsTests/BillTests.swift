@@ -96,10 +96,28 @@ struct BillTests {
         #expect(
             chain.submit(Bills.claim("c1", billID, 5_000), by: TestChain.insurers[0]).status
                 == .claimConflict)
-        #expect(
-            chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status
-                == .claimConflict)
         #expect(try chain.queries.bill(billID)?.lockedFen == 4_000)
+    }
+
+    @Test("claim ids are scoped by reimburser: another insurer's c1 is its own claim")
+    func claimIDsScopedByReimburser() throws {
+        var chain = chainWithBill()
+        chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[0])
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status == .ok)
+        // Neither can settle, release or replace the other's c1: each reaches only its own.
+        #expect(
+            chain.submit(.reimbursement(.release(claimIDs: ["c1"])), by: TestChain.insurers[1])
+                .status == .ok)
+        #expect(try chain.queries.claim(reimburser: "insurer0", id: "c1")?.status == .locked)
+        #expect(try chain.queries.claim(reimburser: "insurer1", id: "c1")?.status == .released)
+        #expect(try chain.queries.bill(billID)?.lockedFen == 4_000)
+        #expect(
+            try chain.queries.claims(ofBill: billID).map(\.reimburserOrganisation)
+                == ["insurer0", "insurer1"])
+        #expect(
+            chain.submit(.reimbursement(.settle(claimIDs: ["c2"])), by: TestChain.insurers[1])
+                .status == .notFound)
     }
 
     @Test("a fully reversed bill cannot be claimed")
@@ -144,7 +162,7 @@ struct BillTests {
                 ClaimRequest(claimID: "c2", billID: billID, amountFen: 6_000),
             ]))
         #expect(chain.submit(batch, by: TestChain.insurers[0]).status == .amountExceedsRemaining)
-        #expect(try chain.queries.claim("c1") == nil)
+        #expect(try chain.queries.claim(reimburser: "insurer0", id: "c1") == nil)
         #expect(try chain.queries.bill(billID)?.lockedFen == 0)
     }
 
@@ -156,7 +174,7 @@ struct BillTests {
         #expect(
             chain.submit(.reimbursement(.settle(claimIDs: ["c1"])), by: TestChain.insurers[1])
                 .status
-                == .notResponsibleOrganisation)
+                == .notFound)
         #expect(
             chain.submit(
                 .reimbursement(.settle(claimIDs: ["c1", "c1"])), by: TestChain.insurers[0]

@@ -171,6 +171,12 @@ enum StoredRecordDecoding {
             case text.hasPrefix("alert/"): _ = try BillAlert(canonicalBytes: value)
             case text.hasPrefix("claim/"): _ = try ClaimRecord(canonicalBytes: value)
             case text.hasPrefix("evidence/"): _ = try EvidenceRecord(canonicalBytes: value)
+            case text.hasPrefix("duty/"): _ = try DutyItem(canonicalBytes: value)
+            case text.hasPrefix("useid/"):
+                // The key of the use record the id made.
+                guard value.starts(with: Array("use/".utf8)) else {
+                    return "a use id points at no use record"
+                }
             case text.hasPrefix("idx/"), text.hasPrefix("holderkey/"):
                 return value.isEmpty ? nil : "an index entry holds a value"
             default: return "no record type for this key"

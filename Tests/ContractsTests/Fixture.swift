@@ -123,6 +123,24 @@ struct TestChain {
         return result
     }
 
+    /// A governance change as the calls that make it: a proposal by one admin and the
+    /// approval of a second (the test chain's threshold is 2), in one block.
+    static func governance(_ change: GovernanceChange, id: String) -> [(ContractCall, SigningKey)]
+    {
+        [
+            (.governance(.propose(proposalID: id, change: change)), admins[0]),
+            (.governance(.approve(proposalID: id)), admins[1]),
+        ]
+    }
+
+    /// Proposes and approves a change in one block; returns the refused proposal's receipt,
+    /// or else the approval's.
+    @discardableResult
+    mutating func govern(_ change: GovernanceChange, id: String) -> Receipt {
+        let receipts = block(TestChain.governance(change, id: id)).receipts
+        return receipts[0].isSuccess ? receipts[1] : receipts[0]
+    }
+
     /// One call in its own block.
     @discardableResult
     mutating func submit(_ call: ContractCall, by signer: SigningKey, advanceMs: UInt64 = 1_000)

@@ -21,7 +21,10 @@ struct HostileInputTests {
                     holderKey: TestChain.civil.publicKey, signature: TestChain.civil.sign([1])))),
         .authorisation(
             .delegate(grantID: "g", newGrantID: "h", agentOrganisation: "tax", validUntilMs: 5)),
-        .licenceUse(.use(licenceID: "l", purpose: "p", itemCode: "i", basis: .grant(grantID: "g"))),
+        .licenceUse(
+            .use(
+                useID: "u", licenceID: "l", purpose: "p", itemCode: "i",
+                basis: .grant(grantID: "g"))),
         Bills.issue(Bills.medical(1), totalFen: 10, categories: CategoryAmounts(selfPaid: 10)),
         .bill(
             .reverse(

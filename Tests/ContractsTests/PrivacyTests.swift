@@ -22,7 +22,8 @@ struct PrivacyTests {
                 (
                     .licenceUse(
                         .use(
-                            licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
+                            useID: "u\(person)", licenceID: licence, purpose: "SI-0101",
+                            itemCode: "SI-0101",
                             basis: .grant(grantID: "g\(person)"))),
                     TestChain.civil
                 ),

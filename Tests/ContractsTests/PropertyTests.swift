@@ -56,6 +56,10 @@ struct CallGenerator {
             )
     }
 
+    /// Use ids from a sliding window, so retries (same terms) and reuse with other terms
+    /// both happen.
+    mutating func useID() -> String { "u\(windowed(4))" }
+
     mutating func next(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
         let holder = People.holder(Int.random(in: 0..<4, using: &random))
         step += 1
@@ -106,6 +110,11 @@ struct CallGenerator {
     mutating func grantCall(model: ReferenceModel, now: UInt64, holder: Hash256)
         -> (ContractCall, SigningKey)
     {
+        // A client retrying a grant that timed out: exactly the recorded terms.
+        if chance(20), !model.grants.isEmpty {
+            let terms = model.grants[pick(model.grants.keys.sorted())]!.terms
+            return (.authorisation(.grant(terms, .identityProvider)), TestChain.identityProvider)
+        }
         var (id, type) = licenceID()
         var holder = holder
         let current = model.licences.keys.sorted().filter {
@@ -128,18 +137,36 @@ struct CallGenerator {
 
     /// A licence use: mostly guided by a live grant, else random grant or duty basis.
     mutating func useCall(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        if chance(25) { return dutyUse(model: model, now: now) }
         if chance(70) {
             if let guided = guidedUse(model: model, now: now) { return guided }
             let call = ContractCall.licenceUse(
                 .use(
-                    licenceID: licenceID().0, purpose: "P1", itemCode: "P1", basis: .statutoryDuty))
-            return (call, TestChain.tax)
+                    useID: useID(), licenceID: licenceID().0, purpose: "P1",
+                    itemCode: pick(["P1", "D1", "D1", "D2"]), basis: .statutoryDuty))
+            return (call, pick([TestChain.tax, TestChain.tax, TestChain.police]))
         }
         let basis: UseBasis = chance(15) ? .statutoryDuty : .grant(grantID: "g\(windowed(15))")
         let purpose = pick(["P1", "P2"])
         let call = ContractCall.licenceUse(
-            .use(licenceID: licenceID().0, purpose: purpose, itemCode: purpose, basis: basis))
+            .use(
+                useID: useID(), licenceID: licenceID().0, purpose: purpose,
+                itemCode: pick([purpose, "D1", "D2"]), basis: basis))
         return (call, pick([TestChain.civil, TestChain.tax, TestChain.police, TestChain.hospital]))
+    }
+
+    /// A statutory-duty use of a current licence, naming one of the registered items (or
+    /// not), by a department it may or may not be a duty of (item 1 of issue 13).
+    mutating func dutyUse(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let current = model.licences.keys.sorted().filter {
+            !model.licences[$0]!.revoked && model.licences[$0]!.untilMs >= now
+        }
+        let licenceID = current.isEmpty ? licenceID().0 : pick(current)
+        let call = ContractCall.licenceUse(
+            .use(
+                useID: useID(), licenceID: licenceID, purpose: pick(["P1", "P2"]),
+                itemCode: pick(["D1", "D1", "D2", "P1"]), basis: .statutoryDuty))
+        return (call, pick([TestChain.tax, TestChain.civil, TestChain.police, TestChain.hospital]))
     }
 
     /// Settle or release: mostly a locked claim by its owner, else random ids.
@@ -181,7 +208,8 @@ struct CallGenerator {
         let signers = ["civil": TestChain.civil, "tax": TestChain.tax, "police": TestChain.police]
         let call = ContractCall.licenceUse(
             .use(
-                licenceID: licenceID, purpose: grant.purpose, itemCode: grant.purpose,
+                useID: useID(), licenceID: licenceID, purpose: grant.purpose,
+                itemCode: chance(70) ? grant.purpose : pick(["D1", "D2", "X9"]),
                 basis: .grant(grantID: grantID)))
         return (
             call, chance(85) ? signers[grant.grantee]! : pick([TestChain.civil, TestChain.tax])
@@ -204,8 +232,9 @@ struct CallGenerator {
         }
         guard !locked.isEmpty else { return nil }
         let id = pick(locked)
+        // Model keys are "<reimburser>/<claim id>"; the call names the bare claim id.
         return (
-            id,
+            String(id.split(separator: "/").last ?? ""),
             model.claims[id]!.organisation == "insurer0"
                 ? TestChain.insurers[0] : TestChain.insurers[1]
         )

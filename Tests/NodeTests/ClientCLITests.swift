@@ -124,7 +124,7 @@ struct ClientCLITests {
         _ = try await cluster.client("identity-provider").submit(
             .authorisation(.grant(terms, .identityProvider)))
         let use = LicenceUseCall.use(
-            licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
+            useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
             basis: .grant(grantID: grantID))
         _ = try await cluster.client("housing-fund").submit(.licenceUse(use))
 
@@ -187,7 +187,8 @@ struct ClientCLITests {
         #expect(claims.leftFen == 20_000 && claims.alerts.isEmpty)
         #expect(claims.claims.map(\.status) == ["settled"] && claims.claims.first?.category == nil)
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 20_000)
-        #expect(try await reader.claim(flow.claimID)?.amountFen == 30_000)
+        let claim = try await reader.claim(reimburser: "medical-insurance", id: flow.claimID)
+        #expect(claim?.amountFen == 30_000)
         #expect(try await reader.billWallet(ofPayer: flow.holder).map(\.id) == [flow.billID])
         let trail = try await reader.billHistory(flow.billID)
         #expect(trail.compactMap(\.record?.settledFen) == [0, 0, 30_000])
@@ -255,7 +256,12 @@ struct ClientCLITests {
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 0)
         // Not found; rejected at admission (an unregistered key).
         #expect(
-            try govchain(node + ["claim", "show", "--claim-id", "none\(flow.run)"]).status == 6)
+            try govchain(
+                node + [
+                    "claim", "show", "--reimburser", "medical-insurance", "--claim-id",
+                    "none\(flow.run)",
+                ]
+            ).status == 6)
         let stranger = flow.cluster.directory + "/stranger.key"
         #expect(try govchain(["keygen", "--out", stranger]).status == 0)
         let rejected = try govchain(

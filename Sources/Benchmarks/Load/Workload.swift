@@ -153,7 +153,9 @@ public final class Workload: Sendable {
             return sign(
                 .licenceUse(
                     .use(
-                        licenceID: licence.id, purpose: "housing-loan", itemCode: "HF-LOAN-001",
+                        // The grant's purpose itself: covered without a registered item.
+                        useID: "BU\(run)N\(serial)", licenceID: licence.id,
+                        purpose: "housing-loan", itemCode: "housing-loan",
                         basis: .grant(grantID: licence.grantID))), by: organisations.housing,
                 kind: .use)
         case .grant:

@@ -254,11 +254,16 @@ struct UseCommand: AsyncParsableCommand {
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 --key keys/housing-fund.key use \
                 record \
-                --licence-id 1110000.11360000MB00000024.D001.1.4 --purpose housing-loan \
-                --item-code HF-LOAN-001 --grant-id G001
+                --use-id U0001 --licence-id 1110000.11360000MB00000024.D001.1.4 \
+                --purpose housing-loan --item-code HF-LOAN-001 --grant-id G001
+                Resubmitting with the same --use-id after a timeout records nothing twice.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @Option(
+            name: .customLong("use-id"),
+            help: "Your organisation's id for this use (a retry with it records nothing twice).")
+        var useID: String
         @Option(name: .customLong("licence-id"), help: "The licence used.") var licenceID: String
         @Option(name: .long, help: "The service-item code (a grant must be for it).") var purpose:
             String
@@ -271,6 +276,7 @@ struct UseCommand: AsyncParsableCommand {
         var statutoryDuty = false
 
         func validate() throws {
+            try validateID(useID, "--use-id")
             try validateLicenceID(licenceID)
             try validateID(purpose, "--purpose")
             try validateID(itemCode, "--item-code")
@@ -284,7 +290,9 @@ struct UseCommand: AsyncParsableCommand {
             let basis: UseBasis = grantID.map { .grant(grantID: $0) } ?? .statutoryDuty
             try await connection.submit(
                 .licenceUse(
-                    .use(licenceID: licenceID, purpose: purpose, itemCode: itemCode, basis: basis)),
+                    .use(
+                        useID: useID, licenceID: licenceID, purpose: purpose,
+                        itemCode: itemCode, basis: basis)),
                 summary: "recorded use of \(licenceID)")
         }
     }

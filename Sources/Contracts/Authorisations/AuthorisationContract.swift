@@ -31,12 +31,37 @@ enum AuthorisationContract {
         let attestedBy = try checkConsent(
             attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID),
             in: context)
+        // Consent is checked before a replay is recognised, so only whoever could make the
+        // grant learns that it exists.
+        if let earlier = try context.get(GrantRecord.self, at: GrantKeys.grant(terms.grantID)) {
+            guard earlier.parentGrantID == nil, earlier.terms == terms,
+                earlier.attestedBy == attestedBy
+            else {
+                throw ContractError(
+                    .alreadyExists, "grant \(terms.grantID) exists with other terms")
+            }
+            emitReplayed(earlier, in: &context)
+            return
+        }
         let record = GrantRecord(
             terms: terms, attestedBy: attestedBy, parentGrantID: nil,
             grantedAtHeight: context.blockHeight)
         store(record, in: &context)
     }
 
+    /// A retried grant or delegation: success, nothing written.
+    private static func emitReplayed(_ earlier: GrantRecord, in context: inout ContractContext) {
+        context.emit(
+            name, "replayed",
+            [
+                ("grant", earlier.terms.grantID),
+                ("status", earlier.revoked ? "revoked" : "recorded"),
+                ("height", String(earlier.grantedAtHeight)),
+            ])
+    }
+
+    /// Checks terms; a grant id already taken is left to the caller, which tells a retry
+    /// (same terms: a no-op) from a conflict (301).
     private static func validate(_ terms: GrantTerms, in context: ContractContext)
         throws(ContractError)
     {
@@ -52,9 +77,6 @@ enum AuthorisationContract {
         }
         guard context.exists(GovernanceKeys.organisation(terms.granteeOrganisation)) else {
             throw ContractError(.notFound, "no organisation \(terms.granteeOrganisation)")
-        }
-        guard !context.exists(GrantKeys.grant(terms.grantID)) else {
-            throw ContractError(.alreadyExists, "grant \(terms.grantID) exists")
         }
     }
 
@@ -114,6 +136,18 @@ enum AuthorisationContract {
         }
         guard parent.terms.delegable else {
             throw ContractError(.invalidTransition, "grant \(grantID) is not delegable")
+        }
+        try Identifier.validate(newGrantID, "grant id")
+        if let earlier = try context.get(GrantRecord.self, at: GrantKeys.grant(newGrantID)) {
+            // Retrying a delegation: same parent, agent and end (the start was the block
+            // time of the first attempt, so it is not compared).
+            guard earlier.parentGrantID == grantID, earlier.terms.granteeOrganisation == agent,
+                earlier.terms.validUntilMs == min(parent.terms.validUntilMs, validUntilMs)
+            else {
+                throw ContractError(.alreadyExists, "grant \(newGrantID) exists with other terms")
+            }
+            emitReplayed(earlier, in: &context)
+            return
         }
         let live = try GrantLiveness.isLive(parent, atMs: context.blockTimeMs) {
             id throws(ContractError) in

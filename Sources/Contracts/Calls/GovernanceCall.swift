@@ -15,6 +15,10 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     case addValidator(Validator)
     /// Removes a validator from the recorded set.
     case removeValidator(PublicKey)
+    /// Registers a service item (权责事项) of the duty registry, or replaces it.
+    case registerDutyItem(DutyItem)
+    /// Removes a service item: statutory-duty uses naming it are refused from then on.
+    case removeDutyItem(itemCode: String)
 
     public var name: String {
         switch self {
@@ -26,6 +30,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .revokeRole: "revokeRole"
         case .addValidator: "addValidator"
         case .removeValidator: "removeValidator"
+        case .registerDutyItem: "registerDutyItem"
+        case .removeDutyItem: "removeDutyItem"
         }
     }
 
@@ -50,11 +56,15 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(6)); encoder.encode(validator)
         case let .removeValidator(publicKey):
             encoder.encode(UInt8(7)); encoder.encode(publicKey)
+        case let .registerDutyItem(item):
+            encoder.encode(UInt8(8)); encoder.encode(item)
+        case let .removeDutyItem(itemCode):
+            encoder.encode(UInt8(9)); encoder.encode(itemCode)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 8) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 10) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(),
@@ -78,7 +88,9 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             self = .revokeRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
         case 6: self = .addValidator(try decoder.decode(Validator.self))
-        default: self = .removeValidator(try decoder.decode(PublicKey.self))
+        case 7: self = .removeValidator(try decoder.decode(PublicKey.self))
+        case 8: self = .registerDutyItem(try decoder.decode(DutyItem.self))
+        default: self = .removeDutyItem(itemCode: try decoder.decodeName())
         }
     }
 

@@ -64,6 +64,16 @@ public struct ContractQueries<Store: StateStore> {
         try record(Proposal.self, GovernanceKeys.proposal(id))
     }
 
+    /// A service item of the duty registry.
+    public func dutyItem(_ code: String) throws(StoredRecordError) -> DutyItem? {
+        try record(DutyItem.self, DutyKeys.item(code))
+    }
+
+    /// Every registered service item in item-code order.
+    public var dutyItems: [DutyItem] {
+        get throws(StoredRecordError) { try records(DutyItem.self, DutyKeys.prefix) }
+    }
+
     // MARK: - Licences and their use
 
     public func licence(_ id: String) throws(StoredRecordError) -> LicenceRecord? {
@@ -141,13 +151,19 @@ public struct ContractQueries<Store: StateStore> {
             billID: id, record: bill, checkMatches: matches, claims: try claims(ofBill: id))
     }
 
-    public func claim(_ id: String) throws(StoredRecordError) -> ClaimRecord? {
-        try record(ClaimRecord.self, ClaimKeys.claim(id))
+    /// A reimburser's claim (claim ids are scoped by reimburser).
+    public func claim(reimburser: String, id: String) throws(StoredRecordError) -> ClaimRecord? {
+        try record(ClaimRecord.self, ClaimKeys.claim(reimburser, id))
     }
 
-    /// Every claim of a bill in claim-id order.
+    /// Every claim of a bill in (reimburser, claim id) order.
     public func claims(ofBill id: String) throws(StoredRecordError) -> [ClaimRecord] {
-        try indexedRecords(ClaimKeys.byBill(id)) { id throws(StoredRecordError) in try claim(id) }
+        try indexedRecords(ClaimKeys.byBill(id)) { tail throws(StoredRecordError) in
+            // `<reimburser>/<claim id>`: ids never contain `/`, so one split is exact.
+            let parts = tail.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            return try claim(reimburser: String(parts[0]), id: String(parts[1]))
+        }
     }
 
     /// What new claims may still take from a bill, or nil for an unknown bill.

@@ -30,6 +30,9 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     /// A list the call would grow (red bills of a bill, keys of an organisation, licence
     /// types of a key, approvals of a proposal) is at its bound.
     case limitReached = 308
+    /// A statutory-duty use names a service item that is not registered, or that does not
+    /// list the caller's organisation or the licence type (data category) used.
+    case noDutyBasis = 309
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
@@ -65,6 +68,7 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .alreadyApproved: "already approved"
         case .invalidEvidence: "invalid evidence"
         case .limitReached: "limit reached"
+        case .noDutyBasis: "no duty basis"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"

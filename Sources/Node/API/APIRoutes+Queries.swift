@@ -51,6 +51,16 @@ extension APIRoutes {
             return try await query { try $0.licences(ofHolder: holder) }
         }
         registerBillQueries(on: router)
+        registerRegistryQueries(on: router)
+    }
+
+    /// The registries governance keeps (issue 13): service items (权责事项).
+    private func registerRegistryQueries(on router: Router<BasicRequestContext>) {
+        router.get("/v1/duty-items") { _, _ in try await query { try $0.dutyItems } }
+        router.get("/v1/duty-items/:code") { _, context in
+            let code = try context.parameters.require("code")
+            return try await found("service item \(code)") { try $0.dutyItem(code) }
+        }
     }
 
     private func registerBillQueries(on router: Router<BasicRequestContext>) {
@@ -75,9 +85,13 @@ extension APIRoutes {
             let payer = try commitment(context)
             return try await query { try $0.billWallet(ofPayer: payer) }
         }
-        router.get("/v1/claims/:id") { _, context in
+        // Claim ids are scoped by reimburser (issue 13 item 5), so a claim is named by both.
+        router.get("/v1/reimbursers/:organisation/claims/:id") { _, context in
+            let organisation = try context.parameters.require("organisation")
             let id = try context.parameters.require("id")
-            return try await found("claim \(id)") { try $0.claim(id) }
+            return try await found("claim \(id) of \(organisation)") {
+                try $0.claim(reimburser: organisation, id: id)
+            }
         }
         router.get("/v1/evidence") { _, _ in try await query { try $0.evidence } }
     }
