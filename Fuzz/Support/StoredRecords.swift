@@ -27,6 +27,9 @@ public enum StoredRecords {
         kind(EvidenceRecord.self, "evidence/"),
         kind(HistoryRecord.self, "history/"),
         kind(DutyItem.self, "duty/"),
+        kind(LicenceType.self, "licencetype/"),
+        kind(ExpiryReminder.self, "reminder/"),
+        kind(ReminderCursor.self, "cursor/reminders"),
         // A use id's value is the key of the use record it made, not a record.
         StoredRecordKind(
             name: "use id", keyPrefix: "useid/", check: { $0.starts(with: Array("use/".utf8)) }),

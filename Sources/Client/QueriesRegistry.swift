@@ -37,3 +37,54 @@ public struct DutyItemInfo: Codable, Sendable, Hashable {
         dataCategories = try container.list(String.self, forKey: .dataCategories)
     }
 }
+
+extension GovChainClient {
+    /// Every registered licence type, in code order.
+    public func licenceTypes() async throws(ClientError) -> [LicenceTypeInfo] {
+        try await list(LicenceTypeInfo.self, "/v1/licence-types")
+    }
+
+    /// A registered licence type, nil if none has that code.
+    public func licenceType(_ code: String) async throws(ClientError) -> LicenceTypeInfo? {
+        try await object(
+            LicenceTypeInfo.self, "/v1/licence-types/\(try Self.checked(code, "licence type"))")
+    }
+
+    /// The expiry reminders (到期提醒) the chain made for a holder's licences.
+    public func reminders(ofHolder holder: Hash256) async throws(ClientError)
+        -> [ExpiryReminderInfo]
+    {
+        try await list(ExpiryReminderInfo.self, "/v1/holders/\(holder.hex)/reminders")
+    }
+}
+
+/// A registered licence type: who may issue it and its validity rules.
+public struct LicenceTypeInfo: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var issuers: [String]
+    /// 0: no limit.
+    public var maxValidityDays: UInt32
+    /// 0: no reminder.
+    public var reminderDays: UInt32
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(String.self, forKey: .code)
+        name = try container.decode(String.self, forKey: .name)
+        issuers = try container.list(String.self, forKey: .issuers)
+        maxValidityDays = try container.decode(UInt32.self, forKey: .maxValidityDays)
+        reminderDays = try container.decode(UInt32.self, forKey: .reminderDays)
+    }
+}
+
+/// An expiry reminder the chain made at block time for a holder's licence.
+public struct ExpiryReminderInfo: Codable, Sendable, Hashable {
+    public var licenceID: String
+    public var licenceType: String
+    public var holder: Hash256
+    public var validUntilMs: UInt64
+    public var remindedAtMs: UInt64
+    public var daysLeft: UInt64
+    public var height: UInt64
+}

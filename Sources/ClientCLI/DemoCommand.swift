@@ -44,6 +44,12 @@ struct DemoCommand: AsyncParsableCommand {
         // The registries the calls below rely on, through governance (2 of the bureau's 3
         // admin keys). Registering again replaces, so every run may do it.
         let admins = try (1...2).map { try client("data-bureau-admin-\($0)") }
+        let idCard = LicenceType(
+            code: "1110000", name: "Resident identity card", issuers: ["public-security"],
+            maxValidityDays: 7_305, reminderDays: 30)
+        let typed = try await Self.govern(
+            .registerLicenceType(idCard), id: "TYPE\(run)", admins: admins)
+        print("0. governance registered licence type 1110000, reminders 30 days ahead (height \(typed))")
         let housingItem = DutyItem(
             itemCode: "HF-LOAN-001", name: "Housing loan review", purpose: "housing-loan",
             organisations: ["housing-fund"], licenceTypes: ["1110000"])

@@ -24,7 +24,8 @@ struct GovChainCLI: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         subcommands: [
-            OrgCommand.self, DutyCommand.self, LicenceCommand.self, AuthCommand.self,
+            OrgCommand.self, DutyCommand.self, LicenceTypeCommand.self, LicenceCommand.self,
+            AuthCommand.self,
             UseCommand.self,
             BillCommand.self,
             ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,

@@ -80,7 +80,7 @@ struct Propose: AsyncParsableCommand {
         subcommands: [
             RegisterOrganisation.self, AddKey.self, RemoveKey.self, RotateKey.self, GrantRole.self,
             RevokeRole.self, AddValidator.self, RemoveValidator.self, RegisterDutyItem.self,
-            RemoveDutyItem.self,
+            RemoveDutyItem.self, RegisterLicenceType.self,
         ])
 
     /// The options every proposal has.

@@ -19,6 +19,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     case registerDutyItem(DutyItem)
     /// Removes a service item: statutory-duty uses naming it are refused from then on.
     case removeDutyItem(itemCode: String)
+    /// Registers a licence type (issuers, validity rules, reminder window), or replaces it.
+    case registerLicenceType(LicenceType)
 
     public var name: String {
         switch self {
@@ -32,6 +34,7 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .removeValidator: "removeValidator"
         case .registerDutyItem: "registerDutyItem"
         case .removeDutyItem: "removeDutyItem"
+        case .registerLicenceType: "registerLicenceType"
         }
     }
 
@@ -60,11 +63,13 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(8)); encoder.encode(item)
         case let .removeDutyItem(itemCode):
             encoder.encode(UInt8(9)); encoder.encode(itemCode)
+        case let .registerLicenceType(type):
+            encoder.encode(UInt8(10)); encoder.encode(type)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 10) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 11) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(),
@@ -90,7 +95,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case 6: self = .addValidator(try decoder.decode(Validator.self))
         case 7: self = .removeValidator(try decoder.decode(PublicKey.self))
         case 8: self = .registerDutyItem(try decoder.decode(DutyItem.self))
-        default: self = .removeDutyItem(itemCode: try decoder.decodeName())
+        case 9: self = .removeDutyItem(itemCode: try decoder.decodeName())
+        default: self = .registerLicenceType(try decoder.decode(LicenceType.self))
         }
     }
 

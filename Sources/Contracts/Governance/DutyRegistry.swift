@@ -79,6 +79,10 @@ enum DutyRegistry {
         where !context.exists(GovernanceKeys.organisation(organisation)) {
             throw ContractError(.notFound, "no organisation \(organisation)")
         }
+        for type in item.licenceTypes where !context.exists(LicenceTypeKeys.type(type)) {
+            throw ContractError(
+                .licenceTypeNotRegistered, "licence type \(type) is not registered")
+        }
         context.put(item, at: DutyKeys.item(item.itemCode))
     }
 

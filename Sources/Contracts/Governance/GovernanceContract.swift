@@ -112,6 +112,8 @@ enum GovernanceContract {
             try DutyRegistry.register(item, in: &context)
         case let .removeDutyItem(itemCode):
             try DutyRegistry.remove(itemCode, in: &context)
+        case let .registerLicenceType(type):
+            try LicenceTypeRegistry.register(type, in: &context)
         case let .registerOrganisation(id, organisationName, creditCode):
             try Identifier.validate(id, "organisation id")
             guard CheckCharacters.isValidCreditCode(creditCode) else {

@@ -74,6 +74,24 @@ public struct ContractQueries<Store: StateStore> {
         get throws(StoredRecordError) { try records(DutyItem.self, DutyKeys.prefix) }
     }
 
+    /// A registered licence type.
+    public func licenceType(_ code: String) throws(StoredRecordError) -> LicenceType? {
+        try record(LicenceType.self, LicenceTypeKeys.type(code))
+    }
+
+    /// Every registered licence type in code order.
+    public var licenceTypes: [LicenceType] {
+        get throws(StoredRecordError) { try records(LicenceType.self, LicenceTypeKeys.prefix) }
+    }
+
+    /// The expiry reminders the chain made for a holder's licences, in licence-id order
+    /// (the holder's wallet view).
+    public func reminders(ofHolder holder: Hash256) throws(StoredRecordError)
+        -> [ExpiryReminder]
+    {
+        try records(ExpiryReminder.self, ReminderKeys.holder(holder))
+    }
+
     // MARK: - Licences and their use
 
     public func licence(_ id: String) throws(StoredRecordError) -> LicenceRecord? {

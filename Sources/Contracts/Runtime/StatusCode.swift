@@ -33,6 +33,8 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     /// A statutory-duty use names a service item that is not registered, or that does not
     /// list the caller's organisation or the licence type (data category) used.
     case noDutyBasis = 309
+    /// The licence type is not in the licence-type registry.
+    case licenceTypeNotRegistered = 310
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
@@ -69,6 +71,7 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .invalidEvidence: "invalid evidence"
         case .limitReached: "limit reached"
         case .noDutyBasis: "no duty basis"
+        case .licenceTypeNotRegistered: "licence type not registered"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"

@@ -57,6 +57,15 @@ extension APIRoutes {
     /// The registries governance keeps (issue 13): service items (权责事项).
     private func registerRegistryQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/duty-items") { _, _ in try await query { try $0.dutyItems } }
+        router.get("/v1/licence-types") { _, _ in try await query { try $0.licenceTypes } }
+        router.get("/v1/licence-types/:code") { _, context in
+            let code = try context.parameters.require("code")
+            return try await found("licence type \(code)") { try $0.licenceType(code) }
+        }
+        router.get("/v1/holders/:commitment/reminders") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.reminders(ofHolder: holder) }
+        }
         router.get("/v1/duty-items/:code") { _, context in
             let code = try context.parameters.require("code")
             return try await found("service item \(code)") { try $0.dutyItem(code) }
