@@ -145,7 +145,7 @@ public enum FuzzScenario {
             number: medical, checkCode: "A1B2C3", issuedAtMs: FuzzChain.genesisTimeMs,
             totalFen: 10_000, categories: split, payer: FuzzChain.holders[1])
         let tax = BillIssue(
-            number: .taxInvoice(number: "12345678901234567890"), checkCode: "",
+            number: .taxInvoice(number: "25362000000000000001"), checkCode: "",
             issuedAtMs: FuzzChain.genesisTimeMs, totalFen: 5_000, categories: nil,
             payer: FuzzChain.holders[2])
         let billID = medical.billID

@@ -76,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
             useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-LOAN-001", basis: .grant(grantID: grantID))))
         print("3. housing-fund used the licence under that grant  (height \(used.height))")
 
-        let bill = BillNumber.medical(code: "36012026", number: String(run.suffix(10)).leftPadded(to: 10))
+        let bill = BillNumber.medical(code: "360120\(ChinaCalendar.date(ofMs: now).year % 100)", number: String(run.suffix(10)).leftPadded(to: 10))
         let billed = try await hospital.submit(.bill(.issue(BillIssue(
             number: bill, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000, categories: nil, payer: holder))))
         print("4. peoples-hospital issued medical e-bill \(bill.billID) of 500.00 yuan  (height \(billed.height))")

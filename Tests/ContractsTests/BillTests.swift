@@ -29,17 +29,29 @@ struct BillTests {
     @Test("both bill kinds normalise into one id with their kind, and verify by check code")
     func issueAndVerify() throws {
         var chain = chainWithBill()
-        let tax = BillNumber.taxInvoice(number: "26362000000012345678")
+        let tax = BillNumber.taxInvoice(number: "23362000000012345678")
         let taxIssue = ContractCall.bill(
             .issue(
                 BillIssue(
-                    number: tax, checkCode: "", issuedAtMs: 0, totalFen: 500, categories: nil,
-                    payer: People.holder(0))))
+                    number: tax, checkCode: "", issuedAtMs: TestChain.genesisTimeMs,
+                    totalFen: 500, categories: nil, payer: People.holder(0))))
         #expect(chain.submit(taxIssue, by: TestChain.hospital).status == .ok)
-        #expect(billID == "M360101240000000001" && tax.billID == "T26362000000012345678")
-        #expect(try chain.queries.verifyBill(number: number, checkCode: "A1B2C3").isGenuine)
-        #expect(try !chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ").isGenuine)
-        #expect(try chain.queries.verifyBill(number: tax, checkCode: "500").isGenuine)
+        #expect(billID == "M360101230000000001" && tax.billID == "T23362000000012345678")
+        // Genesis, 2023-11-14 22:13 UTC, is the 15th in China.
+        let day = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs)
+        #expect(day.description == "2023-11-15")
+        #expect(
+            try chain.queries.verifyBill(number: number, checkCode: "A1B2C3", issueDate: day)
+                .isGenuine)
+        #expect(
+            try !chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ", issueDate: day)
+                .isGenuine)
+        let dayBefore = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs - TestChain.dayMs)
+        let wrongDay = try chain.queries.verifyBill(
+            number: number, checkCode: "A1B2C3", issueDate: dayBefore)
+        #expect(!wrongDay.isGenuine && wrongDay.checkMatches && !wrongDay.dateMatches)
+        #expect(
+            try chain.queries.verifyBill(number: tax, checkCode: "500", issueDate: day).isGenuine)
         #expect(
             try chain.queries.billWallet(ofPayer: People.holder(0)).map(\.id)
                 == [billID, tax.billID])

@@ -197,7 +197,8 @@ enum Bills {
     static func medical(_ serial: Int) -> BillNumber {
         let number = String(serial)
         return .medical(
-            code: "36010124", number: String(repeating: "0", count: 10 - number.count) + number)
+            // Region 36, class 01, type 01, year 23: the test chain runs in November 2023.
+            code: "36010123", number: String(repeating: "0", count: 10 - number.count) + number)
     }
 
     static func issue(

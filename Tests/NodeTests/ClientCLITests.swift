@@ -128,7 +128,8 @@ struct ClientCLITests {
             basis: .grant(grantID: grantID))
         _ = try await cluster.client("housing-fund").submit(.licenceUse(use))
 
-        let number = BillNumber.medical(code: "36012026", number: run.leftPadded(to: 10))
+        let year = ChinaCalendar.date(ofMs: now).year % 100
+        let number = BillNumber.medical(code: "360120\(year)", number: run.leftPadded(to: 10))
         let bill = BillIssue(
             number: number, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000,
             categories: nil, payer: holder)
@@ -189,11 +190,18 @@ struct ClientCLITests {
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 20_000)
         let claim = try await reader.claim(reimburser: "medical-insurance", id: flow.claimID)
         #expect(claim?.amountFen == 30_000)
-        #expect(try await reader.billWallet(ofPayer: flow.holder).map(\.id) == [flow.billID])
+        let wallet = try await reader.billWallet(ofPayer: flow.holder)
+        #expect(wallet.map(\.bill.id) == [flow.billID])
+        #expect(wallet.first?.claims.map(\.reimburserOrganisation) == ["medical-insurance"])
         let trail = try await reader.billHistory(flow.billID)
         #expect(trail.compactMap(\.record?.settledFen) == [0, 0, 30_000])
-        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "7F3K9Q").genuine)
-        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "000000").genuine == false)
+        let day = ChinaCalendar.date(ofMs: bill.issuedAtMs).description
+        #expect(
+            try await reader.verifyBill(id: flow.billID, checkCode: "7F3K9Q", issueDate: day)
+                .genuine)
+        #expect(
+            try await reader.verifyBill(id: flow.billID, checkCode: "000000", issueDate: day)
+                .genuine == false)
         let receipt = try #require(try await reader.transactionInfo(flow.settled.txID))
         #expect(receipt.code == 0 && receipt.height == flow.settled.height)
         let block = try #require(try await reader.block(height: flow.settled.height))

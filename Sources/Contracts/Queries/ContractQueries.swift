@@ -22,9 +22,11 @@ public struct BillVerification: Hashable, Sendable {
     public let record: BillRecord?
     /// Whether the check code (the total in fen for a tax e-invoice) matches.
     public let checkMatches: Bool
+    /// Whether the printed issue date (China time) is the recorded one.
+    public let dateMatches: Bool
     public let claims: [ClaimRecord]
 
-    public var isGenuine: Bool { record != nil && checkMatches }
+    public var isGenuine: Bool { record != nil && checkMatches && dateMatches }
     public var leftFen: UInt64 { record?.leftFen ?? 0 }
 }
 
@@ -156,17 +158,31 @@ public struct ContractQueries<Store: StateStore> {
         try record(BillRecord.self, BillKeys.bill(id))
     }
 
-    /// Checks a printed bill: number plus check code (for a tax e-invoice, the total in fen).
-    public func verifyBill(number: BillNumber, checkCode: String) throws(StoredRecordError)
-        -> BillVerification
+    /// Checks a printed bill: number, check code (for a tax e-invoice, the total in fen) and
+    /// issue date (开票日期, China time).
+    public func verifyBill(number: BillNumber, checkCode: String, issueDate: ChinaCalendar.Date)
+        throws(StoredRecordError) -> BillVerification
     {
         let id = number.billID
         let bill = try bill(id)
         let matches =
             bill.map { $0.checkDigest == BillRecord.checkDigest(billID: id, checkCode: checkCode) }
             ?? false
+        let dateMatches = bill.map { ChinaCalendar.date(ofMs: $0.issuedAtMs) == issueDate } ?? false
         return BillVerification(
-            billID: id, record: bill, checkMatches: matches, claims: try claims(ofBill: id))
+            billID: id, record: bill, checkMatches: matches, dateMatches: dateMatches,
+            claims: try claims(ofBill: id))
+    }
+
+    /// A payer's bill wallet with, per bill, who claimed what (DOMAIN.md's bill wallet).
+    public func billWalletClaims(ofPayer payer: Hash256) throws(StoredRecordError)
+        -> [(bill: BillRecord, claims: [ClaimRecord])]
+    {
+        var entries: [(bill: BillRecord, claims: [ClaimRecord])] = []
+        for bill in try billWallet(ofPayer: payer) {
+            entries.append((bill, try claims(ofBill: bill.id)))
+        }
+        return entries
     }
 
     /// A reimburser's claim (claim ids are scoped by reimburser).

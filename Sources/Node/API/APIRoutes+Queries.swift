@@ -92,7 +92,14 @@ extension APIRoutes {
         }
         router.get("/v1/payers/:commitment/bills") { _, context in
             let payer = try commitment(context)
-            return try await query { try $0.billWallet(ofPayer: payer) }
+            // Each bill with who claimed what of it (the bill wallet of DOMAIN.md).
+            return try await query { queries -> Any in
+                try queries.billWalletClaims(ofPayer: payer).map { entry -> [String: Any] in
+                    var view = JSONView.make(entry.bill) as? [String: Any] ?? [:]
+                    view["claims"] = entry.claims.map { JSONView.make($0) }
+                    return view
+                }
+            }
         }
         // Claim ids are scoped by reimburser (issue 13 item 5), so a claim is named by both.
         router.get("/v1/reimbursers/:organisation/claims/:id") { _, context in
