@@ -88,3 +88,17 @@ public struct ExpiryReminderInfo: Codable, Sendable, Hashable {
     public var daysLeft: UInt64
     public var height: UInt64
 }
+
+extension GovChainClient {
+    /// A mandate (person-to-person delegation), nil if none has that id.
+    public func mandate(_ id: String) async throws(ClientError) -> MandateInfo? {
+        try await object(MandateInfo.self, "/v1/mandates/\(try Self.checked(id, "mandate id"))")
+    }
+
+    /// The mandates a holder gave, revoked and expired ones included.
+    public func mandates(ofPrincipal principal: Hash256) async throws(ClientError)
+        -> [MandateInfo]
+    {
+        try await list(MandateInfo.self, "/v1/holders/\(principal.hex)/mandates")
+    }
+}

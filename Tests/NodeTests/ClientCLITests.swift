@@ -120,7 +120,7 @@ struct ClientCLITests {
         let terms = GrantTerms(
             grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
             scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
-            validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
         _ = try await cluster.client("identity-provider").submit(
             .authorisation(.grant(terms, .identityProvider)))
         let use = LicenceUseCall.use(

@@ -18,6 +18,20 @@ enum AuthorisationContract {
             try revoke(grantID, attestation, in: &context)
         case let .delegate(grantID, newGrantID, agent, validUntilMs):
             try delegate(grantID, newGrantID, agent, validUntilMs, in: &context)
+        case let .unbindHolderKey(holder, holderKey):
+            // The grants stay: they belong to the commitment. Only the lost key stops
+            // counting as the holder's.
+            guard context.exists(GrantKeys.holderKey(holder, holderKey)) else {
+                throw ContractError(
+                    .notFound, "key \(holderKey.hex.prefix(16)) is not bound to the holder")
+            }
+            context.delete(GrantKeys.holderKey(holder, holderKey))
+            context.emit(
+                name, "holderKeyUnbound", [("holder", holder.hex), ("key", holderKey.hex)])
+        case let .mandate(mandate, attestation):
+            try MandateRules.give(mandate, attestation, in: &context)
+        case let .revokeMandate(mandateID, attestation):
+            try MandateRules.revoke(mandateID, attestation, in: &context)
         }
     }
 
@@ -31,11 +45,16 @@ enum AuthorisationContract {
         let attestedBy = try checkConsent(
             attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID),
             in: context)
+        var mandateID: String?
+        if case let .agentSignature(id, _, _) = attestation {
+            try MandateRules.requireAllows(id, terms, in: context)
+            mandateID = id
+        }
         // Consent is checked before a replay is recognised, so only whoever could make the
         // grant learns that it exists.
         if let earlier = try context.get(GrantRecord.self, at: GrantKeys.grant(terms.grantID)) {
             guard earlier.parentGrantID == nil, earlier.terms == terms,
-                earlier.attestedBy == attestedBy
+                earlier.attestedBy == attestedBy, earlier.mandateID == mandateID
             else {
                 throw ContractError(
                     .alreadyExists, "grant \(terms.grantID) exists with other terms")
@@ -45,7 +64,7 @@ enum AuthorisationContract {
         }
         let record = GrantRecord(
             terms: terms, attestedBy: attestedBy, parentGrantID: nil,
-            grantedAtHeight: context.blockHeight)
+            grantedAtHeight: context.blockHeight, mandateID: mandateID)
         store(record, in: &context)
     }
 
@@ -67,6 +86,7 @@ enum AuthorisationContract {
     {
         try Identifier.validate(terms.grantID, "grant id")
         try Identifier.validate(terms.purpose, "purpose")
+        try terms.consent.validate()
         try Identifier.validateAll(terms.scope.licenceIDs + terms.scope.licenceTypes, "scope entry")
         try Identifier.validateAll(terms.scope.dataCategories, "data category")
         guard !terms.scope.isEmpty else {
@@ -80,8 +100,10 @@ enum AuthorisationContract {
         }
     }
 
-    /// Verifies the holder's consent; returns who attested it.
-    private static func checkConsent(
+    /// Verifies the holder's consent; returns who attested it. For an agent's signature it
+    /// checks the key and signature against the mandate's agent and that the mandate is the
+    /// holder's and live; what the mandate allows is the caller's to check.
+    static func checkConsent(
         _ attestation: Attestation, holder: Hash256, signedBytes: [UInt8],
         in context: ContractContext
     ) throws(ContractError) -> String {
@@ -99,6 +121,17 @@ enum AuthorisationContract {
                     .invalidHolderSignature, "the holder's signature does not verify")
             }
             return "holder-signature"
+        case let .agentSignature(mandateID, agentKey, signature):
+            let mandate = try MandateRules.liveMandate(mandateID, of: holder, in: context)
+            guard context.exists(GrantKeys.holderKey(mandate.agent, agentKey)) else {
+                throw ContractError(
+                    .invalidHolderSignature,
+                    "key \(agentKey.hex.prefix(16)) is not bound to the agent of \(mandateID)")
+            }
+            guard agentKey.isValidSignature(signature, for: signedBytes) else {
+                throw ContractError(.invalidHolderSignature, "the agent's signature does not verify")
+            }
+            return "agent:\(mandateID)"
         }
     }
 
@@ -149,10 +182,14 @@ enum AuthorisationContract {
             emitReplayed(earlier, in: &context)
             return
         }
-        let live = try GrantLiveness.isLive(parent, atMs: context.blockTimeMs) {
-            id throws(ContractError) in
-            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-        }
+        let live = try GrantLiveness.isLive(
+            parent, atMs: context.blockTimeMs,
+            lookup: { id throws(ContractError) in
+                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+            },
+            mandate: { id throws(ContractError) in
+                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
+            })
         guard live else {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is not live at \(context.blockTimeMs)")

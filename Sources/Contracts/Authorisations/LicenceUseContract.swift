@@ -125,10 +125,14 @@ enum LicenceUseContract {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
         }
-        let live = try GrantLiveness.isLive(grant, atMs: context.blockTimeMs) {
-            id throws(ContractError) in
-            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-        }
+        let live = try GrantLiveness.isLive(
+            grant, atMs: context.blockTimeMs,
+            lookup: { id throws(ContractError) in
+                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+            },
+            mandate: { id throws(ContractError) in
+                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
+            })
         guard live else {
             throw ContractError(
                 .noLiveGrant,

@@ -144,12 +144,31 @@ public struct ContractQueries<Store: StateStore> {
         }
         var live: [GrantRecord] = []
         for grant in grants {
-            let isLive = try GrantLiveness.isLive(grant, atMs: atMs) {
-                id throws(StoredRecordError) in try self.grant(id)
-            }
+            let isLive = try GrantLiveness.isLive(
+                grant, atMs: atMs, lookup: { id throws(StoredRecordError) in try self.grant(id) },
+                mandate: { id throws(StoredRecordError) in try self.mandate(id) })
             if isLive { live.append(grant) }
         }
         return live
+    }
+
+    /// A mandate (person-to-person delegation).
+    public func mandate(_ id: String) throws(StoredRecordError) -> MandateRecord? {
+        try record(MandateRecord.self, MandateKeys.mandate(id))
+    }
+
+    /// Every mandate a principal gave, in mandate-id order (revoked and expired included).
+    public func mandates(ofPrincipal principal: Hash256) throws(StoredRecordError)
+        -> [MandateRecord]
+    {
+        try indexedRecords(MandateKeys.byPrincipal(principal)) {
+            id throws(StoredRecordError) in try mandate(id)
+        }
+    }
+
+    /// Whether a key is bound to a holder commitment now.
+    public func isHolderKeyBound(_ holder: Hash256, _ key: PublicKey) -> Bool {
+        state.value(for: GrantKeys.holderKey(holder, key)) != nil
     }
 
     // MARK: - Bills and claims

@@ -58,8 +58,9 @@ extension AuthorisationCall {
     /// attested on the holder's behalf needs the identity provider.
     var needsIdentityProvider: Bool {
         switch self {
-        case .bindHolderKey: true
-        case let .grant(_, attestation), let .revoke(_, attestation):
+        case .bindHolderKey, .unbindHolderKey: true
+        case let .grant(_, attestation), let .revoke(_, attestation),
+            let .mandate(_, attestation), let .revokeMandate(_, attestation):
             attestation == .identityProvider
         case .delegate: false
         }

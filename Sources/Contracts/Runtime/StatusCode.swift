@@ -35,6 +35,9 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     case noDutyBasis = 309
     /// The licence type is not in the licence-type registry.
     case licenceTypeNotRegistered = 310
+    /// An agent's grant names a mandate that is missing, revoked, outside its validity, or
+    /// does not cover the grant's holder, scope, purpose or end.
+    case noLiveMandate = 311
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
@@ -72,6 +75,7 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .limitReached: "limit reached"
         case .noDutyBasis: "no duty basis"
         case .licenceTypeNotRegistered: "licence type not registered"
+        case .noLiveMandate: "no live mandate"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"

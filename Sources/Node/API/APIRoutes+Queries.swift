@@ -57,6 +57,14 @@ extension APIRoutes {
     /// The registries governance keeps (issue 13): service items (权责事项).
     private func registerRegistryQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/duty-items") { _, _ in try await query { try $0.dutyItems } }
+        router.get("/v1/mandates/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("mandate \(id)") { try $0.mandate(id) }
+        }
+        router.get("/v1/holders/:commitment/mandates") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.mandates(ofPrincipal: holder) }
+        }
         router.get("/v1/licence-types") { _, _ in try await query { try $0.licenceTypes } }
         router.get("/v1/licence-types/:code") { _, context in
             let code = try context.parameters.require("code")
