@@ -163,6 +163,11 @@ enum People {
     static func holder(_ index: Int) -> Hash256 {
         HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index])
     }
+
+    /// Which test person a commitment is, if any.
+    static func index(of holder: Hash256?) -> Int? {
+        idNumbers.indices.first { self.holder($0) == holder }
+    }
 }
 
 enum Licences {

@@ -26,7 +26,7 @@ struct PropertyRunTests {
         for method in [
             "licence.issue", "authorisation.grant", "licence-use.use", "bill.issue", "bill.reverse",
             "reimbursement.claim", "reimbursement.settle", "reimbursement.release",
-            "duty use", "replayed",
+            "duty use", "replayed", "agent grant", "authorisation.mandate",
         ] {
             #expect(successes[method, default: 0] > 5, "seed \(seed): too few successful \(method)")
         }
@@ -76,6 +76,17 @@ struct PropertyRunTests {
             blocks.append((transactions, 1_000))
             model.dutyItems[item.itemCode] = item
         }
+        // Every person's own key, bound by the identity provider (agents sign with them).
+        for (person, key) in ReferenceModel.personKeys.enumerated() {
+            let call = ContractCall.authorisation(
+                .bindHolderKey(holder: People.holder(person), holderKey: key.publicKey))
+            let transaction = chain.transaction(call, by: TestChain.identityProvider)
+            chain.block(transactions: [transaction])
+            blocks.append(([transaction], 1_000))
+            _ = model.apply(
+                call, by: TestChain.identityProvider.publicKey, timeMs: chain.timeMs,
+                height: chain.height)
+        }
         while executed < count {
             let advanceMs = UInt64.random(in: 500...5_000, using: &generator.random)
             let blockTimeMs = chain.timeMs + advanceMs
@@ -108,6 +119,9 @@ struct PropertyRunTests {
                     }
                     if case .licenceUse(.use(_, _, _, _, .statutoryDuty)) = call {
                         successes["duty use", default: 0] += 1
+                    }
+                    if case .authorisation(.grant(_, .agentSignature)) = call {
+                        successes["agent grant", default: 0] += 1
                     }
                 } else if receipt.status == .limitReached {
                     successes["refused 308", default: 0] += 1

@@ -66,6 +66,7 @@ struct CallGenerator {
         if mix == .boundHunting, chance(35), let call = smallReversal(model: model) {
             return (call, TestChain.hospital)
         }
+        if chance(8) { return mandateCall(model: model, now: now) }
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<10:
             let (id, type) = licenceID()
@@ -110,6 +111,7 @@ struct CallGenerator {
     mutating func grantCall(model: ReferenceModel, now: UInt64, holder: Hash256)
         -> (ContractCall, SigningKey)
     {
+        if chance(30) { return agentGrant(model: model, now: now) }
         // A client retrying a grant that timed out: exactly the recorded terms.
         if chance(20), !model.grants.isEmpty {
             let terms = model.grants[pick(model.grants.keys.sorted())]!.terms
@@ -133,6 +135,71 @@ struct CallGenerator {
             validUntilMs: now + UInt64.random(in: 0...300_000, using: &random))
         let signer = pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
         return (.authorisation(.grant(terms, .identityProvider)), signer)
+    }
+
+    /// Mandates, their revocation, and holder keys lost and bound again (item 2).
+    mutating func mandateCall(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let person = Int.random(in: 0..<4, using: &random)
+        let key = ReferenceModel.personKeys[person].publicKey
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0:
+            return (
+                .authorisation(.unbindHolderKey(holder: People.holder(person), holderKey: key)),
+                TestChain.identityProvider
+            )
+        case 1:
+            return (
+                .authorisation(.bindHolderKey(holder: People.holder(person), holderKey: key)),
+                TestChain.identityProvider
+            )
+        case 2, 3:
+            let call = ContractCall.authorisation(
+                .revokeMandate(mandateID: "m\(windowed(20))", .identityProvider))
+            return (call, TestChain.identityProvider)
+        default:
+            let agent = chance(90) ? (person + 1 + Int.random(in: 0..<3, using: &random)) % 4 : person
+            let type = pick([TestChain.residenceType, TestChain.businessType])
+            let mandate = Mandate(
+                mandateID: "m\(windowed(20))", principal: People.holder(person),
+                agent: People.holder(agent), kind: .entrustedAgent,
+                scope: GrantScope(licenceTypes: [type]), purposes: chance(50) ? [] : ["P1"],
+                validFromMs: now - 1,
+                validUntilMs: now + UInt64.random(in: 0...400_000, using: &random),
+                consent: Consent(mode: pick([.faceToFace, .remote]), channel: "hall-1"))
+            return (
+                .authorisation(.mandate(mandate, .identityProvider)),
+                pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
+            )
+        }
+    }
+
+    /// A grant an agent signs under a mandate: mostly within it, sometimes beyond it, for
+    /// another holder, or with another person's key.
+    mutating func agentGrant(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let live = model.mandates.keys.sorted().filter {
+            !model.mandates[$0]!.revoked && model.mandates[$0]!.mandate.validUntilMs > now
+        }
+        let mandateID = chance(85) && !live.isEmpty ? pick(live) : "m\(windowed(20))"
+        let mandate = model.mandates[mandateID]?.mandate
+        let holder = chance(85) ? mandate?.principal ?? People.holder(0) : People.holder(3)
+        var scope = GrantScope(licenceTypes: mandate?.scope.licenceTypes ?? ["X"])
+        if chance(40) {
+            let own = model.licences.keys.sorted().filter { model.licences[$0]!.holder == holder }
+            scope = GrantScope(licenceIDs: [own.isEmpty ? licenceID().0 : pick(own)])
+        }
+        let until = (mandate?.validUntilMs ?? now) - (chance(80) ? 1 : 0) + (chance(10) ? 9 : 0)
+        let terms = GrantTerms(
+            grantID: "g\(windowed(15))", holder: holder,
+            granteeOrganisation: pick(["civil", "tax", "police"]), scope: scope,
+            purpose: chance(80) ? mandate?.purposes.first ?? "P1" : "P2",
+            consent: Consent(mode: .remote, channel: "app"),
+            validFromMs: now - 1, validUntilMs: max(now, until))
+        let agentIndex = People.index(of: mandate?.agent) ?? 0
+        let key = ReferenceModel.personKeys[chance(85) ? agentIndex : (agentIndex + 1) % 4]
+        let signature = key.sign(terms.signingBytes(chainID: TestChain.chainID))
+        let attestation = Attestation.agentSignature(
+            mandateID: mandateID, agentKey: key.publicKey, signature: signature)
+        return (.authorisation(.grant(terms, attestation)), pick([TestChain.civil, TestChain.tax]))
     }
 
     /// A licence use: mostly guided by a live grant, else random grant or duty basis.

@@ -14,7 +14,11 @@ struct ReferenceModel {
         let fromMs: UInt64; let untilMs: UInt64; var revoked: Bool
         /// The terms as granted: a retry with exactly these is a no-op success.
         let terms: GrantTerms
+        /// The mandate an agent made it under (item 2 of issue 13), if any.
+        var mandateID: String? = nil
     }
+    /// People's own keys, bound to their commitments in every run's setup.
+    static let personKeys = (0..<4).map { SigningKey.deterministic(label: "person-\($0)") }
     /// What a use id recorded (item 5 of issue 13: ids are idempotent per organisation).
     struct Use: Equatable { let licence: String; let purpose: String; let item: String
         let basis: UseBasis }
@@ -66,6 +70,10 @@ struct ReferenceModel {
     var uses: [String: Use] = [:]
     /// The duty registry (item 1 of issue 13), seeded by governance before a run.
     var dutyItems: [String: DutyItem] = [:]
+    /// Mandates (item 2): person-to-person delegation, and whether revoked.
+    var mandates: [String: (mandate: Mandate, revoked: Bool)] = [:]
+    /// "<holder hex>/<key hex>" of every bound holder key.
+    var boundKeys: Set<String> = []
 
     /// The service items every property run registers first: D1 lets tax and civil check
     /// residence licences for purpose P1; D2 lets the police check both types for P2.
@@ -116,9 +124,31 @@ struct ReferenceModel {
                 !licence.revoked
             else { return false }
             licences[id]!.revoked = true
+        case let .authorisation(.grant(terms, .agentSignature(mandateID, agentKey, _))):
+            return agentGrant(terms, mandateID: mandateID, agentKey: agentKey, timeMs: timeMs)
+        case let .authorisation(.mandate(mandate, .identityProvider)):
+            guard signer.roles.contains(.identityProvider), !mandate.scope.isEmpty,
+                mandate.validFromMs < mandate.validUntilMs, mandate.principal != mandate.agent
+            else { return false }
+            if let earlier = mandates[mandate.mandateID] { return earlier.mandate == mandate }
+            mandates[mandate.mandateID] = (mandate, false)
+        case let .authorisation(.revokeMandate(id, .identityProvider)):
+            guard signer.roles.contains(.identityProvider), let earlier = mandates[id],
+                !earlier.revoked
+            else { return false }
+            mandates[id]!.revoked = true
+        case let .authorisation(.bindHolderKey(holder, key)):
+            guard signer.roles.contains(.identityProvider) else { return false }
+            boundKeys.insert("\(holder.hex)/\(key.hex)")
+        case let .authorisation(.unbindHolderKey(holder, key)):
+            guard signer.roles.contains(.identityProvider),
+                boundKeys.remove("\(holder.hex)/\(key.hex)") != nil
+            else { return false }
         case let .authorisation(.grant(terms, _)):
             guard signer.roles.contains(.identityProvider) else { return false }
-            if let earlier = grants[terms.grantID] { return earlier.terms == terms }
+            if let earlier = grants[terms.grantID] {
+                return earlier.terms == terms && earlier.mandateID == nil
+            }
             grants[terms.grantID] = Grant(
                 holder: terms.holder, grantee: terms.granteeOrganisation, scope: terms.scope,
                 purpose: terms.purpose,
@@ -157,6 +187,44 @@ struct ReferenceModel {
         return true
     }
 
+    /// An agent's grant: a live mandate of the holder, the agent's bound key, terms within
+    /// the mandate; then a retry of the same terms under the same mandate is a no-op.
+    mutating func agentGrant(
+        _ terms: GrantTerms, mandateID: String, agentKey: PublicKey, timeMs: UInt64
+    ) -> Bool {
+        guard let (mandate, revoked) = mandates[mandateID], !revoked,
+            mandate.principal == terms.holder, mandate.validFromMs <= timeMs,
+            timeMs <= mandate.validUntilMs,
+            boundKeys.contains("\(mandate.agent.hex)/\(agentKey.hex)"),
+            terms.validFromMs < terms.validUntilMs, !terms.scope.isEmpty
+        else { return false }
+        let idsCovered = terms.scope.licenceIDs.allSatisfy { id in
+            mandate.scope.licenceIDs.contains(id)
+                || mandate.scope.licenceTypes.contains(String(id.split(separator: ".")[0]))
+        }
+        guard idsCovered,
+            Set(terms.scope.licenceTypes).isSubset(of: mandate.scope.licenceTypes),
+            Set(terms.scope.dataCategories).isSubset(of: mandate.scope.dataCategories),
+            mandate.purposes.isEmpty || mandate.purposes.contains(terms.purpose),
+            terms.validUntilMs <= mandate.validUntilMs
+        else { return false }
+        if let earlier = grants[terms.grantID] {
+            return earlier.terms == terms && earlier.mandateID == mandateID
+        }
+        grants[terms.grantID] = Grant(
+            holder: terms.holder, grantee: terms.granteeOrganisation, scope: terms.scope,
+            purpose: terms.purpose, fromMs: terms.validFromMs, untilMs: terms.validUntilMs,
+            revoked: false, terms: terms, mandateID: mandateID)
+        return true
+    }
+
+    /// Whether a grant's mandate (if an agent made it) is in force.
+    func mandateLive(_ grant: Grant, timeMs: UInt64) -> Bool {
+        guard let id = grant.mandateID else { return true }
+        guard let (mandate, revoked) = mandates[id] else { return false }
+        return !revoked && mandate.validFromMs <= timeMs && timeMs <= mandate.validUntilMs
+    }
+
     func mayUse(
         _ licenceID: String, purpose: String, item: String, basis: UseBasis, signer: Signer,
         timeMs: UInt64
@@ -176,7 +244,8 @@ struct ReferenceModel {
         guard item == grant.purpose || dutyItems[item]?.purpose == grant.purpose else {
             return false
         }
-        return grant.grantee == signer.organisation && grant.holder == licence.holder
+        return mandateLive(grant, timeMs: timeMs)
+            && grant.grantee == signer.organisation && grant.holder == licence.holder
             && (grant.scope.licenceIDs.contains(licenceID)
                 || grant.scope.licenceTypes.contains(licence.type))
             && grant.purpose == purpose && !grant.revoked && grant.fromMs <= timeMs
