@@ -27,6 +27,10 @@ public enum StoredRecords {
         kind(EvidenceRecord.self, "evidence/"),
         kind(HistoryRecord.self, "history/"),
         kind(DutyItem.self, "duty/"),
+        kind(DataUseRecord.self, "datause/"),
+        StoredRecordKind(
+            name: "data-use id", keyPrefix: "datauseid/",
+            check: { $0.starts(with: Array("datause/".utf8)) }),
         kind(LicenceType.self, "licencetype/"),
         kind(ExpiryReminder.self, "reminder/"),
         kind(ReminderCursor.self, "cursor/reminders"),

@@ -102,3 +102,28 @@ extension GovChainClient {
         try await list(MandateInfo.self, "/v1/holders/\(principal.hex)/mandates")
     }
 }
+
+extension GovChainClient {
+    /// Every recorded use of a holder's data, in chain order.
+    public func dataUses(ofHolder holder: Hash256) async throws(ClientError) -> [DataUseInfo] {
+        try await list(DataUseInfo.self, "/v1/holders/\(holder.hex)/data-uses")
+    }
+}
+
+/// A recorded use of a category of a person's data.
+public struct DataUseInfo: Codable, Sendable, Hashable {
+    public struct Use: Codable, Sendable, Hashable {
+        public var useID: String
+        public var holder: Hash256
+        public var dataCategory: String
+        public var purpose: String
+        public var itemCode: String
+    }
+
+    public var use: Use
+    public var userOrganisation: String
+    public var userKey: PublicKey
+    public var txID: Hash256
+    public var height: UInt64
+    public var blockTimeMs: UInt64
+}

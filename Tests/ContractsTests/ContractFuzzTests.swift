@@ -174,6 +174,11 @@ enum StoredRecordDecoding {
             case text.hasPrefix("claim/"): _ = try ClaimRecord(canonicalBytes: value)
             case text.hasPrefix("evidence/"): _ = try EvidenceRecord(canonicalBytes: value)
             case text.hasPrefix("duty/"): _ = try DutyItem(canonicalBytes: value)
+            case text.hasPrefix("datause/"): _ = try DataUseRecord(canonicalBytes: value)
+            case text.hasPrefix("datauseid/"):
+                guard value.starts(with: Array("datause/".utf8)) else {
+                    return "a data-use id points at no data-use record"
+                }
             case text.hasPrefix("licencetype/"): _ = try LicenceType(canonicalBytes: value)
             case text.hasPrefix("reminder/"): _ = try ExpiryReminder(canonicalBytes: value)
             case text == "cursor/reminders": _ = try ReminderCursor(canonicalBytes: value)

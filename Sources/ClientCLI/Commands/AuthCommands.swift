@@ -270,7 +270,7 @@ struct UseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "use",
         abstract: "Record a licence use under a grant or a statutory duty.",
-        subcommands: [Record.self], defaultSubcommand: Record.self)
+        subcommands: [Record.self, Data.self, DataList.self], defaultSubcommand: Record.self)
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

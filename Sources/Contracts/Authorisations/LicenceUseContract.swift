@@ -24,6 +24,8 @@ enum LicenceUseContract {
             try use(
                 useID, licenceID: licenceID, purpose: purpose, itemCode: itemCode, basis: basis,
                 in: &context)
+        case let .useData(use):
+            try DataUseContract.use(use, in: &context)
         }
     }
 

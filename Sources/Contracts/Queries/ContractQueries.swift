@@ -129,6 +129,11 @@ public struct ContractQueries<Store: StateStore> {
         try records(UseRecord.self, LicenceKeys.uses(id))
     }
 
+    /// Every recorded use of a holder's data, in chain order.
+    public func dataUses(ofHolder holder: Hash256) throws(StoredRecordError) -> [DataUseRecord] {
+        try records(DataUseRecord.self, DataUseKeys.uses(holder))
+    }
+
     // MARK: - Authorisations
 
     public func grant(_ id: String) throws(StoredRecordError) -> GrantRecord? {

@@ -61,6 +61,10 @@ extension APIRoutes {
             let id = try context.parameters.require("id")
             return try await found("mandate \(id)") { try $0.mandate(id) }
         }
+        router.get("/v1/holders/:commitment/data-uses") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.dataUses(ofHolder: holder) }
+        }
         router.get("/v1/holders/:commitment/mandates") { _, context in
             let holder = try commitment(context)
             return try await query { try $0.mandates(ofPrincipal: holder) }
