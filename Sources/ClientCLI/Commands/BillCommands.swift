@@ -62,7 +62,10 @@ struct BillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bill",
         abstract: "Issue and reverse e-bills; show, verify, list a payer's wallet, trace a bill.",
-        subcommands: [Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self])
+        subcommands: [
+            Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self,
+            Import.self,
+        ])
 
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

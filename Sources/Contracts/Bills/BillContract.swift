@@ -10,6 +10,17 @@ enum BillContract {
     static func invoke(_ call: BillCall, in context: inout ContractContext) throws(ContractError) {
         switch call {
         case let .issue(issue): try self.issue(issue, in: &context)
+        case let .issueBatch(issues):
+            // All or nothing, like a licence batch; the reason names the row.
+            guard !issues.isEmpty else { throw ContractError(.invalidArgument, "an empty bill batch") }
+            for (index, issue) in issues.enumerated() {
+                do {
+                    try self.issue(issue, in: &context)
+                } catch {
+                    throw ContractError(
+                        error.code, "row \(index) (\(issue.number.billID)): \(error.reason)")
+                }
+            }
         case let .reverse(reversal): try reverse(reversal, in: &context)
         }
     }

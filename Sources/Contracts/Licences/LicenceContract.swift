@@ -10,6 +10,19 @@ enum LicenceContract {
         switch call {
         case let .issue(issue):
             try self.issue(issue, in: &context)
+        case let .issueBatch(issues):
+            // All or nothing: a refusal discards the transaction's whole write set, and the
+            // reason names the row.
+            guard !issues.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty licence batch")
+            }
+            for (index, issue) in issues.enumerated() {
+                do {
+                    try self.issue(issue, in: &context)
+                } catch {
+                    throw ContractError(error.code, "row \(index) (\(issue.licenceID)): \(error.reason)")
+                }
+            }
         case let .renew(renewal):
             try renew(renewal, in: &context)
         case let .suspend(licenceID, reason):

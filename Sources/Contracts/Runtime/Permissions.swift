@@ -13,6 +13,9 @@ enum Permissions {
             if case let .issue(issue) = licenceCall {
                 try requireLicenceType(issue.licenceType, caller)
             }
+            if case let .issueBatch(issues) = licenceCall {
+                for issue in issues { try requireLicenceType(issue.licenceType, caller) }
+            }
         case let .authorisation(authorisationCall):
             if authorisationCall.needsIdentityProvider {
                 try require(.identityProvider, caller, call)
