@@ -18,7 +18,8 @@ public enum FuzzScenario {
     static var holderGrant: GrantTerms {
         GrantTerms(
             grantID: "G1", holder: FuzzChain.holders[0], granteeOrganisation: "civil",
-            scope: GrantScope(licenceIDs: [residenceLicence]), purpose: "P1", consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
+            scope: GrantScope(licenceIDs: [residenceLicence]), purpose: "P1",
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
             validUntilMs: farFutureMs, delegable: true)
     }
 

@@ -69,7 +69,9 @@ struct DemoCommand: AsyncParsableCommand {
         let granted = try await identity.submit(.authorisation(.grant(GrantTerms(
             grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
             scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
-            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 1_000, validUntilMs: now + 86_400_000), .identityProvider)))
+
+            consent: Consent(mode: .remote, channel: "app"),
+            validFromMs: now - 1_000, validUntilMs: now + 86_400_000), .identityProvider)))
         print("2. holder authorised housing-fund (grant \(grantID), attested by the identity provider)  (height \(granted.height))")
 
         let used = try await housing.submit(.licenceUse(.use(

@@ -21,7 +21,8 @@ struct AuthorisationTests {
     ) -> GrantTerms {
         GrantTerms(
             grantID: grantID, holder: People.holder(0), granteeOrganisation: grantee,
-            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
+            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101",
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
             validUntilMs: untilMs,
             delegable: delegable)
     }

@@ -93,7 +93,8 @@ struct DutyRegistryTests {
         var chain = chain()
         let terms = GrantTerms(
             grantID: "g1", holder: People.holder(0), granteeOrganisation: "tax",
-            scope: GrantScope(licenceIDs: [licence]), purpose: "housing", consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
+            scope: GrantScope(licenceIDs: [licence]), purpose: "housing",
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
             validUntilMs: TestChain.genesisTimeMs + TestChain.dayMs)
         chain.submit(
             .authorisation(.grant(terms, .identityProvider)), by: TestChain.identityProvider)

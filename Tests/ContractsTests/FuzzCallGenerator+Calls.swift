@@ -75,7 +75,9 @@ extension HostileCallGenerator {
                 grantID: id("g", 12), holder: holder(),
                 granteeOrganisation: pick(Self.organisations), scope: scope,
                 purpose: pick(["P1", "P2", hostileString()]),
-                consent: Consent(mode: .remote, channel: "app"), validFromMs: chance(80) ? timeMs - 1 : time(around: timeMs),
+
+                consent: Consent(mode: .remote, channel: "app"),
+                validFromMs: chance(80) ? timeMs - 1 : time(around: timeMs),
                 validUntilMs: time(around: timeMs), delegable: chance(50))
             let attestation: Attestation =
                 chance(85)

@@ -15,7 +15,8 @@ struct HostileInputTests {
             .grant(
                 GrantTerms(
                     grantID: "g", holder: People.holder(0), granteeOrganisation: "civil",
-                    scope: GrantScope(licenceTypes: ["110001"]), purpose: "P", consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
+                    scope: GrantScope(licenceTypes: ["110001"]), purpose: "P",
+                    consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
                     validUntilMs: 9),
                 .holderSignature(
                     holderKey: TestChain.civil.publicKey, signature: TestChain.civil.sign([1])))),

@@ -131,7 +131,8 @@ struct CallGenerator {
         let terms = GrantTerms(
             grantID: "g\(windowed(15))", holder: holder,
             granteeOrganisation: pick(["civil", "tax", "police"]), scope: scope,
-            purpose: pick(["P1", "P2"]), consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 1,
+            purpose: pick(["P1", "P2"]),
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 1,
             validUntilMs: now + UInt64.random(in: 0...300_000, using: &random))
         let signer = pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
         return (.authorisation(.grant(terms, .identityProvider)), signer)

@@ -146,7 +146,9 @@ extension CallProgram {
             grantID: grantID, holder: FuzzChain.holders[holder],
             granteeOrganisation: input.pick(Pools.organisationIDs(serial: serial)), scope: scope,
             purpose: input.rarely(5) ? "bad purpose" : input.pick(Pools.purposes),
-            consent: Consent(mode: .remote, channel: "app"), validFromMs: input.time(around: timeMs),
+
+            consent: Consent(mode: .remote, channel: "app"),
+            validFromMs: input.time(around: timeMs),
             validUntilMs: input.time(around: timeMs), delegable: input.bool())
     }
 

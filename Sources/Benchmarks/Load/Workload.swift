@@ -180,7 +180,9 @@ public final class Workload: Sendable {
                         grantID: grantID, holder: licence.holder,
                         granteeOrganisation: "housing-fund",
                         scope: GrantScope(licenceIDs: [licence.id]), purpose: "housing-loan",
-                        consent: Consent(mode: .remote, channel: "app"), validFromMs: nowMs - 60_000, validUntilMs: nowMs + 30 * 86_400_000),
+
+                        consent: Consent(mode: .remote, channel: "app"),
+                        validFromMs: nowMs - 60_000, validUntilMs: nowMs + 30 * 86_400_000),
                     .identityProvider)),
             by: organisations.identity, kind: .grant)
     }

@@ -223,7 +223,8 @@ enum Importer {
             do {
                 let (id, issue) = try kind.parse(fields)
                 guard seen.insert(id).inserted else {
-                    refusals.append(.init(line: index + 1, id: id, reason: "repeats an earlier row"))
+                    refusals.append(
+                        .init(line: index + 1, id: id, reason: "repeats an earlier row"))
                     continue
                 }
                 rows.append(ImportRow(line: index + 1, id: id, issue: issue))
@@ -278,8 +279,10 @@ struct ProgressBar {
         guard enabled, total > 0 else { return }
         let width = 30
         let filled = min(width, done * width / total)
-        let seconds = max(0.001, Double((ContinuousClock.now - started).components.seconds))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let elapsed = (ContinuousClock.now - started).components
+        let seconds = max(0.001, Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        let bar =
+            String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let line = "\r[\(bar)] \(done)/\(total) rows  \(Int(Double(done) / seconds)) rows/s"
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -44,7 +44,9 @@ extension AuthCommand {
         @Option(name: .customLong("holder-public-key"), help: "The lost key, hex.")
         var holderPublicKey: String
 
-        func validate() throws { _ = try publicKey(hex: holderPublicKey, keyFile: nil, "--holder-public-key") }
+        func validate() throws {
+            _ = try publicKey(hex: holderPublicKey, keyFile: nil, "--holder-public-key")
+        }
 
         func run() async throws {
             let key = try publicKey(hex: holderPublicKey, keyFile: nil, "--holder-public-key")
@@ -71,7 +73,8 @@ extension AuthCommand {
                 """)
 
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .customLong("mandate-id"), help: "The new mandate's id.") var mandateID: String
+        @Option(name: .customLong("mandate-id"), help: "The new mandate's id.")
+        var mandateID: String
         @OptionGroup var holder: HolderOptions
         @Option(name: .customLong("agent-id"), help: "The agent's ID number (needs --pepper-file).")
         var agentID: String?
@@ -84,7 +87,9 @@ extension AuthCommand {
         var licenceTypes: [String] = []
         @Option(name: .customLong("data-category"), help: "A data category in scope (repeatable).")
         var dataCategories: [String] = []
-        @Option(name: .customLong("purpose"), help: "A purpose the agent may grant for (repeat; none: any).")
+        @Option(
+            name: .customLong("purpose"),
+            help: "A purpose the agent may grant for (repeat; none: any).")
         var purposes: [String] = []
         @OptionGroup var validity: ValidityOptions
         @OptionGroup var consent: ConsentOptions
@@ -123,11 +128,14 @@ extension AuthCommand {
                 consent: try consent.consent())
             let signer = try holderKey.map(readKey)
             try await connection.submit(summary: "mandate \(mandateID) given") { client in
-                guard let signer else { return .authorisation(.mandate(mandate, .identityProvider)) }
+                guard let signer else {
+                    return .authorisation(.mandate(mandate, .identityProvider))
+                }
                 let signature = signer.sign(mandate.signingBytes(chainID: client.chainID))
                 return .authorisation(
                     .mandate(
-                        mandate, .holderSignature(holderKey: signer.publicKey, signature: signature)))
+                        mandate,
+                        .holderSignature(holderKey: signer.publicKey, signature: signature)))
             }
         }
     }
@@ -159,7 +167,8 @@ extension AuthCommand {
                 return .authorisation(
                     .revokeMandate(
                         mandateID: mandateID,
-                        .holderSignature(holderKey: signer.publicKey, signature: signer.sign(bytes))))
+                        .holderSignature(
+                            holderKey: signer.publicKey, signature: signer.sign(bytes))))
             }
         }
     }

@@ -129,7 +129,8 @@ enum AuthorisationContract {
                     "key \(agentKey.hex.prefix(16)) is not bound to the agent of \(mandateID)")
             }
             guard agentKey.isValidSignature(signature, for: signedBytes) else {
-                throw ContractError(.invalidHolderSignature, "the agent's signature does not verify")
+                throw ContractError(
+                    .invalidHolderSignature, "the agent's signature does not verify")
             }
             return "agent:\(mandateID)"
         }

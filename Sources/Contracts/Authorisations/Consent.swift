@@ -129,7 +129,8 @@ public struct Mandate: Hashable, Sendable, CanonicalCodable {
         guard purposes == Array(Set(purposes)).sorted() else {
             throw .invalidValue(type: "Mandate", reason: "purposes must be sorted and unique")
         }
-        validFromMs = try decoder.decode(UInt64.self); validUntilMs = try decoder.decode(UInt64.self)
+        validFromMs = try decoder.decode(UInt64.self)
+        validUntilMs = try decoder.decode(UInt64.self)
         consent = try decoder.decode(Consent.self)
     }
 }

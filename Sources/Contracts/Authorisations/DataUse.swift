@@ -94,7 +94,8 @@ enum DataUseContract {
             guard earlier.use == use else {
                 throw ContractError(
                     .alreadyExists,
-                    "data use \(use.useID) of \(context.organisationID) was recorded for other terms")
+                    "data use \(use.useID) of \(context.organisationID) was recorded for "
+                        + "other terms")
             }
             context.emit(
                 name, "replayed", [("use", use.useID), ("height", String(earlier.height))])
@@ -126,8 +127,9 @@ enum DataUseContract {
 
     /// A live grant of the holder to the caller's organisation, for the purpose, covering
     /// the data category.
-    private static func requireGrant(_ grantID: String, for use: DataUse, in context: ContractContext)
-        throws(ContractError)
+    private static func requireGrant(
+        _ grantID: String, for use: DataUse, in context: ContractContext
+    ) throws(ContractError)
     {
         guard let grant = try context.get(GrantRecord.self, at: GrantKeys.grant(grantID)) else {
             throw ContractError(.noLiveGrant, "no grant \(grantID)")

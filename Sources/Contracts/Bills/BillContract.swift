@@ -12,7 +12,9 @@ enum BillContract {
         case let .issue(issue): try self.issue(issue, in: &context)
         case let .issueBatch(issues):
             // All or nothing, like a licence batch; the reason names the row.
-            guard !issues.isEmpty else { throw ContractError(.invalidArgument, "an empty bill batch") }
+            guard !issues.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty bill batch")
+            }
             for (index, issue) in issues.enumerated() {
                 do {
                     try self.issue(issue, in: &context)

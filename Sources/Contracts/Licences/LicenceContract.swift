@@ -20,7 +20,8 @@ enum LicenceContract {
                 do {
                     try self.issue(issue, in: &context)
                 } catch {
-                    throw ContractError(error.code, "row \(index) (\(issue.licenceID)): \(error.reason)")
+                    throw ContractError(
+                        error.code, "row \(index) (\(issue.licenceID)): \(error.reason)")
                 }
             }
         case let .renew(renewal):
