@@ -99,7 +99,8 @@ public enum FuzzChain {
     public static func medicalBill(_ serial: UInt64) -> BillNumber {
         let digits = String(serial % 10_000_000_000)
         return .medical(
-            code: "36010124", number: String(repeating: "0", count: 10 - digits.count) + digits)
+            // Year 25: the fuzz chain's genesis is in October 2025.
+            code: "36010125", number: String(repeating: "0", count: 10 - digits.count) + digits)
     }
 
     /// 16 unique-id bytes made from a counter.

@@ -18,7 +18,8 @@ public enum FuzzScenario {
     static var holderGrant: GrantTerms {
         GrantTerms(
             grantID: "G1", holder: FuzzChain.holders[0], granteeOrganisation: "civil",
-            scope: GrantScope(licenceIDs: [residenceLicence]), purpose: "P1", validFromMs: 0,
+            scope: GrantScope(licenceIDs: [residenceLicence]), purpose: "P1",
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
             validUntilMs: farFutureMs, delegable: true)
     }
 
@@ -43,6 +44,11 @@ public enum FuzzScenario {
         governanceCalls + licenceCalls + authorisationCalls + billCalls
     }
 
+    /// ITEM2 is a duty of the police for residence licences: the script's statutory-duty use.
+    static let dutyItem = DutyItem(
+        itemCode: "ITEM2", name: "residence check", purpose: "P2", organisations: ["police"],
+        licenceTypes: [FuzzChain.residenceType])
+
     static var governanceCalls: [(ContractCall, SigningKey)] {
         let admins = FuzzChain.admins
         let register = GovernanceChange.registerOrganisation(
@@ -59,6 +65,12 @@ public enum FuzzScenario {
             (.governance(.propose(proposalID: "P2", change: addKey)), admins[0]),
             (.governance(.approve(proposalID: "P2")), admins[2]),
             (.governance(.propose(proposalID: "P3", change: grantRole)), admins[1]),
+            // The service items the script's uses name (a DutyItem record for the corpus).
+            (
+                .governance(.propose(proposalID: "P4", change: .registerDutyItem(dutyItem))),
+                admins[0]
+            ),
+            (.governance(.approve(proposalID: "P4")), admins[1]),
             (.evidence(.record(equivocation)), FuzzChain.auditor),
         ]
     }
@@ -96,10 +108,11 @@ public enum FuzzScenario {
         attested.grantID = "G2"
         attested.scope = GrantScope(licenceTypes: [FuzzChain.residenceType])
         let use = LicenceUseCall.use(
-            licenceID: renewedLicence, purpose: "P1", itemCode: "ITEM1",
+            useID: "U1", licenceID: renewedLicence, purpose: "P1", itemCode: "P1",
             basis: .grant(grantID: "G1"))
         let duty = LicenceUseCall.use(
-            licenceID: renewedLicence, purpose: "P2", itemCode: "ITEM2", basis: .statutoryDuty)
+            useID: "U2", licenceID: renewedLicence, purpose: "P2", itemCode: "ITEM2",
+            basis: .statutoryDuty)
         let revocation = Attestation.holderSignature(
             holderKey: holderKey.publicKey,
             signature: holderKey.sign(
@@ -133,7 +146,7 @@ public enum FuzzScenario {
             number: medical, checkCode: "A1B2C3", issuedAtMs: FuzzChain.genesisTimeMs,
             totalFen: 10_000, categories: split, payer: FuzzChain.holders[1])
         let tax = BillIssue(
-            number: .taxInvoice(number: "12345678901234567890"), checkCode: "",
+            number: .taxInvoice(number: "25362000000000000001"), checkCode: "",
             issuedAtMs: FuzzChain.genesisTimeMs, totalFen: 5_000, categories: nil,
             payer: FuzzChain.holders[2])
         let billID = medical.billID

@@ -26,6 +26,17 @@ public enum StoredRecords {
         kind(BillAlert.self, "alert/"),
         kind(EvidenceRecord.self, "evidence/"),
         kind(HistoryRecord.self, "history/"),
+        kind(DutyItem.self, "duty/"),
+        kind(DataUseRecord.self, "datause/"),
+        StoredRecordKind(
+            name: "data-use id", keyPrefix: "datauseid/",
+            check: { $0.starts(with: Array("datause/".utf8)) }),
+        kind(LicenceType.self, "licencetype/"),
+        kind(ExpiryReminder.self, "reminder/"),
+        kind(ReminderCursor.self, "cursor/reminders"),
+        // A use id's value is the key of the use record it made, not a record.
+        StoredRecordKind(
+            name: "use id", keyPrefix: "useid/", check: { $0.starts(with: Array("use/".utf8)) }),
     ]
 
     /// Index entries: the key is the information and the value is empty.

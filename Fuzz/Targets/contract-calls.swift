@@ -270,16 +270,26 @@ struct CallProgram {
             _ = try queries.licences(ofHolder: holder)
             _ = try queries.liveGrants(ofHolder: holder, atMs: timeMs)
             _ = try queries.billWallet(ofPayer: holder)
+            _ = try queries.billWalletClaims(ofPayer: holder)
+            _ = try queries.reminders(ofHolder: holder)
+            _ = try queries.dataUses(ofHolder: holder)
+            _ = try queries.mandates(ofPrincipal: holder)
         }
         for number in Pools.billNumbers(serial: counter) {
             let id = number.billID
             _ = try queries.bill(id)
-            _ = try queries.verifyBill(number: number, checkCode: "A1B2C3")
+            _ = try queries.verifyBill(
+                number: number, checkCode: "A1B2C3",
+                issueDate: ChinaCalendar.date(ofMs: timeMs))
             _ = try queries.claims(ofBill: id)
             _ = try queries.amountLeft(ofBill: id)
             _ = try queries.alerts(ofBill: id)
             _ = try queries.billHistory(id)
         }
-        for id in Pools.claimIDs(serial: counter) { _ = try queries.claim(id) }
+        for id in Pools.claimIDs(serial: counter) {
+            for reimburser in ["insurer0", "insurer1", "hospital"] {
+                _ = try queries.claim(reimburser: reimburser, id: id)
+            }
+        }
     }
 }

@@ -96,15 +96,22 @@ extension GovChainClient {
         }
     }
 
-    /// Checks a printed bill: its id and check code (for a tax e-invoice, the total in fen as
-    /// decimal text). The code never leaves this machine: it is compared by digest.
-    public func verifyBill(id: String, checkCode: String) async throws(ClientError) -> BillCheck {
+    /// Checks a printed bill: its id, check code (for a tax e-invoice, the total in fen as
+    /// decimal text) and issue date (开票日期, `YYYY-MM-DD` in China time). The code never
+    /// leaves this machine: it is compared by digest.
+    public func verifyBill(id: String, checkCode: String, issueDate: String) async
+        throws(ClientError) -> BillCheck
+    {
         let claims = try await claims(ofBill: id)
         guard let bill = try await bill(id) else {
-            return BillCheck(billID: id, genuine: false, bill: nil, claims: [])
+            return BillCheck(
+                billID: id, genuine: false, dateMatches: false, bill: nil, claims: [])
         }
         let matches = bill.checkDigest == Self.billCheckDigest(billID: id, checkCode: checkCode)
-        return BillCheck(billID: id, genuine: matches, bill: bill, claims: claims?.claims ?? [])
+        let dateMatches = ChinaCalendar.date(ofMs: bill.issuedAtMs).description == issueDate
+        return BillCheck(
+            billID: id, genuine: matches && dateMatches, dateMatches: dateMatches, bill: bill,
+            claims: claims?.claims ?? [])
     }
 
     /// `BillRecord.checkDigest` recomputed client-side (it is internal to Contracts): the
@@ -113,13 +120,18 @@ extension GovChainClient {
         ChainHash.hash(Array(("govchain/bill-check/v1\u{0}" + billID + "\u{0}" + checkCode).utf8))
     }
 
-    /// A payer's bill wallet: every bill (red bills included) issued to the commitment.
-    public func billWallet(ofPayer payer: Hash256) async throws(ClientError) -> [BillInfo] {
-        try await list(BillInfo.self, "/v1/payers/\(payer.hex)/bills")
+    /// A payer's bill wallet: every bill (red bills included) issued to the commitment,
+    /// each with who claimed what of it.
+    public func billWallet(ofPayer payer: Hash256) async throws(ClientError) -> [WalletBill] {
+        try await list(WalletBill.self, "/v1/payers/\(payer.hex)/bills")
     }
 
-    public func claim(_ id: String) async throws(ClientError) -> ClaimInfo? {
-        try await object(ClaimInfo.self, "/v1/claims/\(try Self.checked(id, "claim id"))")
+    /// A reimburser's claim: claim ids are scoped by reimburser, so both name it.
+    public func claim(reimburser: String, id: String) async throws(ClientError) -> ClaimInfo? {
+        let organisation = try Self.checked(reimburser, "reimburser organisation id")
+        return try await object(
+            ClaimInfo.self,
+            "/v1/reimbursers/\(organisation)/claims/\(try Self.checked(id, "claim id"))")
     }
 
     // MARK: - Evidence, blocks, transactions

@@ -190,10 +190,33 @@ public struct BillClaims: Codable, Sendable, Hashable {
 /// The answer to a bill check.
 public struct BillCheck: Codable, Sendable, Hashable {
     public var billID: String
-    /// Known, and the check code (or total) matches.
+    /// Known, and the check code (or total) and the issue date match.
     public var genuine: Bool
+    /// Whether the printed issue date is the recorded one.
+    public var dateMatches: Bool
     public var bill: BillInfo?
     public var claims: [ClaimInfo]
+}
+
+/// A bill of a payer's wallet and its claims: who claimed what (the node adds `claims` to
+/// each bill of `/v1/payers/{commitment}/bills`).
+public struct WalletBill: Codable, Sendable, Hashable {
+    public var bill: BillInfo
+    public var claims: [ClaimInfo]
+
+    enum CodingKeys: String, CodingKey { case claims }
+
+    public init(from decoder: any Decoder) throws {
+        bill = try BillInfo(from: decoder)
+        claims = try decoder.container(keyedBy: CodingKeys.self).list(
+            ClaimInfo.self, forKey: .claims)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try bill.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(claims, forKey: .claims)
+    }
 }
 
 /// An organisation and its registered keys.

@@ -89,6 +89,8 @@ public struct LicenceCheck: Codable, Sendable, Hashable {
 
 /// A recorded licence use (用证).
 public struct LicenceUseInfo: Codable, Sendable, Hashable {
+    /// The user organisation's id for the use (idempotent per organisation).
+    public var useID: String
     public var licenceID: String
     public var userOrganisation: String
     public var userKey: PublicKey
@@ -102,6 +104,7 @@ public struct LicenceUseInfo: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        useID = try container.decode(String.self, forKey: .useID)
         licenceID = try container.decode(String.self, forKey: .licenceID)
         userOrganisation = try container.decode(String.self, forKey: .userOrganisation)
         userKey = try container.decode(PublicKey.self, forKey: .userKey)
@@ -135,9 +138,17 @@ public struct GrantTermsInfo: Codable, Sendable, Hashable {
     public var granteeOrganisation: String
     public var scope: GrantScopeInfo
     public var purpose: String
+    /// How the holder consented.
+    public var consent: ConsentInfo
     public var validFromMs: UInt64
     public var validUntilMs: UInt64
     public var delegable: Bool
+}
+
+/// How consent was given: `mode` is faceToFace or remote; `channel` the channel's id.
+public struct ConsentInfo: Codable, Sendable, Hashable {
+    public var mode: String
+    public var channel: String
 }
 
 /// An authorisation (授权) or a delegation of one.
@@ -148,6 +159,8 @@ public struct GrantInfo: Codable, Sendable, Hashable {
     public var parentGrantID: String?
     public var revoked: Bool
     public var grantedAtHeight: UInt64
+    /// For a grant an agent made: the mandate it was made under.
+    public var mandateID: String?
 
     public var grantID: String { terms.grantID }
 
@@ -158,5 +171,40 @@ public struct GrantInfo: Codable, Sendable, Hashable {
         parentGrantID = try container.optional(String.self, forKey: .parentGrantID)
         revoked = try container.decode(Bool.self, forKey: .revoked)
         grantedAtHeight = try container.decode(UInt64.self, forKey: .grantedAtHeight)
+        mandateID = try container.optional(String.self, forKey: .mandateID)
     }
+}
+
+/// A mandate (person-to-person delegation) and its state.
+public struct MandateInfo: Codable, Sendable, Hashable {
+    public struct Terms: Codable, Sendable, Hashable {
+        public var mandateID: String
+        public var principal: Hash256
+        public var agent: Hash256
+        /// legalRepresentative or entrustedAgent.
+        public var kind: String
+        public var scope: GrantScopeInfo
+        public var purposes: [String]
+        public var validFromMs: UInt64
+        public var validUntilMs: UInt64
+        public var consent: ConsentInfo
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            mandateID = try container.decode(String.self, forKey: .mandateID)
+            principal = try container.decode(Hash256.self, forKey: .principal)
+            agent = try container.decode(Hash256.self, forKey: .agent)
+            kind = try container.decode(String.self, forKey: .kind)
+            scope = try container.decode(GrantScopeInfo.self, forKey: .scope)
+            purposes = try container.list(String.self, forKey: .purposes)
+            validFromMs = try container.decode(UInt64.self, forKey: .validFromMs)
+            validUntilMs = try container.decode(UInt64.self, forKey: .validUntilMs)
+            consent = try container.decode(ConsentInfo.self, forKey: .consent)
+        }
+    }
+
+    public var mandate: Terms
+    public var attestedBy: String
+    public var revoked: Bool
+    public var grantedAtHeight: UInt64
 }

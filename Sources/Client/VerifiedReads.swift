@@ -139,8 +139,9 @@ public struct VerifiedReader: Sendable {
         return (record, proven)
     }
 
-    public func claim(_ id: String, height: UInt64? = nil) async throws(ClientError) -> (claim: ClaimRecord?, height: UInt64) {
-        let (record, proven) = try await record(ClaimRecord.self, at: RecordKeys.claim(id), height: height)
+    public func claim(reimburser: String, id: String, height: UInt64? = nil) async throws(ClientError) -> (claim: ClaimRecord?, height: UInt64) {
+        let key = RecordKeys.claim(reimburser: reimburser, id: id)
+        let (record, proven) = try await record(ClaimRecord.self, at: key, height: height)
         return (record, proven)
     }
 

@@ -41,6 +41,21 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         let pepper = Array("devnet-identity-pepper".utf8)
         let holder = HolderCommitment.make(pepper: pepper, idNumber: "36010219900101\(run.suffix(4))")
         print("== GovChain demo on chain \(chainID) (\(CryptoSuite.active)), \(node.count) nodes")
+        // The registries the calls below rely on, through governance (2 of the bureau's 3
+        // admin keys). Registering again replaces, so every run may do it.
+        let admins = try (1...2).map { try client("data-bureau-admin-\($0)") }
+        let idCard = LicenceType(
+            code: "1110000", name: "Resident identity card", issuers: ["public-security"],
+            maxValidityDays: 7_305, reminderDays: 30)
+        let typed = try await Self.govern(
+            .registerLicenceType(idCard), id: "TYPE\(run)", admins: admins)
+        print("0. governance registered licence type 1110000, reminders 30 days ahead (height \(typed))")
+        let housingItem = DutyItem(
+            itemCode: "HF-LOAN-001", name: "Housing loan review", purpose: "housing-loan",
+            organisations: ["housing-fund"], licenceTypes: ["1110000"])
+        let registered = try await Self.govern(
+            .registerDutyItem(housingItem), id: "DUTY\(run)", admins: admins)
+        print("0. governance registered service item HF-LOAN-001 (height \(registered))")
 
         let licenceID = LicenceIdentifier.make(
             typeCode: "1110000", issuerCreditCode: "11360000MB00000024", serial: "D\(run)", version: 1)!
@@ -54,14 +69,16 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         let granted = try await identity.submit(.authorisation(.grant(GrantTerms(
             grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
             scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
+
+            consent: Consent(mode: .remote, channel: "app"),
             validFromMs: now - 1_000, validUntilMs: now + 86_400_000), .identityProvider)))
         print("2. holder authorised housing-fund (grant \(grantID), attested by the identity provider)  (height \(granted.height))")
 
         let used = try await housing.submit(.licenceUse(.use(
-            licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-LOAN-001", basis: .grant(grantID: grantID))))
+            useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-LOAN-001", basis: .grant(grantID: grantID))))
         print("3. housing-fund used the licence under that grant  (height \(used.height))")
 
-        let bill = BillNumber.medical(code: "36012026", number: String(run.suffix(10)).leftPadded(to: 10))
+        let bill = BillNumber.medical(code: "360120\(ChinaCalendar.date(ofMs: now).year % 100)", number: String(run.suffix(10)).leftPadded(to: 10))
         let billed = try await hospital.submit(.bill(.issue(BillIssue(
             number: bill, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000, categories: nil, payer: holder))))
         print("4. peoples-hospital issued medical e-bill \(bill.billID) of 500.00 yuan  (height \(billed.height))")
@@ -76,6 +93,13 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         let status = try await police.status()
         let elapsed = ContinuousClock.now - started
         print("== done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))): chain height \(status.height)")
+    }
+
+    /// Proposes a change with the first admin and approves it with the second; returns the
+    /// height of the approval that executed it.
+    static func govern(_ change: GovernanceChange, id: String, admins: [GovChainClient]) async throws -> UInt64 {
+        _ = try await admins[0].submit(.governance(.propose(proposalID: id, change: change)))
+        return try await admins[1].submit(.governance(.approve(proposalID: id))).height
     }
 
     static func claim(_ client: GovChainClient, claimID: String, billID: String) async -> String {

@@ -25,7 +25,9 @@ struct GovChainCLI: AsyncParsableCommand {
             \(ExitStatus.help)
             """,
         subcommands: [
-            OrgCommand.self, LicenceCommand.self, AuthCommand.self, UseCommand.self,
+            OrgCommand.self, DutyCommand.self, LicenceTypeCommand.self, LicenceCommand.self,
+            AuthCommand.self,
+            UseCommand.self,
             BillCommand.self,
             ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,
             StatusCommand.self,

@@ -8,6 +8,8 @@ public struct CommitOutcome: Sendable {
     public let certificate: CommitCertificate
     public let receipts: [Receipt]
     public let results: ExecutionResults
+    /// Events of the block itself (expiry reminders), after its transactions' events.
+    public var blockEvents: [Event] = []
 }
 
 /// Why an executor stopped. A halted executor proposes nothing, accepts no proposal and
@@ -280,7 +282,8 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         }
         outcomes.append(
             CommitOutcome(
-                block: block, certificate: certificate, receipts: result.receipts, results: results)
+                block: block, certificate: certificate, receipts: result.receipts, results: results,
+                blockEvents: result.blockEvents)
         )
     }
 

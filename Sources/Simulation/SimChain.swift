@@ -114,10 +114,14 @@ struct SimWorkload {
         return tx
     }
 
+    /// A 票据代码 valid in full: region 36, class and type from the seed, year of the
+    /// simulated genesis (bills are issued within the run's first hours).
     private func billNumber(_ index: UInt64) -> BillNumber {
         let number = String(index)
+        func two(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let year = UInt64(ChinaCalendar.date(ofMs: SimChain.genesisTimeMs).year % 100)
         return .medical(
-            code: "36" + String(100_000 + seed % 900_000),
+            code: "36" + two(1 + seed % 99) + two(1 + (seed / 99) % 99) + two(year),
             number: String(repeating: "0", count: max(0, 10 - number.count)) + number)
     }
 

@@ -21,15 +21,17 @@ struct AuthorisationTests {
     ) -> GrantTerms {
         GrantTerms(
             grantID: grantID, holder: People.holder(0), granteeOrganisation: grantee,
-            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0,
+            scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101",
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
             validUntilMs: untilMs,
             delegable: delegable)
     }
 
-    func use(grant: String?) -> ContractCall {
+    /// A use under a fresh `id` each time one should be recorded anew (ids are idempotent).
+    func use(_ id: String = "u1", grant: String?) -> ContractCall {
         .licenceUse(
             .use(
-                licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
+                useID: id, licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
                 basis: grant.map { .grant(grantID: $0) } ?? .statutoryDuty))
     }
 
@@ -69,7 +71,7 @@ struct AuthorisationTests {
                 .grant(terms("g1", untilMs: TestChain.genesisTimeMs + 10_000), .identityProvider)),
             by: TestChain.identityProvider)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .ok)
-        let late = chain.submit(use(grant: "g1"), by: TestChain.civil, advanceMs: 60_000)
+        let late = chain.submit(use("u2", grant: "g1"), by: TestChain.civil, advanceMs: 60_000)
         #expect(late.status == .noLiveGrant)
         #expect(
             try chain.queries.liveGrants(ofHolder: People.holder(0), atMs: chain.timeMs).isEmpty)
@@ -87,6 +89,10 @@ struct AuthorisationTests {
     @Test("a statutory duty basis allows a use without a grant")
     func statutoryDuty() throws {
         var chain = chainWithLicence()
+        let item = DutyItem(
+            itemCode: "SI-0101", name: "SI-0101", purpose: "SI-0101", organisations: ["civil"],
+            licenceTypes: [TestChain.residenceType])
+        #expect(chain.govern(.registerDutyItem(item), id: "duty").status == .ok)
         #expect(chain.submit(use(grant: nil), by: TestChain.civil).status == .ok)
         #expect(try chain.queries.uses(ofLicence: licence).first?.grantID == nil)
     }
@@ -140,8 +146,59 @@ struct AuthorisationTests {
         chain.submit(
             .authorisation(.revoke(grantID: "g1", .identityProvider)),
             by: TestChain.identityProvider)
-        #expect(chain.submit(use(grant: "g1-tax"), by: TestChain.tax).status == .noLiveGrant)
+        #expect(
+            chain.submit(use("u2", grant: "g1-tax"), by: TestChain.tax).status == .noLiveGrant)
         #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .noLiveGrant)
+    }
+
+    @Test("a use resubmitted with the same id records nothing twice; other terms are refused")
+    func useIdempotent() throws {
+        var chain = chainWithLicence()
+        chain.submit(
+            .authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
+        #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .ok)
+        let retry = chain.submit(use(grant: "g1"), by: TestChain.civil)
+        #expect(retry.status == .ok && retry.events.map(\.type) == ["replayed"])
+        // The retry succeeds even after the grant is gone: the use was recorded in time.
+        chain.submit(.authorisation(.revoke(grantID: "g1", .identityProvider)),
+            by: TestChain.identityProvider)
+        #expect(chain.submit(use(grant: "g1"), by: TestChain.civil).status == .ok)
+        #expect(try chain.queries.uses(ofLicence: licence).map(\.useID) == ["u1"])
+        #expect(chain.submit(use(grant: "g2"), by: TestChain.civil).status == .alreadyExists)
+        // Ids are per organisation; a malformed id never reaches a state key.
+        #expect(chain.submit(use("bad/id", grant: nil), by: TestChain.civil).status
+            == .invalidIdentifier)
+    }
+
+    @Test("a grant resubmitted with the same terms is a no-op; other terms are refused")
+    func grantIdempotent() throws {
+        var chain = chainWithLicence()
+        let grant = ContractCall.authorisation(.grant(terms("g1"), .identityProvider))
+        #expect(chain.submit(grant, by: TestChain.identityProvider).status == .ok)
+        let retry = chain.submit(grant, by: TestChain.identityProvider)
+        #expect(retry.status == .ok && retry.events.map(\.type) == ["replayed"])
+        let other = ContractCall.authorisation(
+            .grant(terms("g1", grantee: "tax"), .identityProvider))
+        #expect(chain.submit(other, by: TestChain.identityProvider).status == .alreadyExists)
+        #expect(try chain.queries.grant("g1")?.terms.granteeOrganisation == "civil")
+    }
+
+    @Test("a delegation resubmitted is a no-op; the same new id for another agent is refused")
+    func delegationIdempotent() throws {
+        var chain = chainWithLicence()
+        chain.submit(
+            .authorisation(.grant(terms("g1", delegable: true), .identityProvider)),
+            by: TestChain.identityProvider)
+        let delegate = ContractCall.authorisation(
+            .delegate(grantID: "g1", newGrantID: "g1d", agentOrganisation: "tax",
+                validUntilMs: .max))
+        #expect(chain.submit(delegate, by: TestChain.civil).status == .ok)
+        let retry = chain.submit(delegate, by: TestChain.civil)
+        #expect(retry.status == .ok && retry.events.map(\.type) == ["replayed"])
+        let other = ContractCall.authorisation(
+            .delegate(grantID: "g1", newGrantID: "g1d", agentOrganisation: "police",
+                validUntilMs: .max))
+        #expect(chain.submit(other, by: TestChain.civil).status == .alreadyExists)
     }
 
     @Test("a grant for another purpose does not cover the use")
@@ -151,7 +208,7 @@ struct AuthorisationTests {
             .authorisation(.grant(terms("g1"), .identityProvider)), by: TestChain.identityProvider)
         let other = ContractCall.licenceUse(
             .use(
-                licenceID: licence, purpose: "SI-9999", itemCode: "SI-9999",
+                useID: "u9", licenceID: licence, purpose: "SI-9999", itemCode: "SI-9999",
                 basis: .grant(grantID: "g1")))
         #expect(chain.submit(other, by: TestChain.civil).status == .noLiveGrant)
     }

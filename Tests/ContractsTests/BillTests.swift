@@ -29,17 +29,29 @@ struct BillTests {
     @Test("both bill kinds normalise into one id with their kind, and verify by check code")
     func issueAndVerify() throws {
         var chain = chainWithBill()
-        let tax = BillNumber.taxInvoice(number: "26362000000012345678")
+        let tax = BillNumber.taxInvoice(number: "23362000000012345678")
         let taxIssue = ContractCall.bill(
             .issue(
                 BillIssue(
-                    number: tax, checkCode: "", issuedAtMs: 0, totalFen: 500, categories: nil,
-                    payer: People.holder(0))))
+                    number: tax, checkCode: "", issuedAtMs: TestChain.genesisTimeMs,
+                    totalFen: 500, categories: nil, payer: People.holder(0))))
         #expect(chain.submit(taxIssue, by: TestChain.hospital).status == .ok)
-        #expect(billID == "M360101240000000001" && tax.billID == "T26362000000012345678")
-        #expect(try chain.queries.verifyBill(number: number, checkCode: "A1B2C3").isGenuine)
-        #expect(try !chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ").isGenuine)
-        #expect(try chain.queries.verifyBill(number: tax, checkCode: "500").isGenuine)
+        #expect(billID == "M360101230000000001" && tax.billID == "T23362000000012345678")
+        // Genesis, 2023-11-14 22:13 UTC, is the 15th in China.
+        let day = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs)
+        #expect(day.description == "2023-11-15")
+        #expect(
+            try chain.queries.verifyBill(number: number, checkCode: "A1B2C3", issueDate: day)
+                .isGenuine)
+        #expect(
+            try !chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ", issueDate: day)
+                .isGenuine)
+        let dayBefore = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs - TestChain.dayMs)
+        let wrongDay = try chain.queries.verifyBill(
+            number: number, checkCode: "A1B2C3", issueDate: dayBefore)
+        #expect(!wrongDay.isGenuine && wrongDay.checkMatches && !wrongDay.dateMatches)
+        #expect(
+            try chain.queries.verifyBill(number: tax, checkCode: "500", issueDate: day).isGenuine)
         #expect(
             try chain.queries.billWallet(ofPayer: People.holder(0)).map(\.id)
                 == [billID, tax.billID])
@@ -96,10 +108,28 @@ struct BillTests {
         #expect(
             chain.submit(Bills.claim("c1", billID, 5_000), by: TestChain.insurers[0]).status
                 == .claimConflict)
-        #expect(
-            chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status
-                == .claimConflict)
         #expect(try chain.queries.bill(billID)?.lockedFen == 4_000)
+    }
+
+    @Test("claim ids are scoped by reimburser: another insurer's c1 is its own claim")
+    func claimIDsScopedByReimburser() throws {
+        var chain = chainWithBill()
+        chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[0])
+        #expect(
+            chain.submit(Bills.claim("c1", billID, 4_000), by: TestChain.insurers[1]).status == .ok)
+        // Neither can settle, release or replace the other's c1: each reaches only its own.
+        #expect(
+            chain.submit(.reimbursement(.release(claimIDs: ["c1"])), by: TestChain.insurers[1])
+                .status == .ok)
+        #expect(try chain.queries.claim(reimburser: "insurer0", id: "c1")?.status == .locked)
+        #expect(try chain.queries.claim(reimburser: "insurer1", id: "c1")?.status == .released)
+        #expect(try chain.queries.bill(billID)?.lockedFen == 4_000)
+        #expect(
+            try chain.queries.claims(ofBill: billID).map(\.reimburserOrganisation)
+                == ["insurer0", "insurer1"])
+        #expect(
+            chain.submit(.reimbursement(.settle(claimIDs: ["c2"])), by: TestChain.insurers[1])
+                .status == .notFound)
     }
 
     @Test("a fully reversed bill cannot be claimed")
@@ -144,7 +174,7 @@ struct BillTests {
                 ClaimRequest(claimID: "c2", billID: billID, amountFen: 6_000),
             ]))
         #expect(chain.submit(batch, by: TestChain.insurers[0]).status == .amountExceedsRemaining)
-        #expect(try chain.queries.claim("c1") == nil)
+        #expect(try chain.queries.claim(reimburser: "insurer0", id: "c1") == nil)
         #expect(try chain.queries.bill(billID)?.lockedFen == 0)
     }
 
@@ -156,7 +186,7 @@ struct BillTests {
         #expect(
             chain.submit(.reimbursement(.settle(claimIDs: ["c1"])), by: TestChain.insurers[1])
                 .status
-                == .notResponsibleOrganisation)
+                == .notFound)
         #expect(
             chain.submit(
                 .reimbursement(.settle(claimIDs: ["c1", "c1"])), by: TestChain.insurers[0]

@@ -123,6 +123,24 @@ struct TestChain {
         return result
     }
 
+    /// A governance change as the calls that make it: a proposal by one admin and the
+    /// approval of a second (the test chain's threshold is 2), in one block.
+    static func governance(_ change: GovernanceChange, id: String) -> [(ContractCall, SigningKey)]
+    {
+        [
+            (.governance(.propose(proposalID: id, change: change)), admins[0]),
+            (.governance(.approve(proposalID: id)), admins[1]),
+        ]
+    }
+
+    /// Proposes and approves a change in one block; returns the refused proposal's receipt,
+    /// or else the approval's.
+    @discardableResult
+    mutating func govern(_ change: GovernanceChange, id: String) -> Receipt {
+        let receipts = block(TestChain.governance(change, id: id)).receipts
+        return receipts[0].isSuccess ? receipts[1] : receipts[0]
+    }
+
     /// One call in its own block.
     @discardableResult
     mutating func submit(_ call: ContractCall, by signer: SigningKey, advanceMs: UInt64 = 1_000)
@@ -144,6 +162,11 @@ enum People {
     ]
     static func holder(_ index: Int) -> Hash256 {
         HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index])
+    }
+
+    /// Which test person a commitment is, if any.
+    static func index(of holder: Hash256?) -> Int? {
+        idNumbers.indices.first { self.holder($0) == holder }
     }
 }
 
@@ -179,7 +202,8 @@ enum Bills {
     static func medical(_ serial: Int) -> BillNumber {
         let number = String(serial)
         return .medical(
-            code: "36010124", number: String(repeating: "0", count: 10 - number.count) + number)
+            // Region 36, class 01, type 01, year 23: the test chain runs in November 2023.
+            code: "36010123", number: String(repeating: "0", count: 10 - number.count) + number)
     }
 
     static func issue(

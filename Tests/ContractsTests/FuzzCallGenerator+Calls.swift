@@ -5,7 +5,15 @@ extension HostileCallGenerator {
     mutating func governance() -> GovernanceCall {
         guard chance(60) else { return .approve(proposalID: id("p", 8)) }
         let change: GovernanceChange
-        switch Int.random(in: 0..<8, using: &random) {
+        switch Int.random(in: 0..<10, using: &random) {
+        case 8:
+            change = .registerDutyItem(
+                DutyItem(
+                    itemCode: pick(["P1", hostileString()]), name: hostileString(),
+                    purpose: pick(["P1", "P2", hostileString()]),
+                    organisations: list { $0.pick(Self.organisations) },
+                    licenceTypes: list { $0.id("T", 400) }))
+        case 9: change = .removeDutyItem(itemCode: pick(["P1", hostileString()]))
         case 0:
             let code =
                 chance(70) ? TestChain.creditCode("11360000MB00001\(counterDigits())") : "X"
@@ -67,6 +75,8 @@ extension HostileCallGenerator {
                 grantID: id("g", 12), holder: holder(),
                 granteeOrganisation: pick(Self.organisations), scope: scope,
                 purpose: pick(["P1", "P2", hostileString()]),
+
+                consent: Consent(mode: .remote, channel: "app"),
                 validFromMs: chance(80) ? timeMs - 1 : time(around: timeMs),
                 validUntilMs: time(around: timeMs), delegable: chance(50))
             let attestation: Attestation =

@@ -69,7 +69,8 @@ struct HostileCallGenerator {
             let basis: UseBasis =
                 chance(40) ? .statutoryDuty : .grant(grantID: id("g", 12))
             let call = LicenceUseCall.use(
-                licenceID: licenceID(), purpose: pick(["P1", "P2", hostileString()]),
+                useID: pick(["u1", "u2", hostileString()]), licenceID: licenceID(),
+                purpose: pick(["P1", "P2", hostileString()]),
                 itemCode: pick(["P1", hostileString()]), basis: basis)
             return (.licenceUse(call), pick([TestChain.civil, TestChain.tax, TestChain.police]))
         case 44..<64: return (.bill(bill()), TestChain.hospital)

@@ -15,13 +15,17 @@ struct HostileInputTests {
             .grant(
                 GrantTerms(
                     grantID: "g", holder: People.holder(0), granteeOrganisation: "civil",
-                    scope: GrantScope(licenceTypes: ["110001"]), purpose: "P", validFromMs: 0,
+                    scope: GrantScope(licenceTypes: ["110001"]), purpose: "P",
+                    consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
                     validUntilMs: 9),
                 .holderSignature(
                     holderKey: TestChain.civil.publicKey, signature: TestChain.civil.sign([1])))),
         .authorisation(
             .delegate(grantID: "g", newGrantID: "h", agentOrganisation: "tax", validUntilMs: 5)),
-        .licenceUse(.use(licenceID: "l", purpose: "p", itemCode: "i", basis: .grant(grantID: "g"))),
+        .licenceUse(
+            .use(
+                useID: "u", licenceID: "l", purpose: "p", itemCode: "i",
+                basis: .grant(grantID: "g"))),
         Bills.issue(Bills.medical(1), totalFen: 10, categories: CategoryAmounts(selfPaid: 10)),
         .bill(
             .reverse(

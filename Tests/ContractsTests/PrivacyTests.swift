@@ -14,7 +14,8 @@ struct PrivacyTests {
             let bill = Bills.medical(100 + person)
             let terms = GrantTerms(
                 grantID: "g\(person)", holder: People.holder(person), granteeOrganisation: "civil",
-                scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101", validFromMs: 0,
+                scope: GrantScope(licenceIDs: [licence]), purpose: "SI-0101",
+                consent: Consent(mode: .remote, channel: "app"), validFromMs: 0,
                 validUntilMs: UInt64.max)
             chain.block([
                 (Licences.issue(licence, holder: People.holder(person)), TestChain.police),
@@ -22,7 +23,8 @@ struct PrivacyTests {
                 (
                     .licenceUse(
                         .use(
-                            licenceID: licence, purpose: "SI-0101", itemCode: "SI-0101",
+                            useID: "u\(person)", licenceID: licence, purpose: "SI-0101",
+                            itemCode: "SI-0101",
                             basis: .grant(grantID: "g\(person)"))),
                     TestChain.civil
                 ),

@@ -56,12 +56,17 @@ struct CallGenerator {
             )
     }
 
+    /// Use ids from a sliding window, so retries (same terms) and reuse with other terms
+    /// both happen.
+    mutating func useID() -> String { "u\(windowed(4))" }
+
     mutating func next(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
         let holder = People.holder(Int.random(in: 0..<4, using: &random))
         step += 1
         if mix == .boundHunting, chance(35), let call = smallReversal(model: model) {
             return (call, TestChain.hospital)
         }
+        if chance(8) { return mandateCall(model: model, now: now) }
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<10:
             let (id, type) = licenceID()
@@ -106,6 +111,12 @@ struct CallGenerator {
     mutating func grantCall(model: ReferenceModel, now: UInt64, holder: Hash256)
         -> (ContractCall, SigningKey)
     {
+        if chance(30) { return agentGrant(model: model, now: now) }
+        // A client retrying a grant that timed out: exactly the recorded terms.
+        if chance(20), !model.grants.isEmpty {
+            let terms = model.grants[pick(model.grants.keys.sorted())]!.terms
+            return (.authorisation(.grant(terms, .identityProvider)), TestChain.identityProvider)
+        }
         var (id, type) = licenceID()
         var holder = holder
         let current = model.licences.keys.sorted().filter {
@@ -120,26 +131,110 @@ struct CallGenerator {
         let terms = GrantTerms(
             grantID: "g\(windowed(15))", holder: holder,
             granteeOrganisation: pick(["civil", "tax", "police"]), scope: scope,
-            purpose: pick(["P1", "P2"]), validFromMs: now - 1,
+            purpose: pick(["P1", "P2"]),
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 1,
             validUntilMs: now + UInt64.random(in: 0...300_000, using: &random))
         let signer = pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
         return (.authorisation(.grant(terms, .identityProvider)), signer)
     }
 
+    /// Mandates, their revocation, and holder keys lost and bound again (item 2).
+    mutating func mandateCall(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let person = Int.random(in: 0..<4, using: &random)
+        let key = ReferenceModel.personKeys[person].publicKey
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0:
+            return (
+                .authorisation(.unbindHolderKey(holder: People.holder(person), holderKey: key)),
+                TestChain.identityProvider
+            )
+        case 1:
+            return (
+                .authorisation(.bindHolderKey(holder: People.holder(person), holderKey: key)),
+                TestChain.identityProvider
+            )
+        case 2, 3:
+            let call = ContractCall.authorisation(
+                .revokeMandate(mandateID: "m\(windowed(20))", .identityProvider))
+            return (call, TestChain.identityProvider)
+        default:
+            let agent = chance(90) ? (person + 1 + Int.random(in: 0..<3, using: &random)) % 4 : person
+            let type = pick([TestChain.residenceType, TestChain.businessType])
+            let mandate = Mandate(
+                mandateID: "m\(windowed(20))", principal: People.holder(person),
+                agent: People.holder(agent), kind: .entrustedAgent,
+                scope: GrantScope(licenceTypes: [type]), purposes: chance(50) ? [] : ["P1"],
+                validFromMs: now - 1,
+                validUntilMs: now + UInt64.random(in: 0...400_000, using: &random),
+                consent: Consent(mode: pick([.faceToFace, .remote]), channel: "hall-1"))
+            return (
+                .authorisation(.mandate(mandate, .identityProvider)),
+                pick([TestChain.identityProvider, TestChain.identityProvider, TestChain.civil])
+            )
+        }
+    }
+
+    /// A grant an agent signs under a mandate: mostly within it, sometimes beyond it, for
+    /// another holder, or with another person's key.
+    mutating func agentGrant(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let live = model.mandates.keys.sorted().filter {
+            !model.mandates[$0]!.revoked && model.mandates[$0]!.mandate.validUntilMs > now
+        }
+        let mandateID = chance(85) && !live.isEmpty ? pick(live) : "m\(windowed(20))"
+        let mandate = model.mandates[mandateID]?.mandate
+        let holder = chance(85) ? mandate?.principal ?? People.holder(0) : People.holder(3)
+        var scope = GrantScope(licenceTypes: mandate?.scope.licenceTypes ?? ["X"])
+        if chance(40) {
+            let own = model.licences.keys.sorted().filter { model.licences[$0]!.holder == holder }
+            scope = GrantScope(licenceIDs: [own.isEmpty ? licenceID().0 : pick(own)])
+        }
+        let until = (mandate?.validUntilMs ?? now) - (chance(80) ? 1 : 0) + (chance(10) ? 9 : 0)
+        let terms = GrantTerms(
+            grantID: "g\(windowed(15))", holder: holder,
+            granteeOrganisation: pick(["civil", "tax", "police"]), scope: scope,
+            purpose: chance(80) ? mandate?.purposes.first ?? "P1" : "P2",
+            consent: Consent(mode: .remote, channel: "app"),
+            validFromMs: now - 1, validUntilMs: max(now, until))
+        let agentIndex = People.index(of: mandate?.agent) ?? 0
+        let key = ReferenceModel.personKeys[chance(85) ? agentIndex : (agentIndex + 1) % 4]
+        let signature = key.sign(terms.signingBytes(chainID: TestChain.chainID))
+        let attestation = Attestation.agentSignature(
+            mandateID: mandateID, agentKey: key.publicKey, signature: signature)
+        return (.authorisation(.grant(terms, attestation)), pick([TestChain.civil, TestChain.tax]))
+    }
+
     /// A licence use: mostly guided by a live grant, else random grant or duty basis.
     mutating func useCall(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        if chance(25) { return dutyUse(model: model, now: now) }
         if chance(70) {
             if let guided = guidedUse(model: model, now: now) { return guided }
             let call = ContractCall.licenceUse(
                 .use(
-                    licenceID: licenceID().0, purpose: "P1", itemCode: "P1", basis: .statutoryDuty))
-            return (call, TestChain.tax)
+                    useID: useID(), licenceID: licenceID().0, purpose: "P1",
+                    itemCode: pick(["P1", "D1", "D1", "D2"]), basis: .statutoryDuty))
+            return (call, pick([TestChain.tax, TestChain.tax, TestChain.police]))
         }
         let basis: UseBasis = chance(15) ? .statutoryDuty : .grant(grantID: "g\(windowed(15))")
         let purpose = pick(["P1", "P2"])
         let call = ContractCall.licenceUse(
-            .use(licenceID: licenceID().0, purpose: purpose, itemCode: purpose, basis: basis))
+            .use(
+                useID: useID(), licenceID: licenceID().0, purpose: purpose,
+                itemCode: pick([purpose, "D1", "D2"]), basis: basis))
         return (call, pick([TestChain.civil, TestChain.tax, TestChain.police, TestChain.hospital]))
+    }
+
+    /// A statutory-duty use of a current licence, naming one of the registered items (or
+    /// not), by a department it may or may not be a duty of (item 1 of issue 13).
+    mutating func dutyUse(model: ReferenceModel, now: UInt64) -> (ContractCall, SigningKey) {
+        let current = model.licences.keys.sorted().filter {
+            !model.licences[$0]!.revoked && model.licences[$0]!.untilMs >= now
+        }
+        let licenceID = current.isEmpty ? licenceID().0 : pick(current)
+        let call = ContractCall.licenceUse(
+            .use(
+                useID: useID(), licenceID: licenceID, purpose: pick(["P1", "P2"]),
+                itemCode: pick(["D1", "D1", "D2", "P1"]), basis: .statutoryDuty))
+        return (call, pick([TestChain.tax, TestChain.civil, TestChain.police, TestChain.hospital]))
     }
 
     /// Settle or release: mostly a locked claim by its owner, else random ids.
@@ -181,7 +276,8 @@ struct CallGenerator {
         let signers = ["civil": TestChain.civil, "tax": TestChain.tax, "police": TestChain.police]
         let call = ContractCall.licenceUse(
             .use(
-                licenceID: licenceID, purpose: grant.purpose, itemCode: grant.purpose,
+                useID: useID(), licenceID: licenceID, purpose: grant.purpose,
+                itemCode: chance(70) ? grant.purpose : pick(["D1", "D2", "X9"]),
                 basis: .grant(grantID: grantID)))
         return (
             call, chance(85) ? signers[grant.grantee]! : pick([TestChain.civil, TestChain.tax])
@@ -204,8 +300,9 @@ struct CallGenerator {
         }
         guard !locked.isEmpty else { return nil }
         let id = pick(locked)
+        // Model keys are "<reimburser>/<claim id>"; the call names the bare claim id.
         return (
-            id,
+            String(id.split(separator: "/").last ?? ""),
             model.claims[id]!.organisation == "insurer0"
                 ? TestChain.insurers[0] : TestChain.insurers[1]
         )

@@ -12,7 +12,16 @@ struct ReferenceModel {
     struct Grant {
         let holder: Hash256; let grantee: String; let scope: GrantScope; let purpose: String
         let fromMs: UInt64; let untilMs: UInt64; var revoked: Bool
+        /// The terms as granted: a retry with exactly these is a no-op success.
+        let terms: GrantTerms
+        /// The mandate an agent made it under (item 2 of issue 13), if any.
+        var mandateID: String? = nil
     }
+    /// People's own keys, bound to their commitments in every run's setup.
+    static let personKeys = (0..<4).map { SigningKey.deterministic(label: "person-\($0)") }
+    /// What a use id recorded (item 5 of issue 13: ids are idempotent per organisation).
+    struct Use: Equatable { let licence: String; let purpose: String; let item: String
+        let basis: UseBasis }
     struct Bill {
         let total: UInt64; let categories: CategoryAmounts?
         var reversed: UInt64 = 0, reversedCategories = CategoryAmounts.zero
@@ -55,7 +64,27 @@ struct ReferenceModel {
     var grants: [String: Grant] = [:]
     var bills: [String: Bill] = [:]
     var redBills: Set<String> = []
+    /// Keyed by "<reimburser>/<claim id>": claim ids are scoped by reimburser.
     var claims: [String: Claim] = [:]
+    /// Keyed by "<organisation>/<use id>".
+    var uses: [String: Use] = [:]
+    /// The duty registry (item 1 of issue 13), seeded by governance before a run.
+    var dutyItems: [String: DutyItem] = [:]
+    /// Mandates (item 2): person-to-person delegation, and whether revoked.
+    var mandates: [String: (mandate: Mandate, revoked: Bool)] = [:]
+    /// "<holder hex>/<key hex>" of every bound holder key.
+    var boundKeys: Set<String> = []
+
+    /// The service items every property run registers first: D1 lets tax and civil check
+    /// residence licences for purpose P1; D2 lets the police check both types for P2.
+    static let dutySetup = [
+        DutyItem(
+            itemCode: "D1", name: "D1", purpose: "P1", organisations: ["civil", "tax"],
+            licenceTypes: [TestChain.residenceType]),
+        DutyItem(
+            itemCode: "D2", name: "D2", purpose: "P2", organisations: ["police"],
+            licenceTypes: [TestChain.residenceType, TestChain.businessType]),
+    ]
 
     init(genesis: Genesis) {
         var signers: [PublicKey: Signer] = [:]
@@ -95,20 +124,51 @@ struct ReferenceModel {
                 !licence.revoked
             else { return false }
             licences[id]!.revoked = true
+        case let .authorisation(.grant(terms, .agentSignature(mandateID, agentKey, _))):
+            return agentGrant(terms, mandateID: mandateID, agentKey: agentKey, timeMs: timeMs)
+        case let .authorisation(.mandate(mandate, .identityProvider)):
+            guard signer.roles.contains(.identityProvider), !mandate.scope.isEmpty,
+                mandate.validFromMs < mandate.validUntilMs, mandate.principal != mandate.agent
+            else { return false }
+            if let earlier = mandates[mandate.mandateID] { return earlier.mandate == mandate }
+            mandates[mandate.mandateID] = (mandate, false)
+        case let .authorisation(.revokeMandate(id, .identityProvider)):
+            guard signer.roles.contains(.identityProvider), let earlier = mandates[id],
+                !earlier.revoked
+            else { return false }
+            mandates[id]!.revoked = true
+        case let .authorisation(.bindHolderKey(holder, key)):
+            guard signer.roles.contains(.identityProvider) else { return false }
+            boundKeys.insert("\(holder.hex)/\(key.hex)")
+        case let .authorisation(.unbindHolderKey(holder, key)):
+            guard signer.roles.contains(.identityProvider),
+                boundKeys.remove("\(holder.hex)/\(key.hex)") != nil
+            else { return false }
         case let .authorisation(.grant(terms, _)):
-            guard signer.roles.contains(.identityProvider), grants[terms.grantID] == nil else {
-                return false
+            guard signer.roles.contains(.identityProvider) else { return false }
+            if let earlier = grants[terms.grantID] {
+                return earlier.terms == terms && earlier.mandateID == nil
             }
             grants[terms.grantID] = Grant(
                 holder: terms.holder, grantee: terms.granteeOrganisation, scope: terms.scope,
                 purpose: terms.purpose,
-                fromMs: terms.validFromMs, untilMs: terms.validUntilMs, revoked: false)
+                fromMs: terms.validFromMs, untilMs: terms.validUntilMs, revoked: false,
+                terms: terms)
         case let .authorisation(.revoke(id, _)):
             guard signer.roles.contains(.identityProvider), let grant = grants[id], !grant.revoked
             else { return false }
             grants[id]!.revoked = true
-        case let .licenceUse(.use(licenceID, purpose, _, basis)):
-            return mayUse(licenceID, purpose: purpose, basis: basis, signer: signer, timeMs: timeMs)
+        case let .licenceUse(.use(useID, licenceID, purpose, item, basis)):
+            guard signer.roles.contains(.licenceUser) else { return false }
+            let use = Use(licence: licenceID, purpose: purpose, item: item, basis: basis)
+            let key = "\(signer.organisation)/\(useID)"
+            if let earlier = uses[key] { return earlier == use }
+            guard
+                mayUse(
+                    licenceID, purpose: purpose, item: item, basis: basis, signer: signer,
+                    timeMs: timeMs)
+            else { return false }
+            uses[key] = use
         case let .bill(.issue(issue)):
             guard signer.roles.contains(.billIssuer), bills[issue.number.billID] == nil,
                 !redBills.contains(issue.number.billID)
@@ -127,16 +187,65 @@ struct ReferenceModel {
         return true
     }
 
+    /// An agent's grant: a live mandate of the holder, the agent's bound key, terms within
+    /// the mandate; then a retry of the same terms under the same mandate is a no-op.
+    mutating func agentGrant(
+        _ terms: GrantTerms, mandateID: String, agentKey: PublicKey, timeMs: UInt64
+    ) -> Bool {
+        guard let (mandate, revoked) = mandates[mandateID], !revoked,
+            mandate.principal == terms.holder, mandate.validFromMs <= timeMs,
+            timeMs <= mandate.validUntilMs,
+            boundKeys.contains("\(mandate.agent.hex)/\(agentKey.hex)"),
+            terms.validFromMs < terms.validUntilMs, !terms.scope.isEmpty
+        else { return false }
+        let idsCovered = terms.scope.licenceIDs.allSatisfy { id in
+            mandate.scope.licenceIDs.contains(id)
+                || mandate.scope.licenceTypes.contains(String(id.split(separator: ".")[0]))
+        }
+        guard idsCovered,
+            Set(terms.scope.licenceTypes).isSubset(of: mandate.scope.licenceTypes),
+            Set(terms.scope.dataCategories).isSubset(of: mandate.scope.dataCategories),
+            mandate.purposes.isEmpty || mandate.purposes.contains(terms.purpose),
+            terms.validUntilMs <= mandate.validUntilMs
+        else { return false }
+        if let earlier = grants[terms.grantID] {
+            return earlier.terms == terms && earlier.mandateID == mandateID
+        }
+        grants[terms.grantID] = Grant(
+            holder: terms.holder, grantee: terms.granteeOrganisation, scope: terms.scope,
+            purpose: terms.purpose, fromMs: terms.validFromMs, untilMs: terms.validUntilMs,
+            revoked: false, terms: terms, mandateID: mandateID)
+        return true
+    }
+
+    /// Whether a grant's mandate (if an agent made it) is in force.
+    func mandateLive(_ grant: Grant, timeMs: UInt64) -> Bool {
+        guard let id = grant.mandateID else { return true }
+        guard let (mandate, revoked) = mandates[id] else { return false }
+        return !revoked && mandate.validFromMs <= timeMs && timeMs <= mandate.validUntilMs
+    }
+
     func mayUse(
-        _ licenceID: String, purpose: String, basis: UseBasis, signer: Signer, timeMs: UInt64
+        _ licenceID: String, purpose: String, item: String, basis: UseBasis, signer: Signer,
+        timeMs: UInt64
     ) -> Bool {
         guard signer.roles.contains(.licenceUser), let licence = licences[licenceID],
             !licence.revoked,
             timeMs <= licence.untilMs
         else { return false }
-        guard case let .grant(grantID) = basis else { return true }
+        guard case let .grant(grantID) = basis else {
+            // Statutory duty: a registered item listing the organisation and licence type.
+            guard let duty = dutyItems[item] else { return false }
+            return duty.organisations.contains(signer.organisation)
+                && duty.licenceTypes.contains(licence.type)
+        }
         guard let grant = grants[grantID] else { return false }
-        return grant.grantee == signer.organisation && grant.holder == licence.holder
+        // The grant's purpose must cover the item: the purpose itself or an item of it.
+        guard item == grant.purpose || dutyItems[item]?.purpose == grant.purpose else {
+            return false
+        }
+        return mandateLive(grant, timeMs: timeMs)
+            && grant.grantee == signer.organisation && grant.holder == licence.holder
             && (grant.scope.licenceIDs.contains(licenceID)
                 || grant.scope.licenceTypes.contains(licence.type))
             && grant.purpose == purpose && !grant.revoked && grant.fromMs <= timeMs
@@ -184,7 +293,7 @@ struct ReferenceModel {
     }
 
     mutating func claim(_ request: ClaimRequest, organisation: String) -> Bool {
-        if let existing = claims[request.claimID] {
+        if let existing = claims["\(organisation)/\(request.claimID)"] {
             return existing.bill == request.billID && existing.category == request.category
                 && existing.amount == request.amountFen && existing.organisation == organisation
         }
@@ -200,14 +309,15 @@ struct ReferenceModel {
         }
         bill.locked += request.amountFen
         bills[request.billID] = bill
-        claims[request.claimID] = Claim(
+        claims["\(organisation)/\(request.claimID)"] = Claim(
             bill: request.billID, category: request.category, amount: request.amountFen,
             organisation: organisation,
             status: .locked)
         return true
     }
 
-    mutating func settle(_ id: String, organisation: String) -> Bool {
+    mutating func settle(_ claimID: String, organisation: String) -> Bool {
+        let id = "\(organisation)/\(claimID)"
         guard var claim = claims[id], claim.organisation == organisation, claim.status != .released
         else { return false }
         if claim.status == .settled { return true }
@@ -232,7 +342,8 @@ struct ReferenceModel {
         return true
     }
 
-    mutating func release(_ id: String, organisation: String) -> Bool {
+    mutating func release(_ claimID: String, organisation: String) -> Bool {
+        let id = "\(organisation)/\(claimID)"
         guard var claim = claims[id], claim.organisation == organisation, claim.status != .settled
         else { return false }
         if claim.status == .released { return true }

@@ -63,7 +63,7 @@ private enum Chain {
         return ContractCall.bill(
             .issue(
                 BillIssue(
-                    number: .medical(code: "36123456", number: number), checkCode: "7F3K9Q",
+                    number: .medical(code: "36123423", number: number), checkCode: "7F3K9Q",
                     issuedAtMs: 1_700_000_000_000, totalFen: 100, categories: nil, payer: .zero))
         )
         .transaction(

@@ -120,15 +120,16 @@ struct ClientCLITests {
         let terms = GrantTerms(
             grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
             scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
-            validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
         _ = try await cluster.client("identity-provider").submit(
             .authorisation(.grant(terms, .identityProvider)))
         let use = LicenceUseCall.use(
-            licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
+            useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
             basis: .grant(grantID: grantID))
         _ = try await cluster.client("housing-fund").submit(.licenceUse(use))
 
-        let number = BillNumber.medical(code: "36012026", number: run.leftPadded(to: 10))
+        let year = ChinaCalendar.date(ofMs: now).year % 100
+        let number = BillNumber.medical(code: "360120\(year)", number: run.leftPadded(to: 10))
         let bill = BillIssue(
             number: number, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000,
             categories: nil, payer: holder)
@@ -187,12 +188,20 @@ struct ClientCLITests {
         #expect(claims.leftFen == 20_000 && claims.alerts.isEmpty)
         #expect(claims.claims.map(\.status) == ["settled"] && claims.claims.first?.category == nil)
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 20_000)
-        #expect(try await reader.claim(flow.claimID)?.amountFen == 30_000)
-        #expect(try await reader.billWallet(ofPayer: flow.holder).map(\.id) == [flow.billID])
+        let claim = try await reader.claim(reimburser: "medical-insurance", id: flow.claimID)
+        #expect(claim?.amountFen == 30_000)
+        let wallet = try await reader.billWallet(ofPayer: flow.holder)
+        #expect(wallet.map(\.bill.id) == [flow.billID])
+        #expect(wallet.first?.claims.map(\.reimburserOrganisation) == ["medical-insurance"])
         let trail = try await reader.billHistory(flow.billID)
         #expect(trail.compactMap(\.record?.settledFen) == [0, 0, 30_000])
-        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "7F3K9Q").genuine)
-        #expect(try await reader.verifyBill(id: flow.billID, checkCode: "000000").genuine == false)
+        let day = ChinaCalendar.date(ofMs: bill.issuedAtMs).description
+        #expect(
+            try await reader.verifyBill(id: flow.billID, checkCode: "7F3K9Q", issueDate: day)
+                .genuine)
+        #expect(
+            try await reader.verifyBill(id: flow.billID, checkCode: "000000", issueDate: day)
+                .genuine == false)
         let receipt = try #require(try await reader.transactionInfo(flow.settled.txID))
         #expect(receipt.code == 0 && receipt.height == flow.settled.height)
         let block = try #require(try await reader.block(height: flow.settled.height))
@@ -255,7 +264,12 @@ struct ClientCLITests {
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 0)
         // Not found; rejected at admission (an unregistered key).
         #expect(
-            try govchain(node + ["claim", "show", "--claim-id", "none\(flow.run)"]).status == 6)
+            try govchain(
+                node + [
+                    "claim", "show", "--reimburser", "medical-insurance", "--claim-id",
+                    "none\(flow.run)",
+                ]
+            ).status == 6)
         let stranger = flow.cluster.directory + "/stranger.key"
         #expect(
             try govchain(["keygen", "--suite", LocalCluster.processAlgorithm, "--out", stranger])

@@ -13,7 +13,7 @@ import Testing
 struct RuntimeTests {
     static func billIssue(_ index: Int, signer: SigningKey, chainID: String, validUntil: UInt64 = 1_000) -> Transaction {
         let issue = BillIssue(
-            number: .medical(code: "36012025", number: String(format: "%010d", index)), checkCode: "A1B2C3",
+            number: .medical(code: "36012023", number: String(format: "%010d", index)), checkCode: "A1B2C3",
             issuedAtMs: 1_700_000_000_000, totalFen: 12_345, categories: nil,
             payer: HolderCommitment.make(pepper: Array("pepper".utf8), idNumber: "36010219900101\(index)"))
         return ContractCall.bill(.issue(issue)).transaction(

@@ -53,7 +53,7 @@ extension CallProgram {
             input.chance(70) ? .grant(grantID: input.pick(Pools.fixedGrantIDs + ["G1D"]))
             : .statutoryDuty
         let call = LicenceUseCall.use(
-            licenceID: input.pick(Pools.licenceIDs),
+            useID: input.pick(Pools.itemCodes), licenceID: input.pick(Pools.licenceIDs),
             purpose: input.pick(Pools.purposes), itemCode: input.pick(Pools.itemCodes),
             basis: basis)
         return (.licenceUse(call), sender([FuzzChain.civil, FuzzChain.police]))

@@ -31,7 +31,16 @@ extension CallProgram {
     private mutating func change(_ serial: UInt64) -> GovernanceChange {
         let key = input.pick(Pools.publicKeys)
         let organisation = input.pick(Pools.organisationIDs(serial: serial))
-        switch input.index(8) {
+        switch input.index(10) {
+        case 8:
+            // Mostly well-formed items, so statutory-duty uses sometimes find their basis.
+            return .registerDutyItem(
+                DutyItem(
+                    itemCode: input.pick(Pools.itemCodes), name: "item \(serial)",
+                    purpose: input.pick(Pools.purposes),
+                    organisations: input.subset(Pools.organisationIDs(serial: serial)),
+                    licenceTypes: input.subset(Pools.licenceTypes(serial: serial))))
+        case 9: return .removeDutyItem(itemCode: input.pick(Pools.itemCodes))
         case 0:
             let digits = String(100_000 + serial % 100_000).dropFirst()
             let code = input.chance(80) ? FuzzChain.creditCode("91360000MA00" + digits)
@@ -137,6 +146,8 @@ extension CallProgram {
             grantID: grantID, holder: FuzzChain.holders[holder],
             granteeOrganisation: input.pick(Pools.organisationIDs(serial: serial)), scope: scope,
             purpose: input.rarely(5) ? "bad purpose" : input.pick(Pools.purposes),
+
+            consent: Consent(mode: .remote, channel: "app"),
             validFromMs: input.time(around: timeMs),
             validUntilMs: input.time(around: timeMs), delegable: input.bool())
     }

@@ -52,6 +52,7 @@ enum Pools {
         [
             FuzzChain.medicalBill(1), FuzzChain.medicalBill(2),
             FuzzChain.medicalBill(100_000 + serial),
+            .taxInvoice(number: "25362000000000000001"),
             .taxInvoice(number: "12345678901234567890"),
             .medical(code: "3601", number: "1"),
         ]

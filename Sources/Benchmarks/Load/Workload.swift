@@ -63,7 +63,8 @@ public final class Workload: Sendable {
         self.run = run
         // Good for hours of blocks; the node allows up to 100,000 ahead.
         validUntilHeight = height + 50_000
-        nowMs = UInt64(Date().timeIntervalSince1970 * 1000)
+        let nowMs = UInt64(Date().timeIntervalSince1970 * 1000)
+        self.nowMs = nowMs
         let pepper = Array("govchain-bench-pepper".utf8)
         licences = (0..<setupCount).map { index in
             let serial = "B\(run)L\(index)"
@@ -76,14 +77,19 @@ public final class Workload: Sendable {
                 grantID: "BG\(run)S\(index)")
         }
         billIDs = (0..<setupCount).map { index in
-            Self.billNumber(run: run, serial: UInt64(index)).billID
+            Self.billNumber(run: run, serial: UInt64(index), atMs: nowMs).billID
         }
     }
 
-    static func billNumber(run: String, serial: UInt64) -> BillNumber {
+    /// A 票据代码 valid in full (region 36, class and type from the run tag, so runs do not
+    /// collide, year of the issue) and the serial as 票据号码.
+    static func billNumber(run: String, serial: UInt64, atMs: UInt64) -> BillNumber {
         let number = String(serial)
+        let tag = Int(run) ?? 0
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let year = ChinaCalendar.date(ofMs: atMs).year % 100
         return .medical(
-            code: "36" + run,
+            code: "36" + two(1 + tag % 99) + two(1 + (tag / 99) % 99) + two(year),
             number: String(repeating: "0", count: max(0, 10 - number.count)) + number)
     }
 
@@ -153,7 +159,9 @@ public final class Workload: Sendable {
             return sign(
                 .licenceUse(
                     .use(
-                        licenceID: licence.id, purpose: "housing-loan", itemCode: "HF-LOAN-001",
+                        // The grant's purpose itself: covered without a registered item.
+                        useID: "BU\(run)N\(serial)", licenceID: licence.id,
+                        purpose: "housing-loan", itemCode: "housing-loan",
                         basis: .grant(grantID: licence.grantID))), by: organisations.housing,
                 kind: .use)
         case .grant:
@@ -172,6 +180,8 @@ public final class Workload: Sendable {
                         grantID: grantID, holder: licence.holder,
                         granteeOrganisation: "housing-fund",
                         scope: GrantScope(licenceIDs: [licence.id]), purpose: "housing-loan",
+
+                        consent: Consent(mode: .remote, channel: "app"),
                         validFromMs: nowMs - 60_000, validUntilMs: nowMs + 30 * 86_400_000),
                     .identityProvider)),
             by: organisations.identity, kind: .grant)
@@ -182,7 +192,8 @@ public final class Workload: Sendable {
             .bill(
                 .issue(
                     BillIssue(
-                        number: Self.billNumber(run: run, serial: serial), checkCode: "7F3K9Q",
+                        number: Self.billNumber(run: run, serial: serial, atMs: nowMs),
+                        checkCode: "7F3K9Q",
                         issuedAtMs: nowMs,
                         totalFen: totalFen, categories: nil, payer: payer))),
             by: organisations.hospital, kind: .bill)

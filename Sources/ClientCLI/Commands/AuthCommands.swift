@@ -10,7 +10,8 @@ struct AuthCommand: AsyncParsableCommand {
         commandName: "auth",
         abstract: "Grant, revoke and delegate authorisations; bind holder keys; list live grants.",
         subcommands: [
-            Grant.self, Revoke.self, Delegate.self, BindHolderKey.self, List.self, Show.self,
+            Grant.self, Revoke.self, Delegate.self, BindHolderKey.self, UnbindHolderKey.self,
+            Mandate.self, RevokeMandate.self, Mandates.self, List.self, Show.self,
         ])
 
     struct Grant: AsyncParsableCommand, ConnectedCommand {
@@ -26,7 +27,8 @@ struct AuthCommand: AsyncParsableCommand {
                 --grant-id G001 --holder-id 360102199001011234 --pepper-file pepper.bin \
                 --grantee housing-fund \
                 --licence-id 1110000.11360000MB00000024.D001.1.4 --purpose housing-loan \
-                --valid-days 30
+                --valid-days 30 --consent remote --channel gft-app
+                An agent the holder mandated signs with --mandate-id M001 --agent-key agent.key.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -47,6 +49,11 @@ struct AuthCommand: AsyncParsableCommand {
             name: .customLong("holder-key"),
             help: "The holder's own key file: sign the grant as the holder.")
         var holderKey: String?
+        @OptionGroup var consent: ConsentOptions
+        @Option(name: .customLong("mandate-id"), help: "Sign as an agent under this mandate.")
+        var mandateID: String?
+        @Option(name: .customLong("agent-key"), help: "The agent's own key file (--mandate-id).")
+        var agentKey: String?
 
         func validate() throws {
             try validateID(grantID, "--grant-id")
@@ -59,6 +66,12 @@ struct AuthCommand: AsyncParsableCommand {
             for id in licenceIDs + licenceTypes + dataCategories {
                 try validateID(id, "scope entry")
             }
+            guard (mandateID == nil) == (agentKey == nil) else {
+                throw ValidationError("--mandate-id and --agent-key go together")
+            }
+            guard mandateID == nil || holderKey == nil else {
+                throw ValidationError("sign as the holder (--holder-key) or as an agent, not both")
+            }
         }
 
         func run() async throws {
@@ -68,9 +81,20 @@ struct AuthCommand: AsyncParsableCommand {
                 scope: GrantScope(
                     licenceIDs: licenceIDs, licenceTypes: licenceTypes,
                     dataCategories: dataCategories),
-                purpose: purpose, validFromMs: from, validUntilMs: until, delegable: delegable)
+                purpose: purpose, consent: try consent.consent(), validFromMs: from,
+                validUntilMs: until, delegable: delegable)
             let signer = try holderKey.map(readKey)
+            let agent = try agentKey.map(readKey)
             try await connection.submit(summary: "granted \(grantID) to \(grantee)") { client in
+                if let agent, let mandateID {
+                    let signature = agent.sign(terms.signingBytes(chainID: client.chainID))
+                    return .authorisation(
+                        .grant(
+                            terms,
+                            .agentSignature(
+                                mandateID: mandateID, agentKey: agent.publicKey,
+                                signature: signature)))
+                }
                 guard let signer else { return .authorisation(.grant(terms, .identityProvider)) }
                 let signature = signer.sign(terms.signingBytes(chainID: client.chainID))
                 return .authorisation(
@@ -246,7 +270,7 @@ struct UseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "use",
         abstract: "Record a licence use under a grant or a statutory duty.",
-        subcommands: [Record.self], defaultSubcommand: Record.self)
+        subcommands: [Record.self, Data.self, DataList.self], defaultSubcommand: Record.self)
 
     struct Record: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -254,11 +278,16 @@ struct UseCommand: AsyncParsableCommand {
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 --key keys/housing-fund.key use \
                 record \
-                --licence-id 1110000.11360000MB00000024.D001.1.4 --purpose housing-loan \
-                --item-code HF-LOAN-001 --grant-id G001
+                --use-id U0001 --licence-id 1110000.11360000MB00000024.D001.1.4 \
+                --purpose housing-loan --item-code HF-LOAN-001 --grant-id G001
+                Resubmitting with the same --use-id after a timeout records nothing twice.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @Option(
+            name: .customLong("use-id"),
+            help: "Your organisation's id for this use (a retry with it records nothing twice).")
+        var useID: String
         @Option(name: .customLong("licence-id"), help: "The licence used.") var licenceID: String
         @Option(name: .long, help: "The service-item code (a grant must be for it).") var purpose:
             String
@@ -271,6 +300,7 @@ struct UseCommand: AsyncParsableCommand {
         var statutoryDuty = false
 
         func validate() throws {
+            try validateID(useID, "--use-id")
             try validateLicenceID(licenceID)
             try validateID(purpose, "--purpose")
             try validateID(itemCode, "--item-code")
@@ -284,7 +314,9 @@ struct UseCommand: AsyncParsableCommand {
             let basis: UseBasis = grantID.map { .grant(grantID: $0) } ?? .statutoryDuty
             try await connection.submit(
                 .licenceUse(
-                    .use(licenceID: licenceID, purpose: purpose, itemCode: itemCode, basis: basis)),
+                    .use(
+                        useID: useID, licenceID: licenceID, purpose: purpose,
+                        itemCode: itemCode, basis: basis)),
                 summary: "recorded use of \(licenceID)")
         }
     }

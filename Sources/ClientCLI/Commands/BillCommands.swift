@@ -62,7 +62,10 @@ struct BillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bill",
         abstract: "Issue and reverse e-bills; show, verify, list a payer's wallet, trace a bill.",
-        subcommands: [Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self])
+        subcommands: [
+            Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self,
+            Import.self,
+        ])
 
     struct Issue: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -174,11 +177,12 @@ struct BillCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a printed bill: number and check code (a tax e-invoice: its total).",
             discussion: """
-                Prints genuine or not, what was claimed and what is left; exits 0 either way.
+                Prints genuine or not, what was claimed and what is left; exits 0 either way. \
+                The issue date (开票日期, China time) is part of the check.
                 Example: govchain --node http://127.0.0.1:8600 bill verify --bill-id \
-                M360120260000000001 --check-code 7F3K9Q
+                M360120260000000001 --check-code 7F3K9Q --issue-date 2026-12-07
                 Example: govchain --node http://127.0.0.1:8600 bill verify --bill-id \
-                T26362000000000000001 --total-fen 12000
+                T26362000000000000001 --total-fen 12000 --issue-date 2026-12-07
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -187,20 +191,28 @@ struct BillCommand: AsyncParsableCommand {
         var checkCode: String?
         @Option(name: .customLong("total-fen"), help: "The printed total in fen (tax e-invoices).")
         var totalFen: UInt64?
+        @Option(name: .customLong("issue-date"), help: "The printed issue date, YYYY-MM-DD.")
+        var issueDate: String
 
         func validate() throws {
             try validateID(billID, "--bill-id")
             guard (checkCode == nil) != (totalFen == nil) else {
                 throw ValidationError("give --check-code (medical) or --total-fen (tax e-invoice)")
             }
+            let parts = issueDate.split(separator: "-")
+            guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+                parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+            else { throw ValidationError("--issue-date must be YYYY-MM-DD") }
         }
 
         func run() async throws {
             let code = checkCode ?? totalFen.map { String($0) } ?? ""
             try await connection.perform { client, output in
-                let check = try await client.verifyBill(id: billID, checkCode: code)
+                let check = try await client.verifyBill(
+                    id: billID, checkCode: code, issueDate: issueDate)
                 output.emit(check) {
                     "\(billID): \(check.genuine ? "GENUINE" : "NOT GENUINE")"
+                        + (check.dateMatches || check.bill == nil ? "" : " (issue date differs)")
                         + (check.bill.map {
                             ", status \($0.status), \(yuan($0.leftFen)) left to claim"
                         } ?? "")
@@ -225,8 +237,15 @@ struct BillCommand: AsyncParsableCommand {
             let commitment = try payer.commitment()
             try await connection.perform { client, output in
                 let bills = try await client.billWallet(ofPayer: commitment)
-                output.emitList("bills", bills) { bill in
-                    "\(bill.id) \(bill.status) total \(yuan(bill.totalFen)), \(yuan(bill.leftFen)) left, by \(bill.issuerOrganisation)"
+                output.emitList("bills", bills) { entry in
+                    let bill = entry.bill
+                    // Who claimed what of the bill, one line each.
+                    let claims = entry.claims.map { claim in
+                        "\n    \(claim.reimburserOrganisation) claim \(claim.claimID): "
+                            + "\(yuan(claim.amountFen)) \(claim.category ?? "whole bill") \(claim.status)"
+                    }
+                    return "\(bill.id) \(bill.status) total \(yuan(bill.totalFen)), \(yuan(bill.leftFen)) left, by \(bill.issuerOrganisation)"
+                        + claims.joined()
                 }
             }
         }

@@ -105,16 +105,26 @@ struct ClaimCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a claim.",
-            discussion: "Example: govchain --node http://127.0.0.1:8600 claim show --claim-id C001")
+            discussion: """
+                Claim ids are scoped by reimburser, so name both.
+                Example: govchain --node http://127.0.0.1:8600 claim show \
+                --reimburser medical-insurance --claim-id C001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @Option(name: .long, help: "The reimburser organisation that made the claim.")
+        var reimburser: String
         @Option(name: .customLong("claim-id"), help: "The claim.") var claimID: String
 
-        func validate() throws { try validateID(claimID, "--claim-id") }
+        func validate() throws {
+            try validateID(reimburser, "--reimburser")
+            try validateID(claimID, "--claim-id")
+        }
 
         func run() async throws {
             try await connection.perform { client, output in
-                let claim = try await client.claim(claimID).orNotFound("claim \(claimID)")
+                let claim = try await client.claim(reimburser: reimburser, id: claimID)
+                    .orNotFound("claim \(claimID) of \(reimburser)")
                 output.emit(claim) { ClaimCommand.describe(claim) }
             }
         }

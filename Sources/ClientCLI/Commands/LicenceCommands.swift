@@ -10,7 +10,7 @@ struct LicenceCommand: AsyncParsableCommand {
         abstract: "Issue, renew, suspend, resume and revoke licences; show, verify and trace them.",
         subcommands: [
             Issue.self, Renew.self, Suspend.self, Resume.self, Revoke.self, Show.self, Verify.self,
-            History.self, Uses.self, List.self, MakeID.self,
+            History.self, Uses.self, List.self, Reminders.self, MakeID.self, Import.self,
         ])
 
     struct Issue: AsyncParsableCommand, ConnectedCommand {

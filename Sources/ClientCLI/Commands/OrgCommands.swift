@@ -79,7 +79,8 @@ struct Propose: AsyncParsableCommand {
         abstract: "Propose a governance change (admin key); the proposer's approval counts.",
         subcommands: [
             RegisterOrganisation.self, AddKey.self, RemoveKey.self, RotateKey.self, GrantRole.self,
-            RevokeRole.self, AddValidator.self, RemoveValidator.self,
+            RevokeRole.self, AddValidator.self, RemoveValidator.self, RegisterDutyItem.self,
+            RemoveDutyItem.self, RegisterLicenceType.self,
         ])
 
     /// The options every proposal has.

@@ -18,6 +18,20 @@ enum AuthorisationContract {
             try revoke(grantID, attestation, in: &context)
         case let .delegate(grantID, newGrantID, agent, validUntilMs):
             try delegate(grantID, newGrantID, agent, validUntilMs, in: &context)
+        case let .unbindHolderKey(holder, holderKey):
+            // The grants stay: they belong to the commitment. Only the lost key stops
+            // counting as the holder's.
+            guard context.exists(GrantKeys.holderKey(holder, holderKey)) else {
+                throw ContractError(
+                    .notFound, "key \(holderKey.hex.prefix(16)) is not bound to the holder")
+            }
+            context.delete(GrantKeys.holderKey(holder, holderKey))
+            context.emit(
+                name, "holderKeyUnbound", [("holder", holder.hex), ("key", holderKey.hex)])
+        case let .mandate(mandate, attestation):
+            try MandateRules.give(mandate, attestation, in: &context)
+        case let .revokeMandate(mandateID, attestation):
+            try MandateRules.revoke(mandateID, attestation, in: &context)
         }
     }
 
@@ -31,17 +45,48 @@ enum AuthorisationContract {
         let attestedBy = try checkConsent(
             attestation, holder: terms.holder, signedBytes: terms.signingBytes(chainID: chainID),
             in: context)
+        var mandateID: String?
+        if case let .agentSignature(id, _, _) = attestation {
+            try MandateRules.requireAllows(id, terms, in: context)
+            mandateID = id
+        }
+        // Consent is checked before a replay is recognised, so only whoever could make the
+        // grant learns that it exists.
+        if let earlier = try context.get(GrantRecord.self, at: GrantKeys.grant(terms.grantID)) {
+            guard earlier.parentGrantID == nil, earlier.terms == terms,
+                earlier.attestedBy == attestedBy, earlier.mandateID == mandateID
+            else {
+                throw ContractError(
+                    .alreadyExists, "grant \(terms.grantID) exists with other terms")
+            }
+            emitReplayed(earlier, in: &context)
+            return
+        }
         let record = GrantRecord(
             terms: terms, attestedBy: attestedBy, parentGrantID: nil,
-            grantedAtHeight: context.blockHeight)
+            grantedAtHeight: context.blockHeight, mandateID: mandateID)
         store(record, in: &context)
     }
 
+    /// A retried grant or delegation: success, nothing written.
+    private static func emitReplayed(_ earlier: GrantRecord, in context: inout ContractContext) {
+        context.emit(
+            name, "replayed",
+            [
+                ("grant", earlier.terms.grantID),
+                ("status", earlier.revoked ? "revoked" : "recorded"),
+                ("height", String(earlier.grantedAtHeight)),
+            ])
+    }
+
+    /// Checks terms; a grant id already taken is left to the caller, which tells a retry
+    /// (same terms: a no-op) from a conflict (301).
     private static func validate(_ terms: GrantTerms, in context: ContractContext)
         throws(ContractError)
     {
         try Identifier.validate(terms.grantID, "grant id")
         try Identifier.validate(terms.purpose, "purpose")
+        try terms.consent.validate()
         try Identifier.validateAll(terms.scope.licenceIDs + terms.scope.licenceTypes, "scope entry")
         try Identifier.validateAll(terms.scope.dataCategories, "data category")
         guard !terms.scope.isEmpty else {
@@ -53,13 +98,12 @@ enum AuthorisationContract {
         guard context.exists(GovernanceKeys.organisation(terms.granteeOrganisation)) else {
             throw ContractError(.notFound, "no organisation \(terms.granteeOrganisation)")
         }
-        guard !context.exists(GrantKeys.grant(terms.grantID)) else {
-            throw ContractError(.alreadyExists, "grant \(terms.grantID) exists")
-        }
     }
 
-    /// Verifies the holder's consent; returns who attested it.
-    private static func checkConsent(
+    /// Verifies the holder's consent; returns who attested it. For an agent's signature it
+    /// checks the key and signature against the mandate's agent and that the mandate is the
+    /// holder's and live; what the mandate allows is the caller's to check.
+    static func checkConsent(
         _ attestation: Attestation, holder: Hash256, signedBytes: [UInt8],
         in context: ContractContext
     ) throws(ContractError) -> String {
@@ -77,6 +121,18 @@ enum AuthorisationContract {
                     .invalidHolderSignature, "the holder's signature does not verify")
             }
             return "holder-signature"
+        case let .agentSignature(mandateID, agentKey, signature):
+            let mandate = try MandateRules.liveMandate(mandateID, of: holder, in: context)
+            guard context.exists(GrantKeys.holderKey(mandate.agent, agentKey)) else {
+                throw ContractError(
+                    .invalidHolderSignature,
+                    "key \(agentKey.hex.prefix(16)) is not bound to the agent of \(mandateID)")
+            }
+            guard agentKey.isValidSignature(signature, for: signedBytes) else {
+                throw ContractError(
+                    .invalidHolderSignature, "the agent's signature does not verify")
+            }
+            return "agent:\(mandateID)"
         }
     }
 
@@ -115,10 +171,26 @@ enum AuthorisationContract {
         guard parent.terms.delegable else {
             throw ContractError(.invalidTransition, "grant \(grantID) is not delegable")
         }
-        let live = try GrantLiveness.isLive(parent, atMs: context.blockTimeMs) {
-            id throws(ContractError) in
-            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+        try Identifier.validate(newGrantID, "grant id")
+        if let earlier = try context.get(GrantRecord.self, at: GrantKeys.grant(newGrantID)) {
+            // Retrying a delegation: same parent, agent and end (the start was the block
+            // time of the first attempt, so it is not compared).
+            guard earlier.parentGrantID == grantID, earlier.terms.granteeOrganisation == agent,
+                earlier.terms.validUntilMs == min(parent.terms.validUntilMs, validUntilMs)
+            else {
+                throw ContractError(.alreadyExists, "grant \(newGrantID) exists with other terms")
+            }
+            emitReplayed(earlier, in: &context)
+            return
         }
+        let live = try GrantLiveness.isLive(
+            parent, atMs: context.blockTimeMs,
+            lookup: { id throws(ContractError) in
+                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+            },
+            mandate: { id throws(ContractError) in
+                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
+            })
         guard live else {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is not live at \(context.blockTimeMs)")

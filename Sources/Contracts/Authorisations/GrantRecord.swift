@@ -9,6 +9,8 @@ public struct GrantRecord: Hashable, Sendable, CanonicalCodable {
     public var parentGrantID: String?
     public var revoked: Bool
     public var grantedAtHeight: UInt64
+    /// For a grant an agent made: the mandate it was made under (it dies with the mandate).
+    public var mandateID: String?
 
     /// Whether this grant alone (ignoring parents) is in force at `timeMs`.
     public func isInForce(atMs timeMs: UInt64) -> Bool {
@@ -17,21 +19,26 @@ public struct GrantRecord: Hashable, Sendable, CanonicalCodable {
 
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.encode(terms); encoder.encode(attestedBy); encoder.encode(parentGrantID)
-        encoder.encode(revoked); encoder.encode(grantedAtHeight)
+        encoder.encode(revoked); encoder.encode(grantedAtHeight); encoder.encode(mandateID)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         terms = try decoder.decode(GrantTerms.self); attestedBy = try decoder.decodeName()
         parentGrantID = try decoder.decodeOptionalString(); revoked = try decoder.decode(Bool.self)
         grantedAtHeight = try decoder.decode(UInt64.self)
+        mandateID = try decoder.decodeOptionalString()
     }
 
-    init(terms: GrantTerms, attestedBy: String, parentGrantID: String?, grantedAtHeight: UInt64) {
+    init(
+        terms: GrantTerms, attestedBy: String, parentGrantID: String?, grantedAtHeight: UInt64,
+        mandateID: String? = nil
+    ) {
         self.terms = terms
         self.attestedBy = attestedBy
         self.parentGrantID = parentGrantID
         self.revoked = false
         self.grantedAtHeight = grantedAtHeight
+        self.mandateID = mandateID
     }
 }
 
@@ -53,16 +60,24 @@ enum GrantLiveness {
     /// Delegation chains are short by construction; the bound only guards corrupt state.
     static let maxChain = 16
 
-    /// Whether `grant` and every grant it was delegated from are in force at `timeMs`.
-    /// - Parameter lookup: reads a grant by id; its error (an unreadable stored grant) is
-    ///   passed on, so contracts refuse and queries answer an error instead of trapping.
+    /// Whether `grant` and every grant it was delegated from are in force at `timeMs`, and
+    /// so is the mandate of each one an agent made.
+    /// - Parameters:
+    ///   - lookup: reads a grant by id; its error (an unreadable stored grant) is passed on,
+    ///     so contracts refuse and queries answer an error instead of trapping.
+    ///   - mandate: reads a mandate by id, likewise.
     static func isLive<Failure: Error>(
         _ grant: GrantRecord, atMs timeMs: UInt64,
-        lookup: (String) throws(Failure) -> GrantRecord?
+        lookup: (String) throws(Failure) -> GrantRecord?,
+        mandate: (String) throws(Failure) -> MandateRecord?
     ) throws(Failure) -> Bool {
         var current = grant
         for _ in 0..<maxChain {
             guard current.isInForce(atMs: timeMs) else { return false }
+            if let mandateID = current.mandateID {
+                guard let record = try mandate(mandateID), record.isInForce(atMs: timeMs)
+                else { return false }
+            }
             guard let parentID = current.parentGrantID else { return true }
             guard let parent = try lookup(parentID) else { return false }
             current = parent

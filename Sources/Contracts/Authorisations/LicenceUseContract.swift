@@ -10,40 +10,95 @@ enum LicenceUseContract {
         throws(ContractError)
     {
         switch call {
-        case let .use(licenceID, purpose, itemCode, basis):
+        case let .use(useID, licenceID, purpose, itemCode, basis):
+            try Identifier.validate(useID, "use id")
             try Identifier.validate(purpose, "purpose")
             try Identifier.validate(itemCode, "service-item code")
-            let licenceKey = LicenceKeys.licence(licenceID)
-            guard let licence = try context.get(LicenceRecord.self, at: licenceKey) else {
-                throw ContractError(.notFound, "no licence \(licenceID)")
+            let idKey = LicenceKeys.useID(context.organisationID, useID)
+            if let earlier = try recordedUse(at: idKey, in: context) {
+                try replay(
+                    earlier, licenceID: licenceID, purpose: purpose, itemCode: itemCode,
+                    basis: basis, in: &context)
+                return
             }
-            guard licence.isCurrent(atMs: context.blockTimeMs) else {
-                throw ContractError(
-                    .licenceNotCurrent,
-                    "licence \(licenceID) is \(licence.effectiveStatus(atMs: context.blockTimeMs))")
-            }
-            var grantID: String?
-            if case let .grant(id) = basis {
-                try requireLiveGrant(id, licence: licence, purpose: purpose, in: context)
-                grantID = id
-            }
-            let record = UseRecord(
-                licenceID: licenceID, userOrganisation: context.organisationID,
-                userKey: context.caller.publicKey,
-                purpose: purpose, itemCode: itemCode, grantID: grantID, txID: context.txID,
-                height: context.blockHeight, blockTimeMs: context.blockTimeMs)
-            context.put(
-                record,
-                at: LicenceKeys.use(licenceID, height: context.blockHeight, txID: context.txID))
-            context.emit(
-                name, "used",
-                [
-                    ("licence", licenceID), ("user", context.organisationID), ("purpose", purpose),
-                    ("itemCode", itemCode),
-                    ("basis", grantID.map { "grant:\($0)" } ?? "statutory-duty"),
-                    ("blockTimeMs", String(context.blockTimeMs)),
-                ])
+            try use(
+                useID, licenceID: licenceID, purpose: purpose, itemCode: itemCode, basis: basis,
+                in: &context)
+        case let .useData(use):
+            try DataUseContract.use(use, in: &context)
         }
+    }
+
+    private static func use(
+        _ useID: String, licenceID: String, purpose: String, itemCode: String, basis: UseBasis,
+        in context: inout ContractContext
+    ) throws(ContractError) {
+        let licenceKey = LicenceKeys.licence(licenceID)
+        guard let licence = try context.get(LicenceRecord.self, at: licenceKey) else {
+            throw ContractError(.notFound, "no licence \(licenceID)")
+        }
+        guard licence.isCurrent(atMs: context.blockTimeMs) else {
+            throw ContractError(
+                .licenceNotCurrent,
+                "licence \(licenceID) is \(licence.effectiveStatus(atMs: context.blockTimeMs))")
+        }
+        var grantID: String?
+        switch basis {
+        case let .grant(id):
+            try requireLiveGrant(id, licence: licence, purpose: purpose, in: context)
+            try DutyRegistry.requireCovered(itemCode, byGrant: id, purpose: purpose, in: context)
+            grantID = id
+        case .statutoryDuty:
+            try DutyRegistry.requireDuty(
+                itemCode, licenceType: licence.licenceType, dataCategory: nil, in: context)
+        }
+        let record = UseRecord(
+            useID: useID, licenceID: licenceID, userOrganisation: context.organisationID,
+            userKey: context.caller.publicKey,
+            purpose: purpose, itemCode: itemCode, grantID: grantID, txID: context.txID,
+            height: context.blockHeight, blockTimeMs: context.blockTimeMs)
+        let useKey = LicenceKeys.use(licenceID, height: context.blockHeight, txID: context.txID)
+        context.put(record, at: useKey)
+        // The id points at the record, so a retry finds what the first attempt recorded.
+        context.putBytes(useKey.bytes, at: LicenceKeys.useID(context.organisationID, useID))
+        context.emit(
+            name, "used",
+            [
+                ("use", useID), ("licence", licenceID), ("user", context.organisationID),
+                ("purpose", purpose), ("itemCode", itemCode),
+                ("basis", grantID.map { "grant:\($0)" } ?? "statutory-duty"),
+                ("blockTimeMs", String(context.blockTimeMs)),
+            ])
+    }
+
+    /// The use an organisation's use id already recorded, if any.
+    private static func recordedUse(at idKey: StateKey, in context: ContractContext)
+        throws(ContractError) -> UseRecord?
+    {
+        guard let target = context.overlay.value(for: idKey) else { return nil }
+        return try context.require(
+            UseRecord.self, at: StateKey(bytes: target), "use id \(idKey) points at this record")
+    }
+
+    /// A retry of a recorded use is a success that records nothing; the same id with other
+    /// terms is refused, so a client bug cannot pass one use off as another.
+    private static func replay(
+        _ earlier: UseRecord, licenceID: String, purpose: String, itemCode: String,
+        basis: UseBasis, in context: inout ContractContext
+    ) throws(ContractError) {
+        var grantID: String?
+        if case let .grant(id) = basis { grantID = id }
+        guard earlier.licenceID == licenceID, earlier.purpose == purpose,
+            earlier.itemCode == itemCode, earlier.grantID == grantID
+        else {
+            throw ContractError(
+                .alreadyExists,
+                "use \(earlier.useID) of \(context.organisationID) was recorded for licence "
+                + "\(earlier.licenceID), purpose \(earlier.purpose), item \(earlier.itemCode)")
+        }
+        context.emit(
+            name, "replayed",
+            [("use", earlier.useID), ("licence", licenceID), ("height", String(earlier.height))])
     }
 
     private static func requireLiveGrant(
@@ -72,10 +127,14 @@ enum LicenceUseContract {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
         }
-        let live = try GrantLiveness.isLive(grant, atMs: context.blockTimeMs) {
-            id throws(ContractError) in
-            try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-        }
+        let live = try GrantLiveness.isLive(
+            grant, atMs: context.blockTimeMs,
+            lookup: { id throws(ContractError) in
+                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+            },
+            mandate: { id throws(ContractError) in
+                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
+            })
         guard live else {
             throw ContractError(
                 .noLiveGrant,

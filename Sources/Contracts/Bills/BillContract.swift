@@ -4,10 +4,25 @@ public import Ledger
 /// or partial, by a bill issuer of the issuing organisation.
 enum BillContract {
     static let name = BillCall.contractName
+    /// How far a bill's issue time may run ahead of the block time (clock skew).
+    static let clockSkewMs: UInt64 = 10 * 60_000
 
     static func invoke(_ call: BillCall, in context: inout ContractContext) throws(ContractError) {
         switch call {
         case let .issue(issue): try self.issue(issue, in: &context)
+        case let .issueBatch(issues):
+            // All or nothing, like a licence batch; the reason names the row.
+            guard !issues.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty bill batch")
+            }
+            for (index, issue) in issues.enumerated() {
+                do {
+                    try self.issue(issue, in: &context)
+                } catch {
+                    throw ContractError(
+                        error.code, "row \(index) (\(issue.number.billID)): \(error.reason)")
+                }
+            }
         case let .reverse(reversal): try reverse(reversal, in: &context)
         }
     }
@@ -15,7 +30,14 @@ enum BillContract {
     private static func issue(_ issue: BillIssue, in context: inout ContractContext)
         throws(ContractError)
     {
-        try issue.number.validate()
+        try issue.number.validateFields(issuedAtMs: issue.issuedAtMs)
+        // The issue date is part of verification, so it must be a real one: not after the
+        // block (a few minutes of clock skew between a hospital and the chain allowed).
+        guard issue.issuedAtMs <= context.blockTimeMs + BillContract.clockSkewMs else {
+            throw ContractError(
+                .invalidArgument,
+                "issue time \(issue.issuedAtMs) is after the block time \(context.blockTimeMs)")
+        }
         let checkCode: String
         switch issue.number {
         case .medical:
@@ -72,7 +94,13 @@ enum BillContract {
             throw ContractError(
                 .invalidTransition, "bill \(bill.id) is \(bill.status.name) and cannot be reversed")
         }
-        try reversal.redNumber.validate()
+        // A red bill is issued now, and is of the kind of the bill it reverses.
+        try reversal.redNumber.validateFields(issuedAtMs: context.blockTimeMs)
+        guard reversal.redNumber.kind == bill.number.kind else {
+            throw ContractError(
+                .invalidArgument,
+                "bill \(bill.id) is a \(bill.number.kind) bill; its red bill must be one too")
+        }
         let redID = reversal.redNumber.billID
         guard !context.exists(BillKeys.bill(redID)) else {
             throw ContractError(.alreadyExists, "bill \(redID) exists")

@@ -41,6 +41,17 @@ public enum BillNumber: Hashable, Sendable, CanonicalCodable {
         }
     }
 
+    /// Checks every field of the identifier (region, class, type and year of a 票据代码;
+    /// year, province and channel of a 数电票 number) for a bill issued at `atMs`.
+    public func validateFields(issuedAtMs atMs: UInt64) throws(ContractError) {
+        try validate()
+        switch self {
+        case let .medical(code, _): try BillIdentifierFields.validateMedical(code: code, atMs: atMs)
+        case let .taxInvoice(number):
+            try BillIdentifierFields.validateTaxInvoice(number: number, atMs: atMs)
+        }
+    }
+
     /// A medical bill's 校验码: 6 characters of 0-9 A-Z a-z.
     static func validateCheckCode(_ code: String) throws(ContractError) {
         let bytes = Array(code.utf8)

@@ -51,6 +51,8 @@ public struct GrantTerms: Hashable, Sendable, CanonicalCodable {
     public var scope: GrantScope
     /// The service-item code the data may be used for.
     public var purpose: String
+    /// How the holder consented: face-to-face or remote, and through which channel.
+    public var consent: Consent
     public var validFromMs: UInt64
     public var validUntilMs: UInt64
     /// Whether the grantee may delegate (委托) the grant to an agent organisation.
@@ -58,13 +60,15 @@ public struct GrantTerms: Hashable, Sendable, CanonicalCodable {
 
     public init(
         grantID: String, holder: Hash256, granteeOrganisation: String, scope: GrantScope,
-        purpose: String, validFromMs: UInt64, validUntilMs: UInt64, delegable: Bool = false
+        purpose: String, consent: Consent, validFromMs: UInt64, validUntilMs: UInt64,
+        delegable: Bool = false
     ) {
         self.grantID = grantID
         self.holder = holder
         self.granteeOrganisation = granteeOrganisation
         self.scope = scope
         self.purpose = purpose
+        self.consent = consent
         self.validFromMs = validFromMs
         self.validUntilMs = validUntilMs
         self.delegable = delegable
@@ -81,14 +85,16 @@ public struct GrantTerms: Hashable, Sendable, CanonicalCodable {
 
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.encode(grantID); encoder.encode(holder); encoder.encode(granteeOrganisation)
-        encoder.encode(scope); encoder.encode(purpose); encoder.encode(validFromMs)
+        encoder.encode(scope); encoder.encode(purpose); encoder.encode(consent)
+        encoder.encode(validFromMs)
         encoder.encode(validUntilMs); encoder.encode(delegable)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         grantID = try decoder.decodeName(); holder = try decoder.decode(Hash256.self)
         granteeOrganisation = try decoder.decodeName(); scope = try decoder.decode(GrantScope.self)
-        purpose = try decoder.decodeName(); validFromMs = try decoder.decode(UInt64.self)
+        purpose = try decoder.decodeName(); consent = try decoder.decode(Consent.self)
+        validFromMs = try decoder.decode(UInt64.self)
         validUntilMs = try decoder.decode(UInt64.self); delegable = try decoder.decode(Bool.self)
     }
 }
@@ -99,6 +105,9 @@ public enum Attestation: Hashable, Sendable, CanonicalCodable {
     case holderSignature(holderKey: PublicKey, signature: Signature)
     /// The sender holds the identity-provider role and attests the holder's consent.
     case identityProvider
+    /// An agent the holder mandated (`AuthorisationCall.mandate`) signed it with their own
+    /// bound key, within the mandate.
+    case agentSignature(mandateID: String, agentKey: PublicKey, signature: Signature)
 
     public func encode(to encoder: inout CanonicalEncoder) {
         switch self {
@@ -106,16 +115,23 @@ public enum Attestation: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(0)); encoder.encode(holderKey); encoder.encode(signature)
         case .identityProvider:
             encoder.encode(UInt8(1))
+        case let .agentSignature(mandateID, agentKey, signature):
+            encoder.encode(UInt8(2)); encoder.encode(mandateID); encoder.encode(agentKey)
+            encoder.encode(signature)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        if try decoder.decodeTag(of: "Attestation", count: 2) == 0 {
+        switch try decoder.decodeTag(of: "Attestation", count: 3) {
+        case 0:
             self = .holderSignature(
                 holderKey: try decoder.decode(PublicKey.self),
                 signature: try decoder.decode(Signature.self))
-        } else {
-            self = .identityProvider
+        case 1: self = .identityProvider
+        default:
+            self = .agentSignature(
+                mandateID: try decoder.decodeName(), agentKey: try decoder.decode(PublicKey.self),
+                signature: try decoder.decode(Signature.self))
         }
     }
 }
@@ -133,6 +149,14 @@ public enum AuthorisationCall: MethodCall {
     /// The grantee organisation passes a delegable grant on to an agent organisation.
     case delegate(
         grantID: String, newGrantID: String, agentOrganisation: String, validUntilMs: UInt64)
+    /// Identity provider: unbinds a holder's lost key (their grants stay: they belong to
+    /// the commitment, not the key; a new key is bound with `bindHolderKey`).
+    case unbindHolderKey(holder: Hash256, holderKey: PublicKey)
+    /// The principal (by their own key or attested by the identity provider) mandates an
+    /// agent person to grant on their behalf.
+    case mandate(Mandate, Attestation)
+    /// Ends a mandate, and with it every grant the agent made under it.
+    case revokeMandate(mandateID: String, Attestation)
 
     public static let contractName = "authorisation"
 
@@ -142,7 +166,23 @@ public enum AuthorisationCall: MethodCall {
         case .grant: "grant"
         case .revoke: "revoke"
         case .delegate: "delegate"
+        case .unbindHolderKey: "unbindHolderKey"
+        case .mandate: "mandate"
+        case .revokeMandate: "revokeMandate"
         }
+    }
+
+    static let mandateRevocationDomain = Array("govchain/mandate-revoke/v1".utf8)
+
+    /// The bytes a principal signs to revoke a mandate.
+    public static func mandateRevocationSigningBytes(chainID: String, mandateID: String)
+        -> [UInt8]
+    {
+        var encoder = CanonicalEncoder()
+        encoder.encode(fixed: mandateRevocationDomain)
+        encoder.encode(chainID)
+        encoder.encode(mandateID)
+        return encoder.bytes
     }
 
     /// The bytes a holder signs to revoke a grant.
@@ -163,6 +203,12 @@ public enum AuthorisationCall: MethodCall {
         case let .delegate(grantID, newGrantID, agentOrganisation, validUntilMs):
             encoder.encode(grantID); encoder.encode(newGrantID); encoder.encode(agentOrganisation)
             encoder.encode(validUntilMs)
+        case let .unbindHolderKey(holder, holderKey):
+            encoder.encode(holder); encoder.encode(holderKey)
+        case let .mandate(mandate, attestation):
+            encoder.encode(mandate); encoder.encode(attestation)
+        case let .revokeMandate(mandateID, attestation):
+            encoder.encode(mandateID); encoder.encode(attestation)
         }
     }
 
@@ -189,6 +235,21 @@ public enum AuthorisationCall: MethodCall {
                     grantID: try decoder.decodeName(), newGrantID: try decoder.decodeName(),
                     agentOrganisation: try decoder.decodeName(),
                     validUntilMs: try decoder.decode(UInt64.self))
+            }
+        case "unbindHolderKey":
+            self = try decodingArguments(contract, method) { () throws(CodecError) in
+                .unbindHolderKey(
+                    holder: try decoder.decode(Hash256.self),
+                    holderKey: try decoder.decode(PublicKey.self))
+            }
+        case "mandate":
+            self = try decodingArguments(contract, method) { () throws(CodecError) in
+                .mandate(try decoder.decode(Mandate.self), try decoder.decode(Attestation.self))
+            }
+        case "revokeMandate":
+            self = try decodingArguments(contract, method) { () throws(CodecError) in
+                .revokeMandate(
+                    mandateID: try decoder.decodeName(), try decoder.decode(Attestation.self))
             }
         default:
             throw .unknownMethod(contract: contract, method: method)

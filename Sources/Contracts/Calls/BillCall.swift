@@ -141,6 +141,8 @@ public struct BillReversal: Hashable, Sendable, CanonicalCodable {
 /// Calls of the `bill` contract (bill-issuer keys of the issuing organisation).
 public enum BillCall: MethodCall {
     case issue(BillIssue)
+    /// Issues up to `LicenceCall.maxBatch` bills all-or-nothing (migration).
+    case issueBatch([BillIssue])
     case reverse(BillReversal)
 
     public static let contractName = "bill"
@@ -148,6 +150,7 @@ public enum BillCall: MethodCall {
     public var methodName: String {
         switch self {
         case .issue: "issue"
+        case .issueBatch: "issueBatch"
         case .reverse: "reverse"
         }
     }
@@ -155,6 +158,7 @@ public enum BillCall: MethodCall {
     func encodeArguments(to encoder: inout CanonicalEncoder) {
         switch self {
         case let .issue(issue): encoder.encode(issue)
+        case let .issueBatch(issues): encoder.encode(issues)
         case let .reverse(reversal): encoder.encode(reversal)
         }
     }
@@ -165,6 +169,11 @@ public enum BillCall: MethodCall {
             self = .issue(
                 try decodingArguments(Self.contractName, method) { () throws(CodecError) in
                     try decoder.decode(BillIssue.self)
+                })
+        case "issueBatch":
+            self = .issueBatch(
+                try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                    try decoder.decodeArray(of: BillIssue.self, limit: LicenceCall.maxBatch)
                 })
         case "reverse":
             self = .reverse(

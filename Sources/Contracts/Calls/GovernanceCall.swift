@@ -15,6 +15,12 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     case addValidator(Validator)
     /// Removes a validator from the recorded set.
     case removeValidator(PublicKey)
+    /// Registers a service item (权责事项) of the duty registry, or replaces it.
+    case registerDutyItem(DutyItem)
+    /// Removes a service item: statutory-duty uses naming it are refused from then on.
+    case removeDutyItem(itemCode: String)
+    /// Registers a licence type (issuers, validity rules, reminder window), or replaces it.
+    case registerLicenceType(LicenceType)
 
     public var name: String {
         switch self {
@@ -26,6 +32,9 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .revokeRole: "revokeRole"
         case .addValidator: "addValidator"
         case .removeValidator: "removeValidator"
+        case .registerDutyItem: "registerDutyItem"
+        case .removeDutyItem: "removeDutyItem"
+        case .registerLicenceType: "registerLicenceType"
         }
     }
 
@@ -50,11 +59,17 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(6)); encoder.encode(validator)
         case let .removeValidator(publicKey):
             encoder.encode(UInt8(7)); encoder.encode(publicKey)
+        case let .registerDutyItem(item):
+            encoder.encode(UInt8(8)); encoder.encode(item)
+        case let .removeDutyItem(itemCode):
+            encoder.encode(UInt8(9)); encoder.encode(itemCode)
+        case let .registerLicenceType(type):
+            encoder.encode(UInt8(10)); encoder.encode(type)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 8) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 11) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(),
@@ -78,7 +93,10 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             self = .revokeRole(
                 publicKey: try decoder.decode(PublicKey.self), role: try Self.decodeRole(&decoder))
         case 6: self = .addValidator(try decoder.decode(Validator.self))
-        default: self = .removeValidator(try decoder.decode(PublicKey.self))
+        case 7: self = .removeValidator(try decoder.decode(PublicKey.self))
+        case 8: self = .registerDutyItem(try decoder.decode(DutyItem.self))
+        case 9: self = .removeDutyItem(itemCode: try decoder.decodeName())
+        default: self = .registerLicenceType(try decoder.decode(LicenceType.self))
         }
     }
 

@@ -74,16 +74,22 @@ public struct LicenceRenewal: Hashable, Sendable, CanonicalCodable {
 /// Calls of the `licence` contract (licence-issuer keys of the issuing organisation).
 public enum LicenceCall: MethodCall {
     case issue(LicenceIssue)
+    /// Issues up to `maxBatch` licences all-or-nothing: the migration of existing licences.
+    case issueBatch([LicenceIssue])
     case renew(LicenceRenewal)
     case suspend(licenceID: String, reason: String)
     case resume(licenceID: String)
     case revoke(licenceID: String, reason: String)
 
     public static let contractName = "licence"
+    /// Licences (and bills) one batch may issue: 256 of them stay far inside a
+    /// transaction's 64 KiB.
+    public static let maxBatch = 256
 
     public var methodName: String {
         switch self {
         case .issue: "issue"
+        case .issueBatch: "issueBatch"
         case .renew: "renew"
         case .suspend: "suspend"
         case .resume: "resume"
@@ -95,6 +101,7 @@ public enum LicenceCall: MethodCall {
     public var licenceID: String {
         switch self {
         case let .issue(issue): issue.licenceID
+        case let .issueBatch(issues): issues.first?.licenceID ?? ""
         case let .renew(renewal): renewal.licenceID
         case let .suspend(licenceID, _), let .resume(licenceID), let .revoke(licenceID, _):
             licenceID
@@ -104,6 +111,7 @@ public enum LicenceCall: MethodCall {
     func encodeArguments(to encoder: inout CanonicalEncoder) {
         switch self {
         case let .issue(issue): encoder.encode(issue)
+        case let .issueBatch(issues): encoder.encode(issues)
         case let .renew(renewal): encoder.encode(renewal)
         case let .suspend(licenceID, reason), let .revoke(licenceID, reason):
             encoder.encode(licenceID); encoder.encode(reason)
@@ -118,6 +126,11 @@ public enum LicenceCall: MethodCall {
             self = .issue(
                 try decodingArguments(contract, method) { () throws(CodecError) in
                     try decoder.decode(LicenceIssue.self)
+                })
+        case "issueBatch":
+            self = .issueBatch(
+                try decodingArguments(contract, method) { () throws(CodecError) in
+                    try decoder.decodeArray(of: LicenceIssue.self, limit: Self.maxBatch)
                 })
         case "renew":
             self = .renew(

@@ -26,27 +26,47 @@ public enum UseBasis: Hashable, Sendable, CanonicalCodable {
 /// Calls of the `licence-use` contract (licence-user keys).
 public enum LicenceUseCall: MethodCall {
     /// Records that the caller's organisation used a licence for a purpose and service item.
-    case use(licenceID: String, purpose: String, itemCode: String, basis: UseBasis)
+    /// `useID` is chosen by the caller and unique per organisation: resubmitting a use that
+    /// timed out with the same id and terms records nothing twice.
+    case use(useID: String, licenceID: String, purpose: String, itemCode: String, basis: UseBasis)
+    /// Records that the caller's organisation used a category of a person's data.
+    case useData(DataUse)
 
     public static let contractName = "licence-use"
 
-    public var methodName: String { "use" }
+    public var methodName: String {
+        switch self {
+        case .use: "use"
+        case .useData: "useData"
+        }
+    }
 
     func encodeArguments(to encoder: inout CanonicalEncoder) {
         switch self {
-        case let .use(licenceID, purpose, itemCode, basis):
-            encoder.encode(licenceID); encoder.encode(purpose); encoder.encode(itemCode)
+        case let .use(useID, licenceID, purpose, itemCode, basis):
+            encoder.encode(useID); encoder.encode(licenceID); encoder.encode(purpose)
+            encoder.encode(itemCode)
             encoder.encode(basis)
+        case let .useData(use):
+            encoder.encode(use)
         }
     }
 
     init(method: String, arguments decoder: inout CanonicalDecoder) throws(CallDecodingError) {
+        if method == "useData" {
+            self = .useData(
+                try decodingArguments(Self.contractName, method) { () throws(CodecError) in
+                    try decoder.decode(DataUse.self)
+                })
+            return
+        }
         guard method == "use" else {
             throw .unknownMethod(contract: Self.contractName, method: method)
         }
         self = try decodingArguments(Self.contractName, method) { () throws(CodecError) in
             .use(
-                licenceID: try decoder.decodeName(), purpose: try decoder.decodeName(),
+                useID: try decoder.decodeName(), licenceID: try decoder.decodeName(),
+                purpose: try decoder.decodeName(),
                 itemCode: try decoder.decodeName(), basis: try decoder.decode(UseBasis.self))
         }
     }

@@ -22,6 +22,19 @@ public func genesisState(_ genesis: Genesis) -> [StateWrite] {
             overlay.put(keyRecord.canonicalBytes, for: GovernanceKeys.key(key.publicKey))
         }
     }
+    // Genesis is the first governance decision: every licence type a genesis key may issue
+    // is registered, issued by those keys' organisations, with no validity limit and no
+    // reminder; governance registers more types, or replaces these rules, afterwards.
+    var issuers: [String: Set<String>] = [:]
+    for organisation in genesis.organisations {
+        for key in organisation.keys {
+            for type in key.licenceTypes { issuers[type, default: []].insert(organisation.id) }
+        }
+    }
+    for code in issuers.keys.sorted() {
+        let type = LicenceType(code: code, name: code, issuers: Array(issuers[code] ?? []))
+        overlay.put(type.canonicalBytes, for: LicenceTypeKeys.type(code))
+    }
     _ = overlay.commitTransaction(height: 0, txIndex: 0, txID: genesis.hash)
     return overlay.blockWrites
 }

@@ -108,6 +108,12 @@ enum GovernanceContract {
             try addValidator(validator, in: &context)
         case let .removeValidator(publicKey):
             try removeValidator(publicKey, in: &context)
+        case let .registerDutyItem(item):
+            try DutyRegistry.register(item, in: &context)
+        case let .removeDutyItem(itemCode):
+            try DutyRegistry.remove(itemCode, in: &context)
+        case let .registerLicenceType(type):
+            try LicenceTypeRegistry.register(type, in: &context)
         case let .registerOrganisation(id, organisationName, creditCode):
             try Identifier.validate(id, "organisation id")
             guard CheckCharacters.isValidCreditCode(creditCode) else {

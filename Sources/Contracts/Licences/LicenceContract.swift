@@ -10,6 +10,20 @@ enum LicenceContract {
         switch call {
         case let .issue(issue):
             try self.issue(issue, in: &context)
+        case let .issueBatch(issues):
+            // All or nothing: a refusal discards the transaction's whole write set, and the
+            // reason names the row.
+            guard !issues.isEmpty else {
+                throw ContractError(.invalidArgument, "an empty licence batch")
+            }
+            for (index, issue) in issues.enumerated() {
+                do {
+                    try self.issue(issue, in: &context)
+                } catch {
+                    throw ContractError(
+                        error.code, "row \(index) (\(issue.licenceID)): \(error.reason)")
+                }
+            }
         case let .renew(renewal):
             try renew(renewal, in: &context)
         case let .suspend(licenceID, reason):
@@ -33,6 +47,9 @@ enum LicenceContract {
         }
         try requireIssuerCode(identifier, in: context)
         try validateValidity(issue.validFromMs, issue.validUntilMs)
+        let type = try LicenceTypeRegistry.require(
+            issue.licenceType, validFromMs: issue.validFromMs, validUntilMs: issue.validUntilMs,
+            in: context)
         guard !context.exists(LicenceKeys.licence(issue.licenceID)) else {
             throw ContractError(.alreadyExists, "licence \(issue.licenceID) exists")
         }
@@ -47,6 +64,7 @@ enum LicenceContract {
                 ("issuer", record.issuerOrganisation),
                 ("holder", record.holder.hex), ("version", String(record.version)),
             ])
+        ExpiryReminders.schedule(record, type: type, in: &context)
     }
 
     private static func renew(_ renewal: LicenceRenewal, in context: inout ContractContext)
@@ -63,11 +81,18 @@ enum LicenceContract {
             throw ContractError(
                 .invalidIdentifier, "\(renewal.newLicenceID) is not a later version of \(old.id)")
         }
-        guard old.status == .issued || old.status == .suspended else {
+        // A suspension must be lifted (resume) before a fresh `issued` version may replace
+        // the suspended one: renewing would launder the suspension.
+        guard old.status == .issued else {
+            let hint = old.status == .suspended ? "; lift the suspension (resume) first" : ""
             throw ContractError(
-                .invalidTransition, "licence \(old.id) is \(old.status.name) and cannot be renewed")
+                .invalidTransition,
+                "licence \(old.id) is \(old.status.name) and cannot be renewed\(hint)")
         }
         try validateValidity(renewal.validFromMs, renewal.validUntilMs)
+        let type = try LicenceTypeRegistry.require(
+            old.licenceType, validFromMs: renewal.validFromMs,
+            validUntilMs: renewal.validUntilMs, in: context)
         guard !context.exists(LicenceKeys.licence(renewal.newLicenceID)) else {
             throw ContractError(.alreadyExists, "licence \(renewal.newLicenceID) exists")
         }
@@ -92,6 +117,7 @@ enum LicenceContract {
                 ("licence", old.id), ("newLicence", renewed.id),
                 ("version", String(renewed.version)),
             ])
+        ExpiryReminders.schedule(renewed, type: type, in: &context)
     }
 
     private static func transition(

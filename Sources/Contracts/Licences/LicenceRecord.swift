@@ -75,6 +75,8 @@ public struct LicenceRecord: Hashable, Sendable, CanonicalCodable {
 
 /// A recorded licence use (用证), at `use/<licence id>/<height>/<tx id>`.
 public struct UseRecord: Hashable, Sendable, CanonicalCodable {
+    /// The user organisation's id for this use (unique per organisation).
+    public var useID: String
     public var licenceID: String
     public var userOrganisation: String
     public var userKey: PublicKey
@@ -87,12 +89,14 @@ public struct UseRecord: Hashable, Sendable, CanonicalCodable {
     public var blockTimeMs: UInt64
 
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.encode(useID)
         encoder.encode(licenceID); encoder.encode(userOrganisation); encoder.encode(userKey)
         encoder.encode(purpose); encoder.encode(itemCode); encoder.encode(grantID)
         encoder.encode(txID); encoder.encode(height); encoder.encode(blockTimeMs)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        useID = try decoder.decodeName()
         licenceID = try decoder.decodeName(); userOrganisation = try decoder.decodeName()
         userKey = try decoder.decode(PublicKey.self); purpose = try decoder.decodeName()
         itemCode = try decoder.decodeName(); grantID = try decoder.decodeOptionalString()
@@ -101,10 +105,11 @@ public struct UseRecord: Hashable, Sendable, CanonicalCodable {
     }
 
     init(
-        licenceID: String, userOrganisation: String, userKey: PublicKey, purpose: String,
-        itemCode: String,
+        useID: String, licenceID: String, userOrganisation: String, userKey: PublicKey,
+        purpose: String, itemCode: String,
         grantID: String?, txID: Hash256, height: UInt64, blockTimeMs: UInt64
     ) {
+        self.useID = useID
         self.licenceID = licenceID; self.userOrganisation = userOrganisation; self.userKey = userKey
         self.purpose = purpose; self.itemCode = itemCode; self.grantID = grantID
         self.txID = txID; self.height = height; self.blockTimeMs = blockTimeMs
@@ -117,6 +122,10 @@ enum LicenceKeys {
         StateKey("idx/licence-holder/\(holder.hex)/\(id)")
     }
     static func uses(_ licenceID: String) -> StateKey { StateKey("use/\(licenceID)/") }
+    /// Where an organisation's use id points: the key of the use record it made.
+    static func useID(_ organisation: String, _ useID: String) -> StateKey {
+        StateKey("useid/\(organisation)/\(useID)")
+    }
     static func use(_ licenceID: String, height: UInt64, txID: Hash256) -> StateKey {
         StateKey("use/\(licenceID)/\(paddedHex(height))/\(txID.hex)")
     }

@@ -22,9 +22,11 @@ public struct BillVerification: Hashable, Sendable {
     public let record: BillRecord?
     /// Whether the check code (the total in fen for a tax e-invoice) matches.
     public let checkMatches: Bool
+    /// Whether the printed issue date (China time) is the recorded one.
+    public let dateMatches: Bool
     public let claims: [ClaimRecord]
 
-    public var isGenuine: Bool { record != nil && checkMatches }
+    public var isGenuine: Bool { record != nil && checkMatches && dateMatches }
     public var leftFen: UInt64 { record?.leftFen ?? 0 }
 }
 
@@ -64,6 +66,34 @@ public struct ContractQueries<Store: StateStore> {
         try record(Proposal.self, GovernanceKeys.proposal(id))
     }
 
+    /// A service item of the duty registry.
+    public func dutyItem(_ code: String) throws(StoredRecordError) -> DutyItem? {
+        try record(DutyItem.self, DutyKeys.item(code))
+    }
+
+    /// Every registered service item in item-code order.
+    public var dutyItems: [DutyItem] {
+        get throws(StoredRecordError) { try records(DutyItem.self, DutyKeys.prefix) }
+    }
+
+    /// A registered licence type.
+    public func licenceType(_ code: String) throws(StoredRecordError) -> LicenceType? {
+        try record(LicenceType.self, LicenceTypeKeys.type(code))
+    }
+
+    /// Every registered licence type in code order.
+    public var licenceTypes: [LicenceType] {
+        get throws(StoredRecordError) { try records(LicenceType.self, LicenceTypeKeys.prefix) }
+    }
+
+    /// The expiry reminders the chain made for a holder's licences, in licence-id order
+    /// (the holder's wallet view).
+    public func reminders(ofHolder holder: Hash256) throws(StoredRecordError)
+        -> [ExpiryReminder]
+    {
+        try records(ExpiryReminder.self, ReminderKeys.holder(holder))
+    }
+
     // MARK: - Licences and their use
 
     public func licence(_ id: String) throws(StoredRecordError) -> LicenceRecord? {
@@ -99,6 +129,11 @@ public struct ContractQueries<Store: StateStore> {
         try records(UseRecord.self, LicenceKeys.uses(id))
     }
 
+    /// Every recorded use of a holder's data, in chain order.
+    public func dataUses(ofHolder holder: Hash256) throws(StoredRecordError) -> [DataUseRecord] {
+        try records(DataUseRecord.self, DataUseKeys.uses(holder))
+    }
+
     // MARK: - Authorisations
 
     public func grant(_ id: String) throws(StoredRecordError) -> GrantRecord? {
@@ -114,12 +149,31 @@ public struct ContractQueries<Store: StateStore> {
         }
         var live: [GrantRecord] = []
         for grant in grants {
-            let isLive = try GrantLiveness.isLive(grant, atMs: atMs) {
-                id throws(StoredRecordError) in try self.grant(id)
-            }
+            let isLive = try GrantLiveness.isLive(
+                grant, atMs: atMs, lookup: { id throws(StoredRecordError) in try self.grant(id) },
+                mandate: { id throws(StoredRecordError) in try self.mandate(id) })
             if isLive { live.append(grant) }
         }
         return live
+    }
+
+    /// A mandate (person-to-person delegation).
+    public func mandate(_ id: String) throws(StoredRecordError) -> MandateRecord? {
+        try record(MandateRecord.self, MandateKeys.mandate(id))
+    }
+
+    /// Every mandate a principal gave, in mandate-id order (revoked and expired included).
+    public func mandates(ofPrincipal principal: Hash256) throws(StoredRecordError)
+        -> [MandateRecord]
+    {
+        try indexedRecords(MandateKeys.byPrincipal(principal)) {
+            id throws(StoredRecordError) in try mandate(id)
+        }
+    }
+
+    /// Whether a key is bound to a holder commitment now.
+    public func isHolderKeyBound(_ holder: Hash256, _ key: PublicKey) -> Bool {
+        state.value(for: GrantKeys.holderKey(holder, key)) != nil
     }
 
     // MARK: - Bills and claims
@@ -128,26 +182,46 @@ public struct ContractQueries<Store: StateStore> {
         try record(BillRecord.self, BillKeys.bill(id))
     }
 
-    /// Checks a printed bill: number plus check code (for a tax e-invoice, the total in fen).
-    public func verifyBill(number: BillNumber, checkCode: String) throws(StoredRecordError)
-        -> BillVerification
+    /// Checks a printed bill: number, check code (for a tax e-invoice, the total in fen) and
+    /// issue date (开票日期, China time).
+    public func verifyBill(number: BillNumber, checkCode: String, issueDate: ChinaCalendar.Date)
+        throws(StoredRecordError) -> BillVerification
     {
         let id = number.billID
         let bill = try bill(id)
         let matches =
             bill.map { $0.checkDigest == BillRecord.checkDigest(billID: id, checkCode: checkCode) }
             ?? false
+        let dateMatches = bill.map { ChinaCalendar.date(ofMs: $0.issuedAtMs) == issueDate } ?? false
         return BillVerification(
-            billID: id, record: bill, checkMatches: matches, claims: try claims(ofBill: id))
+            billID: id, record: bill, checkMatches: matches, dateMatches: dateMatches,
+            claims: try claims(ofBill: id))
     }
 
-    public func claim(_ id: String) throws(StoredRecordError) -> ClaimRecord? {
-        try record(ClaimRecord.self, ClaimKeys.claim(id))
+    /// A payer's bill wallet with, per bill, who claimed what (DOMAIN.md's bill wallet).
+    public func billWalletClaims(ofPayer payer: Hash256) throws(StoredRecordError)
+        -> [(bill: BillRecord, claims: [ClaimRecord])]
+    {
+        var entries: [(bill: BillRecord, claims: [ClaimRecord])] = []
+        for bill in try billWallet(ofPayer: payer) {
+            entries.append((bill, try claims(ofBill: bill.id)))
+        }
+        return entries
     }
 
-    /// Every claim of a bill in claim-id order.
+    /// A reimburser's claim (claim ids are scoped by reimburser).
+    public func claim(reimburser: String, id: String) throws(StoredRecordError) -> ClaimRecord? {
+        try record(ClaimRecord.self, ClaimKeys.claim(reimburser, id))
+    }
+
+    /// Every claim of a bill in (reimburser, claim id) order.
     public func claims(ofBill id: String) throws(StoredRecordError) -> [ClaimRecord] {
-        try indexedRecords(ClaimKeys.byBill(id)) { id throws(StoredRecordError) in try claim(id) }
+        try indexedRecords(ClaimKeys.byBill(id)) { tail throws(StoredRecordError) in
+            // `<reimburser>/<claim id>`: ids never contain `/`, so one split is exact.
+            let parts = tail.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { return nil }
+            return try claim(reimburser: String(parts[0]), id: String(parts[1]))
+        }
     }
 
     /// What new claims may still take from a bill, or nil for an unknown bill.

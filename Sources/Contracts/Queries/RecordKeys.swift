@@ -6,5 +6,7 @@ public enum RecordKeys {
     public static func licence(_ id: String) -> StateKey { LicenceKeys.licence(id) }
     public static func grant(_ id: String) -> StateKey { GrantKeys.grant(id) }
     public static func bill(_ id: String) -> StateKey { BillKeys.bill(id) }
-    public static func claim(_ id: String) -> StateKey { ClaimKeys.claim(id) }
+    public static func claim(reimburser: String, id: String) -> StateKey {
+        ClaimKeys.claim(reimburser, id)
+    }
 }

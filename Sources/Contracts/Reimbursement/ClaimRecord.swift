@@ -54,10 +54,15 @@ public struct ClaimRecord: Hashable, Sendable, CanonicalCodable {
     }
 }
 
+/// Claim ids are chosen by each reimburser, so they are scoped by its organisation: one
+/// insurer can neither take nor probe another's id.
 enum ClaimKeys {
-    static func claim(_ id: String) -> StateKey { StateKey("claim/\(id)") }
+    static func claim(_ reimburser: String, _ id: String) -> StateKey {
+        StateKey("claim/\(reimburser)/\(id)")
+    }
     static func byBill(_ billID: String) -> StateKey { StateKey("idx/claim-bill/\(billID)/") }
-    static func byBill(_ billID: String, _ claimID: String) -> StateKey {
-        StateKey("idx/claim-bill/\(billID)/\(claimID)")
+    /// The index entry's tail is `<reimburser>/<claim id>` (neither may contain `/`).
+    static func byBill(_ billID: String, _ reimburser: String, _ claimID: String) -> StateKey {
+        StateKey("idx/claim-bill/\(billID)/\(reimburser)/\(claimID)")
     }
 }

@@ -34,13 +34,13 @@ enum ReimbursementContract {
     {
         try Identifier.validate(request.claimID, "claim id")
         let organisation = context.organisationID
-        let claimKey = ClaimKeys.claim(request.claimID)
+        let claimKey = ClaimKeys.claim(organisation, request.claimID)
         if let existing = try context.get(ClaimRecord.self, at: claimKey) {
             guard existing.matches(request, organisation: organisation) else {
                 throw ContractError(
                     .claimConflict,
-                    "claim \(request.claimID) exists for \(existing.amountFen) fen of bill "
-                    + "\(existing.billID) by \(existing.reimburserOrganisation); this asks "
+                    "claim \(request.claimID) of \(organisation) exists for "
+                    + "\(existing.amountFen) fen of bill \(existing.billID); this asks "
                     + "\(request.amountFen) fen of \(request.billID)"
                 )
             }
@@ -76,8 +76,8 @@ enum ReimbursementContract {
         let record = ClaimRecord(
             request: request, organisation: organisation, height: context.blockHeight)
         context.put(bill, at: BillKeys.bill(bill.id))
-        context.put(record, at: ClaimKeys.claim(record.claimID))
-        context.putBytes([], at: ClaimKeys.byBill(bill.id, record.claimID))
+        context.put(record, at: claimKey)
+        context.putBytes([], at: ClaimKeys.byBill(bill.id, organisation, record.claimID))
         context.emit(
             name, "claimed",
             [
@@ -129,7 +129,7 @@ enum ReimbursementContract {
         }
         claim.status = .settled
         context.put(bill, at: BillKeys.bill(bill.id))
-        context.put(claim, at: ClaimKeys.claim(claimID))
+        context.put(claim, at: ClaimKeys.claim(context.organisationID, claimID))
         context.emit(
             name, "settled",
             [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
@@ -159,7 +159,7 @@ enum ReimbursementContract {
         }
         claim.status = .released
         context.put(bill, at: BillKeys.bill(bill.id))
-        context.put(claim, at: ClaimKeys.claim(claimID))
+        context.put(claim, at: ClaimKeys.claim(context.organisationID, claimID))
         context.emit(
             name, "released",
             [("claim", claimID), ("bill", bill.id), ("amountFen", String(claim.amountFen))])
@@ -209,16 +209,22 @@ enum ReimbursementContract {
         return value
     }
 
+    /// The caller organisation's claim: another reimburser's claim of the same id is a
+    /// different claim and stays out of reach.
     private static func ownedClaim(_ claimID: String, in context: ContractContext)
         throws(ContractError) -> ClaimRecord
     {
-        guard let claim = try context.get(ClaimRecord.self, at: ClaimKeys.claim(claimID)) else {
-            throw ContractError(.notFound, "no claim \(claimID)")
+        try Identifier.validate(claimID, "claim id")
+        let key = ClaimKeys.claim(context.organisationID, claimID)
+        guard let claim = try context.get(ClaimRecord.self, at: key) else {
+            throw ContractError(.notFound, "\(context.organisationID) has no claim \(claimID)")
         }
-        guard claim.reimburserOrganisation == context.organisationID else {
-            throw ContractError(
-                .notResponsibleOrganisation,
-                "claim \(claimID) belongs to \(claim.reimburserOrganisation)")
+        guard claim.reimburserOrganisation == context.organisationID, claim.claimID == claimID
+        else {
+            throw StoredRecords.corrupt(
+                ClaimRecord.self, at: key, "it names claim \(claim.claimID) of "
+                    + "\(claim.reimburserOrganisation)"
+            ).contractError
         }
         return claim
     }

@@ -10,6 +10,19 @@ public struct BlockResult: Hashable, Sendable {
     /// The history records of this block in execution order (the same records `writes`
     /// holds under `history/`), for a node that also keeps a per-key-history column family.
     public let history: [HistoryEntry]
+    /// Events of the block itself, after its transactions: expiry reminders (到期提醒). They
+    /// belong to no transaction, so no receipt carries them; the event stream does.
+    public let blockEvents: [Event]
+
+    public init(
+        receipts: [Receipt], writes: [StateWrite], history: [HistoryEntry],
+        blockEvents: [Event] = []
+    ) {
+        self.receipts = receipts
+        self.writes = writes
+        self.history = history
+        self.blockEvents = blockEvents
+    }
 }
 
 /// Applies transactions through the contracts. Pure: the same transactions, height, time
@@ -44,7 +57,14 @@ public enum BlockExecutor {
                         message: boundedMessage(error.description), events: []))
             }
         }
-        return BlockResult(receipts: receipts, writes: overlay.blockWrites, history: history)
+        // End of block: reminders due by the block's time, as a step of their own after the
+        // last transaction (its history records carry the index one past it).
+        let blockEvents = ExpiryReminders.sweep(height: height, timeMs: timeMs, overlay: overlay)
+        history += overlay.commitTransaction(
+            height: height, txIndex: UInt32(transactions.count), txID: Hash256.zero)
+        return BlockResult(
+            receipts: receipts, writes: overlay.blockWrites, history: history,
+            blockEvents: blockEvents)
     }
 
     /// The mempool's pre-check: the call decodes, the chain id matches, the sender is a

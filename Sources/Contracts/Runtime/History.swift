@@ -63,9 +63,13 @@ public enum HistoryKeys {
         return StateKey(bytes: prefix(of: key).bytes + encoder.bytes)
     }
 
-    /// Whether changes of `key` are recorded: records are, while history records and
-    /// secondary-index entries (`idx/`) are derived data and would only double the trail.
+    /// Whether changes of `key` are recorded: records are, while history records,
+    /// secondary-index entries (`idx/`) and the block-end cursors (`cursor/`) are derived
+    /// data and would only double the trail.
     static func isTracked(_ key: StateKey) -> Bool {
         !key.bytes.starts(with: prefix) && !key.bytes.starts(with: indexPrefix)
+            && !key.bytes.starts(with: cursorPrefix)
     }
+
+    static let cursorPrefix = Array("cursor/".utf8)
 }

@@ -13,6 +13,9 @@ enum Permissions {
             if case let .issue(issue) = licenceCall {
                 try requireLicenceType(issue.licenceType, caller)
             }
+            if case let .issueBatch(issues) = licenceCall {
+                for issue in issues { try requireLicenceType(issue.licenceType, caller) }
+            }
         case let .authorisation(authorisationCall):
             if authorisationCall.needsIdentityProvider {
                 try require(.identityProvider, caller, call)
@@ -58,8 +61,9 @@ extension AuthorisationCall {
     /// attested on the holder's behalf needs the identity provider.
     var needsIdentityProvider: Bool {
         switch self {
-        case .bindHolderKey: true
-        case let .grant(_, attestation), let .revoke(_, attestation):
+        case .bindHolderKey, .unbindHolderKey: true
+        case let .grant(_, attestation), let .revoke(_, attestation),
+            let .mandate(_, attestation), let .revokeMandate(_, attestation):
             attestation == .identityProvider
         case .delegate: false
         }

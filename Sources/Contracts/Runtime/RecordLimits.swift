@@ -20,6 +20,9 @@ public enum RecordLimits {
     public static let validators = ValidatorSet.maxValidators
     /// Entries in each list of a grant's scope (`GrantScope`).
     public static let scopeEntriesPerList = 256
+    /// Entries in each list of a registry record (a service item's organisations, licence
+    /// types and data categories; a licence type's issuing organisations).
+    public static let entriesPerRegistryList = 256
     /// Bytes of an id, code or organisation id in a call or record.
     public static let nameBytes = 128
     /// Bytes of an organisation's or validator's display name.

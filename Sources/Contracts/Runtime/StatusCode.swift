@@ -30,6 +30,14 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     /// A list the call would grow (red bills of a bill, keys of an organisation, licence
     /// types of a key, approvals of a proposal) is at its bound.
     case limitReached = 308
+    /// A statutory-duty use names a service item that is not registered, or that does not
+    /// list the caller's organisation or the licence type (data category) used.
+    case noDutyBasis = 309
+    /// The licence type is not in the licence-type registry.
+    case licenceTypeNotRegistered = 310
+    /// An agent's grant names a mandate that is missing, revoked, outside its validity, or
+    /// does not cover the grant's holder, scope, purpose or end.
+    case noLiveMandate = 311
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
@@ -65,6 +73,9 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .alreadyApproved: "already approved"
         case .invalidEvidence: "invalid evidence"
         case .limitReached: "limit reached"
+        case .noDutyBasis: "no duty basis"
+        case .licenceTypeNotRegistered: "licence type not registered"
+        case .noLiveMandate: "no live mandate"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"

@@ -51,6 +51,37 @@ extension APIRoutes {
             return try await query { try $0.licences(ofHolder: holder) }
         }
         registerBillQueries(on: router)
+        registerRegistryQueries(on: router)
+    }
+
+    /// The registries governance keeps (issue 13): service items (权责事项).
+    private func registerRegistryQueries(on router: Router<BasicRequestContext>) {
+        router.get("/v1/duty-items") { _, _ in try await query { try $0.dutyItems } }
+        router.get("/v1/mandates/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try await found("mandate \(id)") { try $0.mandate(id) }
+        }
+        router.get("/v1/holders/:commitment/data-uses") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.dataUses(ofHolder: holder) }
+        }
+        router.get("/v1/holders/:commitment/mandates") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.mandates(ofPrincipal: holder) }
+        }
+        router.get("/v1/licence-types") { _, _ in try await query { try $0.licenceTypes } }
+        router.get("/v1/licence-types/:code") { _, context in
+            let code = try context.parameters.require("code")
+            return try await found("licence type \(code)") { try $0.licenceType(code) }
+        }
+        router.get("/v1/holders/:commitment/reminders") { _, context in
+            let holder = try commitment(context)
+            return try await query { try $0.reminders(ofHolder: holder) }
+        }
+        router.get("/v1/duty-items/:code") { _, context in
+            let code = try context.parameters.require("code")
+            return try await found("service item \(code)") { try $0.dutyItem(code) }
+        }
     }
 
     private func registerBillQueries(on router: Router<BasicRequestContext>) {
@@ -73,11 +104,22 @@ extension APIRoutes {
         }
         router.get("/v1/payers/:commitment/bills") { _, context in
             let payer = try commitment(context)
-            return try await query { try $0.billWallet(ofPayer: payer) }
+            // Each bill with who claimed what of it (the bill wallet of DOMAIN.md).
+            return try await query { queries -> Any in
+                try queries.billWalletClaims(ofPayer: payer).map { entry -> [String: Any] in
+                    var view = JSONView.make(entry.bill) as? [String: Any] ?? [:]
+                    view["claims"] = entry.claims.map { JSONView.make($0) }
+                    return view
+                }
+            }
         }
-        router.get("/v1/claims/:id") { _, context in
+        // Claim ids are scoped by reimburser (issue 13 item 5), so a claim is named by both.
+        router.get("/v1/reimbursers/:organisation/claims/:id") { _, context in
+            let organisation = try context.parameters.require("organisation")
             let id = try context.parameters.require("id")
-            return try await found("claim \(id)") { try $0.claim(id) }
+            return try await found("claim \(id) of \(organisation)") {
+                try $0.claim(reimburser: organisation, id: id)
+            }
         }
         router.get("/v1/evidence") { _, _ in try await query { try $0.evidence } }
     }

@@ -69,6 +69,14 @@ public final class EventHub: Sendable {
                 for subscriber in subscribers { subscriber.yield(.event(committed)) }
             }
         }
+        // Block events (expiry reminders) come after every transaction's: index one past
+        // the last transaction, no transaction id.
+        for event in outcome.blockEvents {
+            let committed = CommittedEvent(
+                height: outcome.block.height, txIndex: UInt32(outcome.receipts.count),
+                txID: Hash256.zero, event: event)
+            for subscriber in subscribers { subscriber.yield(.event(committed)) }
+        }
     }
 }
 
