@@ -37,7 +37,8 @@ struct StorageTests {
             #expect(try reopened.location(ofTransaction: tx.id) == TransactionLocation(height: height, index: 0))
         }
         #expect(try reopened.stateValue(SyntheticBlocks.key(0)) == StorageKey.height(1_000))
-        #expect(try reopened.stateValue(SyntheticBlocks.key(0), asOf: 500) == StorageKey.height(500))
+        #expect(
+            try reopened.stateValue(SyntheticBlocks.key(0), asOf: 500) == StorageKey.height(500))
         #expect(try reopened.history(of: SyntheticBlocks.key(1)).count == 1_000)
         #expect(try reopened.block(at: 1_001) == nil)
     }
@@ -67,7 +68,8 @@ struct StorageTests {
         let path = temporaryDirectory("close-once")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try BlockStore(path: path)
-        let committed = SyntheticBlocks.make(height: 1, previousHash: .zero, proposer: proposer, keys: 2)
+        let committed = SyntheticBlocks.make(
+            height: 1, previousHash: .zero, proposer: proposer, keys: 2)
         try store.commit(committed)
         let database = store.database
         let batch = WriteBatch(for: database)

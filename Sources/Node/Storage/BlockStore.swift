@@ -184,7 +184,9 @@ public final class BlockStore: Sendable {
     ) throws(StorageError) -> [UInt8]? {
         let prefix = StorageKey.historyPrefix(key)
         let bound = StorageKey.historyBound(key, height: height)
-        guard let entry = try database.last(.history, prefix: prefix, atOrBefore: bound) else { return nil }
+        guard let entry = try database.last(.history, prefix: prefix, atOrBefore: bound) else {
+            return nil
+        }
         return entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
     }
 

@@ -11,7 +11,9 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
 
     /// A call on a database that was closed (the node is stopping).
-    static func closed(_ path: String) -> StorageError { StorageError("database \(path) is closed") }
+    static func closed(_ path: String) -> StorageError {
+        StorageError("database \(path) is closed")
+    }
 }
 
 /// The column families of a node's database (docs/node.md "Storage").
@@ -278,7 +280,9 @@ public final class RocksDatabase: @unchecked Sendable {
     public func last(
         _ family: ColumnFamily, prefix: [UInt8], atOrBefore key: [UInt8]
     ) throws(StorageError) -> (key: [UInt8], value: [UInt8])? {
-        try using { () throws(StorageError) in unguardedLast(family, prefix: prefix, atOrBefore: key) }
+        try using { () throws(StorageError) in
+            unguardedLast(family, prefix: prefix, atOrBefore: key)
+        }
     }
 
     private func unguardedLast(
