@@ -20,15 +20,13 @@ deps:
 	fi
 
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
-# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms;
-# yamllint checks deploy/'s YAML (deploy/validate.sh); the
+# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
 # selenium from PyPI. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
-	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint
 	@missing=""; for p in $(EXPLORER_APT_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -38,6 +36,7 @@ test-deps: deps
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
+	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint  # deploy/validate.sh
 
 build: deps
 	$(SWIFT) build
