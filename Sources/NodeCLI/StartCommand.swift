@@ -63,8 +63,8 @@ struct StartCommand: AsyncParsableCommand {
                 .init(service: APIService(app: app, runtime: runtime)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // Draining is bounded: after this the group cancels what is left (a stop that then
-        // logs errors, but still ends, well inside systemd's and Kubernetes' stop timeouts).
+        // Draining is bounded: after this the group cancels what is left (a client stalled
+        // mid-request), so a stop ends well inside systemd's and Kubernetes' stop timeouts.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         let services = ServiceGroup(configuration: groupConfiguration)
         logger.info("api listening", metadata: ["address": "\(api)"])
