@@ -35,6 +35,7 @@ test-deps: deps
 	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
 	$(call apt_install,$(EXPLORER_APT_PACKAGES))
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
+	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint  # deploy/validate.sh
 
 build: deps
 	$(SWIFT) build
@@ -67,6 +68,7 @@ test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
 	deploy/api-fuzz.sh
+	deploy/validate.sh
 	deploy/explorer-test.sh
 	$(MAKE) fuzz-smoke
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) GOVCHAIN_TEST_SUITE=sm2-sm3 \

@@ -123,7 +123,7 @@ struct VerifyDatabaseCommand: ParsableCommand {
             if height % 1_000 == 0 { print("verified \(height)/\(last)") }
         }
         // The state itself: rebuild the sparse Merkle root from every stored key.
-        let entries = store.database.scan(.state, prefix: [])
+        let entries = try store.database.scan(.state, prefix: [])
         var tree = InMemorySparseMerkleNodeStore()
         let rebuilt = try SparseMerkleTree.apply(
             entries.map { SparseMerkleTree.Update(key: $0.key, value: $0.value) }, to: SparseMerkleTree.emptyRoot, store: tree)

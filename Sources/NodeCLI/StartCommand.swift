@@ -53,24 +53,31 @@ struct StartCommand: AsyncParsableCommand {
             transport: network, threadPool: threadPool, logger: logger)
         let app = APIServer.makeApplication(
             runtime: runtime, host: api.host, port: api.port, maxBodyBytes: configuration.api.maxBodyBytes, logger: logger)
-        let services = ServiceGroup(
-            configuration: .init(
-                // Shut down in reverse order: the node first (ending event streams), then the
-                // HTTP server, which waits for its open requests.
-                services: [.init(service: app), .init(service: NodeService(runtime: runtime))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Stopping runs in reverse order of this list: the API first (stop accepting, drain
+        // open requests and event streams), then the node (peer listener, connections,
+        // consensus), then the signal watcher; the database is closed once all have ended.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: SignalEscalation(logger: logger)),
+                .init(service: NodeService(runtime: runtime, logger: logger)),
+                .init(service: APIService(app: app, runtime: runtime)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Draining is bounded: after this the group cancels what is left (a client stalled
+        // mid-request), so a stop ends well inside systemd's and Kubernetes' stop timeouts.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        let services = ServiceGroup(configuration: groupConfiguration)
         logger.info("api listening", metadata: ["address": "\(api)"])
-        try await services.run()
+        do {
+            try await services.run()
+        } catch {
+            // Whatever ended the group, the database is closed here, once, before exit.
+            runtime.close()
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
         try await threadPool.shutdownGracefully()
+        runtime.close()
         logger.info("node stopped")
-    }
-}
-
-/// Runs the node runtime as a service: a graceful shutdown cancels it.
-struct NodeService: Service {
-    let runtime: NodeRuntime
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown { try await runtime.run() }
     }
 }

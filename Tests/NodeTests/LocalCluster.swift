@@ -91,20 +91,53 @@ final class LocalCluster: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// How a node stopped with SIGTERM ended.
+    enum StopOutcome: Equatable, CustomStringConvertible {
+        /// It exited by itself with this status.
+        case exited(Int32)
+        /// A signal ended it (a crash: SIGSEGV, SIGABRT...).
+        case signalled(Int32)
+        /// It was still running after the grace period and was killed with SIGKILL.
+        case timedOut
+        /// It was not running.
+        case notRunning
+
+        var description: String {
+            switch self {
+            case let .exited(status): "exit status \(status)"
+            case let .signalled(signal): "killed by signal \(signal)"
+            case .timedOut: "no exit within the grace period (SIGKILL)"
+            case .notRunning: "not running"
+            }
+        }
+    }
+
     /// SIGTERM, then up to 15 s for a graceful exit (SIGKILL after that).
     /// - Returns: whether the node exited by itself in time.
     @discardableResult
     func stop(_ index: Int) -> Bool {
-        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else { return true }
+        switch terminate(index) {
+        case .exited, .signalled, .notRunning: true
+        case .timedOut: false
+        }
+    }
+
+    /// SIGTERM, then up to `graceSeconds` for the node to exit (SIGKILL after that).
+    /// - Returns: how it ended (a graceful stop is `.exited(0)`).
+    func terminate(_ index: Int, graceSeconds: Double = 15) -> StopOutcome {
+        guard let process = lock.withLock({ processes.removeValue(forKey: index) }) else {
+            return .notRunning
+        }
         process.terminate()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(graceSeconds)
         while process.isRunning, Date() < deadline { usleep(50_000) }
         guard !process.isRunning else {
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            return false
+            return .timedOut
         }
-        return true
+        return process.terminationReason == .exit
+            ? .exited(process.terminationStatus) : .signalled(process.terminationStatus)
     }
 
     func isRunning(_ index: Int) -> Bool { lock.withLock { processes[index]?.isRunning ?? false } }

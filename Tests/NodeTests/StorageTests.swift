@@ -37,8 +37,9 @@ struct StorageTests {
             #expect(try reopened.location(ofTransaction: tx.id) == TransactionLocation(height: height, index: 0))
         }
         #expect(try reopened.stateValue(SyntheticBlocks.key(0)) == StorageKey.height(1_000))
-        #expect(reopened.stateValue(SyntheticBlocks.key(0), asOf: 500) == StorageKey.height(500))
-        #expect(reopened.history(of: SyntheticBlocks.key(1)).count == 1_000)
+        #expect(
+            try reopened.stateValue(SyntheticBlocks.key(0), asOf: 500) == StorageKey.height(500))
+        #expect(try reopened.history(of: SyntheticBlocks.key(1)).count == 1_000)
         #expect(try reopened.block(at: 1_001) == nil)
     }
 
@@ -60,6 +61,32 @@ struct StorageTests {
         let first = try BlockStore(path: path)
         #expect(throws: StorageError.self) { try BlockStore(path: path) }
         _ = first
+    }
+
+    @Test("close is explicit and idempotent; every use after it refuses with an error")
+    func closeOnce() throws {
+        let path = temporaryDirectory("close-once")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try BlockStore(path: path)
+        let committed = SyntheticBlocks.make(
+            height: 1, previousHash: .zero, proposer: proposer, keys: 2)
+        try store.commit(committed)
+        let database = store.database
+        let batch = WriteBatch(for: database)
+        database.close()
+        database.close()
+        #expect(database.isClosed)
+        #expect(throws: StorageError.self) { try store.block(at: 1) }
+        #expect(throws: StorageError.self) { try store.receipts(at: 1) }
+        #expect(throws: StorageError.self) { try store.history(of: SyntheticBlocks.key(0)) }
+        #expect(throws: StorageError.self) { try store.stateValue(SyntheticBlocks.key(0), asOf: 1) }
+        // A batch built after the close is dropped, and never written.
+        batch.put(.state, [1], [2])
+        #expect(throws: StorageError.self) { try database.write(batch) }
+        // The lock is released: the directory opens again (and the deinit of the closed
+        // handle, when `store` goes, frees nothing twice).
+        let reopened = try BlockStore(path: path)
+        #expect(reopened.lastHeight == 1)
     }
 
     @Test("genesis is recorded once and a different genesis is refused")
@@ -159,10 +186,10 @@ struct StorageUpgradeTests {
         let third = WriteBatch(for: store.database)
         third.put(.history, StorageKey.history(key, height: 3), [1, 0x33])
         try store.database.write(third)
-        #expect(store.stateValue(key, asOf: 1) == [0x11])
-        #expect(store.stateValue(key, asOf: 2) == nil)
-        #expect(store.stateValue(key, asOf: 3) == [0x33])
-        #expect(store.history(of: key).map(\.height) == [1, 2, 3])
+        #expect(try store.stateValue(key, asOf: 1) == [0x11])
+        #expect(try store.stateValue(key, asOf: 2) == nil)
+        #expect(try store.stateValue(key, asOf: 3) == [0x33])
+        #expect(try store.history(of: key).map(\.height) == [1, 2, 3])
     }
 
     static func families(_ path: String) -> [String] {

@@ -229,7 +229,7 @@ struct APIRoutes: Sendable {
         }
         let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
             guard let results = try store.results(at: height) else { return nil }
-            let value = store.stateValue(key, asOf: height)
+            let value = try store.stateValue(key, asOf: height)
             let proof = try SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
             return (results, value, proof)
         }

@@ -38,8 +38,13 @@ public final class RocksStateStore: CommittedStateReader, @unchecked Sendable {
     }
 
     public func entries(withPrefix prefix: StateKey) -> [StateEntry] {
-        database.scan(.state, prefix: prefix.bytes).map {
-            StateEntry(key: StateKey(bytes: $0.key), value: $0.value)
+        do {
+            return try database.scan(.state, prefix: prefix.bytes).map {
+                StateEntry(key: StateKey(bytes: $0.key), value: $0.value)
+            }
+        } catch {
+            record(error)
+            return []
         }
     }
 

@@ -19,6 +19,7 @@ public final class CommitNotifier: Sendable {
         var waiters: [Hash256: [Waiter]] = [:]
         var count = 0
         var nextToken: UInt64 = 0
+        var finished = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -32,7 +33,7 @@ public final class CommitNotifier: Sendable {
         for id: Hash256, timeoutMs: UInt64, alreadyCommitted: @escaping @Sendable () -> CommittedTransaction?
     ) async -> CommittedTransaction? {
         let token = state.withLockedValue { state -> UInt64? in
-            guard state.count < maxWaiters else { return nil }
+            guard !state.finished, state.count < maxWaiters else { return nil }
             state.nextToken += 1
             return state.nextToken
         }
@@ -90,4 +91,19 @@ public final class CommitNotifier: Sendable {
     }
 
     public var waiting: Int { state.withLockedValue { $0.count } }
+
+    /// Wakes every waiter with nil (its request answers "pending") and makes later waits
+    /// return at once: a stopping node's HTTP server then drains in moments, never waiting
+    /// up to a minute on a commit that may come after the node stopped.
+    func finishAll() {
+        let waiters = state.withLockedValue { state -> [Waiter] in
+            state.finished = true
+            defer {
+                state.waiters.removeAll()
+                state.count = 0
+            }
+            return state.waiters.values.flatMap { $0 }
+        }
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+    }
 }

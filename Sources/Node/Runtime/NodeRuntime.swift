@@ -143,6 +143,23 @@ public final class NodeRuntime: Sendable {
         }
     }
 
+    // MARK: - Shutdown
+
+    /// The first step of a graceful stop, while the HTTP server drains: ends every event
+    /// stream and wakes every request waiting for a commit, so no open request holds the
+    /// stop up. Consensus keeps running until `run()` ends.
+    public func beginShutdown() {
+        events.finishAll()
+        notifier.finishAll()
+    }
+
+    /// The last step of a graceful stop, once `run()` and the HTTP server have returned:
+    /// closes the database (waiting for calls in progress). Idempotent; every later storage
+    /// call fails with a `StorageError` instead of touching a freed handle.
+    public func close() {
+        blockStore.database.close()
+    }
+
     // MARK: - Status
 
     public var status: NodeStatus {

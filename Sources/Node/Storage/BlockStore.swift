@@ -167,7 +167,7 @@ public final class BlockStore: Sendable {
 
     public func receipts(at height: UInt64) throws(StorageError) -> [Receipt] {
         var receipts: [Receipt] = []
-        for entry in database.scan(.receipts, prefix: StorageKey.height(height)) {
+        for entry in try database.scan(.receipts, prefix: StorageKey.height(height)) {
             guard let receipt = try decode(Receipt.self, entry.value) else { continue }
             receipts.append(receipt)
         }
@@ -179,10 +179,14 @@ public final class BlockStore: Sendable {
     }
 
     /// The value of `key` as of the end of block `height` (nil if absent then).
-    public func stateValue(_ key: [UInt8], asOf height: UInt64) -> [UInt8]? {
+    public func stateValue(
+        _ key: [UInt8], asOf height: UInt64
+    ) throws(StorageError) -> [UInt8]? {
         let prefix = StorageKey.historyPrefix(key)
         let bound = StorageKey.historyBound(key, height: height)
-        guard let entry = database.last(.history, prefix: prefix, atOrBefore: bound) else { return nil }
+        guard let entry = try database.last(.history, prefix: prefix, atOrBefore: bound) else {
+            return nil
+        }
         return entry.value.first == 1 ? Array(entry.value.dropFirst()) : nil
     }
 
@@ -190,9 +194,9 @@ public final class BlockStore: Sendable {
     /// first, at most `limit` of them.
     public func history(
         of key: [UInt8], limit: Int = 1_000
-    ) -> [(height: UInt64, value: [UInt8]?)] {
+    ) throws(StorageError) -> [(height: UInt64, value: [UInt8]?)] {
         let prefix = StorageKey.historyPrefix(key)
-        return database.scan(.history, prefix: prefix, limit: limit).compactMap { entry in
+        return try database.scan(.history, prefix: prefix, limit: limit).compactMap { entry in
             // 8 bytes of height, or 12 in databases written with the retired tx index.
             let suffix = Array(entry.key.dropFirst(prefix.count))
             guard suffix.count == 8 || suffix.count == 12,

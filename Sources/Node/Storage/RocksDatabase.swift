@@ -1,4 +1,5 @@
 internal import CRocksDB
+internal import NIOConcurrencyHelpers
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -8,6 +9,11 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { "storage: \(message)" }
     public init(_ message: String) { self.message = message }
+
+    /// A call on a database that was closed (the node is stopping).
+    static func closed(_ path: String) -> StorageError {
+        StorageError("database \(path) is closed")
+    }
 }
 
 /// The column families of a node's database (docs/node.md "Storage").
@@ -37,6 +43,8 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
 /// `@unchecked Sendable`: RocksDB documents `rocksdb_t` (and column family handles) as safe
 /// for concurrent use from many threads; this class never mutates its own stored properties
 /// after `init`, and write batches, iterators and options are created per call, never shared.
+/// The handles are freed once, by `close()` (or `deinit` when nobody closed): `uses` makes
+/// every call that touches them either run wholly before the close or refuse after it.
 public final class RocksDatabase: @unchecked Sendable {
     private let handle: OpaquePointer
     private let options: OpaquePointer
@@ -48,6 +56,13 @@ public final class RocksDatabase: @unchecked Sendable {
     public let path: String
     /// Retired families found empty and dropped by this open (for the operator's log).
     public let droppedFamilies: [String]
+    /// Calls in progress, and whether the database is closing or closed (see `close()`).
+    private let uses = NIOLockedValueBox(Uses())
+
+    private struct Uses {
+        var active = 0
+        var closing = false
+    }
 
     /// Opens (creating if missing) the database at `path`. A second open of the same
     /// directory in one machine fails with RocksDB's LOCK error.
@@ -152,6 +167,24 @@ public final class RocksDatabase: @unchecked Sendable {
     }
 
     deinit {
+        // A database nobody closed (a CLI command, a test) is closed here; after `close()`
+        // this does nothing, so the handles are never freed twice.
+        close()
+    }
+
+    /// Closes the database: waits for calls in progress, then frees every RocksDB handle.
+    /// Idempotent, and safe from any thread; every later call throws `StorageError.closed`
+    /// instead of touching a freed handle. A node closes its database explicitly once its
+    /// services have stopped, so the close never runs from whichever thread happens to drop
+    /// the last reference while the process exits (RocksDB's globals may be gone by then).
+    public func close() {
+        let first = uses.withLockedValue { uses -> Bool in
+            defer { uses.closing = true }
+            return !uses.closing
+        }
+        guard first else { return }
+        // Calls in progress are short (one get, one batch, one bounded scan): poll for them.
+        while uses.withLockedValue({ $0.active }) > 0 { usleep(1_000) }
         for handle in columnHandles.values { rocksdb_column_family_handle_destroy(handle) }
         for handle in retiredHandles { rocksdb_column_family_handle_destroy(handle) }
         rocksdb_close(handle)
@@ -160,8 +193,29 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_destroy(options)
     }
 
+    /// Whether `close()` has begun (the database refuses every call from then on).
+    public var isClosed: Bool { uses.withLockedValue { $0.closing } }
+
+    /// Runs `body` with the handles guaranteed open for its whole duration.
+    private func using<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
+        let admitted = uses.withLockedValue { uses -> Bool in
+            guard !uses.closing else { return false }
+            uses.active += 1
+            return true
+        }
+        guard admitted else { throw StorageError.closed(path) }
+        defer { uses.withLockedValue { $0.active -= 1 } }
+        return try body()
+    }
+
     /// Reads one value, or nil when the key is absent.
     public func get(_ family: ColumnFamily, _ key: [UInt8]) throws(StorageError) -> [UInt8]? {
+        try using { () throws(StorageError) -> [UInt8]? in try unguardedGet(family, key) }
+    }
+
+    private func unguardedGet(
+        _ family: ColumnFamily, _ key: [UInt8]
+    ) throws(StorageError) -> [UInt8]? {
         var length = 0
         var error: UnsafeMutablePointer<CChar>?
         let value = key.withUnsafeBufferPointer { keyBuffer in
@@ -178,15 +232,28 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Applies a batch atomically and durably (fsync before returning): a crash leaves either
     /// none or all of it.
     public func write(_ batch: WriteBatch) throws(StorageError) {
-        var error: UnsafeMutablePointer<CChar>?
-        batch.withHandle { rocksdb_write(handle, syncWrite, $0, &error) }
-        if let error { throw StorageError(RocksDatabase.consume(error)) }
+        try using { () throws(StorageError) in
+            // A put made after the close was dropped (see `WriteBatch.put`): never write
+            // what is left of such a batch.
+            guard !batch.isIncomplete else { throw StorageError.closed(path) }
+            var error: UnsafeMutablePointer<CChar>?
+            batch.withHandle { rocksdb_write(handle, syncWrite, $0, &error) }
+            if let error { throw StorageError(RocksDatabase.consume(error)) }
+        }
     }
 
     /// Key-ordered entries with keys starting with `prefix`, at most `limit` of them,
     /// starting at `from` (inclusive) when given.
     public func scan(
         _ family: ColumnFamily, prefix: [UInt8], from start: [UInt8]? = nil, limit: Int = .max
+    ) throws(StorageError) -> [(key: [UInt8], value: [UInt8])] {
+        try using { () throws(StorageError) in
+            unguardedScan(family, prefix: prefix, from: start, limit: limit)
+        }
+    }
+
+    private func unguardedScan(
+        _ family: ColumnFamily, prefix: [UInt8], from start: [UInt8]?, limit: Int
     ) -> [(key: [UInt8], value: [UInt8])] {
         let iterator = rocksdb_create_iterator_cf(handle, readOptions, columnHandles[family]!)!
         defer { rocksdb_iter_destroy(iterator) }
@@ -210,7 +277,17 @@ public final class RocksDatabase: @unchecked Sendable {
     }
 
     /// The last entry whose key is <= `key` and starts with `prefix` (for "as of height").
-    public func last(_ family: ColumnFamily, prefix: [UInt8], atOrBefore key: [UInt8]) -> (key: [UInt8], value: [UInt8])? {
+    public func last(
+        _ family: ColumnFamily, prefix: [UInt8], atOrBefore key: [UInt8]
+    ) throws(StorageError) -> (key: [UInt8], value: [UInt8])? {
+        try using { () throws(StorageError) in
+            unguardedLast(family, prefix: prefix, atOrBefore: key)
+        }
+    }
+
+    private func unguardedLast(
+        _ family: ColumnFamily, prefix: [UInt8], atOrBefore key: [UInt8]
+    ) -> (key: [UInt8], value: [UInt8])? {
         let iterator = rocksdb_create_iterator_cf(handle, readOptions, columnHandles[family]!)!
         defer { rocksdb_iter_destroy(iterator) }
         key.withUnsafeBufferPointer { buffer in
@@ -227,7 +304,15 @@ public final class RocksDatabase: @unchecked Sendable {
         return (found, valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? [])
     }
 
-    func columnHandle(_ family: ColumnFamily) -> OpaquePointer { columnHandles[family]! }
+    /// Runs `body` with a family's handle while the database is open; false once it closed.
+    func withColumnHandle(_ family: ColumnFamily, _ body: (OpaquePointer) -> Void) -> Bool {
+        do {
+            try using { () throws(StorageError) in body(columnHandles[family]!) }
+            return true
+        } catch {
+            return false
+        }
+    }
 
     private static func consume(_ error: UnsafeMutablePointer<CChar>) -> String {
         defer { rocksdb_free(error) }
@@ -239,6 +324,9 @@ public final class RocksDatabase: @unchecked Sendable {
 public final class WriteBatch {
     private let handle: OpaquePointer
     private let database: RocksDatabase
+    /// A put or delete arrived after the database closed and was dropped: the batch must
+    /// never be written (`RocksDatabase.write` refuses it).
+    private(set) var isIncomplete = false
 
     public init(for database: RocksDatabase) {
         self.handle = rocksdb_writebatch_create()!
@@ -250,25 +338,31 @@ public final class WriteBatch {
     public var count: Int { Int(rocksdb_writebatch_count(handle)) }
 
     public func put(_ family: ColumnFamily, _ key: [UInt8], _ value: [UInt8]) {
-        key.withUnsafeBufferPointer { keyBuffer in
-            value.withUnsafeBufferPointer { valueBuffer in
-                keyBuffer.withMemoryRebound(to: CChar.self) { rawKey in
-                    valueBuffer.withMemoryRebound(to: CChar.self) { rawValue in
-                        rocksdb_writebatch_put_cf(
-                            handle, database.columnHandle(family), rawKey.baseAddress, rawKey.count,
-                            rawValue.baseAddress, rawValue.count)
+        let open = database.withColumnHandle(family) { column in
+            key.withUnsafeBufferPointer { keyBuffer in
+                value.withUnsafeBufferPointer { valueBuffer in
+                    keyBuffer.withMemoryRebound(to: CChar.self) { rawKey in
+                        valueBuffer.withMemoryRebound(to: CChar.self) { rawValue in
+                            rocksdb_writebatch_put_cf(
+                                handle, column, rawKey.baseAddress, rawKey.count,
+                                rawValue.baseAddress, rawValue.count)
+                        }
                     }
                 }
             }
         }
+        if !open { isIncomplete = true }
     }
 
     public func delete(_ family: ColumnFamily, _ key: [UInt8]) {
-        key.withUnsafeBufferPointer { keyBuffer in
-            keyBuffer.withMemoryRebound(to: CChar.self) {
-                rocksdb_writebatch_delete_cf(handle, database.columnHandle(family), $0.baseAddress, $0.count)
+        let open = database.withColumnHandle(family) { column in
+            key.withUnsafeBufferPointer { keyBuffer in
+                keyBuffer.withMemoryRebound(to: CChar.self) {
+                    rocksdb_writebatch_delete_cf(handle, column, $0.baseAddress, $0.count)
+                }
             }
         }
+        if !open { isIncomplete = true }
     }
 
     func withHandle<T>(_ body: (OpaquePointer) -> T) -> T { body(handle) }
