@@ -1,6 +1,6 @@
 // The explorer's shell: loads the trusted genesis once, routes `#/view/argument` to a view,
-// and searches by licence id, bill id (M… medical, T… tax e-invoice), claim or grant id, tx
-// id, height or holder/payer commitment.
+// and searches by licence id, bill id (M… medical, T… tax e-invoice), claim
+// (<reimburser>/<id>), grant id, tx id, height or holder/payer commitment.
 
 import { getJSON, enc } from './api.js';
 import { h, errorBox } from './dom.js';
@@ -52,8 +52,17 @@ async function render() {
   }
 }
 
+/** A claim is named by its reimburser and its id (claim ids are scoped by reimburser). */
+function claimPath(q) {
+  const slash = q.indexOf('/');
+  if (slash <= 0 || slash === q.length - 1) return null;
+  return `/v1/reimbursers/${enc(q.slice(0, slash))}/claims/${enc(q.slice(slash + 1))}`;
+}
+
 async function claimRedirect(id) {
-  const claim = await getJSON(`/v1/claims/${enc(id)}`);
+  const path = claimPath(id);
+  if (!path) throw new Error('name a claim as <reimburser>/<claim id>');
+  const claim = await getJSON(path);
   location.hash = `#/bill/${enc(String(claim.billID ?? ''))}`;
 }
 
@@ -71,8 +80,10 @@ async function search(raw) {
     location.hash = Array.isArray(bills) && bills.length ? `#/payer/${id}` : `#/holder/${id}`;
     return;
   }
+  const claim = claimPath(q);
+  if (claim && await exists(claim)) { location.hash = `#/claim/${enc(q)}`; return; }
   for (const [kind, path] of [['bill', '/v1/bills/'], ['licence', '/v1/licences/'],
-    ['grant', '/v1/grants/'], ['claim', '/v1/claims/']]) {
+    ['grant', '/v1/grants/']]) {
     if (await exists(path + enc(q))) { location.hash = `#/${kind}/${enc(q)}`; return; }
   }
   main.replaceChildren(errorBox(`nothing found for ${q}`));

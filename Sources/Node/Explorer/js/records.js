@@ -10,7 +10,8 @@ const hash = (r) => bytesToHex(r.fixed(32));
 
 export const keys = {
   bill: (id) => `bill/${id}`,
-  claim: (id) => `claim/${id}`,
+  /** Claims are scoped by reimburser (ClaimKeys.claim): `claim/<reimburser>/<id>`. */
+  claim: (reimburser, id) => `claim/${reimburser}/${id}`,
   licence: (id) => `licence/${id}`,
   grant: (id) => `grant/${id}`,
   alert: (billID, height, txIDHex) =>
@@ -101,7 +102,7 @@ export function decodeLicence(bytes) {
 export function decodeUse(bytes) {
   const r = new Reader(bytes);
   const use = {
-    licenceID: r.string(NAME), userOrganisation: r.string(NAME), userKey: hash(r),
+    useID: r.string(NAME), licenceID: r.string(NAME), userOrganisation: r.string(NAME), userKey: hash(r),
     purpose: r.string(NAME), itemCode: r.string(NAME), grantID: r.optional((x) => x.string(NAME)),
     txID: hash(r), height: r.u64(), blockTimeMs: r.u64(),
   };

@@ -114,7 +114,8 @@ export async function billView(verifier, main, id) {
 
   const answer = await getJSON(`/v1/bills/${enc(id)}/claims`);
   const claims = list(answer, 'claims').slice(0, 200).map((claim) => provenRow(6,
-    () => provenRecord(verifier, keys.claim(text(claim.claimID)), decodeClaim,
+    () => provenRecord(verifier,
+      keys.claim(text(claim.reimburserOrganisation), text(claim.claimID)), decodeClaim,
       `claim ${text(claim.claimID)}`, height),
     (cells, c) => {
       [c.claimID, c.reimburserOrganisation, c.category || 'whole bill', money(c.amountFen),
