@@ -120,12 +120,15 @@ struct ClientCLITests {
         let terms = GrantTerms(
             grantID: grantID, holder: holder, granteeOrganisation: "housing-fund",
             scope: GrantScope(licenceIDs: [licenceID]), purpose: "housing-loan",
-            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 60_000, validUntilMs: now + 86_400_000)
+            consent: Consent(mode: .remote, channel: "app"), validFromMs: now - 60_000,
+            validUntilMs: now + 86_400_000)
         _ = try await cluster.client("identity-provider").submit(
             .authorisation(.grant(terms, .identityProvider)))
         let use = LicenceUseCall.use(
-            useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan", itemCode: "HF-\(run)",
-            basis: .grant(grantID: grantID))
+            // A grant-based use names the grant's purpose itself (or an item registered
+            // under it: docs/contracts.md, the duty registry).
+            useID: "U\(run)", licenceID: licenceID, purpose: "housing-loan",
+            itemCode: "housing-loan", basis: .grant(grantID: grantID))
         _ = try await cluster.client("housing-fund").submit(.licenceUse(use))
 
         let year = ChinaCalendar.date(ofMs: now).year % 100
