@@ -183,14 +183,7 @@ enum AuthorisationContract {
             emitReplayed(earlier, in: &context)
             return
         }
-        let live = try GrantLiveness.isLive(
-            parent, atMs: context.blockTimeMs,
-            lookup: { id throws(ContractError) in
-                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-            },
-            mandate: { id throws(ContractError) in
-                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
-            })
+        let live = try GrantLiveness.isLive(parent, in: context)
         guard live else {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is not live at \(context.blockTimeMs)")

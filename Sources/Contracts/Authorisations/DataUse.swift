@@ -143,14 +143,7 @@ enum DataUseContract {
                 "grant \(grantID) does not give \(context.organisationID) data "
                     + "\(use.dataCategory) of this holder for \(use.purpose)")
         }
-        let live = try GrantLiveness.isLive(
-            grant, atMs: context.blockTimeMs,
-            lookup: { id throws(ContractError) in
-                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-            },
-            mandate: { id throws(ContractError) in
-                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
-            })
+        let live = try GrantLiveness.isLive(grant, in: context)
         guard live else {
             throw ContractError(
                 .noLiveGrant,

@@ -85,3 +85,20 @@ enum GrantLiveness {
         return false
     }
 }
+
+extension GrantLiveness {
+    /// `isLive` at the block's time, reading the parent grants and the mandate it depends on
+    /// from the contract's state (the one lookup every contract that relies on a grant makes).
+    static func isLive(_ grant: GrantRecord, in context: ContractContext) throws(ContractError)
+        -> Bool
+    {
+        try isLive(
+            grant, atMs: context.blockTimeMs,
+            lookup: { id throws(ContractError) in
+                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
+            },
+            mandate: { id throws(ContractError) in
+                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
+            })
+    }
+}

@@ -127,14 +127,7 @@ enum LicenceUseContract {
             throw ContractError(
                 .noLiveGrant, "grant \(grantID) is for purpose \(terms.purpose), not \(purpose)")
         }
-        let live = try GrantLiveness.isLive(
-            grant, atMs: context.blockTimeMs,
-            lookup: { id throws(ContractError) in
-                try context.get(GrantRecord.self, at: GrantKeys.grant(id))
-            },
-            mandate: { id throws(ContractError) in
-                try context.get(MandateRecord.self, at: MandateKeys.mandate(id))
-            })
+        let live = try GrantLiveness.isLive(grant, in: context)
         guard live else {
             throw ContractError(
                 .noLiveGrant,
