@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Execution", targets: ["Execution"]),
+        .library(name: "GovChainAPI", targets: ["GovChainAPI"]),
         .library(name: "Client", targets: ["Client"]),
     ],
     dependencies: [
@@ -62,11 +63,15 @@ let package = Package(
             swiftSettings: strictSettings),
         // Key files on disk (0600), shared by the node and the client.
         .target(name: "KeyFiles", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // The HTTP API's wire types (Codable, snake_case), shared by the node that answers
+        // with them and every client that decodes them; openapi.json describes the same
+        // types and APIDocumentTests holds the two together.
+        .target(name: "GovChainAPI", dependencies: ["Ledger", "Contracts"], swiftSettings: strictSettings),
         // One peer: storage, transport, mempool, executor, API.
         .target(
             name: "Node",
             dependencies: [
-                "Ledger", "Consensus", "Contracts", "Execution", "KeyFiles", "CRocksDB", "CSodium",
+                "Ledger", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI", "CRocksDB", "CSodium",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -89,7 +94,7 @@ let package = Package(
         .target(
             name: "Client",
             dependencies: [
-                "Ledger", "Contracts", "KeyFiles",
+                "Ledger", "Contracts", "KeyFiles", "GovChainAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "NodeCLI",
             dependencies: [
-                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles",
+                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -118,7 +123,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Ledger", "Contracts", "Client", "CRocksDB",
+                "Ledger", "Contracts", "Client", "GovChainAPI", "CRocksDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "ClientCLI",
             dependencies: [
-                "Client", "Ledger", "Contracts", "KeyFiles", "Benchmarks",
+                "Client", "Ledger", "Contracts", "KeyFiles", "GovChainAPI", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -145,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Ledger", "Consensus", "Contracts", "Execution", "Client", "KeyFiles",
+                "Node", "Ledger", "Consensus", "Contracts", "Execution", "Client", "KeyFiles", "GovChainAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
