@@ -1,4 +1,5 @@
 internal import Foundation
+internal import GovChainAPI
 public import Hummingbird
 internal import Ledger
 
@@ -37,12 +38,12 @@ extension APIRoutes {
     }
 
     static func serverSentEvent(_ committed: CommittedEvent) -> [UInt8] {
-        let object: [String: Any] = [
-            "height": committed.height, "tx_index": committed.txIndex, "tx_id": committed.txID.hex,
-            "contract": committed.event.contract, "type": committed.event.type,
-            "attributes": committed.event.attributes.map { ["key": $0.key, "value": $0.value] },
-        ]
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let view = StreamEventView(
+            height: committed.height, txIndex: committed.txIndex, txID: committed.txID,
+            event: committed.event)
+        // Encoding plain strings and integers cannot fail; an empty object is the fallback
+        // that keeps the stream's framing intact if it ever did.
+        let json = (try? WireJSON.encode(view)) ?? Data("{}".utf8)
         return Array("event: \(committed.event.type)\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
     }
 }

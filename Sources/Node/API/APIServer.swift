@@ -4,6 +4,7 @@ internal import Contracts
 internal import Foundation
 public import Ledger
 internal import Execution
+internal import GovChainAPI
 public import Logging
 
 /// The node's HTTP/JSON API (Hummingbird): submit transactions, read receipts, blocks with
@@ -33,13 +34,8 @@ struct APIRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/status") { _, _ in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             // CORS open: the explorer's operations view reads every node's status from one page.
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
+            WireResponse(runtime.status, headers: [.accessControlAllowOrigin: "*"])
         }
         router.get("/openapi.json") { _, _ in
             guard let document = OpenAPIDocument.bytes else { throw APIError.notFound("openapi.json") }
@@ -61,7 +57,7 @@ struct APIRoutes: Sendable {
             return try await block(height: height)
         }
         router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
-        router.get("/v1/genesis") { _, _ in try genesisView() }
+        router.get("/v1/genesis") { _, _ in genesisView() }
         registerQueries(on: router)
         registerExplorer(on: router)
         registerEvents(on: router)
@@ -69,7 +65,7 @@ struct APIRoutes: Sendable {
 
     // MARK: - Transactions
 
-    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> JSONResponse {
+    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> WireResponse<TransactionView> {
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
@@ -86,11 +82,11 @@ struct APIRoutes: Sendable {
         case let .failure(error): throw Self.apiError(error)
         }
         let id = tx.id
-        guard wait else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
+        guard wait else { return WireResponse(.pending(id), status: .accepted) }
         let runtime = runtime
         let done = await runtime.notifier.wait(for: id, timeoutMs: timeoutMs) { runtime.committedTransaction(id) }
-        guard let done else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
-        return JSONResponse(Self.receiptView(id: id, done))
+        guard let done else { return WireResponse(.pending(id), status: .accepted) }
+        return WireResponse(Self.receiptView(id: id, done))
     }
 
     func transactionBytes(_ body: ByteBuffer, contentType: String?) throws -> [UInt8] {
@@ -131,19 +127,11 @@ struct APIRoutes: Sendable {
         }
     }
 
-    static func receiptView(id: Hash256, _ done: CommittedTransaction) -> [String: Any] {
-        [
-            "tx_id": id.hex, "status": "committed", "height": done.location.height, "index": done.location.index,
-            "code": done.receipt.code, "message": done.receipt.message,
-            "events": done.receipt.events.map { event in
-                ["contract": event.contract, "type": event.type,
-                 "attributes": event.attributes.map { ["key": $0.key, "value": $0.value] }]
-            },
-            "receipt_hex": Hex.encode(done.receipt.canonicalBytes),
-        ]
+    static func receiptView(id: Hash256, _ done: CommittedTransaction) -> TransactionView {
+        .committed(id, height: done.location.height, index: done.location.index, receipt: done.receipt)
     }
 
-    func transaction(_ context: BasicRequestContext) async throws -> JSONResponse {
+    func transaction(_ context: BasicRequestContext) async throws -> WireResponse<TransactionView> {
         guard let id = Hash256(hex: try context.parameters.require("id")) else {
             throw APIError.badRequest("transaction id must be 64 hex characters")
         }
@@ -163,16 +151,16 @@ struct APIRoutes: Sendable {
             return (done, block, receipts)
         }
         guard let (done, block, receipts) = found else {
-            if runtime.mempool.contains(id) { return JSONResponse(["tx_id": id.hex, "status": "pending"]) }
+            if runtime.mempool.contains(id) { return WireResponse(.pending(id)) }
             throw APIError.notFound("transaction \(id.hex)")
         }
         var view = Self.receiptView(id: id, done)
         let index = Int(done.location.index)  // checked against both lists above
-        view["transaction_hex"] = Hex.encode(block.transactions[index].canonicalBytes)
+        view.transactionHex = Hex.encode(block.transactions[index].canonicalBytes)
         // The receipts root of block h is carried by header h+1 (roots lag one block).
-        view["receipt_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
-        view["tx_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
-        return JSONResponse(view)
+        view.receiptProofHex = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
+        view.txProofHex = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
+        return WireResponse(view)
     }
 
     // MARK: - Genesis
@@ -180,43 +168,24 @@ struct APIRoutes: Sendable {
     /// The genesis this node runs, with its canonical bytes: a verifier that already trusts a
     /// genesis hash checks these bytes against it; one that does not yet can pin it here
     /// (the explorer shows the hash so a person can compare it with the one handed over).
-    func genesisView() throws -> JSONResponse {
-        let genesis = runtime.genesis
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let document = try JSONSerialization.jsonObject(with: encoder.encode(genesis))
-        return JSONResponse([
-            "genesis_hash": genesis.hash.hex, "chain_id": genesis.chainID,
-            "crypto_suite": genesis.cryptoSuite, "genesis_hex": Hex.encode(genesis.canonicalBytes),
-            "genesis": document,
-        ] as [String: Any])
-    }
+    func genesisView() -> WireResponse<GenesisView> { WireResponse(GenesisView(runtime.genesis)) }
 
     // MARK: - Blocks
 
-    func block(height: UInt64) async throws -> JSONResponse {
+    func block(height: UInt64) async throws -> WireResponse<BlockView> {
         let found = try await runtime.store.run { store -> CertifiedBlock? in
             guard let block = try store.block(at: height), let certificate = try store.certificate(at: height) else { return nil }
             return CertifiedBlock(block: block, certificate: certificate)
         }
         guard let found else { throw APIError.notFound("block \(height)") }
-        let header = found.block.header
-        return JSONResponse([
-            "height": header.height, "hash": header.hash.hex, "round": header.round,
-            "previous_hash": header.previousHash.hex, "tx_root": header.txRoot.hex,
-            "receipts_root": header.receiptsRoot.hex, "state_root": header.stateRoot.hex,
-            "proposer": header.proposer.hex, "time_ms": header.timeMs,
-            "transactions": found.block.transactions.map { $0.id.hex },
-            "certificate": ["round": found.certificate.round, "signers": found.certificate.signatures.map(\.validatorIndex)],
-            "certified_block_hex": Hex.encode(found.canonicalBytes),
-        ] as [String: Any])
+        return WireResponse(BlockView(block: found.block, certificate: found.certificate, certifiedBytes: found.canonicalBytes))
     }
 
     // MARK: - State proofs
 
     /// `?key=<path or hex>&height=h`: the key's value after block h (default: the latest
     /// block) and a sparse-Merkle proof, of presence or absence, to that height's state root.
-    func stateProof(_ request: Request) async throws -> JSONResponse {
+    func stateProof(_ request: Request) async throws -> WireResponse<StateProofView> {
         let query = request.uri.queryParameters
         guard let text = query.get("key"), !text.isEmpty else { throw APIError.badRequest("key is required") }
         let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
@@ -227,18 +196,22 @@ struct APIRoutes: Sendable {
         guard height <= last, height < UInt64.max else {
             throw APIError.notFound("height \(height)")
         }
-        let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
-            guard let results = try store.results(at: height) else { return nil }
-            let value = try store.stateValue(key, asOf: height)
-            let proof = try SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
-            return (results, value, proof)
+        let proof = try await runtime.store.run { store in
+            try Self.proof(key: key, text: text, height: height, store: store)
         }
-        guard let (results, value, proof) = answer else { throw APIError.notFound("results of height \(height)") }
-        return JSONResponse([
-            "key": text, "height": height, "state_root": results.stateRoot.hex,
-            "certified_by_height": height + 1, "value_hex": value.map { Hex.encode($0) } as Any,
-            "proof_hex": Hex.encode(proof.canonicalBytes),
-        ] as [String: Any])
+        return WireResponse(proof)
+    }
+
+    /// `key`'s value after block `height` and its sparse-Merkle proof (presence or absence)
+    /// to that height's state root, which header `height + 1` carries.
+    static func proof(key: [UInt8], text: String, height: UInt64, store: BlockStore) throws -> StateProofView {
+        guard let results = try store.results(at: height) else { throw APIError.notFound("results of height \(height)") }
+        let value = try store.stateValue(key, asOf: height)
+        let proof = try SparseMerkleTree.proof(
+            key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
+        return StateProofView(
+            key: text, keyBytes: key, height: height, stateRoot: results.stateRoot, value: value,
+            proof: proof.canonicalBytes)
     }
 }
 
