@@ -35,6 +35,17 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            // A documented path asked with a method it does not take: 405 and what it takes.
+            if let methods = OpenAPIDocument.methods(forPath: request.uri.path), !methods.isEmpty,
+               !methods.contains(request.method.rawValue) {
+                var refusal = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.uri.path) takes \(methods.joined(separator: ", ")), not \(request.method.rawValue)")
+                refusal.headers[.allow] = methods.joined(separator: ", ")
+                throw refusal
+            }
+            throw APIError.notFound(request.uri.path)
         } catch let error as HTTPError {
             throw APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
                            error.body ?? error.status.reasonPhrase)

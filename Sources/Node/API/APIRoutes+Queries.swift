@@ -22,7 +22,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/organisations/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "organisation \(id)", key: RecordKeys.organisation(id)) { queries in
                 try queries.organisation(id).map { try Self.organisationView($0, queries) }
             }
@@ -39,7 +39,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/proposals/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "proposal \(id)", key: RecordKeys.proposal(id)) { queries in
                 try queries.proposal(id).map(ProposalView.init)
             }
@@ -50,7 +50,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/duty-items/:code") { request, context in
-            let code = try context.parameters.require("code")
+            let code = try pathID(context, "code")
             return try await single(request, "service item \(code)", key: RecordKeys.dutyItem(code)) { queries in
                 try queries.dutyItem(code).map(DutyItemView.init)
             }
@@ -61,7 +61,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/licence-types/:code") { request, context in
-            let code = try context.parameters.require("code")
+            let code = try pathID(context, "code")
             return try await single(request, "licence type \(code)", key: RecordKeys.licenceType(code)) { queries in
                 try queries.licenceType(code).map(LicenceTypeView.init)
             }
@@ -75,14 +75,14 @@ extension APIRoutes {
 
     private func registerLicenceQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/licences/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "licence \(id)", key: RecordKeys.licence(id)) { queries in
                 try queries.licence(id).map(LicenceView.init)
             }
         }
         // The licence QR check, as of a height: the licence's state then, at that block's time.
         router.get("/v1/licences/:id/verify") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             guard let digest = request.uri.queryParameters.get("digest").flatMap(Hash256.init(hex:)) else {
                 throw APIError.badRequest("digest must be the licence file's digest in hex (64 characters)")
             }
@@ -94,13 +94,13 @@ extension APIRoutes {
             }
         }
         router.get("/v1/licences/:id/uses") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await list(request, sortKey: Self.useOrder) { queries, _ in
                 try queries.uses(ofLicence: id).map(LicenceUseView.init)
             }
         }
         router.get("/v1/licences/:id/history") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await list(request, sortKey: Self.historyOrder) { queries, _ in
                 try Self.history(queries.licenceHistory(id), key: RecordKeys.licence(id), LicenceRecord.self, LicenceView.init)
             }
@@ -121,7 +121,7 @@ extension APIRoutes {
 
     private func registerAuthorisationQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/grants/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "grant \(id)", key: RecordKeys.grant(id)) { queries in
                 try queries.grant(id).map(GrantView.init)
             }
@@ -146,7 +146,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/mandates/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "mandate \(id)", key: RecordKeys.mandate(id)) { queries in
                 try queries.mandate(id).map(MandateView.init)
             }
@@ -155,13 +155,13 @@ extension APIRoutes {
 
     private func registerBillQueries(on router: Router<BasicRequestContext>) {
         router.get("/v1/bills/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await single(request, "bill \(id)", key: RecordKeys.bill(id)) { queries in
                 try queries.bill(id).map(BillView.init)
             }
         }
         router.get("/v1/bills/:id/claims") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             let parameters = try QueryParameters(request)
             return try await answer(parameters) { queries, height, _ in
                 guard let bill = try queries.bill(id) else { throw APIError.notFound("bill \(id)") }
@@ -171,7 +171,7 @@ extension APIRoutes {
             }
         }
         router.get("/v1/bills/:id/history") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try pathID(context, "id")
             return try await list(request, sortKey: Self.historyOrder) { queries, _ in
                 try Self.history(queries.billHistory(id), key: RecordKeys.bill(id), BillRecord.self, BillView.init)
             }
@@ -184,8 +184,8 @@ extension APIRoutes {
         }
         // Claim ids are scoped by reimburser (issue 13 item 5), so a claim is named by both.
         router.get("/v1/reimbursers/:organisation/claims/:id") { request, context in
-            let organisation = try context.parameters.require("organisation")
-            let id = try context.parameters.require("id")
+            let organisation = try pathID(context, "organisation")
+            let id = try pathID(context, "id")
             return try await single(
                 request, "claim \(id) of \(organisation)", key: RecordKeys.claim(reimburser: organisation, id: id)
             ) { queries in

@@ -215,8 +215,9 @@ struct APIRoutes: Sendable {
     }
 }
 
-/// The OpenAPI 3 description of this API (Sources/Node/API/openapi.json, a bundled resource),
-/// from which a Java or Go service platform can generate a client.
+/// The OpenAPI 3.1 description of this API (Sources/Node/API/openapi.json, a bundled
+/// resource), from which a Java or Python service platform generates its client; its schemas
+/// are the GovChainAPI types, held together by Tests/python/test_api_conformance.py.
 enum OpenAPIDocument {
     static let bytes: [UInt8]? = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
@@ -224,4 +225,27 @@ enum OpenAPIDocument {
         else { return nil }
         return Array(data)
     }()
+
+    /// Each documented path as its segments (`{name}` matches any one segment) with the
+    /// methods it declares: what a 405 answer's `Allow` header lists.
+    static let routes: [(segments: [Substring], methods: [String])] = {
+        struct Document: Decodable { let paths: [String: [String: AnyDecodable]] }
+        struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
+        guard let bytes, let document = try? JSONDecoder().decode(Document.self, from: Data(bytes)) else { return [] }
+        return document.paths.map { path, operations in
+            (path.split(separator: "/"), operations.keys.map { $0.uppercased() }.sorted())
+        }
+    }()
+
+    /// The methods the document declares for `path`, or nil when it documents no such path.
+    static func methods(forPath path: String) -> [String]? {
+        let segments = path.split(separator: "/")
+        for route in routes where route.segments.count == segments.count {
+            let matches = zip(route.segments, segments).allSatisfy { template, segment in
+                template.hasPrefix("{") || template == segment
+            }
+            if matches { return route.methods }
+        }
+        return nil
+    }
 }
