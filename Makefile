@@ -1,7 +1,7 @@
 # GovChain: two commands on a fresh Debian 12 machine with Swift: `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq
+APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq openssl
 BIN := .build/debug
 RELEASE_BIN := .build/release
 

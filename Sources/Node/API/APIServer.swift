@@ -1,5 +1,8 @@
 internal import NIOFoundationEssentialsCompat
 public import Hummingbird
+internal import HummingbirdCore
+internal import HummingbirdTLS
+internal import NIOSSL
 internal import Contracts
 internal import Foundation
 public import Ledger
@@ -11,18 +14,33 @@ public import Logging
 /// certificates, contract state with proofs, status and Prometheus metrics.
 /// docs/api.md lists every route.
 public enum APIServer {
-    /// - Parameter onListening: told the bound port once the server listens (port 0 picks
-    ///   a free one, as tests do).
+    /// - Parameters:
+    ///   - tls: PEM certificate chain and key files: the API then speaks HTTPS only.
+    ///   - onListening: told the bound port once the server listens (port 0 picks a free
+    ///     one, as tests do).
     public static func makeApplication(
-        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int, logger: Logger,
+        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int,
+        tls: (certificateChain: String, privateKey: String)? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         let routes = APIRoutes(runtime: runtime, maxBodyBytes: maxBodyBytes)
         routes.register(on: router)
+        let server: HTTPServerBuilder
+        if let tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain)
+            let key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        } else {
+            server = .http1()
+        }
         return Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            router: router, server: server,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -23,10 +23,24 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var listen: String
         /// Largest request body accepted, in bytes.
         public var maxBodyBytes: Int
+        /// PEM certificate chain of the API's TLS endpoint (the node's certificate first).
+        /// With `tls_key`, the API speaks HTTPS only; without both, plain HTTP.
+        public var tlsCertificate: String?
+        /// PEM private key of that certificate (mode 0600).
+        public var tlsKey: String?
 
         enum CodingKeys: String, CodingKey {
             case listen
             case maxBodyBytes = "max_body_bytes"
+            case tlsCertificate = "tls_certificate"
+            case tlsKey = "tls_key"
+        }
+
+        public init(listen: String, maxBodyBytes: Int, tlsCertificate: String? = nil, tlsKey: String? = nil) {
+            self.listen = listen
+            self.maxBodyBytes = maxBodyBytes
+            self.tlsCertificate = tlsCertificate
+            self.tlsKey = tlsKey
         }
     }
 
@@ -79,6 +93,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         configuration.genesis = resolve(configuration.genesis)
         configuration.key = resolve(configuration.key)
         configuration.database = resolve(configuration.database)
+        configuration.api.tlsCertificate = configuration.api.tlsCertificate.map(resolve)
+        configuration.api.tlsKey = configuration.api.tlsKey.map(resolve)
         try configuration.validate()
         return configuration
     }
@@ -90,6 +106,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public static let maxBodyBytesRange = 1_024...(256 << 20)
 
     public func validate() throws(ConfigurationError) {
+        guard (api.tlsCertificate == nil) == (api.tlsKey == nil) else {
+            throw ConfigurationError(key: "api.tls_certificate and api.tls_key", message: "give both or neither")
+        }
         func check(
             _ value: Int, _ range: ClosedRange<Int>, _ key: String
         ) throws(ConfigurationError) {
@@ -124,13 +143,19 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// A configuration value outside its range.
+/// A configuration value outside its range, or keys that do not go together.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
     public let key: String
-    public let value: Int
-    public let range: ClosedRange<Int>
-    public var description: String {
-        "config.toml: \(key) = \(value) is outside \(range.lowerBound)...\(range.upperBound)"
+    public let description: String
+
+    public init(key: String, value: Int, range: ClosedRange<Int>) {
+        self.key = key
+        description = "config.toml: \(key) = \(value) is outside \(range.lowerBound)...\(range.upperBound)"
+    }
+
+    public init(key: String, message: String) {
+        self.key = key
+        description = "config.toml: \(key): \(message)"
     }
 }
 
