@@ -227,3 +227,26 @@ public struct Page<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hash
         self.nextCursor = nextCursor
     }
 }
+
+/// One read of personal data by a department, as this node recorded it.
+public struct ReadAuditView: Codable, Sendable, Hashable {
+    /// When, ms since the Unix epoch (the node's clock).
+    public var timeMs: UInt64
+    /// Who: the reading organisation and the key that signed the request.
+    public var organisation: String
+    public var key: String
+    /// What: the method and path (with query) asked.
+    public var request: String
+
+    enum CodingKeys: String, CodingKey {
+        case organisation, key, request
+        case timeMs = "time_ms"
+    }
+
+    public init(timeMs: UInt64, organisation: String, key: String, request: String) {
+        self.timeMs = timeMs
+        self.organisation = organisation
+        self.key = key
+        self.request = request
+    }
+}

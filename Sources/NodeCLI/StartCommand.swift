@@ -56,7 +56,7 @@ struct StartCommand: AsyncParsableCommand {
         }
         let app = try APIServer.makeApplication(
             runtime: runtime, host: api.host, port: api.port, maxBodyBytes: configuration.api.maxBodyBytes,
-            tls: tls, logger: logger)
+            tls: tls, access: configuration.api.access, logger: logger)
         // Stopping runs in reverse order of this list: the API first (stop accepting, drain
         // open requests and event streams), then the node (peer listener, connections,
         // consensus), then the signal watcher; the database is closed once all have ended.
@@ -71,7 +71,8 @@ struct StartCommand: AsyncParsableCommand {
         // mid-request), so a stop ends well inside systemd's and Kubernetes' stop timeouts.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         let services = ServiceGroup(configuration: groupConfiguration)
-        logger.info("api listening", metadata: ["address": "\(api)", "scheme": "\(tls == nil ? "http" : "https")"])
+        logger.info("api listening", metadata: ["address": "\(api)", "scheme": "\(tls == nil ? "http" : "https")",
+                                            "reads": "\(configuration.api.access.reads.rawValue)"])
         do {
             try await services.run()
         } catch {

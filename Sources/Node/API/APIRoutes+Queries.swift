@@ -8,75 +8,75 @@ internal import Ledger
 /// `RecordAnswer` (with its state proof on `?prove=true`), a list as a `Page` (`cursor`,
 /// `limit`), both as of `?height=` (default: the latest committed block).
 extension APIRoutes {
-    func registerQueries(on router: Router<BasicRequestContext>) {
+    func registerQueries(on router: Router<APIRequestContext>) {
         registerGovernanceQueries(on: router)
         registerLicenceQueries(on: router)
         registerAuthorisationQueries(on: router)
         registerBillQueries(on: router)
     }
 
-    private func registerGovernanceQueries(on router: Router<BasicRequestContext>) {
-        router.get("/v1/organisations") { request, _ in
-            try await list(request, sortKey: \OrganisationView.id) { queries, _ in
+    private func registerGovernanceQueries(on router: Router<APIRequestContext>) {
+        router.get("/v1/organisations") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: \OrganisationView.id) { queries, _ in
                 try queries.organisations.map { try Self.organisationView($0, queries) }
             }
         }
         router.get("/v1/organisations/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "organisation \(id)", key: RecordKeys.organisation(id)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "organisation \(id)", key: RecordKeys.organisation(id)) { queries in
                 try queries.organisation(id).map { try Self.organisationView($0, queries) }
             }
         }
-        router.get("/v1/validators") { request, _ in
-            try await list(request, sortKey: { (validator: ValidatorView) in validator.publicKey }) { queries, _ in
+        router.get("/v1/validators") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: { (validator: ValidatorView) in validator.publicKey }) { queries, _ in
                 // The set governance records; the genesis set until a change was executed.
                 try (queries.chainParameters?.validators ?? runtime.genesis.validators).map(ValidatorView.init)
             }
         }
-        router.get("/v1/proposals") { request, _ in
-            try await list(request, sortKey: \ProposalView.id) { queries, _ in
+        router.get("/v1/proposals") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: \ProposalView.id) { queries, _ in
                 try queries.proposals.map(ProposalView.init)
             }
         }
         router.get("/v1/proposals/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "proposal \(id)", key: RecordKeys.proposal(id)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "proposal \(id)", key: RecordKeys.proposal(id)) { queries in
                 try queries.proposal(id).map(ProposalView.init)
             }
         }
-        router.get("/v1/duty-items") { request, _ in
-            try await list(request, sortKey: \DutyItemView.itemCode) { queries, _ in
+        router.get("/v1/duty-items") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: \DutyItemView.itemCode) { queries, _ in
                 try queries.dutyItems.map(DutyItemView.init)
             }
         }
         router.get("/v1/duty-items/:code") { request, context in
             let code = try pathID(context, "code")
-            return try await single(request, "service item \(code)", key: RecordKeys.dutyItem(code)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "service item \(code)", key: RecordKeys.dutyItem(code)) { queries in
                 try queries.dutyItem(code).map(DutyItemView.init)
             }
         }
-        router.get("/v1/licence-types") { request, _ in
-            try await list(request, sortKey: \LicenceTypeView.code) { queries, _ in
+        router.get("/v1/licence-types") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: \LicenceTypeView.code) { queries, _ in
                 try queries.licenceTypes.map(LicenceTypeView.init)
             }
         }
         router.get("/v1/licence-types/:code") { request, context in
             let code = try pathID(context, "code")
-            return try await single(request, "licence type \(code)", key: RecordKeys.licenceType(code)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "licence type \(code)", key: RecordKeys.licenceType(code)) { queries in
                 try queries.licenceType(code).map(LicenceTypeView.init)
             }
         }
-        router.get("/v1/evidence") { request, _ in
-            try await list(request, sortKey: { (evidence: EvidenceView) in evidence.evidenceHex }) { queries, _ in
+        router.get("/v1/evidence") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: { (evidence: EvidenceView) in evidence.evidenceHex }) { queries, _ in
                 try queries.evidence.map(EvidenceView.init)
             }
         }
     }
 
-    private func registerLicenceQueries(on router: Router<BasicRequestContext>) {
+    private func registerLicenceQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/licences/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "licence \(id)", key: RecordKeys.licence(id)) { queries in
+            return try await single(request, context, { (licence: LicenceView) in Self.licenceRule(licence) }, "licence \(id)", key: RecordKeys.licence(id)) { queries in
                 try queries.licence(id).map(LicenceView.init)
             }
         }
@@ -87,6 +87,7 @@ extension APIRoutes {
                 throw APIError.badRequest("digest must be the licence file's digest in hex (64 characters)")
             }
             let parameters = try QueryParameters(request)
+            _ = try requireCaller(context, route: "licence-verify")
             return try await answer(parameters) { queries, height, store in
                 let atMs = try store.block(at: height)?.header.timeMs ?? runtime.genesis.genesisTimeMs
                 let result = try queries.verifyLicence(id: id, fileDigest: digest, atMs: atMs)
@@ -95,76 +96,86 @@ extension APIRoutes {
         }
         router.get("/v1/licences/:id/uses") { request, context in
             let id = try pathID(context, "id")
-            return try await list(request, sortKey: Self.useOrder) { queries, _ in
+            return try await list(request, context, { queries in try Self.licenceRule(queries.licence(id).map(LicenceView.init)) }, sortKey: Self.useOrder) { queries, _ in
                 try queries.uses(ofLicence: id).map(LicenceUseView.init)
             }
         }
         router.get("/v1/licences/:id/history") { request, context in
             let id = try pathID(context, "id")
-            return try await list(request, sortKey: Self.historyOrder) { queries, _ in
+            return try await list(request, context, { queries in try Self.licenceRule(queries.licence(id).map(LicenceView.init)) }, sortKey: Self.historyOrder) { queries, _ in
                 try Self.history(queries.licenceHistory(id), key: RecordKeys.licence(id), LicenceRecord.self, LicenceView.init)
             }
         }
         router.get("/v1/holders/:commitment/licences") { request, context in
             let holder = try commitment(context)
-            return try await list(request, sortKey: \LicenceView.id) { queries, _ in
+            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: \LicenceView.id) { queries, _ in
                 try queries.licences(ofHolder: holder).map(LicenceView.init)
             }
         }
         router.get("/v1/holders/:commitment/reminders") { request, context in
             let holder = try commitment(context)
-            return try await list(request, sortKey: \ReminderView.licenceID) { queries, _ in
+            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: \ReminderView.licenceID) { queries, _ in
                 try queries.reminders(ofHolder: holder).map(ReminderView.init)
             }
         }
     }
 
-    private func registerAuthorisationQueries(on router: Router<BasicRequestContext>) {
+    private func registerAuthorisationQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/grants/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "grant \(id)", key: RecordKeys.grant(id)) { queries in
+            return try await single(request, context, { (grant: GrantView) in
+                .personal(organisations: [grant.granteeOrganisation], roles: [.identityProvider],
+                          people: Hash256(hex: grant.holder).map { [$0] } ?? [])
+            }, "grant \(id)", key: RecordKeys.grant(id)) { queries in
                 try queries.grant(id).map(GrantView.init)
             }
         }
         router.get("/v1/holders/:commitment/grants") { request, context in
             let holder = try commitment(context)
             let filter = try GrantStatusFilter(request.uri.queryParameters.get("status"))
-            return try await list(request, sortKey: \GrantView.grantID) { queries, atMs in
+            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: \GrantView.grantID) { queries, atMs in
                 try queries.grants(ofHolder: holder, status: filter, atMs: atMs).map(GrantView.init)
             }
         }
         router.get("/v1/holders/:commitment/data-uses") { request, context in
             let holder = try commitment(context)
-            return try await list(request, sortKey: { (use: DataUseView) in sortable(use.height) + "/" + use.useID }) {
+            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: { (use: DataUseView) in sortable(use.height) + "/" + use.useID }) {
                 queries, _ in try queries.dataUses(ofHolder: holder).map(DataUseView.init)
             }
         }
         router.get("/v1/holders/:commitment/mandates") { request, context in
             let holder = try commitment(context)
-            return try await list(request, sortKey: \MandateView.mandateID) { queries, _ in
+            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: \MandateView.mandateID) { queries, _ in
                 try queries.mandates(ofPrincipal: holder).map(MandateView.init)
             }
         }
         router.get("/v1/mandates/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "mandate \(id)", key: RecordKeys.mandate(id)) { queries in
+            return try await single(request, context, { (mandate: MandateView) in
+                .personal(organisations: [], roles: [.identityProvider],
+                          people: [mandate.principal, mandate.agent].compactMap(Hash256.init(hex:)))
+            }, "mandate \(id)", key: RecordKeys.mandate(id)) { queries in
                 try queries.mandate(id).map(MandateView.init)
             }
         }
     }
 
-    private func registerBillQueries(on router: Router<BasicRequestContext>) {
+    private func registerBillQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/bills/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, "bill \(id)", key: RecordKeys.bill(id)) { queries in
+            return try await single(request, context, { (bill: BillView) in Self.billRule(bill) }, "bill \(id)", key: RecordKeys.bill(id)) { queries in
                 try queries.bill(id).map(BillView.init)
             }
         }
         router.get("/v1/bills/:id/claims") { request, context in
             let id = try pathID(context, "id")
             let parameters = try QueryParameters(request)
-            return try await answer(parameters) { queries, height, _ in
+            let caller = try requireCaller(context)
+            return try await answer(parameters) { queries, height, store in
                 guard let bill = try queries.bill(id) else { throw APIError.notFound("bill \(id)") }
+                try authorise(
+                    caller, Self.billRule(BillView(bill)), queries: queries,
+                    request: "GET /v1/bills/\(id)/claims", store: store)
                 return BillClaimsView(
                     bill: bill, claims: try queries.claims(ofBill: id), alerts: try queries.alerts(ofBill: id),
                     asOfHeight: height)
@@ -172,13 +183,13 @@ extension APIRoutes {
         }
         router.get("/v1/bills/:id/history") { request, context in
             let id = try pathID(context, "id")
-            return try await list(request, sortKey: Self.historyOrder) { queries, _ in
+            return try await list(request, context, { queries in try Self.billRule(queries.bill(id).map(BillView.init)) }, sortKey: Self.historyOrder) { queries, _ in
                 try Self.history(queries.billHistory(id), key: RecordKeys.bill(id), BillRecord.self, BillView.init)
             }
         }
         router.get("/v1/payers/:commitment/bills") { request, context in
             let payer = try commitment(context)
-            return try await list(request, sortKey: { (entry: WalletBillView) in entry.bill.id }) { queries, _ in
+            return try await list(request, context, { _ in Self.personRule(payer) }, sortKey: { (entry: WalletBillView) in entry.bill.id }) { queries, _ in
                 try queries.billWalletClaims(ofPayer: payer).map { WalletBillView(bill: $0.bill, claims: $0.claims) }
             }
         }
@@ -187,7 +198,8 @@ extension APIRoutes {
             let organisation = try pathID(context, "organisation")
             let id = try pathID(context, "id")
             return try await single(
-                request, "claim \(id) of \(organisation)", key: RecordKeys.claim(reimburser: organisation, id: id)
+                request, context, { _ in .personal(organisations: [organisation], roles: [.reimburser], people: []) },
+                "claim \(id) of \(organisation)", key: RecordKeys.claim(reimburser: organisation, id: id)
             ) { queries in
                 try queries.claim(reimburser: organisation, id: id).map(ClaimView.init)
             }
@@ -195,6 +207,26 @@ extension APIRoutes {
     }
 
     // MARK: - Orders and conversions
+
+    /// A licence: its issuer, identity providers and the holder's bound keys.
+    static func licenceRule(_ licence: LicenceView?) -> ReadRule {
+        .personal(
+            organisations: licence.map { [$0.issuerOrganisation] } ?? [], roles: [.identityProvider],
+            people: licence.flatMap { Hash256(hex: $0.holder) }.map { [$0] } ?? [])
+    }
+
+    /// A bill: its issuer, reimbursers and the payer's bound keys.
+    static func billRule(_ bill: BillView?) -> ReadRule {
+        .personal(
+            organisations: bill.map { [$0.issuerOrganisation] } ?? [], roles: [.reimburser],
+            people: bill.flatMap { Hash256(hex: $0.payer) }.map { [$0] } ?? [])
+    }
+
+    /// A person's own lists (licences, grants, wallet...): identity providers and the
+    /// person's bound keys; departments read them record by record, not by person.
+    static func personRule(_ person: Hash256) -> ReadRule {
+        .personal(organisations: [], roles: [.identityProvider], people: [person])
+    }
 
     static func useOrder(_ use: LicenceUseView) -> String { sortable(use.height) + "/" + use.useID }
 
@@ -225,7 +257,7 @@ extension APIRoutes {
         return OrganisationView(record, keys: keys)
     }
 
-    private func commitment(_ context: BasicRequestContext) throws -> Hash256 {
+    private func commitment(_ context: APIRequestContext) throws -> Hash256 {
         guard let value = Hash256(hex: try context.parameters.require("commitment")) else {
             throw APIError.badRequest("commitment must be 64 hex characters")
         }
@@ -237,12 +269,16 @@ extension APIRoutes {
     /// A single record as of the asked height, 404 when absent; with `prove=true`, its
     /// sparse-Merkle proof at that height.
     private func single<View: Codable & Sendable & Hashable>(
-        _ request: Request, _ what: String, key: StateKey,
+        _ request: Request, _ context: APIRequestContext, _ rule: @escaping @Sendable (View) -> ReadRule,
+        _ what: String, key: StateKey,
         _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> View?
     ) async throws -> WireResponse<RecordAnswer<View>> {
         let parameters = try QueryParameters(request)
+        let caller = try requireCaller(context)
+        let asked = "GET " + request.uri.description
         return try await answer(parameters) { queries, height, store in
             guard let record = try body(queries) else { throw APIError.notFound(what) }
+            try authorise(caller, rule(record), queries: queries, request: asked, store: store)
             let proof = parameters.prove
                 ? try Self.proof(key: key.bytes, text: String(decoding: key.bytes, as: UTF8.self), height: height, store: store)
                 : nil
@@ -253,11 +289,16 @@ extension APIRoutes {
     /// A page of a list as of the asked height. `body` gets the queries and the block time
     /// of that height (for rules that depend on time, such as a grant's liveness).
     private func list<Item: Codable & Sendable & Hashable>(
-        _ request: Request, sortKey: @escaping @Sendable (Item) -> String,
+        _ request: Request, _ context: APIRequestContext,
+        _ rule: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> ReadRule,
+        sortKey: @escaping @Sendable (Item) -> String,
         _ body: @escaping @Sendable (ContractQueries<RocksStateStore>, UInt64) throws -> [Item]
     ) async throws -> WireResponse<Page<Item>> {
         let parameters = try QueryParameters(request)
+        let caller = try requireCaller(context)
+        let asked = "GET " + request.uri.description
         return try await answer(parameters) { queries, height, store in
+            try authorise(caller, try rule(queries), queries: queries, request: asked, store: store)
             let atMs = try store.block(at: height)?.header.timeMs ?? runtime.genesis.genesisTimeMs
             let page = parameters.page(try body(queries, atMs), sortKey: sortKey)
             return Page(asOfHeight: height, items: page.items, nextCursor: page.nextCursor)

@@ -20,12 +20,18 @@ public enum APIServer {
     ///     one, as tests do).
     public static func makeApplication(
         runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int,
-        tls: (certificateChain: String, privateKey: String)? = nil, logger: Logger,
+        tls: (certificateChain: String, privateKey: String)? = nil, access: APIAccess = APIAccess(), logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        let routes = APIRoutes(runtime: runtime, maxBodyBytes: maxBodyBytes)
+        router.add(middleware: RequestAuthenticationMiddleware(
+            runtime: runtime, replays: ReplayCache(capacity: 1_000_000), maxSkewMs: access.maxClockSkewMs))
+        router.add(middleware: CallerRateLimitMiddleware(
+            limiter: CallerRateLimiter(ratePerSecond: access.requestsPerSecond, burst: access.burst)))
+        let routes = APIRoutes(
+            runtime: runtime, maxBodyBytes: maxBodyBytes, access: access, readAudit: ReadAuditLog(),
+            streams: StreamCounter(perCaller: access.eventStreamsPerCaller))
         routes.register(on: router)
         let server: HTTPServerBuilder
         if let tls {
@@ -49,41 +55,58 @@ public enum APIServer {
 struct APIRoutes: Sendable {
     let runtime: NodeRuntime
     let maxBodyBytes: Int
+    let access: APIAccess
+    let readAudit: ReadAuditLog
+    let streams: StreamCounter
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ in
+    func register(on router: Router<APIRequestContext>) {
+        router.get("/v1/status") { _, context in
+            _ = try requireCaller(context, route: "status")
             // CORS open: the explorer's operations view reads every node's status from one page.
-            WireResponse(runtime.status, headers: [.accessControlAllowOrigin: "*"])
+            return WireResponse(runtime.status, headers: [.accessControlAllowOrigin: "*"])
         }
-        router.get("/openapi.json") { _, _ in
+        router.get("/openapi.json") { _, context in
+            _ = try requireCaller(context, route: "openapi")
             guard let document = OpenAPIDocument.bytes else { throw APIError.notFound("openapi.json") }
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4",
+        router.get("/metrics") { _, context in
+            _ = try requireCaller(context, route: "metrics")
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4",
                                             .accessControlAllowOrigin: "*"],
                      body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))
         }
         router.post("/v1/transactions") { request, context in try await submit(request, context) }
         router.get("/v1/transactions/:id") { _, context in try await transaction(context) }
-        router.get("/v1/blocks/latest") { _, _ in try await block(height: runtime.blockStore.lastHeight) }
+        router.get("/v1/blocks/latest") { _, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
+            return try await block(height: runtime.blockStore.lastHeight)
+        }
         router.get("/v1/blocks/:height") { _, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
             guard let height = UInt64(try context.parameters.require("height")) else {
                 throw APIError.badRequest("height must be a non-negative integer")
             }
             return try await block(height: height)
         }
-        router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
-        router.get("/v1/genesis") { _, _ in genesisView() }
+        router.get("/v1/state/proof") { request, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
+            return try await stateProof(request)
+        }
+        router.get("/v1/genesis") { _, context in
+            _ = try requireCaller(context, route: "genesis")
+            return genesisView()
+        }
         registerQueries(on: router)
         registerExplorer(on: router)
         registerEvents(on: router)
+        registerReadAudit(on: router)
     }
 
     // MARK: - Transactions
 
-    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> WireResponse<TransactionView> {
+    func submit(_ request: Request, _ context: APIRequestContext) async throws -> WireResponse<TransactionView> {
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
@@ -149,10 +172,11 @@ struct APIRoutes: Sendable {
         .committed(id, height: done.location.height, index: done.location.index, receipt: done.receipt)
     }
 
-    func transaction(_ context: BasicRequestContext) async throws -> WireResponse<TransactionView> {
+    func transaction(_ context: APIRequestContext) async throws -> WireResponse<TransactionView> {
         guard let id = Hash256(hex: try context.parameters.require("id")) else {
             throw APIError.badRequest("transaction id must be 64 hex characters")
         }
+        let caller = try requireCaller(context)
         let runtime = runtime
         let found = try await runtime.store.run { store -> (CommittedTransaction, Block, [Receipt])? in
             guard let location = try store.location(ofTransaction: id), let block = try store.block(at: location.height)
@@ -172,8 +196,17 @@ struct APIRoutes: Sendable {
             if runtime.mempool.contains(id) { return WireResponse(.pending(id)) }
             throw APIError.notFound("transaction \(id.hex)")
         }
-        var view = Self.receiptView(id: id, done)
         let index = Int(done.location.index)  // checked against both lists above
+        // A transaction is read by auditors and by the organisation that sent it.
+        let sender = block.transactions[index].sender
+        try await runtime.store.run { store in
+            let queries = ContractQueries(state: RocksStateStore(database: store.database))
+            let organisation = try queries.key(sender)?.organisationID
+            try authorise(
+                caller, .personal(organisations: organisation.map { [$0] } ?? [], roles: [], people: []),
+                queries: queries, request: "GET /v1/transactions/\(id.hex)", store: store)
+        }
+        var view = Self.receiptView(id: id, done)
         view.transactionHex = Hex.encode(block.transactions[index].canonicalBytes)
         // The receipts root of block h is carried by header h+1 (roots lag one block).
         view.receiptProofHex = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)

@@ -69,7 +69,7 @@ func sortable(_ value: UInt64) -> String {
 extension APIRoutes {
     /// A record id from the path, percent-decoded, 1 to 128 characters (what the document
     /// declares); anything else is refused before it reaches a state key.
-    func pathID(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func pathID(_ context: APIRequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
         guard let text = raw.removingPercentEncoding, (1...128).contains(text.count) else {
             throw APIError.badRequest("\(name) must be 1 to 128 characters")
