@@ -194,7 +194,8 @@ def test_evidence_signatures_are_checked_in_the_browser(browser):
     outcome = browser.execute_async_script("""
 const done = arguments[arguments.length - 1];
 (async () => {
-  const { encodeEvidence, statementSigningBytes } = await import('/explorer/js/ledger.js');
+  const { decodeEvidence, encodeEvidence, statementSigningBytes } =
+    await import('/explorer/js/ledger.js');
   const { Verifier } = await import('/explorer/js/verify.js');
   const { bytesToHex } = await import('/explorer/js/bytes.js');
   const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
@@ -213,12 +214,17 @@ const done = arguments[arguments.length - 1];
     try { await verifier.checkEvidence(encodeEvidence({ ...view, ...changed })); return 'ok'; }
     catch (e) { return e.message; }
   };
-  return [await run({}), await run({ firstSignature: view.secondSignature }),
+  // The explorer reads a node's evidence from its canonical bytes (evidence_hex).
+  const decoded = async () => {
+    try { await verifier.checkEvidence(decodeEvidence(encodeEvidence(view).bytes)); return 'ok'; }
+    catch (e) { return e.message; }
+  };
+  return [await run({}), await decoded(), await run({ firstSignature: view.secondSignature }),
     await run({ secondBody: view.firstBody, secondSignature: view.firstSignature }),
     await run({ kind: 'precommit' })];
 })().then(done, (e) => done(['error: ' + e.message]));
 """)
-    assert outcome == ["ok", "a signature in the evidence is invalid",
+    assert outcome == ["ok", "ok", "a signature in the evidence is invalid",
                        "the two statements are the same, not conflicting",
                        "a signature in the evidence is invalid"], outcome
     other = browser.execute_async_script("""

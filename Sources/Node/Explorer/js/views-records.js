@@ -343,7 +343,8 @@ export async function holderView(verifier, main, commitment) {
     });
   });
   main.append(h('h3', {}, `Licences (${licenceRows.length}${more(licencesListed)})`),
-    provenTable(['licence', 'issuer', 'status'], licenceRows));
+    provenTable(['licence', 'issuer', 'status'], licenceRows),
+  h('p', {}, link(`#/payer/${commitment}`, 'the same commitment as a payer (bill wallet) →')));
 }
 
 export async function payerView(verifier, main, commitment) {
@@ -365,5 +366,7 @@ export async function payerView(verifier, main, commitment) {
     });
   });
   main.append(h('h3', {}, `Bills (${rows.length}${more(wallet)})`),
-    provenTable(['bill', 'total', 'settled', 'left', 'status'], rows));
+    provenTable(['bill', 'total', 'settled', 'left', 'status'], rows),
+  h('p', {}, link(`#/holder/${commitment}`,
+    'the same commitment as a holder (licences, grants) →')));
 }
