@@ -44,6 +44,7 @@ export const enc = encodeURIComponent;
 // MARK: Pages
 
 const MAX_PAGE = 500; // QueryParameters.maxLimit
+const MAX_PAGES = 20; // bounds a node that hands out short pages or cursors forever
 const CURSOR = /^[0-9a-fA-F]{2,1024}$/;
 
 /** The items of a paged list (`{as_of_height, items, next_cursor}`), following next_cursor
@@ -55,8 +56,7 @@ export async function getPages(path, { max = 1000 } = {}) {
   const items = [];
   let asOfHeight = null;
   let cursor = null;
-  const pages = Math.ceil(max / MAX_PAGE) + 1; // bounds a node that hands out cursors forever
-  for (let page = 0; page < pages; page++) {
+  for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ limit: String(Math.min(MAX_PAGE, max - items.length)) });
     if (cursor !== null) query.set('cursor', cursor);
     const body = await getJSON(`${path}${path.includes('?') ? '&' : '?'}${query}`);
