@@ -24,6 +24,10 @@ public protocol ConsensusApplication {
     /// A final block with its certificate, in height order, exactly once per height. The
     /// application must not trap: a failure it cannot recover from stops it (and its node).
     mutating func deliver(block: Block, certificate: CommitCertificate)
+    /// The validator set that certifies block `height`, derived from executed state: known
+    /// for heights up to the application's last delivered block + 2 (a change committed in
+    /// block h takes effect at h + 2), nil beyond that or when the application has halted.
+    func validatorSet(forHeight height: UInt64) -> ValidatorSet?
 }
 
 /// The side effects of a replica's actions, carried out by whoever drives it: the node
@@ -36,7 +40,7 @@ public protocol ConsensusEffects {
     mutating func broadcast(_ message: ConsensusMessage)
     mutating func send(_ message: ConsensusMessage, to validator: Int)
     /// A peer is behind: send it these committed heights (block + certificate each).
-    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>)
+    mutating func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>)
     /// Must deliver `.timeout(id)` after `afterMs` of driver time, and never lose it.
     mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64)
     mutating func report(_ evidence: EquivocationEvidence)
@@ -66,14 +70,19 @@ extension Replica {
                     .validationResult(blockID: block.hash, isValid: isValid, nowMs: event.nowMs))
             case let .deliverBlock(block, certificate):
                 application.deliver(block: block, certificate: certificate)
+                // The set two heights on is now determined by executed state.
+                let height = block.height + 2
+                followUp = handle(.validatorSet(
+                    height: height, application.validatorSet(forHeight: height),
+                    nowMs: event.nowMs))
             case let .persistSafetyState(state):
                 try effects.persist(state)
             case let .broadcast(message):
                 effects.broadcast(message)
             case let .send(message, to: validator):
                 effects.send(message, to: validator)
-            case let .sendDecisions(to: validator, heights: heights):
-                effects.sendDecisions(to: validator, heights: heights)
+            case let .sendDecisions(to: peer, heights: heights):
+                effects.sendDecisions(to: peer, heights: heights)
             case let .scheduleTimeout(id, afterMs):
                 effects.schedule(id, afterMs: afterMs)
             case let .reportEvidence(evidence):

@@ -12,6 +12,9 @@ public enum VerificationError: Error, Equatable, Sendable, CustomStringConvertib
     case inconsistentTxRoot
     case invalidPolRound(polRound: UInt64, round: UInt64)
     case invalidCertificate(CertificateError)
+    /// The verifier does not know the set of this height yet (more than two past its tip)
+    /// or any more (older than it keeps).
+    case unknownValidatorSet(height: UInt64)
 
     public var label: String {
         switch self {
@@ -24,6 +27,7 @@ public enum VerificationError: Error, Equatable, Sendable, CustomStringConvertib
         case .inconsistentTxRoot: "inconsistent_tx_root"
         case .invalidPolRound: "invalid_pol_round"
         case .invalidCertificate: "invalid_certificate"
+        case .unknownValidatorSet: "unknown_validator_set"
         }
     }
 
@@ -38,6 +42,7 @@ public enum VerificationError: Error, Equatable, Sendable, CustomStringConvertib
         case .inconsistentTxRoot: "block tx root does not match its transactions"
         case let .invalidPolRound(polRound, round): "polRound \(polRound) is not below round \(round)"
         case let .invalidCertificate(error): "invalid certificate: \(error)"
+        case let .unknownValidatorSet(height): "validator set of height \(height) not known here"
         }
     }
 }
@@ -73,15 +78,29 @@ public struct UnverifiedMessage: Sendable {
         switch message {
         case let .proposal(proposal):
             try Self.verify(proposal, chainID: chainID, validators: validators)
-            return VerifiedMessage(message: message, signer: Self.proposerIndex(
-                height: proposal.height, round: proposal.round, validators: validators))
+            let signer = Self.proposerIndex(
+                height: proposal.height, round: proposal.round, validators: validators)
+            return VerifiedMessage(
+                message: message, signer: signer, signerKey: validators[signer].publicKey)
         case let .vote(vote):
             try Self.verify(vote, chainID: chainID, validators: validators)
-            return VerifiedMessage(message: message, signer: Int(vote.validatorIndex))
+            let signer = Int(vote.validatorIndex)
+            return VerifiedMessage(
+                message: message, signer: signer, signerKey: validators[signer].publicKey)
         case let .decision(decision):
             try Self.verify(decision, chainID: chainID, validators: validators)
-            return VerifiedMessage(message: message, signer: nil)
+            return VerifiedMessage(message: message, signer: nil, signerKey: nil)
         }
+    }
+
+    /// Verifies against the set of the message's own height (a decision's: its block's).
+    public func verify(
+        chainID: String, sets: ValidatorSetHistory
+    ) throws(VerificationError) -> VerifiedMessage {
+        guard let validators = sets.set(forHeight: message.height) else {
+            throw .unknownValidatorSet(height: message.height)
+        }
+        return try verify(chainID: chainID, validators: validators)
     }
 
     static func proposerIndex(height: UInt64, round: UInt64, validators: ValidatorSet) -> Int {
@@ -145,11 +164,15 @@ public struct UnverifiedMessage: Sendable {
 /// validator set. Only `UnverifiedMessage.verify` makes one.
 public struct VerifiedMessage: Sendable {
     public let message: ConsensusMessage
-    /// The validator index that signed it (nil for a decision, which a quorum signed).
+    /// The validator index that signed it, in the set of the message's height (nil for a
+    /// decision, which a quorum signed).
     public let signer: Int?
+    /// The key behind `signer`: indices change meaning when the set changes, keys do not.
+    public let signerKey: PublicKey?
 
-    fileprivate init(message: ConsensusMessage, signer: Int?) {
+    fileprivate init(message: ConsensusMessage, signer: Int?, signerKey: PublicKey?) {
         self.message = message
         self.signer = signer
+        self.signerKey = signerKey
     }
 }

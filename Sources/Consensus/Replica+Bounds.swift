@@ -142,7 +142,9 @@ extension Replica {
     mutating func bufferFutureMessage(_ verified: VerifiedMessage) {
         let message = verified.message
         guard message.height > height, message.height - height == 1 else { return }
-        guard let signer = verified.signer, signer >= 0, signer < validatorCount else { return }
+        // Indices of the next height's set (the driver verified it against that set).
+        let nextCount = nextValidators?.count ?? ValidatorSet.maxValidators
+        guard let signer = verified.signer, signer >= 0, signer < nextCount else { return }
         switch message {
         case let .proposal(proposal):
             guard proposal.round <= ReplicaConfiguration.maxRoundLead else { return }
@@ -180,7 +182,8 @@ extension Replica {
     /// the byte budget) to apply once the heights before it are decided.
     mutating func bufferFutureDecision(_ decision: Decision) {
         let decisionHeight = decision.block.height
-        guard decisionHeight > height, decisionHeight - height <= Replica.maxFutureHeights else {
+        // The current height too, while the replica waits for the next set to commit it.
+        guard decisionHeight >= height, decisionHeight - height <= Replica.maxFutureHeights else {
             return
         }
         guard futureDecisions[decisionHeight] == nil else { return }

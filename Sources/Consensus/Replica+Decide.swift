@@ -9,8 +9,7 @@ extension Replica {
         guard let proposal = heightState.proposals[round]?.first else { return false }
         // The round's proposer proposes before it prevotes. An honest one never sees a
         // foreign proposal for its own round; a Twin does, and must still make its own.
-        if configuration.proposerIndex(height: height, round: round) == index,
-           heightState.ownStatements[round] == nil {
+        if isProposer(height: height, round: round), heightState.ownStatements[round] == nil {
             return false
         }
         let blockID = proposal.blockID
@@ -58,6 +57,8 @@ extension Replica {
     /// Paper line 49: a precommit quorum for a block of this height, in any round, decides.
     /// The quorum itself proves validity (it contains an honest validator's check).
     mutating func tryCommit(_ actions: inout [Action]) -> Bool {
+        // Until the application names the next height's set, nothing commits.
+        guard nextValidators != nil else { return false }
         for precommitRound in heightState.precommits.keys.sorted() {
             guard case let .block(blockID)? = heightState.precommits[precommitRound]?.quorum,
                   let block = heightState.blocks[blockID]
@@ -84,7 +85,13 @@ extension Replica {
     ) -> Bool {
         precondition(block.height == height, "commits happen in height order")
         guard block.header.previousHash == tip.blockHash else { return false }
+        guard let next = nextValidators else { return false }
         actions.append(.deliverBlock(block, certificate))
+        // The next height is certified by the set this block's header names; the one after
+        // it comes from the application once it has executed this block (`.validatorSet`).
+        validators = next
+        nextValidators = nil
+        index = next.index(of: safety.publicKey)
         tip = ChainTip(block: block)
         tipReachedAtMs = nowMs
         heightState = HeightState()

@@ -10,7 +10,7 @@ extension Replica {
             return
         }
         if message.height < height {
-            replyWithDecisions(to: verified.signer, from: message.height, &actions)
+            replyWithDecisions(to: verified.signerKey, from: message.height, &actions)
             return
         }
         if message.height > height {
@@ -19,7 +19,8 @@ extension Replica {
         }
         switch message {
         case let .proposal(proposal):
-            onProposal(proposal, signer: verified.signer ?? index, &actions)
+            guard let signer = verified.signer else { return }
+            onProposal(proposal, signer: signer, &actions)
         case let .vote(vote):
             onVote(vote, &actions)
         case .decision:
@@ -31,9 +32,9 @@ extension Replica {
     /// lacks from the block store, at most once per peer per propose timeout, so neither a
     /// chatty laggard nor a replayer of old votes can make us flood it.
     private mutating func replyWithDecisions(
-        to peer: Int?, from peerHeight: UInt64, _ actions: inout [Action]
+        to peer: PublicKey?, from peerHeight: UInt64, _ actions: inout [Action]
     ) {
-        guard let peer, peer != index, peerHeight >= 1 else { return }
+        guard let peer, peer != safety.publicKey, peerHeight >= 1 else { return }
         // Per peer, whatever height it claims: a replayed old vote names an old height, and
         // replaying votes of many heights must not buy many replies (issue 17, finding 6).
         if let last = catchUpReplies[peer], nowMs < last.timeMs + configuration.parameters.timeoutProposeMs {
@@ -46,7 +47,7 @@ extension Replica {
 
     private mutating func onDecision(_ decision: Decision, _ actions: inout [Action]) {
         let decisionHeight = decision.block.height
-        if decisionHeight == height {
+        if decisionHeight == height, nextValidators != nil {
             commit(decision.block, decision.certificate, &actions)
         } else {
             bufferFutureDecision(decision)
@@ -86,6 +87,9 @@ extension Replica {
         guard header.height == height else { return "wrong height" }
         guard header.previousHash == tip.blockHash else { return "wrong parent" }
         guard header.timeMs > tip.timeMs else { return "time not after parent" }
+        guard header.nextValidatorsHash == nextValidators?.hash else {
+            return "names another next validator set"
+        }
         guard header.timeMs <= nowMs + ReplicaConfiguration.maxClockDriftMs else {
             return "time too far ahead"
         }
@@ -129,7 +133,7 @@ extension Replica {
     ) {
         guard first.0 != second.0 else { return }
         let evidence = EquivocationEvidence(
-            chainID: configuration.chainID, validator: configuration.validators[signer].publicKey,
+            chainID: configuration.chainID, validator: validators[signer].publicKey,
             kind: kind, height: height, round: messageRound,
             bodyA: first.0, signatureA: first.1, bodyB: second.0, signatureB: second.1)
         guard heightState.reportedEvidence.insert(evidence.hash).inserted else { return }

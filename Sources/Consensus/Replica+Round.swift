@@ -18,7 +18,7 @@ extension Replica {
         actions.append(.scheduleTimeout(
             TimeoutID(kind: .propose, height: height, round: round),
             afterMs: configuration.timeoutMs(base: parameters.timeoutProposeMs, round: round)))
-        guard configuration.proposerIndex(height: height, round: round) == index else { return }
+        guard isProposer(height: height, round: round) else { return }
         if let validBlock = heightState.validBlock, let validRound = heightState.validRound {
             propose(validBlock, polRound: validRound, &actions)
         } else if let lockedBlock = heightState.lockedBlock {
@@ -65,7 +65,7 @@ extension Replica {
             chainID: configuration.chainID, height: height, round: round, previousHash: tip.blockHash,
             txRoot: Block.transactionRoot(payload.transactions), receiptsRoot: payload.receiptsRoot,
             stateRoot: payload.stateRoot, proposer: safety.publicKey,
-            timeMs: max(nowMs, tip.timeMs + 1))
+            timeMs: max(nowMs, tip.timeMs + 1), nextValidatorsHash: payload.nextValidatorsHash)
         let block = Block(header: header, transactions: payload.transactions)
         // Our own application built it; no need to ask it again.
         storeBlock(block)
@@ -74,6 +74,7 @@ extension Replica {
     }
 
     private mutating func propose(_ block: Block, polRound: UInt64?, _ actions: inout [Action]) {
+        guard let index else { return }
         let signed: SignedStatement
         do throws(SafetyError) {
             signed = try safety.signProposal(
@@ -98,18 +99,20 @@ extension Replica {
         _ actions: inout [Action]
     ) {
         step = kind == .prevote ? .prevote : .precommit
+        // Not a validator at this height: follow the votes, sign nothing.
+        guard let index else { return }
         let signedVote: Vote
         do throws(SafetyError) {
             let signed = try safety.signVote(
                 kind: kind, height: height, round: round, blockID: blockID, polRound: polRound, block: block)
             if let state = signed.stateToPersist { actions.append(.persistSafetyState(state)) }
-            signedVote = makeVote(kind, blockID: blockID, signature: signed.signature)
+            signedVote = makeVote(kind, blockID: blockID, signature: signed.signature, index: index)
         } catch let .lockViolation(lockedRound, _) {
             precondition(blockID != nil, "a nil prevote never violates lock \(lockedRound)")
             castVote(kind, blockID: nil, &actions)
             return
         } catch let .conflicting(previous) {
-            guard let earlier = recordedVote(previous, kind: kind) else { return }
+            guard let earlier = recordedVote(previous, kind: kind, index: index) else { return }
             signedVote = earlier
         } catch {
             return
@@ -119,19 +122,21 @@ extension Replica {
         onVote(signedVote, &actions)
     }
 
-    private func makeVote(_ kind: StatementKind, blockID: Hash256?, signature: Signature) -> Vote {
+    private func makeVote(
+        _ kind: StatementKind, blockID: Hash256?, signature: Signature, index: Int
+    ) -> Vote {
         Vote(
             kind: kind, height: height, round: round, blockID: blockID,
             validatorIndex: UInt16(index), signature: signature)
     }
 
-    private func recordedVote(_ record: SignedRecord, kind: StatementKind) -> Vote? {
+    private func recordedVote(_ record: SignedRecord, kind: StatementKind, index: Int) -> Vote? {
         // `try?` would flatten a decoded nil vote into "undecodable"; keep them apart.
         var decoder = CanonicalDecoder(record.body)
         do {
             let blockID = try decoder.decodeOptional(Hash256.self)
             try decoder.finish()
-            return makeVote(kind, blockID: blockID, signature: record.signature)
+            return makeVote(kind, blockID: blockID, signature: record.signature, index: index)
         } catch {
             return nil
         }
@@ -140,7 +145,7 @@ extension Replica {
     mutating func onTransactionsAvailable(_ actions: inout [Action]) {
         guard step == .propose, heightState.payloadRequestRound == nil,
               heightState.emptyWaitRound == round,
-              configuration.proposerIndex(height: height, round: round) == index,
+              isProposer(height: height, round: round),
               heightState.proposals[round] == nil
         else { return }
         requestPayloadWhenDue(&actions)
@@ -194,7 +199,7 @@ extension Replica {
 
     /// f + 1 validators in a higher round means at least one honest one is there: follow.
     mutating func trySkipRound(_ actions: inout [Action]) -> Bool {
-        let needed = configuration.validators.maxFaulty + 1
+        let needed = validators.maxFaulty + 1
         let kept = heightState.roundSenders.keys
             .filter { $0 > round && heightState.roundSenders[$0]!.nonzeroBitCount >= needed }
             .max()

@@ -1,4 +1,4 @@
-import Ledger
+public import Ledger
 
 /// One validator's Tendermint consensus core: a pure, deterministic state machine.
 ///
@@ -33,24 +33,40 @@ public struct Replica: Sendable {
     var futureDecisions: [UInt64: Decision] = [:]
     var futureDecisionBytes: [UInt64: Int] = [:]
     /// Per peer: the height and time of the last catch-up reply, to rate-limit replies.
-    var catchUpReplies: [Int: (height: UInt64, timeMs: UInt64)] = [:]
+    var catchUpReplies: [PublicKey: (height: UInt64, timeMs: UInt64)] = [:]
+    /// The set that certifies the height being decided: quorum, proposer rotation, the
+    /// meaning of every vote's validator index.
+    public internal(set) var validators: ValidatorSet
+    /// The set of the height after it (nil between a commit and the application's
+    /// `.validatorSet` answer; nothing commits meanwhile).
+    public internal(set) var nextValidators: ValidatorSet?
+    /// This replica's index in `validators`, nil while it is not a validator (it follows).
+    public internal(set) var index: Int?
 
     static let maxFutureMessages = 512
     static let maxFutureHeights: UInt64 = 64
     static let catchUpBatch: UInt64 = 16
 
     /// - Parameters:
-    ///   - configuration: chain id, validator set, parameters and this replica's index.
+    ///   - configuration: chain id, the set of `tip.height + 1`, parameters, this replica's index.
     ///   - safetyRules: the signer, over the last persisted safety state.
     ///   - tip: the last committed block (`ChainTip.genesis` on a fresh chain).
-    public init(configuration: ReplicaConfiguration, safetyRules: SafetyRules, tip: ChainTip) {
-        precondition(
-            configuration.validators[configuration.index].publicKey == safetyRules.publicKey,
-            "the signing key must be this validator's")
+    ///   - nextValidators: the set of `tip.height + 2` (the application's
+    ///     `validatorSet(forHeight:)`); nil means the same set as `configuration.validators`,
+    ///     for a chain whose set never changes (tests).
+    public init(
+        configuration: ReplicaConfiguration, safetyRules: SafetyRules, tip: ChainTip,
+        nextValidators: ValidatorSet? = nil
+    ) {
+        let index = configuration.validators.index(of: safetyRules.publicKey)
+        precondition(configuration.index == index, "the index must be the signing key's")
         self.configuration = configuration
         self.safety = safetyRules
         self.safety.mutations = configuration.mutations
         self.tip = tip
+        self.validators = configuration.validators
+        self.nextValidators = nextValidators ?? configuration.validators
+        self.index = index
     }
 
     /// The height being decided.
@@ -60,13 +76,22 @@ public struct Replica: Sendable {
     public var awaitsTransactions: Bool {
         started && step == .propose && heightState.payloadRequestRound == nil
             && heightState.emptyWaitRound == round && heightState.proposals[round] == nil
-            && configuration.proposerIndex(height: height, round: round) == index
+            && isProposer(height: height, round: round)
     }
     /// The current safety state (what the last `.persistSafetyState` carried).
     public var safetyState: SafetyState { safety.state }
-    var index: Int { configuration.index }
-    var quorum: Int { configuration.validators.quorum }
-    var validatorCount: Int { configuration.validators.count }
+    var quorum: Int { validators.quorum }
+    var validatorCount: Int { validators.count }
+
+    /// Leader rotation over the current height's set: validators[(height + round) % n].
+    public func proposerIndex(height: UInt64, round: UInt64) -> Int {
+        UnverifiedMessage.proposerIndex(height: height, round: round, validators: validators)
+    }
+
+    /// Whether this replica leads (height, round): never while it is not a validator.
+    func isProposer(height: UInt64, round: UInt64) -> Bool {
+        index != nil && proposerIndex(height: height, round: round) == index
+    }
 
     /// Feeds one event in.
     /// - Returns: the actions the driver must carry out, in order.
@@ -89,6 +114,8 @@ public struct Replica: Sendable {
         case .transactionsAvailable:
             guard started else { return [] }
             onTransactionsAvailable(&actions)
+        case let .validatorSet(setHeight, set, _):
+            onValidatorSet(height: setHeight, set)
         }
         if started { advance(&actions) }
         return actions
@@ -113,6 +140,16 @@ public struct Replica: Sendable {
             TimeoutID(kind: .retransmit, height: 0, round: 0),
             afterMs: configuration.parameters.timeoutProposeMs))
         startRound(resumeRound, &actions)
+    }
+
+    /// The application's answer after a delivery: the set of the height after the one now
+    /// being decided. A stale or missing answer changes nothing (without it the replica
+    /// commits nothing more, which is what a halted application wants).
+    private mutating func onValidatorSet(height setHeight: UInt64, _ set: ValidatorSet?) {
+        // Compared before subtracting: `setHeight` is the height after `height`.
+        guard let set, nextValidators == nil, setHeight > tip.height, setHeight - tip.height == 2
+        else { return }
+        nextValidators = set
     }
 
     private mutating func onValidationResult(blockID: Hash256, isValid: Bool) {

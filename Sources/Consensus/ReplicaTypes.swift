@@ -1,12 +1,15 @@
 public import Ledger
 
-/// The fixed facts a replica runs under (from genesis and the node's key file).
+/// The fixed facts a replica runs under (from genesis and the node's key file), and the
+/// validator set it starts with; later sets come from the application, height by height.
 public struct ReplicaConfiguration: Sendable {
     public var chainID: String
+    /// The set that certifies the first height this replica decides (`tip.height + 1`).
     public var validators: ValidatorSet
     public var parameters: ConsensusParameters
-    /// This replica's position in `validators`.
-    public var index: Int
+    /// This replica's position in `validators`, nil when it is not one of them (it follows
+    /// the chain, and votes from the height a set that names its key takes over).
+    public var index: Int?
     /// Rules broken on purpose (mutation testing in the simulator only; empty on a node).
     @_spi(MutationTesting) public var mutations: Set<ConsensusMutation> = []
 
@@ -31,20 +34,15 @@ public struct ReplicaConfiguration: Sendable {
     public var emptyBlockWaitMs: UInt64
 
     public init(
-        chainID: String, validators: ValidatorSet, parameters: ConsensusParameters, index: Int,
+        chainID: String, validators: ValidatorSet, parameters: ConsensusParameters, index: Int?,
         emptyBlockWaitMs: UInt64 = 0
     ) {
-        precondition(index >= 0 && index < validators.count, "index must name a validator")
+        if let index { precondition(index >= 0 && index < validators.count, "index must name a validator") }
         self.chainID = chainID
         self.validators = validators
         self.parameters = parameters
         self.index = index
         self.emptyBlockWaitMs = min(emptyBlockWaitMs, parameters.timeoutProposeMs / 2)
-    }
-
-    /// Leader rotation: validators[(height + round) % n].
-    public func proposerIndex(height: UInt64, round: UInt64) -> Int {
-        UnverifiedMessage.proposerIndex(height: height, round: round, validators: validators)
     }
 
     /// Timeouts double each round, capped at `timeoutMaxMs`.
@@ -117,11 +115,17 @@ public struct ProposalPayload: Hashable, Sendable {
     public var transactions: [Transaction]
     public var receiptsRoot: Hash256
     public var stateRoot: Hash256
+    /// `ValidatorSet.hash` of the set that certifies the block after the proposed one.
+    public var nextValidatorsHash: Hash256
 
-    public init(transactions: [Transaction], receiptsRoot: Hash256, stateRoot: Hash256) {
+    public init(
+        transactions: [Transaction], receiptsRoot: Hash256, stateRoot: Hash256,
+        nextValidatorsHash: Hash256
+    ) {
         self.transactions = transactions
         self.receiptsRoot = receiptsRoot
         self.stateRoot = stateRoot
+        self.nextValidatorsHash = nextValidatorsHash
     }
 }
 
@@ -141,11 +145,15 @@ public enum ReplicaEvent: Sendable {
     /// The application has transactions again: a proposer waiting to avoid an empty block
     /// asks for its payload now instead of when its wait ends.
     case transactionsAvailable(nowMs: UInt64)
+    /// The application's set for block `height` (nil: it cannot say, e.g. it halted), the
+    /// answer the driver loop gives after each `.deliverBlock` for `height = delivered + 2`.
+    case validatorSet(height: UInt64, ValidatorSet?, nowMs: UInt64)
 
     public var nowMs: UInt64 {
         switch self {
         case let .start(now), let .message(_, now), let .timeout(_, now), let .payloadReady(_, _, _, now),
-             let .validationResult(_, _, now), let .transactionsAvailable(now):
+             let .validationResult(_, _, now), let .transactionsAvailable(now),
+             let .validatorSet(_, _, now):
             now
         }
     }
@@ -163,14 +171,17 @@ public enum ReplicaAction: Sendable {
     case send(ConsensusMessage, to: Int)
     /// A peer is behind: read these committed heights from the block store and send each
     /// to it as a `.decision` message (block + certificate). The replica keeps no history.
-    case sendDecisions(to: Int, heights: ClosedRange<UInt64>)
+    /// The peer is named by key: its index belongs to the set of the height it is at.
+    case sendDecisions(to: PublicKey, heights: ClosedRange<UInt64>)
     /// Deliver `.timeout(id)` after `afterMs` of driver time.
     case scheduleTimeout(TimeoutID, afterMs: UInt64)
     /// Ask the application for a payload, answer with `.payloadReady`.
     case requestPayload(height: UInt64, round: UInt64)
     /// Ask the application whether the block is acceptable, answer with `.validationResult`.
     case validateBlock(Block)
-    /// The block is final: hand it with its certificate to the application (heights in order).
+    /// The block is final: hand it with its certificate to the application (heights in
+    /// order), then answer `.validatorSet` for height `block.height + 2`: the replica
+    /// commits nothing more until it knows the set of the height after the next one.
     case deliverBlock(Block, CommitCertificate)
     /// A validator equivocated; store and gossip the evidence.
     case reportEvidence(EquivocationEvidence)

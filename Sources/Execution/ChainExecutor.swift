@@ -23,6 +23,9 @@ public enum ExecutionHalt: Error, Equatable, Sendable, CustomStringConvertible {
     case notExtendingTip(height: UInt64, tip: UInt64)
     /// Storage failed while reading or writing committed data.
     case storage(height: UInt64, reason: String)
+    /// A final block names a next validator set other than the one this node's state
+    /// determines: its governance history diverged from the quorum's.
+    case validatorSetDivergence(height: UInt64, header: Hash256, local: Hash256?)
 
     public var description: String {
         switch self {
@@ -32,6 +35,9 @@ public enum ExecutionHalt: Error, Equatable, Sendable, CustomStringConvertible {
                 + "\(local.stateRoot) and \(local.receiptsRoot) for block \(height - 1)"
         case let .notExtendingTip(height, tip): "final block \(height) does not extend tip \(tip)"
         case let .storage(height, reason): "storage failure at height \(height): \(reason)"
+        case let .validatorSetDivergence(height, header, local):
+            "validator-set divergence at height \(height): the certified header names set "
+                + "\(header), this node's state gives \(local.map { "\($0)" } ?? "none")"
         }
     }
 }
@@ -61,6 +67,8 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
     /// Test-only: re-creates finding 8 (commit without comparing the header's roots), so the
     /// simulator's mutation test can show that its state invariant catches the divergence.
     public var skipsCommitRootCheck = false
+    /// Sets already derived, by height (they never change once determined); bounded.
+    private var validatorSets: [UInt64: ValidatorSet] = [:]
 
     public init(
         store: any ChainStore, genesis: Genesis, pool: any TransactionPool,
@@ -121,9 +129,12 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
     // MARK: - Proposal
 
     public func proposalPayload(height: UInt64, round: UInt64) -> ProposalPayload {
+        // A missing set means storage failed or state is corrupt: the proposal carries
+        // a hash no honest validator accepts, so nothing is decided on it.
+        let nextSet = validatorSet(forHeight: height &+ 1)
         let empty = ProposalPayload(
-            transactions: [], receiptsRoot: tipResults.receiptsRoot, stateRoot: tipResults.stateRoot
-        )
+            transactions: [], receiptsRoot: tipResults.receiptsRoot, stateRoot: tipResults.stateRoot,
+            nextValidatorsHash: nextSet?.hash ?? .zero)
         // Consensus only asks for the next height; anything else proposes nothing.
         guard halt == nil, height == tip.height + 1 else { return empty }
         let parameters = genesis.consensus
@@ -166,6 +177,11 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
         else {
             return .invalid(
                 reason: "header roots differ from this node's results of block \(tip.height)")
+        }
+        guard let nextSet = validatorSet(forHeight: header.height + 1),
+            header.nextValidatorsHash == nextSet.hash
+        else {
+            return .invalid(reason: "header names another next validator set than this node's state")
         }
         let parameters = genesis.consensus
         guard block.transactions.count <= Int(parameters.maxBlockTransactions) else {
@@ -241,6 +257,12 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
             halt = .divergence(height: header.height, header: certified, local: tipResults)
             return
         }
+        let nextSet = validatorSet(forHeight: header.height + 1)
+        guard header.nextValidatorsHash == nextSet?.hash else {
+            halt = .validatorSetDivergence(
+                height: header.height, header: header.nextValidatorsHash, local: nextSet?.hash)
+            return
+        }
         let state = store.committedState()
         let result = BlockExecutor.execute(
             transactions: block.transactions, height: block.height, timeMs: header.timeMs,
@@ -285,6 +307,29 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
                 block: block, certificate: certificate, receipts: result.receipts, results: results,
                 blockEvents: result.blockEvents)
         )
+    }
+
+    // MARK: - Validator sets
+
+    /// The set that certifies block `height`, from the governance record's history in the
+    /// committed state (`ValidatorSchedule`): known up to `tip + 2`, nil beyond, after a halt,
+    /// or when storage fails or the record is corrupt.
+    public func validatorSet(forHeight height: UInt64) -> ValidatorSet? {
+        guard halt == nil else { return nil }
+        if let known = validatorSets[height] { return known }
+        let state = store.committedState()
+        guard
+            let validators = ValidatorSchedule.validators(
+                certifying: height, tip: tip.height, in: state),
+            state.failure == nil
+        else { return nil }
+        // The record's decoder refuses empty and repeated keys, and its writers keep 1...31.
+        let set = ValidatorSet(validators)
+        if validatorSets.count >= 64 {
+            validatorSets = validatorSets.filter { $0.key + 8 > tip.height }
+        }
+        validatorSets[height] = set
+        return set
     }
 
     /// The recheck after governance blocks: drops pending txs whose sender lost its key or role.

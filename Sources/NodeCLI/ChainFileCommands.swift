@@ -1,5 +1,6 @@
 import Consensus
 import ArgumentParser
+import Contracts
 import Execution
 import Foundation
 import Ledger
@@ -78,8 +79,12 @@ struct ImportCommand: ParsableCommand {
             guard block.height == executor.tip.height + 1, block.header.previousHash == executor.tip.blockHash else {
                 throw ValidationError("block \(block.height) does not extend the local tip \(executor.tip.height)")
             }
+            // The set of the block's own height, from the state the import has executed.
+            guard let validators = executor.validatorSet(forHeight: block.height) else {
+                throw ValidationError("block \(block.height): validator set unreadable")
+            }
             try certified.certificate.verify(
-                chainID: genesis.chainID, validators: genesis.validatorSet, blockID: block.hash, height: block.height)
+                chainID: genesis.chainID, validators: validators, blockID: block.hash, height: block.height)
             guard block.hasConsistentTxRoot else { throw ValidationError("block \(block.height): tx root mismatch") }
             executor.deliver(block: block, certificate: certified.certificate)
             // A block whose certified roots differ from this node's execution, or a storage
@@ -102,16 +107,27 @@ struct VerifyDatabaseCommand: ParsableCommand {
     func run() throws {
         let store = try BlockStore(path: options.databasePath)
         guard let genesis = try store.genesis() else { throw ValidationError("no genesis in \(options.databasePath)") }
-        let validators = genesis.validatorSet
         var previousHash = genesis.hash
         let last = store.lastHeight
+        // Every height's set, from the governance record's history in the stored state.
+        let state = RocksChainStore(blocks: store).committedState()
+        func validators(_ height: UInt64) throws -> ValidatorSet {
+            guard let list = ValidatorSchedule.validators(certifying: height, tip: last, in: state),
+                  state.failure == nil
+            else { throw ValidationError("height \(height): validator set unreadable") }
+            return ValidatorSet(list)
+        }
         for height in 1...max(last, 1) where last > 0 {
             guard let block = try store.block(at: height), let certificate = try store.certificate(at: height),
                   let previousResults = try store.results(at: height - 1), let results = try store.results(at: height)
             else { throw ValidationError("height \(height): block, certificate or results missing") }
             let header = block.header
             guard header.previousHash == previousHash else { throw ValidationError("height \(height): broken hash link") }
-            try certificate.verify(chainID: genesis.chainID, validators: validators, blockID: block.hash, height: height)
+            try certificate.verify(
+                chainID: genesis.chainID, validators: try validators(height), blockID: block.hash, height: height)
+            guard header.nextValidatorsHash == (try validators(height + 1)).hash else {
+                throw ValidationError("height \(height): header names another next validator set")
+            }
             guard block.hasConsistentTxRoot else { throw ValidationError("height \(height): tx root mismatch") }
             guard header.stateRoot == previousResults.stateRoot, header.receiptsRoot == previousResults.receiptsRoot else {
                 throw ValidationError("height \(height): header roots differ from the stored results of \(height - 1)")

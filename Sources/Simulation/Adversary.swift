@@ -215,7 +215,9 @@ extension Cluster {
             chainID: SimChain.chainID, height: height, round: round, previousHash: tip.blockHash,
             txRoot: Block.transactionRoot(transactions), receiptsRoot: results.receiptsRoot,
             stateRoot: results.stateRoot, proposer: key.publicKey,
-            timeMs: max(localNow(instance), tip.timeMs + 1))
+            timeMs: max(localNow(instance), tip.timeMs + 1),
+            nextValidatorsHash: instances[instance].application.validatorSet(
+                forHeight: height + 1)?.hash ?? .zero)
         let block = Block(header: header, transactions: transactions)
         let signature = key.sign(
             ConsensusStatement.signingBytes(

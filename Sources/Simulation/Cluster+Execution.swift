@@ -14,7 +14,7 @@ struct SimEffects: ConsensusEffects {
         case persist(SafetyState)
         case broadcast(ConsensusMessage)
         case send(ConsensusMessage, to: Int)
-        case sendDecisions(to: Int, heights: ClosedRange<UInt64>)
+        case sendDecisions(to: PublicKey, heights: ClosedRange<UInt64>)
         case schedule(TimeoutID, afterMs: UInt64)
         case report(EquivocationEvidence)
     }
@@ -24,8 +24,8 @@ struct SimEffects: ConsensusEffects {
     mutating func persist(_ state: SafetyState) throws { effects.append(.persist(state)) }
     mutating func broadcast(_ message: ConsensusMessage) { effects.append(.broadcast(message)) }
     mutating func send(_ message: ConsensusMessage, to validator: Int) { effects.append(.send(message, to: validator)) }
-    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>) {
-        effects.append(.sendDecisions(to: validator, heights: heights))
+    mutating func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>) {
+        effects.append(.sendDecisions(to: peer, heights: heights))
     }
     mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64) { effects.append(.schedule(timeout, afterMs: afterMs)) }
     mutating func report(_ evidence: EquivocationEvidence) { effects.append(.report(evidence)) }
@@ -49,6 +49,7 @@ extension Cluster {
         application.proposedTxRoots = []
         application.delivered = []
         instances[instance].application = application
+        learnValidatorSets(from: instance)
         for delivery in delivered { checkDelivery(delivery, at: instance) }
         if let halt = application.executor.halt { stopOnHalt(instance, halt) }
         carryOut(effects.effects, from: instance)
@@ -66,12 +67,13 @@ extension Cluster {
                 if !instances[instance].isHonest { adversary.remember(message) }
             case let .send(message, to: target):
                 transmit(message, from: instance) { $0 == target }
-            case let .sendDecisions(to: target, heights):
+            case let .sendDecisions(to: peer, heights):
+                guard let target = keys.firstIndex(where: { $0.publicKey == peer }) else { break }
                 sendDecisions(from: instance, to: target, heights: heights)
             case let .schedule(id, afterMs):
                 queue.push(.timer(instance: instance, incarnation: instances[instance].incarnation, id), atMs: nowMs + afterMs)
             case let .report(evidence):
-                recordEvidence(evidence)
+                recordEvidence(evidence, from: instance)
             }
         }
     }
@@ -95,16 +97,23 @@ extension Cluster {
         }
     }
 
-    private mutating func recordEvidence(_ evidence: EquivocationEvidence) {
+    private mutating func recordEvidence(_ evidence: EquivocationEvidence, from instance: Int) {
+        guard let validatorsThen = validatorSets.set(forHeight: evidence.height) else { return }
         do {
-            try evidence.verify(validators: validators)
+            try evidence.verify(validators: validatorsThen)
         } catch {
+            // A Byzantine replica may report anything (one that ignores a set change names
+            // keys by its stale set); only an honest one must report valid evidence.
+            guard instances[instance].isHonest else { return }
             safetyViolation = "invalid evidence reported: \(error)"
             return
         }
-        guard let accused = validators.index(of: evidence.validator) else { return }
+        guard let accused = keys.firstIndex(where: { $0.publicKey == evidence.validator }) else {
+            return
+        }
         if !byzantineValidators.contains(accused) {
-            safetyViolation = "honest validator \(accused) equivocated at height \(evidence.height)"
+            safetyViolation = "honest validator \(accused) equivocated at height \(evidence.height) "
+                + "(\(evidence.kind) round \(evidence.round), reported by instance \(instance))"
         }
         evidenceReported += 1
         if evidenceSamples.count < 64 { evidenceSamples.append(evidence) }
@@ -137,7 +146,7 @@ extension Cluster {
         if let cached = verifiedByDigest[digest] { return cached }
         do throws(VerificationError) {
             let unverified = try UnverifiedMessage(bytes: bytes)
-            let verified = try unverified.verify(chainID: SimChain.chainID, validators: validators)
+            let verified = try unverified.verify(chainID: SimChain.chainID, sets: validatorSets)
             if verifiedByDigest.count >= Cluster.verifiedCacheLimit { verifiedByDigest = [:] }
             verifiedByDigest[digest] = verified
             return verified
@@ -153,8 +162,14 @@ extension Cluster {
         let block = delivery.decision.block
         let blockID = block.hash
         do {
+            // Against the set of its own height: a removed validator's signature, or one
+            // by an index of an older set, fails here.
+            guard let certifying = validatorSets.set(forHeight: block.height) else {
+                safetyViolation = "instance \(instance) delivered height \(block.height) of an unknown set"
+                return
+            }
             try delivery.decision.certificate.verify(
-                chainID: SimChain.chainID, validators: validators, blockID: blockID, height: block.height)
+                chainID: SimChain.chainID, validators: certifying, blockID: blockID, height: block.height)
         } catch {
             safetyViolation = "instance \(instance) delivered height \(block.height) with a bad certificate: \(error)"
             return
@@ -226,8 +241,11 @@ extension Cluster {
             isolated = Set(isolatedInstances)
         case .isolateLeader:
             let height = maximumHonestHeight + 1
-            let leader = Int(height % UInt64(validators.count))
-            isolated = Set(instances.indices.filter { instances[$0].validatorIndex == leader })
+            let set = validatorSets.set(forHeight: height) ?? validators
+            let leader = set[Int(height % UInt64(set.count))].publicKey
+            isolated = Set(instances.indices.filter {
+                keys[instances[$0].validatorIndex].publicKey == leader
+            })
         case .heal:
             isolated = []
         case let .network(conditions):
@@ -241,13 +259,23 @@ extension Cluster {
         if amnesia { instances[instance].persistedSafety = .initial }
         // A process starts anew from its disk: executor state and mempool are rebuilt.
         instances[instance].application = makeApplication(
-            store: instances[instance].store, isHonest: instances[instance].isHonest)
-        let configuration = replicaConfiguration(validator: validator)
+            store: instances[instance].store, isHonest: instances[instance].isHonest,
+            keepsGenesisSet: instances[instance].keepsGenesisSet)
+        let application = instances[instance].application
+        let tip = application.executor.tip
+        // The sets of the next two heights come from its own executed state, as on a node.
+        guard let current = application.validatorSet(forHeight: tip.height + 1),
+              let next = application.validatorSet(forHeight: tip.height + 2)
+        else {
+            safetyViolation = "instance \(instance) cannot name the validator sets after its tip"
+            return
+        }
+        let configuration = replicaConfiguration(key: validator, validators: current)
         let safety = SafetyRules(
             chainID: SimChain.chainID, key: keys[validator], state: instances[instance].persistedSafety)
         instances[instance].incarnation += 1
         instances[instance].replica = Replica(
-            configuration: configuration, safetyRules: safety, tip: instances[instance].application.executor.tip)
+            configuration: configuration, safetyRules: safety, tip: tip, nextValidators: next)
         handle(.start(nowMs: localNow(instance)), at: instance)
     }
 }

@@ -65,7 +65,8 @@ extension Cluster {
     /// three times in four.
     private mutating func isolatedInstances(validators chosen: [Int]) -> [Int] {
         var sides: [Bool] = instances.map { chosen.contains($0.validatorIndex) }
-        for twin in validators.count..<instances.count where random.chance(perMille: 750) {
+        for twin in (options.nodes + options.spareValidators)..<instances.count
+        where random.chance(perMille: 750) {
             sides[twin].toggle()
         }
         return instances.indices.filter { sides[$0] }

@@ -49,6 +49,8 @@ enum SimEvent {
     case adversaryTick
     /// A peer's block-sync request reaches `instance`.
     case syncRequest(instance: Int, from: Int, fromHeight: UInt64, count: UInt32)
+    /// A client submits these transactions to every replica that is up.
+    case submit([Transaction])
 }
 
 /// One replica process: the production `Replica` core, the real `ChainExecutor` over an
@@ -56,6 +58,8 @@ enum SimEvent {
 struct Instance {
     let validatorIndex: Int
     let isHonest: Bool
+    /// A Byzantine replica that ignores validator-set changes (`keepsGenesisSet`).
+    var keepsGenesisSet = false
     var replica: Replica?
     var incarnation = 0
     /// The durable chain (blocks, certificates, state, tree): survives crashes.
@@ -89,7 +93,11 @@ public struct Cluster {
     public let seed: UInt64
     public let options: SimulationOptions
     public let genesis: Genesis
+    /// The genesis set.
     public let validators: ValidatorSet
+    /// The set of every height, as the honest replicas' executed state determines it: what
+    /// messages are verified against (each at its own height) and certificates checked by.
+    public internal(set) var validatorSets: ValidatorSetHistory
     /// Validator indices that misbehave (their instances are not checked for agreement).
     public let byzantineValidators: [Int]
     let keys: [SigningKey]
@@ -144,22 +152,21 @@ public struct Cluster {
         self.seed = seed
         self.options = options
         random = SeededGenerator(seed: seed)
-        keys = (0..<options.nodes).map(Cluster.validatorKey)
-        let validatorList = keys.enumerated().map { index, key in
-            Validator(name: "v\(index)", publicKey: key.publicKey, address: "sim:\(index)")
-        }
+        keys = (0..<options.nodes + options.spareValidators).map(Cluster.validatorKey)
+        let validatorList = (0..<options.nodes).map(Cluster.validator)
         genesis = SimChain.genesis(validators: validatorList)
         validators = ValidatorSet(validatorList)
+        validatorSets = ValidatorSetHistory(validators, heights: 1...2)
         var indices = Array(0..<options.nodes)
         indices.shuffle(using: &random)
         // A Twins scenario names its Byzantine validator (it sets the twin's turn to lead).
-        byzantineValidators = options.twins.map { [$0.byzantine] }
+        byzantineValidators = options.twins.map { [$0.byzantine] } ?? options.byzantineKeys
             ?? indices.prefix(options.byzantine).sorted()
         workload = SimWorkload(seed: seed)
         oracle = Oracle(genesis: genesis)
         adversary = AdversaryState(seed: seed, behaviours: options.adversaries)
         tamperer = ProposalTamperer(seed: seed, behaviours: options.adversaries)
-        for index in 0..<options.nodes { addInstance(validator: index) }
+        for index in 0..<options.nodes + options.spareValidators { addInstance(validator: index) }
         if options.faults.contains(.twins) || options.adversaries.contains(.equivocation) {
             for index in byzantineValidators { addInstance(validator: index) }
         }
@@ -182,9 +189,19 @@ public struct Cluster {
             // Just inside what voters accept: its blocks claim to come from the future.
             skew = ReplicaConfiguration.maxClockDriftMs - 50
         }
+        let keepsGenesisSet = !isHonest && options.keepsGenesisSet.contains(validator)
         instances.append(Instance(
-            validatorIndex: validator, isHonest: isHonest, replica: nil, store: store, blocks: blocks,
-            application: makeApplication(store: store, isHonest: isHonest), clockSkewMs: skew))
+            validatorIndex: validator, isHonest: isHonest, keepsGenesisSet: keepsGenesisSet,
+            replica: nil, store: store, blocks: blocks,
+            application: makeApplication(
+                store: store, isHonest: isHonest, keepsGenesisSet: keepsGenesisSet),
+            clockSkewMs: skew))
+    }
+
+    /// The validator entry of key `index` (genesis lists the first `nodes`; governance
+    /// adds spares with exactly this entry).
+    public static func validator(_ index: Int) -> Validator {
+        Validator(name: "v\(index)", publicKey: validatorKey(index).publicKey, address: "sim:\(index)")
     }
 
     /// The proposer's wait for transactions. Twins scenarios time each slot to one round,
@@ -194,7 +211,9 @@ public struct Cluster {
     /// The honest instance a `.divergentReplica` mutation corrupts: the first honest one.
     var honestVictim: Int { (0..<options.nodes).first { !byzantineValidators.contains($0) } ?? 0 }
 
-    func makeApplication(store: any ChainStore, isHonest: Bool) -> InstanceApplication {
+    func makeApplication(
+        store: any ChainStore, isHonest: Bool, keepsGenesisSet: Bool = false
+    ) -> InstanceApplication {
         let keying: SignatureCache.Keying = options.nodeMutations.contains(.signatureCacheByIDOnly)
             ? .idOnly : .idAndSignature
         let signatures = SignatureCache(capacity: 20_000, keying: keying)
@@ -204,6 +223,7 @@ public struct Cluster {
         else { preconditionFailure("simulated executor failed to open its store") }
         executor.skipsCommitRootCheck = options.nodeMutations.contains(.skipCommitRootCheck)
         var application = InstanceApplication(executor: executor, pool: pool, isByzantine: !isHonest)
+        if keepsGenesisSet { application.frozenSet = validators }
         if !isHonest, tamperer.isActive { application.tamperer = tamperer }
         return application
     }
@@ -278,13 +298,32 @@ public struct Cluster {
             }
         case let .syncRequest(instance, from, fromHeight, count):
             answerSync(at: instance, from: from, fromHeight: fromHeight, count: count)
+        case let .submit(transactions):
+            submit(transactions)
         }
     }
 
     func localNow(_ instance: Int) -> UInt64 { nowMs + instances[instance].clockSkewMs }
 
+    /// Schedules a client's transactions `offsetMs` after genesis time (e.g. governance).
+    public mutating func schedule(_ transactions: [Transaction], atMs offsetMs: UInt64) {
+        queue.push(.submit(transactions), atMs: SimChain.genesisTimeMs + offsetMs)
+    }
+
+    private mutating func submit(_ transactions: [Transaction]) {
+        for tx in transactions {
+            for instance in instances.indices where instances[instance].isUp {
+                let store = instances[instance].store
+                _ = instances[instance].application.pool.admit(
+                    tx, chainID: SimChain.chainID, height: store.lastHeight,
+                    isCommitted: { (try? store.isCommitted($0)) ?? true })
+            }
+        }
+    }
+
     /// Clients send each new transaction to every replica that is up (gossip's effect).
     private mutating func submitClientTraffic() {
+        syncFollowers()
         let count = Int(random.draw(0...3))
         for _ in 0..<count {
             let height = maximumHonestHeight

@@ -23,6 +23,8 @@ struct InstanceApplication: ConsensusApplication {
     let isByzantine: Bool
     /// A Byzantine proposer's tampering (nil on honest instances).
     var tamperer: ProposalTamperer?
+    /// A Byzantine replica's belief that the set never changes (`keepsGenesisSet`).
+    var frozenSet: ValidatorSet?
     var proposedTxRoots: [Hash256] = []
     var delivered: [Delivery] = []
 
@@ -40,6 +42,10 @@ struct InstanceApplication: ConsensusApplication {
     }
 
     func validate(block: Block) -> BlockValidity { executor.validate(block: block) }
+
+    func validatorSet(forHeight height: UInt64) -> ValidatorSet? {
+        frozenSet ?? executor.validatorSet(forHeight: height)
+    }
 
     mutating func deliver(block: Block, certificate: CommitCertificate) {
         let before = executor.tipResults

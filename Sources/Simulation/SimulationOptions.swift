@@ -73,6 +73,14 @@ public struct SimulationOptions: Sendable, Hashable {
     /// A Twins scenario (partitions and the Byzantine validator's vote targets per slot)
     /// that replaces the random choice of the Byzantine validator; nil: none.
     public var twins: TwinsScenario?
+    /// Keys beyond the genesis validators, each run as an honest instance that follows the
+    /// chain until governance adds it (keys `nodes..<nodes + spareValidators`).
+    public var spareValidators = 0
+    /// Which validators are Byzantine, instead of `byzantine` drawn by the seed.
+    public var byzantineKeys: [Int]?
+    /// Byzantine validators whose replica keeps believing in the genesis set whatever
+    /// governance decides: removed, it goes on signing with its old index.
+    public var keepsGenesisSet: Set<Int> = []
 
     public init(
         nodes: Int = 4, byzantine: Int = 1, faults: FaultSet = .all, faultPhaseMs: UInt64 = 2_500,

@@ -113,11 +113,12 @@ extension Cluster {
         return instances[target].validatorIndex == precommitTarget
     }
 
-    /// The production configuration, with the run's deliberately broken rules (if any).
-    func replicaConfiguration(validator: Int) -> ReplicaConfiguration {
+    /// The production configuration, with the run's deliberately broken rules (if any),
+    /// over `validators`: the set of the first height the replica decides.
+    func replicaConfiguration(key: Int, validators: ValidatorSet) -> ReplicaConfiguration {
         var configuration = ReplicaConfiguration(
             chainID: Cluster.chainID, validators: validators, parameters: Cluster.parameters,
-            index: validator, emptyBlockWaitMs: emptyBlockWaitMs)
+            index: validators.index(of: keys[key].publicKey), emptyBlockWaitMs: emptyBlockWaitMs)
         configuration.mutations = options.mutations
         return configuration
     }

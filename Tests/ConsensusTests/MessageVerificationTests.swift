@@ -17,7 +17,7 @@ private func makeBlock(height: UInt64 = 1, round: UInt64 = 0) -> Block {
     let header = BlockHeader(
         chainID: chainID, height: height, round: round, previousHash: .zero,
         txRoot: Block.transactionRoot([]), receiptsRoot: .zero, stateRoot: .zero, proposer: proposer,
-        timeMs: 1_000)
+        timeMs: 1_000, nextValidatorsHash: .zero)
     return Block(header: header, transactions: [])
 }
 

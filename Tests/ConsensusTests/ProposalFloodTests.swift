@@ -49,7 +49,7 @@ private func proposal(
         chainID: chainID, height: height, round: round, previousHash: genesis.blockHash,
         txRoot: Block.transactionRoot(transactions), receiptsRoot: genesis.blockHash,
         stateRoot: genesis.blockHash, proposer: keys[proposer].publicKey,
-        timeMs: genesis.timeMs + 1 + variant)
+        timeMs: genesis.timeMs + 1 + variant, nextValidatorsHash: validators.hash)
     let block = Block(header: header, transactions: transactions)
     let body = Proposal.body(blockID: block.hash, polRound: nil)
     let signature = keys[proposer].sign(ConsensusStatement.signingBytes(

@@ -113,7 +113,8 @@ func hostileSafetyStateBytesThrow() {
 func lockPersistsWithItsBlock() throws {
     let header = BlockHeader(
         chainID: chainID, height: 3, round: 0, previousHash: .zero, txRoot: Block.transactionRoot([]),
-        receiptsRoot: .zero, stateRoot: .zero, proposer: key.publicKey, timeMs: 5)
+        receiptsRoot: .zero, stateRoot: .zero, proposer: key.publicKey, timeMs: 5,
+        nextValidatorsHash: .zero)
     let block = Block(header: header, transactions: [])
     var rules = SafetyRules(chainID: chainID, key: key, state: .initial)
     let signed = try rules.signVote(kind: .precommit, height: 3, round: 0, blockID: block.hash, block: block)

@@ -172,4 +172,28 @@ struct ValidatorChangeTests {
             .governance(.propose(proposalID: "v--", change: removal)), by: TestChain.admins[2])
         #expect(again.status == .notFound)
     }
+
+    @Test("the set of height H is the record as it stood after block H - 2 (ValidatorSchedule)")
+    func scheduleActivatesTwoBlocksLater() throws {
+        var chain = TestChain()
+        let genesisSet = TestChain.genesis.validators
+        chain.block([])  // block 1
+        let newcomer = Validator(
+            name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
+            address: "127.0.0.1:7004")
+        chain.block(TestChain.governance(.addValidator(newcomer), id: "v-add"))  // block 2
+        #expect(chain.height == 2)
+        func set(_ height: UInt64) -> [Validator]? {
+            ValidatorSchedule.validators(certifying: height, tip: chain.height, in: chain.state)
+        }
+        #expect(set(1) == genesisSet)
+        #expect(set(3) == genesisSet, "block 3 is certified by the set after block 1")
+        #expect(set(4) == genesisSet + [newcomer], "the change of block 2 certifies block 4")
+        #expect(set(5) == nil, "not determined before block 3 executes")
+        #expect(set(0) == nil)
+        #expect(set(.max) == nil)
+        chain.block(TestChain.governance(.removeValidator(genesisSet[0].publicKey), id: "v-rm"))
+        #expect(set(4) == genesisSet + [newcomer], "history keeps the earlier versions")
+        #expect(set(5) == Array(genesisSet.dropFirst()) + [newcomer])
+    }
 }

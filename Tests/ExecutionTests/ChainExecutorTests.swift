@@ -78,7 +78,8 @@ private enum Chain {
             previousHash: executor.tip.blockHash, txRoot: Block.transactionRoot(transactions),
             receiptsRoot: executor.tipResults.receiptsRoot,
             stateRoot: executor.tipResults.stateRoot,
-            proposer: validator.publicKey, timeMs: executor.tip.timeMs + 1_000)
+            proposer: validator.publicKey, timeMs: executor.tip.timeMs + 1_000,
+            nextValidatorsHash: executor.validatorSet(forHeight: executor.tip.height + 2)?.hash ?? .zero)
         return Block(header: header, transactions: transactions)
     }
 
@@ -185,4 +186,41 @@ func determinism() throws {
     }
     #expect(first.tipResults == second.tipResults)
     #expect(first.halt == nil && second.halt == nil)
+}
+
+@Test(
+    "validator sets: a change committed in block h certifies from h + 2, the header of h + 1 names it, and a header naming another set is refused and halts"
+)
+func validatorSetChangeActivatesTwoBlocksLater() throws {
+    let executor = try Chain.executor()
+    let genesisSet = Chain.genesis.validatorSet
+    let newcomer = Validator(
+        name: "v1", publicKey: SigningKey.deterministic(label: "executor-test-v1").publicKey,
+        address: "b")
+    let add = ContractCall.governance(.propose(proposalID: "add", change: .addValidator(newcomer)))
+        .transaction(
+            chainID: "executor-test", signer: Chain.admin,
+            uniqueID: Array(SHA256.hash(Array("add".utf8)).bytes.prefix(16)), validUntilHeight: 100)
+    let first = Chain.block([add], on: executor)
+    #expect(first.header.nextValidatorsHash == genesisSet.hash, "block 2 is still genesis's")
+    executor.deliver(block: first, certificate: Chain.certificate(first))
+    #expect(executor.halt == nil)
+    let grown = ValidatorSet(genesisSet.validators + [newcomer])
+    #expect(executor.validatorSet(forHeight: 1) == genesisSet)
+    #expect(executor.validatorSet(forHeight: 2) == genesisSet)
+    #expect(executor.validatorSet(forHeight: 3) == grown)
+    #expect(executor.validatorSet(forHeight: 4) == nil, "not determined before block 2 executes")
+    #expect(executor.validatorSet(forHeight: .max) == nil)
+    #expect(executor.proposalPayload(height: 2, round: 0).nextValidatorsHash == grown.hash)
+    let second = Chain.block([], on: executor)
+    #expect(executor.validate(block: second) == .valid)
+    var header = second.header
+    header.nextValidatorsHash = genesisSet.hash
+    let stale = Block(header: header, transactions: [])
+    #expect(executor.validate(block: stale) != .valid, "a proposal naming the old set")
+    executor.deliver(block: stale, certificate: Chain.certificate(stale))
+    guard case .validatorSetDivergence(height: 2, _, _) = executor.halt else {
+        Issue.record("expected a validator-set divergence halt, got \(String(describing: executor.halt))")
+        return
+    }
 }

@@ -39,7 +39,8 @@ struct RandomValues {
     mutating func header() -> BlockHeader {
         BlockHeader(
             chainID: string(upTo: 20), height: u64(), round: u64(), previousHash: hash(), txRoot: hash(),
-            receiptsRoot: hash(), stateRoot: hash(), proposer: key().publicKey, timeMs: u64())
+            receiptsRoot: hash(), stateRoot: hash(), proposer: key().publicKey, timeMs: u64(),
+            nextValidatorsHash: hash())
     }
 
     mutating func block() -> Block {

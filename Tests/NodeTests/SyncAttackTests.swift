@@ -98,7 +98,7 @@ struct SyncFixture {
         let header = BlockHeader(
             chainID: "sync", height: height, round: 0, previousHash: previous,
             txRoot: Block.transactionRoot(transactions), receiptsRoot: .zero, stateRoot: .zero,
-            proposer: signer.publicKey, timeMs: height * 1_000)
+            proposer: signer.publicKey, timeMs: height * 1_000, nextValidatorsHash: .zero)
         let block = Block(header: header, transactions: transactions)
         let receipts = transactions.map { Receipt(txID: $0.id, code: 0, message: "ok", events: []) }
         return CommittedBlock(
@@ -169,9 +169,11 @@ struct SyncAttackTests {
         let transport = RecordingTransport()
         let fixture = try SyncFixture(blocks: 2, transport: transport)
         let runtime = fixture.runtime
-        await runtime.sendDecisions(to: 1, heights: (UInt64.max - 3)...UInt64.max)
-        await runtime.sendDecisions(to: 7, heights: 1...2)
-        await runtime.sendDecisions(to: -1, heights: 1...2)
+        let peer = runtime.validators[1].publicKey
+        await runtime.sendDecisions(to: peer, heights: (UInt64.max - 3)...UInt64.max)
+        let stranger = SigningKey.deterministic(label: "not-a-validator").publicKey
+        await runtime.sendDecisions(to: stranger, heights: 1...2)
+        await runtime.sendDecisions(to: runtime.nodeKey, heights: 1...2)
         #expect(transport.payloads.isEmpty)
         try await fixture.close()
     }
@@ -242,7 +244,10 @@ struct SyncAttackTests {
         await withDiscardingTaskGroup { group in
             for height in 0..<200 {
                 let lower = UInt64(height % 16 + 1)
-                group.addTask { await runtime.sendDecisions(to: 1, heights: lower...(lower + 15)) }
+                group.addTask {
+                    await runtime.sendDecisions(
+                        to: runtime.validators[1].publicKey, heights: lower...(lower + 15))
+                }
             }
         }
         let limits = runtime.syncReplies.limits

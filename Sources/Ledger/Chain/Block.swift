@@ -3,7 +3,8 @@
 /// consensus orders blocks without waiting for execution, and block h+1's certificate
 /// certifies the state after block h (CometBFT's "app hash" lag; see docs/consensus.md).
 public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
-    public static let version: UInt8 = 1
+    /// 2: `nextValidatorsHash` (validator-set changes, docs/consensus.md).
+    public static let version: UInt8 = 2
 
     public var chainID: String
     public var height: UInt64
@@ -19,10 +20,16 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
     /// Milliseconds since the Unix epoch, chosen by the proposer and checked by voters
     /// (monotone, near their clocks); the only time contracts ever see.
     public var timeMs: UInt64
+    /// `ValidatorSet.hash` of the set that certifies block `height + 1` (CometBFT's
+    /// next_validators_hash): derived from the state after block `height - 1`, which the
+    /// proposer has executed, so a verifier holding this certified header knows which keys
+    /// to expect on the next certificate.
+    public var nextValidatorsHash: Hash256
 
     public init(
         chainID: String, height: UInt64, round: UInt64, previousHash: Hash256, txRoot: Hash256,
-        receiptsRoot: Hash256, stateRoot: Hash256, proposer: PublicKey, timeMs: UInt64
+        receiptsRoot: Hash256, stateRoot: Hash256, proposer: PublicKey, timeMs: UInt64,
+        nextValidatorsHash: Hash256
     ) {
         self.chainID = chainID
         self.height = height
@@ -33,6 +40,7 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
         self.stateRoot = stateRoot
         self.proposer = proposer
         self.timeMs = timeMs
+        self.nextValidatorsHash = nextValidatorsHash
     }
 
     /// The block id: the chain hash (SHA-256 or SM3) of the canonical header. Validators
@@ -50,10 +58,11 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
         encoder.encode(stateRoot)
         encoder.encode(proposer)
         encoder.encode(timeMs)
+        encoder.encode(nextValidatorsHash)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        _ = try decoder.decodeVersion(of: "BlockHeader", supported: 1...1)
+        _ = try decoder.decodeVersion(of: "BlockHeader", supported: 2...2)
         chainID = try decoder.decode(String.self, limit: 64)
         height = try decoder.decode(UInt64.self)
         round = try decoder.decode(UInt64.self)
@@ -63,6 +72,7 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
         stateRoot = try decoder.decode(Hash256.self)
         proposer = try decoder.decode(PublicKey.self)
         timeMs = try decoder.decode(UInt64.self)
+        nextValidatorsHash = try decoder.decode(Hash256.self)
     }
 }
 

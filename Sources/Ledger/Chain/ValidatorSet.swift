@@ -60,5 +60,16 @@ public struct ValidatorSet: Hashable, Sendable {
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(validators) }
+
+    /// The set's commitment, as block headers carry it (`BlockHeader.nextValidatorsHash`):
+    /// the chain hash of a domain tag and the canonical list (names, keys, addresses, in
+    /// index order), so two sets hash equal exactly when they certify the same way.
+    public var hash: Hash256 {
+        var encoder = CanonicalEncoder()
+        encoder.encode(validators)
+        return ChainHash.hash(parts: [ValidatorSet.hashTag, encoder.bytes])
+    }
+
+    static let hashTag = Array("govchain/validator-set/v1".utf8)
 }
 

@@ -1,3 +1,4 @@
+internal import NIOConcurrencyHelpers
 internal import Prometheus
 public import Consensus
 public import Execution
@@ -43,7 +44,13 @@ final class ConsensusDriver: Sendable {
         let now = Clock.nowMs()
         switch input {
         case let .timeout(id): return .timeout(id, nowMs: now)
-        case let .message(verified), let .synced(verified): return .message(verified, nowMs: now)
+        case let .message(verified): return .message(verified, nowMs: now)
+        case let .synced(decision):
+            // Between events: the executor is not running, so reading it here is safe.
+            guard let verified = runtime.verifySynced(decision, executor: core.executor) else {
+                return nil
+            }
+            return .message(verified, nowMs: now)
         case .transactionsAvailable:
             // Worth a thread-pool hop only when the proposer is actually waiting.
             return core.replica?.awaitsTransactions == true
@@ -79,14 +86,14 @@ final class ConsensusDriver: Sendable {
                 inbox.ring()
             }
         }
-        for (index, heights) in output.decisionRequests {
+        for (peer, heights) in output.decisionRequests {
             guard jobs.acquire() else {
                 runtime.metrics.backgroundJobsDropped.increment(); continue
             }
             let runtime = runtime
             group.addTask {
                 defer { jobs.release() }
-                await runtime.sendDecisions(to: index, heights: heights)
+                await runtime.sendDecisions(to: peer, heights: heights)
             }
         }
         for evidence in output.evidence {
@@ -109,7 +116,7 @@ final class ConsensusDriver: Sendable {
 /// What one handled event asks of the async side.
 struct DriverOutput: Sendable {
     var timers: [(TimeoutID, UInt64)] = []
-    var decisionRequests: [(Int, ClosedRange<UInt64>)] = []
+    var decisionRequests: [(PublicKey, ClosedRange<UInt64>)] = []
     var evidence: [EquivocationEvidence] = []
     var outcomes: [CommitOutcome] = []
     var rejections: [(height: UInt64, reason: String)] = []
@@ -148,6 +155,7 @@ final class DriverCore: @unchecked Sendable {
                 executor.deliver(block: decision.block, certificate: decision.certificate)
             }
         }
+        runtime.learnValidatorSets(from: executor)
         var output = effects.output
         output.outcomes = executor.takeOutcomes()
         output.rejections = executor.takeRejections()
@@ -173,14 +181,18 @@ struct NodeEffects: ConsensusEffects {
     }
 
     mutating func send(_ message: ConsensusMessage, to validator: Int) {
-        guard validator >= 0, validator < runtime.validators.count else { return }
-        let peer = runtime.validators[validator].publicKey
+        // An index of the set of the height being decided (the latest set known here).
+        let known = runtime.validatorSets.withLockedValue { $0 }
+        guard let validators = known.set(forHeight: runtime.blockStore.lastHeight + 1),
+            validator >= 0, validator < validators.count
+        else { return }
+        let peer = validators[validator].publicKey
         runtime.transport?.send(
             PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
     }
 
-    mutating func sendDecisions(to validator: Int, heights: ClosedRange<UInt64>) {
-        output.decisionRequests.append((validator, heights))
+    mutating func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>) {
+        output.decisionRequests.append((peer, heights))
     }
 
     mutating func schedule(_ timeout: TimeoutID, afterMs: UInt64) {

@@ -12,7 +12,7 @@ internal import NIOConcurrencyHelpers
 final class DriverInbox: Sendable {
     private struct State {
         var messages = BoundedQueue<VerifiedMessage>(capacity: DriverInbox.messageCapacity)
-        var synced = BoundedQueue<VerifiedMessage>(capacity: DriverInbox.syncedCapacity)
+        var synced = BoundedQueue<Decision>(capacity: DriverInbox.syncedCapacity)
         var timers: [TimeoutID: UInt64] = [:]
         var transactionsArrived = false
     }
@@ -38,11 +38,14 @@ final class DriverInbox: Sendable {
         return state.withLockedValue { $0.messages.append(message) }
     }
 
-    /// Queues a verified block from block sync. - Returns: false when one was dropped.
+    /// Queues a certified block from block sync or a peer's catch-up reply, its certificate
+    /// not yet checked: the driver checks it against the set of its height when it comes to
+    /// it, after the blocks before it (that set is determined by them).
+    /// - Returns: false when one was dropped.
     @discardableResult
-    func submitSynced(_ message: VerifiedMessage) -> Bool {
+    func submitSynced(_ decision: Decision) -> Bool {
         defer { bell.yield() }
-        return state.withLockedValue { $0.synced.append(message) }
+        return state.withLockedValue { $0.synced.append(decision) }
     }
 
     /// Arms (or re-arms) a timer due at `dueMs`; `ring()` once it is due.
@@ -67,7 +70,7 @@ final class DriverInbox: Sendable {
     enum Input {
         case timeout(TimeoutID)
         case message(VerifiedMessage)
-        case synced(VerifiedMessage)
+        case synced(Decision)
         case transactionsAvailable
     }
 

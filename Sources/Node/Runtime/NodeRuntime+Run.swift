@@ -71,9 +71,7 @@ extension NodeRuntime {
                 }
                 switch message {
                 case let .consensus(bytes):
-                    if let verified = verify(bytes, from: peer), !inbox.submit(verified) {
-                        metrics.consensusMessagesDropped.increment()
-                    }
+                    route(bytes, from: peer)
                 case let .transactions(list):
                     await admitGossip(list)
                 case let .status(height):
@@ -93,14 +91,31 @@ extension NodeRuntime {
         }
     }
 
-    private func verify(_ bytes: [UInt8], from peer: PublicKey) -> VerifiedMessage? {
-        do {
-            return try UnverifiedMessage(bytes: bytes).verify(chainID: genesis.chainID, validators: validators)
-        } catch {
-            metrics.consensusMessagesDropped.increment()
-            logger.debug("dropped consensus message", metadata: ["peer": "\(peer.hex.prefix(12))", "reason": "\(error)"])
-            return nil
+    /// Proposals and votes are verified here, against the set of their own height; a
+    /// decision goes to the driver unverified, which checks it in height order (its set is
+    /// determined by the blocks before it, which may not be executed yet).
+    private func route(_ bytes: [UInt8], from peer: PublicKey) {
+        let unverified: UnverifiedMessage
+        do { unverified = try UnverifiedMessage(bytes: bytes) } catch {
+            noteDropped(error, from: peer)
+            return
         }
+        if case let .decision(decision) = unverified.message {
+            if !inbox.submitSynced(decision) { metrics.consensusMessagesDropped.increment() }
+            return
+        }
+        do {
+            let sets = validatorSets.withLockedValue { $0 }
+            let verified = try unverified.verify(chainID: genesis.chainID, sets: sets)
+            if !inbox.submit(verified) { metrics.consensusMessagesDropped.increment() }
+        } catch {
+            noteDropped(error, from: peer)
+        }
+    }
+
+    private func noteDropped(_ error: VerificationError, from peer: PublicKey) {
+        metrics.consensusMessagesDropped.increment()
+        logger.debug("dropped consensus message", metadata: ["peer": "\(peer.hex.prefix(12))", "reason": "\(error)"])
     }
 
     // MARK: - Block sync
@@ -175,22 +190,27 @@ extension NodeRuntime {
         }
     }
 
-    /// Verifies every synced certificate against the validator set before the driver sees
-    /// the block; a bad one ends the batch (the rest cannot be linked without it).
+    /// Hands synced blocks to the driver in height order, which verifies each certificate
+    /// against the set of its height once the blocks before it are executed (the set is
+    /// derived from them); a block that does not link to the one before ends the batch.
     func acceptSync(_ blocks: [CertifiedBlock], from peer: PublicKey, driver: ConsensusDriver) {
         var accepted = 0
+        var previous: Block?
         for certified in blocks where certified.block.height > blockStore.lastHeight {
-            let decision = ConsensusMessage.decision(Decision(block: certified.block, certificate: certified.certificate))
-            do {
-                let verified = try UnverifiedMessage(decision).verify(chainID: genesis.chainID, validators: validators)
-                if !inbox.submitSynced(verified) { metrics.consensusMessagesDropped.increment() }
-                accepted += 1
-            } catch {
-                logger.warning("sync: rejected block", metadata: [
-                    "peer": "\(peer.hex.prefix(12))", "height": "\(certified.block.height)", "reason": "\(error)",
-                ])
-                break
+            let block = certified.block
+            if let previous {
+                guard block.height == previous.height + 1, block.header.previousHash == previous.hash
+                else {
+                    logger.warning("sync: unlinked block", metadata: [
+                        "peer": "\(peer.hex.prefix(12))", "height": "\(block.height)",
+                    ])
+                    break
+                }
             }
+            previous = block
+            let decision = Decision(block: block, certificate: certified.certificate)
+            if !inbox.submitSynced(decision) { metrics.consensusMessagesDropped.increment() }
+            accepted += 1
         }
         if accepted > 0 {
             // Ask again at once for the next batch if the peer is still ahead.
@@ -208,9 +228,10 @@ extension NodeRuntime {
     /// batch, within the recipient's reply budget; the rest follows through block sync).
     /// Consensus asks for this on every old-height message, which anyone can replay, so
     /// the budget, not the asker, decides how much is sent.
-    func sendDecisions(to index: Int, heights: ClosedRange<UInt64>) async {
-        guard let transport, index >= 0, index < validators.count else { return }
-        let peer = validators[index].publicKey
+    func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>) async {
+        guard let transport, peer != nodeKey,
+            validatorSets.withLockedValue({ $0.keys.contains(peer) })
+        else { return }
         guard admitReply(to: peer, kind: "decisions") else { return }
         defer { syncReplies.end(peer: peer) }
         let lower = heights.lowerBound

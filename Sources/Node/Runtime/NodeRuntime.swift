@@ -12,7 +12,12 @@ public import NIOPosix
 /// and the peer transport. `run()` drives it until cancelled; the HTTP API reads from it.
 public final class NodeRuntime: Sendable {
     public let genesis: Genesis
+    /// The genesis set (the first two heights').
     public let validators: ValidatorSet
+    /// The sets of the heights around the tip, as this node's executed state determines
+    /// them: what peers' messages are verified against, each at its own height. The
+    /// driver adds the next ones after every event (`learnValidatorSets`).
+    let validatorSets: NIOLockedValueBox<ValidatorSetHistory>
     public let nodeKey: PublicKey
     let signingKey: SigningKey
     public let logger: Logger
@@ -66,6 +71,9 @@ public final class NodeRuntime: Sendable {
         let executor = try ChainExecutor(
             store: RocksChainStore(blocks: blockStore), genesis: genesis, pool: mempool, signatures: signatures)
         self.executor = executor
+        self.validatorSets = NIOLockedValueBox(
+            try Self.knownValidatorSets(executor: executor, genesis: genesis))
+        transport?.admit(validatorSets.withLockedValue { $0.validators })
         var status = DynamicStatus()
         status.lastBlockTimeMs = executor.tip.timeMs
         self.dynamic = NIOLockedValueBox(status)
@@ -73,12 +81,84 @@ public final class NodeRuntime: Sendable {
         metrics.height.record(Int64(clamping: blockStore.lastHeight))
     }
 
-    /// This node's index in the validator set, or nil for a follower.
-    public var validatorIndex: Int? { validators.index(of: nodeKey) }
+    /// This node's index in the set of the height being decided, or nil for a follower.
+    public var validatorIndex: Int? {
+        let height = blockStore.lastHeight
+        return validatorSets.withLockedValue { $0.set(forHeight: height + 1) }?.index(of: nodeKey)
+    }
 
-    /// The replica to drive, rebuilt from the persisted safety state and the stored tip.
+    /// The sets of up to 16 heights below the tip and of the next two, from the governance
+    /// record's history in the committed state (`ValidatorSchedule`).
+    static func knownValidatorSets(
+        executor: ChainExecutor, genesis: Genesis
+    ) throws -> ValidatorSetHistory {
+        let tip = executor.tip.height
+        var history = ValidatorSetHistory()
+        for height in max(1, tip > 16 ? tip - 16 : 1)...(tip + 2) {
+            guard let set = executor.validatorSet(forHeight: height) else {
+                throw ExecutionHalt.storage(
+                    height: tip, reason: "the validator set of height \(height) is unreadable")
+            }
+            history.record(set, forHeight: height)
+        }
+        return history
+    }
+
+    /// Called by the driver after every event: records the sets the executor now knows
+    /// (up to its tip + 2) and lets the transport admit any new validator's key.
+    func learnValidatorSets(from executor: ChainExecutor) {
+        let target = executor.tip.height + 2
+        let known = validatorSets.withLockedValue { $0.knownThrough }
+        guard known < target else { return }
+        var added: [Validator]?
+        for height in max(known + 1, 1)...target {
+            guard let set = executor.validatorSet(forHeight: height) else { break }
+            let before = validatorSets.withLockedValue { $0.keys }
+            let after = validatorSets.withLockedValue { sets -> [PublicKey] in
+                sets.record(set, forHeight: height)
+                return sets.keys
+            }
+            if before != after {
+                added = validatorSets.withLockedValue { $0.validators }
+                logger.info("validator set changes", metadata: [
+                    "height": "\(height)", "validators": "\(set.count)",
+                ])
+            }
+        }
+        if let added { transport?.admit(added) }
+    }
+
+    /// A synced or caught-up block, checked against the set of its own height (known once
+    /// the blocks before it are executed; a block further ahead is dropped, sync asks again).
+    func verifySynced(_ decision: Decision, executor: ChainExecutor) -> VerifiedMessage? {
+        let height = decision.block.height
+        guard height > executor.tip.height else { return nil }
+        do throws(VerificationError) {
+            guard let validators = executor.validatorSet(forHeight: height) else {
+                throw .unknownValidatorSet(height: height)
+            }
+            return try UnverifiedMessage(.decision(decision)).verify(
+                chainID: genesis.chainID, validators: validators)
+        } catch {
+            metrics.consensusMessagesDropped.increment()
+            logger.debug("dropped synced block", metadata: [
+                "height": "\(height)", "reason": "\(error)",
+            ])
+            return nil
+        }
+    }
+
+    /// The replica to drive, rebuilt from the persisted safety state and the stored tip. A
+    /// node outside the current set runs one too: it follows, and votes from the height a
+    /// set that names its key takes over.
     func makeReplica() throws -> Replica? {
-        guard let index = validatorIndex else { return nil }
+        let tip = executor.tip
+        guard let current = executor.validatorSet(forHeight: tip.height + 1),
+            let next = executor.validatorSet(forHeight: tip.height + 2)
+        else {
+            throw ExecutionHalt.storage(
+                height: tip.height, reason: "the validator sets after the tip are unreadable")
+        }
         let safety: SafetyState
         if let bytes = try blockStore.loadSafetyState() {
             safety = try SafetyState(canonicalBytes: bytes)
@@ -86,10 +166,11 @@ public final class NodeRuntime: Sendable {
             safety = .initial
         }
         let configuration = ReplicaConfiguration(
-            chainID: genesis.chainID, validators: validators, parameters: genesis.consensus, index: index,
-            emptyBlockWaitMs: Self.emptyBlockWaitMs)
+            chainID: genesis.chainID, validators: current, parameters: genesis.consensus,
+            index: current.index(of: nodeKey), emptyBlockWaitMs: Self.emptyBlockWaitMs)
         let rules = SafetyRules(chainID: genesis.chainID, key: signingKey, state: safety)
-        return Replica(configuration: configuration, safetyRules: rules, tip: executor.tip)
+        return Replica(
+            configuration: configuration, safetyRules: rules, tip: tip, nextValidators: next)
     }
 
     // MARK: - Commit path

@@ -14,7 +14,7 @@ public enum SyntheticBlocks {
             chainID: "torture", height: height, round: 0, previousHash: previousHash,
             txRoot: Block.transactionRoot([tx]), receiptsRoot: .zero, stateRoot: .zero,
             proposer: proposer.publicKey,
-            timeMs: height.multipliedReportingOverflow(by: 1_000).partialValue)
+            timeMs: height.multipliedReportingOverflow(by: 1_000).partialValue, nextValidatorsHash: .zero)
         let block = Block(header: header, transactions: [tx])
         let certificate = CommitCertificate(height: height, round: 0, blockID: block.hash, signatures: [])
         let receipt = Receipt(txID: tx.id, code: 0, message: "ok", events: [])

@@ -1,5 +1,6 @@
 internal import CSodium
 public import Ledger
+internal import NIOConcurrencyHelpers
 
 // The peer handshake, as a pure state machine over byte strings (no sockets), so every
 // refusal can be tested directly. Protocol, version 1:
@@ -28,7 +29,11 @@ public struct HandshakeConfiguration: Sendable {
     public let identity: SigningKey
     public let chainID: String
     public let genesisHash: Hash256
+    /// The genesis set.
     public let validators: ValidatorSet
+    /// The keys accepted: the genesis set's, and those of every set governance added since
+    /// (the node learns them from its executed state, `PeerTransport.admit`).
+    public let admission: PeerAdmission
 
     public init(
         identity: SigningKey, chainID: String, genesisHash: Hash256, validators: ValidatorSet
@@ -37,6 +42,21 @@ public struct HandshakeConfiguration: Sendable {
         self.chainID = chainID
         self.genesisHash = genesisHash
         self.validators = validators
+        self.admission = PeerAdmission(validators.validators.map(\.publicKey))
+    }
+}
+
+/// The peer keys a node accepts, growing as validator sets change (shared, locked).
+public final class PeerAdmission: Sendable {
+    private let keys: NIOLockedValueBox<Set<PublicKey>>
+
+    init(_ keys: [PublicKey]) { self.keys = NIOLockedValueBox(Set(keys)) }
+
+    public func admits(_ key: PublicKey) -> Bool { keys.withLockedValue { $0.contains(key) } }
+
+    /// Adds `newKeys`. - Returns: those that were not admitted before.
+    func add(_ newKeys: [PublicKey]) -> [PublicKey] {
+        keys.withLockedValue { admitted in newKeys.filter { admitted.insert($0).inserted } }
     }
 }
 
@@ -207,7 +227,7 @@ public struct Handshake: Sendable {
                 expected: configuration.genesisHash, received: peerHello.genesisHash)
         }
         guard peerHello.staticKey != configuration.identity.publicKey else { throw .selfConnection }
-        guard configuration.validators.index(of: peerHello.staticKey) != nil else {
+        guard configuration.admission.admits(peerHello.staticKey) else {
             throw .unknownPeer(peerHello.staticKey)
         }
         if let expectedPeer, expectedPeer != peerHello.staticKey {

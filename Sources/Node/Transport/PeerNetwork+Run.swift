@@ -27,6 +27,14 @@ extension PeerNetwork {
             for validator in dialTargets {
                 group.addTask { await self.dialLoop(validator) }
             }
+            // Validators governance adds later (see `admit`).
+            group.addTask {
+                await withDiscardingTaskGroup { dials in
+                    for await validator in self.newDialTargets {
+                        dials.addTask { await self.dialLoop(validator) }
+                    }
+                }
+            }
             try await server.executeThenClose { connections in
                 for try await connection in connections {
                     guard admitInbound() else {

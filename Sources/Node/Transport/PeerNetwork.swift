@@ -80,9 +80,14 @@ public final class PeerNetwork: PeerTransport {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     public let limits: TransportLimits
-    let outboxes: [PublicKey: PeerOutbox]
+    /// One per admitted peer (grows with `admit`).
+    let outboxBox: NIOLockedValueBox<[PublicKey: PeerOutbox]>
+    var outboxes: [PublicKey: PeerOutbox] { outboxBox.withLockedValue { $0 } }
     /// The other validators, sorted: the order `broadcast` queues in.
-    let peerKeys: [PublicKey]
+    var peerKeys: [PublicKey] { outboxes.keys.sorted() }
+    /// Validators admitted after start whose key sorts above ours: `run` dials them.
+    let newDialTargets: AsyncStream<Validator>
+    let newDialTargetContinuation: AsyncStream<Validator>.Continuation
     let state = NIOLockedValueBox(State())
     let inboundContinuation: AsyncStream<InboundMessage>.Continuation
 
@@ -109,8 +114,8 @@ public final class PeerNetwork: PeerTransport {
         for validator in validators.validators where validator.publicKey != identity.publicKey {
             outboxes[validator.publicKey] = PeerOutbox(limit: limits.outboundQueueLimit)
         }
-        self.outboxes = outboxes
-        self.peerKeys = outboxes.keys.sorted()
+        self.outboxBox = NIOLockedValueBox(outboxes)
+        (newDialTargets, newDialTargetContinuation) = AsyncStream.makeStream(of: Validator.self)
         (inbound, inboundContinuation) = AsyncStream.makeStream(
             of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferLimit))
     }
@@ -128,6 +133,20 @@ public final class PeerNetwork: PeerTransport {
 
     /// The port the listener is bound to, once `run()` has bound it.
     public var localPort: Int? { state.withLockedValue { $0.boundPort } }
+
+    public func admit(_ validators: [Validator]) {
+        let own = publicKey
+        let added = Set(configuration.admission.add(validators.map(\.publicKey).filter { $0 != own }))
+        guard !added.isEmpty else { return }
+        let limit = limits.outboundQueueLimit
+        outboxBox.withLockedValue { boxes in
+            for key in added where boxes[key] == nil { boxes[key] = PeerOutbox(limit: limit) }
+        }
+        for validator in validators where added.contains(validator.publicKey) {
+            logger.info("peer transport admits validator \(validator.name) (\(validator.publicKey))")
+            if validator.publicKey > own { newDialTargetContinuation.yield(validator) }
+        }
+    }
 
     /// Queues `payload` for `peer`. Never blocks.
     /// - Returns: false if something was dropped: this payload (unknown peer, empty, too

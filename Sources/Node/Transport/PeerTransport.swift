@@ -21,9 +21,17 @@ public protocol PeerTransport: Sendable {
     /// The largest payload `send` accepts; larger ones are dropped. Senders of big replies
     /// (block sync) cut them to fit.
     var maxPayloadBytes: Int { get }
+    /// Admits these validators too (a validator-set change the node learned from executed
+    /// state): their handshakes are accepted and messages queued for them; a new one whose
+    /// key sorts above this node's is dialed at its recorded address. Keys are never
+    /// withdrawn: a removed validator's votes fail verification at the heights after it.
+    func admit(_ validators: [Validator])
 }
 
 extension PeerTransport {
     /// The default frame limit's payload, for doubles that do not model one.
     public var maxPayloadBytes: Int { TransportLimits().maxPayloadBytes }
+
+    /// Doubles without a handshake admit everyone already.
+    public func admit(_ validators: [Validator]) {}
 }

@@ -43,11 +43,12 @@ export function quorum(count) { return count - Math.floor((count - 1) / 3); }
 
 function decodeHeader(r) {
   const start = r.at;
-  r.version('BlockHeader');
+  // Version 2 names the set that certifies the next block (docs/consensus.md).
+  r.version('BlockHeader', 2);
   const header = {
     chainID: r.string(64), height: r.u64(), round: r.u64(), previousHash: hash32(r),
     txRoot: hash32(r), receiptsRoot: hash32(r), stateRoot: hash32(r), proposer: r.fixed(32),
-    timeMs: r.u64(),
+    timeMs: r.u64(), nextValidatorsHash: hash32(r),
   };
   header.bytes = r.bytes.slice(start, r.at);
   return header;

@@ -1,0 +1,40 @@
+public import Ledger
+
+/// Which validators certify which block, derived from executed state alone.
+///
+/// Governance records the set in `gov/parameters`; every version of that record stays in
+/// state as its history (`history/gov/parameters 0x00 <height> <tx index>`), so the state
+/// after any block answers for every height up to two past it. A change committed in
+/// block `h` certifies blocks from `h + activationDelay` (= `h + 2`) on: the proposer of
+/// block `h + 1` has executed `h` (roots lag one block) and names that set in the header's
+/// `nextValidatorsHash`, so the set of every height is certified one block before it acts
+/// (docs/consensus.md, "Validator-set changes").
+public enum ValidatorSchedule {
+    /// Blocks between the block that commits a change and the first block it certifies.
+    public static let activationDelay: UInt64 = 2
+
+    /// The validators that certify block `height`, read from `state`, the committed state
+    /// after block `tip`.
+    /// - Returns: nil when `height` is 0 or more than `tip + 2` (not yet determined), or
+    ///   when the record is missing or does not decode (corrupt state: the caller refuses).
+    public static func validators(
+        certifying height: UInt64, tip: UInt64, in state: any StateStore
+    ) -> [Validator]? {
+        // Compared before any arithmetic: heights come from peers.
+        guard height >= 1, height <= tip || height - tip <= activationDelay else { return nil }
+        let cutoff = height >= activationDelay ? height - activationDelay : 0
+        var chosen: [UInt8]?
+        let prefix = HistoryKeys.prefix(of: GovernanceKeys.parameters)
+        // In chain order (big-endian height, then tx index): the last at or before the
+        // cutoff is the record as it stood after block `cutoff`.
+        for entry in state.entries(withPrefix: prefix) {
+            guard let record = try? HistoryRecord(canonicalBytes: entry.value) else { return nil }
+            guard record.height <= cutoff else { break }
+            chosen = record.value
+        }
+        guard let chosen, let parameters = try? ChainParameters(canonicalBytes: chosen) else {
+            return nil
+        }
+        return parameters.validators
+    }
+}
