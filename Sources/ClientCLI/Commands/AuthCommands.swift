@@ -41,7 +41,13 @@ struct AuthCommand: AsyncParsableCommand {
         var licenceTypes: [String] = []
         @Option(name: .customLong("data-category"), help: "A data category in scope (repeatable).")
         var dataCategories: [String] = []
-        @Option(name: .long, help: "The service-item code the grant is for.") var purpose: String
+        @Option(
+            name: .long,
+            help: """
+                The purpose the holder consents to (e.g. housing-loan): uses may name it or a \
+                service item registered under it.
+                """)
+        var purpose: String
         @OptionGroup var validity: ValidityOptions
         @Flag(name: .long, help: "Allow the grantee to delegate to an agent organisation.")
         var delegable = false
@@ -289,9 +295,16 @@ struct UseCommand: AsyncParsableCommand {
             help: "Your organisation's id for this use (a retry with it records nothing twice).")
         var useID: String
         @Option(name: .customLong("licence-id"), help: "The licence used.") var licenceID: String
-        @Option(name: .long, help: "The service-item code (a grant must be for it).") var purpose:
-            String
-        @Option(name: .customLong("item-code"), help: "The case or item the use was for.")
+        @Option(
+            name: .long, help: "The purpose of the use (with --grant-id, the grant's purpose).")
+        var purpose: String
+        @Option(
+            name: .customLong("item-code"),
+            help: """
+                The service-item code (权责事项) the use serves: the purpose itself or an item \
+                registered under it; with --statutory-duty, a registered item listing your \
+                organisation.
+                """)
         var itemCode: String
         @Option(name: .customLong("grant-id"), help: "The grant relied on.") var grantID: String?
         @Flag(

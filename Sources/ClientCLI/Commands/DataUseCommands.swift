@@ -23,8 +23,13 @@ extension UseCommand {
         @OptionGroup var holder: HolderOptions
         @Option(name: .customLong("data-category"), help: "The data category used.")
         var dataCategory: String
-        @Option(name: .long, help: "The purpose (a grant must be for it).") var purpose: String
-        @Option(name: .customLong("item-code"), help: "The service item.") var itemCode: String
+        @Option(
+            name: .long, help: "The purpose of the use (with --grant-id, the grant's purpose).")
+        var purpose: String
+        @Option(
+            name: .customLong("item-code"),
+            help: "The service-item code (权责事项): the purpose itself or an item registered under it.")
+        var itemCode: String
         @Option(name: .customLong("grant-id"), help: "The grant relied on.") var grantID: String?
         @Flag(name: .customLong("statutory-duty"), help: "A statutory duty, no grant.")
         var statutoryDuty = false
