@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "Client", "Ledger", "Contracts", "KeyFiles", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings
         ),

@@ -22,10 +22,11 @@ struct ClientCLITests {
         }
     }
 
-    static func govchain(_ arguments: [String]) throws -> Run {
+    static func govchain(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("govchain"))
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -15,7 +15,11 @@ import Testing
 
 /// A node that lies: it relays every GET to `upstream`, then corrupts the answer.
 struct LyingNode {
-    enum Lie: Sendable { case certificateSignature, stateProof, stateValue }
+    enum Lie: Sendable {
+        case certificateSignature, stateProof, stateValue, txProof, receiptProof
+        /// A record as a query route renders it (a bill's `totalFen` plus one): no proof covers it.
+        case recordView
+    }
 
     static func start(upstream: String, port: Int, lie: Lie) async throws -> @Sendable () async -> Void {
         let router = Router()
@@ -51,6 +55,16 @@ struct LyingNode {
             guard let hex = json["value_hex"] as? String, var bytes = Hex.decode(hex), !bytes.isEmpty else { return }
             bytes[bytes.count - 1] ^= 0x01
             json["value_hex"] = Hex.encode(bytes)
+        case .txProof, .receiptProof:
+            // The last byte: inside the last sibling hash, or the sibling count of a
+            // one-transaction block.
+            let field = lie == .txProof ? "tx_proof_hex" : "receipt_proof_hex"
+            guard let hex = json[field] as? String, var bytes = Hex.decode(hex), !bytes.isEmpty else { return }
+            bytes[bytes.count - 1] ^= 0x01
+            json[field] = Hex.encode(bytes)
+        case .recordView:
+            guard let total = (json["totalFen"] as? NSNumber)?.uint64Value else { return }
+            json["totalFen"] = total + 1
         }
     }
 }

@@ -237,20 +237,26 @@ struct AuthCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a grant.",
-            discussion: "Example: govchain --node http://127.0.0.1:8600 auth show --grant-id G001")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 auth show --grant-id G001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("grant-id"), help: "The grant.") var grantID: String
 
         func validate() throws { try validateID(grantID, "--grant-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let grant = try await client.grant(grantID).orNotFound("grant \(grantID)")
-                output.emit(grant) { AuthCommand.describe(grant) }
+            try await connection.read(trust: trust) { reader, output in
+                let (grant, provenance) = try await reader.record(
+                    "grant \(grantID)", proven: { try await $0.grant(grantID) },
+                    view: GrantInfo.init, unproven: { try await $0.grant(grantID) })
+                output.emit(grant, provenance) { AuthCommand.describe(grant) }
             }
         }
     }

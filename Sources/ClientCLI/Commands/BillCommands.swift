@@ -153,22 +153,27 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a bill with its claimed and remaining amounts.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 bill show --bill-id M360120260000000001"
-        )
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 bill show --bill-id \
+                M360120260000000001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("bill-id"), help: "The bill.") var billID: String
 
         func validate() throws { try validateID(billID, "--bill-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let bill = try await client.bill(billID).orNotFound("bill \(billID)")
-                output.emit(bill) { BillCommand.describe(bill) }
+            try await connection.read(trust: trust) { reader, output in
+                let (bill, provenance) = try await reader.record(
+                    "bill \(billID)", proven: { try await $0.bill(billID) },
+                    view: BillInfo.init, unproven: { try await $0.bill(billID) })
+                output.emit(bill, provenance) { BillCommand.describe(bill) }
             }
         }
     }

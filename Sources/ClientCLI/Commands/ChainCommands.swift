@@ -36,15 +36,19 @@ struct BlockCommand: AsyncParsableCommand {
         commandName: "block", abstract: "Show a block by height, or the latest.",
         subcommands: [Show.self], defaultSubcommand: Show.self)
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a block (default: the latest).",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 block show --height 12
+                With a trusted genesis (--genesis, or the config file) the block's certificate \
+                is checked first; without one every line is marked unverified.
+                Example: govchain --node http://127.0.0.1:8600 block show --height 12 \
+                --genesis genesis.json
                 Example: govchain --node http://127.0.0.1:8600 block show --latest --json
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .long, help: "The height.") var height: UInt64?
         @Flag(name: .long, help: "The latest committed block (the default).") var latest = false
 
@@ -55,24 +59,37 @@ struct BlockCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await connection.perform { client, output in
+            try await connection.read(trust: trust) { reader, output in
                 let block: BlockInfo
-                if let height {
-                    block = try await client.block(height: height).orNotFound("block \(height)")
+                let provenance: Provenance
+                if let verifier = reader.verifier {
+                    let verified =
+                        if let height { try await verifier.block(height) } else {
+                            try await verifier.latestBlock()
+                        }
+                    block = BlockInfo(verified)
+                    provenance = .verified(height: block.height)
+                } else if let height {
+                    block = try await reader.client.block(height: height)
+                        .orNotFound("block \(height)")
+                    provenance = .unverified
                 } else {
-                    block = try await client.latestBlock()
+                    block = try await reader.client.latestBlock()
+                    provenance = .unverified
                 }
-                output.emit(block) {
-                    """
-                    block \(block.height) \(block.hash.hex)
-                      round \(block.round), time \(block.timeMs) ms, proposer \(block.proposer.hex.prefix(16))
-                      previous \(block.previousHash.hex)
-                      state root \(block.stateRoot.hex), receipts root \(block.receiptsRoot.hex)
-                      certificate round \(block.certificate.round), signers \(block.certificate.signers)
-                      \(block.transactions.count) transaction(s)
-                    """ + block.transactions.map { "\n    \($0.hex)" }.joined()
-                }
+                output.emit(block, provenance) { Self.describe(block) }
             }
+        }
+
+        static func describe(_ block: BlockInfo) -> String {
+            """
+            block \(block.height) \(block.hash.hex)
+              round \(block.round), time \(block.timeMs) ms, proposer \(block.proposer.hex.prefix(16))
+              previous \(block.previousHash.hex)
+              state root \(block.stateRoot.hex), receipts root \(block.receiptsRoot.hex)
+              certificate round \(block.certificate.round), signers \(block.certificate.signers)
+              \(block.transactions.count) transaction(s)
+            """ + block.transactions.map { "\n    \($0.hex)" }.joined()
         }
     }
 }
@@ -83,15 +100,21 @@ struct TxCommand: AsyncParsableCommand {
         commandName: "tx", abstract: "Show a transaction and its receipt by id.",
         subcommands: [Show.self], defaultSubcommand: Show.self)
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Show a transaction: pending, or committed with its receipt (code 0 = success).",
             discussion: """
+                With a trusted genesis (--genesis, or the config file) the transaction's \
+                inclusion proof and its receipt's proof are checked against certified headers \
+                (a transaction in the newest block waits up to --timeout-seconds for the next \
+                block, whose header carries the receipts root); a pending transaction cannot be \
+                proven and is shown unverified.
                 Example: govchain --node http://127.0.0.1:8600 tx show --tx-id 9c1e...77
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("tx-id"), help: "The transaction id (64 hex characters).")
         var txID: String
 
@@ -99,22 +122,51 @@ struct TxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = try parseHex32(txID, "--tx-id")
-            try await connection.perform { client, output in
-                let info = try await client.transactionInfo(id).orNotFound("transaction \(txID)")
-                output.emit(info) {
-                    guard info.isCommitted else { return "tx \(info.txID.hex): pending" }
-                    var lines = [
-                        "tx \(info.txID.hex): committed at height \(info.height ?? 0) index \(info.index ?? 0)",
-                        "  code \(info.code ?? 0)\(info.message.map { ": \($0)" } ?? "")",
-                    ]
-                    for event in info.events {
-                        let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(
-                            separator: " ")
-                        lines.append("  \(event.contract).\(event.type) \(attributes)")
-                    }
-                    return lines.joined(separator: "\n")
+            try await connection.read(trust: trust) { reader, output in
+                let info = try await reader.client.transactionInfo(id)
+                    .orNotFound("transaction \(txID)")
+                guard let verifier = reader.verifier, info.isCommitted, let height = info.height
+                else {
+                    output.emit(info, .unverified) { Self.describe(info) }
+                    return
+                }
+                try await Self.awaitHeight(
+                    height + 1, reader.client, seconds: connection.timeoutSeconds)
+                let receipt = try await verifier.receipt(id)
+                let proven = TransactionInfo(receipt)
+                output.emit(proven, .verified(height: receipt.height + 1)) {
+                    Self.describe(proven)
                 }
             }
+        }
+
+        /// Waits until the node has block `height` (the receipts root of a transaction in the
+        /// newest block comes with the next header).
+        static func awaitHeight(_ height: UInt64, _ client: GovChainClient, seconds: Int)
+            async throws
+        {
+            let end = ContinuousClock.now.advanced(by: .seconds(seconds))
+            while try await client.status().height < height {
+                guard ContinuousClock.now < end else {
+                    throw ClientError.verificationFailed(
+                        "block \(height), which proves the receipt, is not committed yet")
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+
+        static func describe(_ info: TransactionInfo) -> String {
+            guard info.isCommitted else { return "tx \(info.txID.hex): pending" }
+            var lines = [
+                "tx \(info.txID.hex): committed at height \(info.height ?? 0) index \(info.index ?? 0)",
+                "  code \(info.code ?? 0)\(info.message.map { ": \($0)" } ?? "")",
+            ]
+            for event in info.events {
+                let attributes = event.attributes.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
+                lines.append("  \(event.contract).\(event.type) \(attributes)")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -102,16 +102,18 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a claim.",
             discussion: """
+                \(verifyingNote)
                 Claim ids are scoped by reimburser, so name both.
                 Example: govchain --node http://127.0.0.1:8600 claim show \
                 --reimburser medical-insurance --claim-id C001
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .long, help: "The reimburser organisation that made the claim.")
         var reimburser: String
         @Option(name: .customLong("claim-id"), help: "The claim.") var claimID: String
@@ -122,10 +124,13 @@ struct ClaimCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let claim = try await client.claim(reimburser: reimburser, id: claimID)
-                    .orNotFound("claim \(claimID) of \(reimburser)")
-                output.emit(claim) { ClaimCommand.describe(claim) }
+            try await connection.read(trust: trust) { reader, output in
+                let (claim, provenance) = try await reader.record(
+                    "claim \(claimID) of \(reimburser)",
+                    proven: { try await $0.claim(reimburser: reimburser, id: claimID) },
+                    view: ClaimInfo.init,
+                    unproven: { try await $0.claim(reimburser: reimburser, id: claimID) })
+                output.emit(claim, provenance) { ClaimCommand.describe(claim) }
             }
         }
     }

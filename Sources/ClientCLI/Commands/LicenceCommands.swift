@@ -150,23 +150,27 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a licence record.",
             discussion: """
+                \(verifyingNote)
                 Example: govchain --node http://127.0.0.1:8600 licence show --licence-id \
                 1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("licence-id"), help: "The licence.") var licenceID: String
 
         func validate() throws { try validateID(licenceID, "--licence-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let licence = try await client.licence(licenceID).orNotFound("licence \(licenceID)")
-                output.emit(licence) { LicenceCommand.describe(licence) }
+            try await connection.read(trust: trust) { reader, output in
+                let (licence, provenance) = try await reader.record(
+                    "licence \(licenceID)", proven: { try await $0.licence(licenceID) },
+                    view: LicenceInfo.init, unproven: { try await $0.licence(licenceID) })
+                output.emit(licence, provenance) { LicenceCommand.describe(licence) }
             }
         }
     }

@@ -80,21 +80,26 @@ struct LicenceTypeCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one licence type.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 licence-type show --code 1110000")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 licence-type show --code 1110000
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .long, help: "The licence type code.") var code: String
 
         func validate() throws { try validateID(code, "--code") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let type = try await client.licenceType(code).orNotFound("licence type \(code)")
-                output.emit(type) { LicenceTypeCommand.describe(type) }
+            try await connection.read(trust: trust) { reader, output in
+                let (type, provenance) = try await reader.record(
+                    "licence type \(code)", proven: { try await $0.licenceType(code) },
+                    view: LicenceTypeInfo.init, unproven: { try await $0.licenceType(code) })
+                output.emit(type, provenance) { LicenceTypeCommand.describe(type) }
             }
         }
     }

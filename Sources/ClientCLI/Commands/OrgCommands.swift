@@ -48,22 +48,28 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an organisation and its keys.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("org-id"), help: "The organisation.") var organisationID: String
 
         func validate() throws { try validateID(organisationID, "--org-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let organisation = try await client.organisation(organisationID)
-                    .orNotFound("organisation \(organisationID)")
-                output.emit(organisation) {
+            try await connection.read(trust: trust) { reader, output in
+                let (organisation, provenance) = try await reader.record(
+                    "organisation \(organisationID)",
+                    proven: { try await $0.organisation(organisationID) },
+                    view: OrganisationInfo.init,
+                    unproven: { try await $0.organisation(organisationID) })
+                output.emit(organisation, provenance) {
                     (["\(organisation.id): \(organisation.name) (\(organisation.creditCode))"]
                         + organisation.keys.map { "  key \($0.hex)" }).joined(separator: "\n")
                 }

@@ -104,22 +104,26 @@ struct DutyCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one service item.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 duty show --item-code HF-LOAN-001")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 duty show --item-code HF-LOAN-001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
         @Option(name: .customLong("item-code"), help: "The service-item code.") var itemCode: String
 
         func validate() throws { try validateID(itemCode, "--item-code") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let item = try await client.dutyItem(itemCode)
-                    .orNotFound("service item \(itemCode)")
-                output.emit(item) { DutyCommand.describe(item) }
+            try await connection.read(trust: trust) { reader, output in
+                let (item, provenance) = try await reader.record(
+                    "service item \(itemCode)", proven: { try await $0.dutyItem(itemCode) },
+                    view: DutyItemInfo.init, unproven: { try await $0.dutyItem(itemCode) })
+                output.emit(item, provenance) { DutyCommand.describe(item) }
             }
         }
     }

@@ -62,9 +62,12 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Runs `body` with a client, turning every failure into its documented exit code.
-    func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void)
-        async throws
-    {
+    /// - Parameter root: a trusted genesis: the chain id is the genesis's (a node serving
+    ///   another chain is refused) and the suite was activated from it, not from a node.
+    func perform(
+        signing: Bool = false, trusting root: TrustRoot? = nil,
+        _ body: (GovChainClient, Output) async throws -> Void
+    ) async throws {
         let output = self.output
         do {
             // Reading a key file takes no chain hash, so it may come before the suite is known.
@@ -76,8 +79,18 @@ struct ConnectionOptions: ParsableArguments {
                 let status = try await GovChainClient(
                     endpoints: node, chainID: "", signer: nil, http: http
                 ).status()
-                try status.activateSuite()
-                let chain = chainID ?? status.chainID
+                let chain: String
+                if let root {
+                    guard status.chainID == root.chainID else {
+                        throw ClientError.verificationFailed(
+                            "the node serves chain \(status.chainID), the trusted genesis is "
+                                + "for \(root.chainID)")
+                    }
+                    chain = root.chainID
+                } else {
+                    try status.activateSuite()
+                    chain = chainID ?? status.chainID
+                }
                 if let signer, signer.algorithm != CryptoSuite.active.signatureAlgorithm {
                     throw ValidationError(
                         "--key \(key ?? ""): an \(signer.algorithm) key cannot sign for a "
