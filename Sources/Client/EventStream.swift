@@ -1,5 +1,6 @@
 internal import AsyncHTTPClient
 internal import Foundation
+internal import GovChainAPI
 public import Ledger
 internal import NIOCore
 internal import NIOHTTP1
@@ -66,16 +67,12 @@ extension GovChainClient {
     }
 
     static func parseEvent(_ data: [UInt8]) -> CommittedEventInfo? {
-        guard let json = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any],
-              let height = (json["height"] as? NSNumber)?.uint64Value, let index = (json["tx_index"] as? NSNumber)?.uint32Value,
-              let txID = json["tx_id"] as? String, let contract = json["contract"] as? String, let type = json["type"] as? String
-        else { return nil }
-        let attributes = (json["attributes"] as? [[String: String]] ?? []).compactMap { pair -> EventAttribute? in
-            guard let key = pair["key"], let value = pair["value"] else { return nil }
-            return EventAttribute(key, value)
-        }
+        guard let view = try? WireJSON.decode(StreamEventView.self, from: Data(data)) else { return nil }
         return CommittedEventInfo(
-            height: height, txIndex: index, txID: txID, event: Event(contract: contract, type: type, attributes: attributes))
+            height: view.height, txIndex: view.txIndex, txID: view.txID,
+            event: Event(
+                contract: view.contract, type: view.type,
+                attributes: view.attributes.map { EventAttribute($0.key, $0.value) }))
     }
 }
 

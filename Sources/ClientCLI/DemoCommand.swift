@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import KeyFiles
@@ -88,8 +89,8 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         async let second = Self.claim(insurerB, claimID: "B\(run)", billID: bill.billID)
         let outcomes = await [("medical-insurance @ \(node[0])", first), ("commercial-insurer @ \(node[1])", second)]
         for (who, outcome) in outcomes { print("   \(who): \(outcome)") }
-        let claims = try await insurerA.getJSON("/v1/bills/\(bill.billID)/claims")
-        print("6. bill \(bill.billID): \(claims["left_fen"] ?? "?") fen left, \((claims["claims"] as? [Any])?.count ?? 0) claim(s) on chain")
+        let claims = try await insurerA.claims(ofBill: bill.billID)
+        print("6. bill \(bill.billID): \(claims?.leftFen ?? 0) fen left, \(claims?.claims.count ?? 0) claim(s) on chain")
         let status = try await police.status()
         let elapsed = ContinuousClock.now - started
         print("== done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))): chain height \(status.height)")

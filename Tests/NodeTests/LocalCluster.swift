@@ -1,4 +1,5 @@
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import KeyFiles
@@ -183,10 +184,7 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Block hash at `height` as node `index` reports it.
     func blockHash(_ index: Int, height: UInt64) async -> String? {
-        guard let json = try? await readClient(index).getJSONIfPresent("/v1/blocks/\(height)") as? [String: Any] else {
-            return nil
-        }
-        return json["hash"] as? String
+        try? await readClient(index).block(height: height)?.hash
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws {

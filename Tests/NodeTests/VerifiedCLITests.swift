@@ -1,4 +1,5 @@
 import Client
+import GovChainAPI
 import Foundation
 import Ledger
 import Testing
@@ -90,12 +91,12 @@ struct VerifiedCLITests {
         let node = try cluster.readClient(0)
         let block = try Self.govchain(honest + queries["block"]! + trusted + ["--json"])
         let nodeBlock = try await node.block(height: receipt.height)
-        #expect(try block.decode(BlockInfo.self) == nodeBlock)
+        #expect(try block.decode(BlockView.self) == nodeBlock)
         let tx = try Self.govchain(honest + queries["tx"]! + trusted + ["--json"])
-            .decode(TransactionInfo.self)
-        #expect(tx.code == 0 && tx.height == receipt.height && tx.txID == receipt.txID)
+            .decode(TransactionView.self)
+        #expect(tx.code == 0 && tx.height == receipt.height && tx.txID == receipt.txID.hex)
         let bill = try Self.govchain(honest + queries["bill"]! + trusted + ["--json"])
-        let shown = try bill.decode(BillInfo.self)
+        let shown = try bill.decode(BillView.self)
         #expect(shown.totalFen == 1_030 && shown.leftFen == 1_030)
         // Absence is proven too: exit 6, not a guess.
         let absent = try Self.govchain(
@@ -128,11 +129,11 @@ struct VerifiedCLITests {
             #expect(try json.decode(Flags.self).verified == false, "\(name)")
         }
         // The forged total is what an unverified read shows; a verified read never sees it.
-        let forged = try Self.govchain(liar + queries["bill"]! + ["--json"]).decode(BillInfo.self)
+        let forged = try Self.govchain(liar + queries["bill"]! + ["--json"]).decode(BillView.self)
         #expect(forged.totalFen == 1_031)
         let checked = try Self.govchain(liar + queries["bill"]! + ["--genesis", genesis, "--json"])
         #expect(checked.status == 0, "\(checked.stderr)")
-        #expect(try checked.decode(BillInfo.self).totalFen == 1_030)
+        #expect(try checked.decode(BillView.self).totalFen == 1_030)
         await stop()
     }
 }

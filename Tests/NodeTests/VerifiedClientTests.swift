@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Client
+import GovChainAPI
 import Foundation
 import Hummingbird
 import NIOCore
@@ -17,7 +18,7 @@ import Testing
 struct LyingNode {
     enum Lie: Sendable {
         case certificateSignature, stateProof, stateValue, txProof, receiptProof
-        /// A record as a query route renders it (a bill's `totalFen` plus one): no proof covers it.
+        /// A record as a query route renders it (a bill's `total_fen` plus one): no proof covers it.
         case recordView
     }
 
@@ -42,6 +43,11 @@ struct LyingNode {
     }
 
     static func tamper(_ json: inout [String: Any], lie: Lie) {
+        // A record route's `?prove=true` answer nests its state proof under "proof".
+        if var proof = json["proof"] as? [String: Any] {
+            tamper(&proof, lie: lie)
+            json["proof"] = proof
+        }
         switch lie {
         case .certificateSignature:
             guard let hex = json["certified_block_hex"] as? String, var bytes = Hex.decode(hex) else { return }
@@ -63,8 +69,11 @@ struct LyingNode {
             bytes[bytes.count - 1] ^= 0x01
             json[field] = Hex.encode(bytes)
         case .recordView:
-            guard let total = (json["totalFen"] as? NSNumber)?.uint64Value else { return }
-            json["totalFen"] = total + 1
+            guard var record = json["record"] as? [String: Any],
+                let total = (record["total_fen"] as? NSNumber)?.uint64Value
+            else { return }
+            record["total_fen"] = total + 1
+            json["record"] = record
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import KeyFiles
 import Ledger
@@ -255,19 +256,19 @@ struct AuthCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (grant, provenance) = try await reader.record(
                     "grant \(grantID)", proven: { try await $0.grant(grantID) },
-                    view: GrantInfo.init, unproven: { try await $0.grant(grantID) })
+                    view: GrantView.init, unproven: { try await $0.grant(grantID) })
                 output.emit(grant, provenance) { AuthCommand.describe(grant) }
             }
         }
     }
 
-    static func describe(_ grant: GrantInfo) -> String {
-        let scope = grant.terms.scope
+    static func describe(_ grant: GrantView) -> String {
+        let scope = grant.scope
         let covered = (scope.licenceIDs + scope.licenceTypes + scope.dataCategories).joined(
             separator: ",")
         return
-            "\(grant.grantID): \(grant.terms.granteeOrganisation) for \(grant.terms.purpose) on [\(covered)] "
-            + "until \(grant.terms.validUntilMs), attested by \(grant.attestedBy)"
+            "\(grant.grantID): \(grant.granteeOrganisation) for \(grant.purpose) on [\(covered)] "
+            + "until \(grant.validUntilMs), attested by \(grant.attestedBy)"
             + (grant.revoked ? " (revoked)" : "")
             + (grant.parentGrantID.map { ", delegated from \($0)" } ?? "")
     }

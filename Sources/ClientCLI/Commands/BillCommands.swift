@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -172,7 +173,7 @@ struct BillCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (bill, provenance) = try await reader.record(
                     "bill \(billID)", proven: { try await $0.bill(billID) },
-                    view: BillInfo.init, unproven: { try await $0.bill(billID) })
+                    view: BillView.init, unproven: { try await $0.bill(billID) })
                 output.emit(bill, provenance) { BillCommand.describe(bill) }
             }
         }
@@ -273,7 +274,7 @@ struct BillCommand: AsyncParsableCommand {
             try await connection.perform { client, output in
                 let versions = try await client.billHistory(billID)
                 output.emitList("versions", versions) { version in
-                    "height \(version.height) tx \(version.txID.hex.prefix(16)): "
+                    "height \(version.height) tx \(version.txID.prefix(16)): "
                         + (version.record.map { bill in
                             "\(bill.status), locked \(bill.lockedFen), settled \(bill.settledFen), reversed \(bill.reversedFen) fen"
                         } ?? "deleted")
@@ -282,12 +283,12 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ bill: BillInfo) -> String {
+    static func describe(_ bill: BillView) -> String {
         """
-        bill \(bill.id) (\(bill.number.number.kind)), issued by \(bill.issuerOrganisation)
+        bill \(bill.id) (\(bill.kind)), issued by \(bill.issuerOrganisation)
           status \(bill.status), total \(yuan(bill.totalFen)) (\(bill.totalFen) fen)
           reversed \(bill.reversedFen), locked \(bill.lockedFen), settled \(bill.settledFen), left \(bill.leftFen) fen
-          payer \(bill.payer.hex)
+          payer \(bill.payer)
         """
             + (bill.redBillIDs.isEmpty
                 ? "" : "\n  red bills \(bill.redBillIDs.joined(separator: ", "))")

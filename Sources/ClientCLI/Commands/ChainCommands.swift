@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Foundation
 import Ledger
 
@@ -21,8 +22,8 @@ struct AuditCommand: AsyncParsableCommand {
             try await connection.perform { client, output in
                 let evidence = try await client.evidence()
                 output.emitList("evidence", evidence) { record in
-                    "validator \(record.evidence.validator.hex.prefix(16)) equivocated (\(record.evidence.kind)) at "
-                        + "height \(record.evidence.height) round \(record.evidence.round); reported by "
+                    "validator \(record.validator.prefix(16)) equivocated (\(record.kind)) at "
+                        + "height \(record.height) round \(record.round); reported by "
                         + "\(record.reporterOrganisation) at height \(record.recordedAtHeight)"
                 }
             }
@@ -60,14 +61,14 @@ struct BlockCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
-                let block: BlockInfo
+                let block: BlockView
                 let provenance: Provenance
                 if let verifier = reader.verifier {
                     let verified =
                         if let height { try await verifier.block(height) } else {
                             try await verifier.latestBlock()
                         }
-                    block = BlockInfo(verified)
+                    block = BlockView(verified)
                     provenance = .verified(height: block.height)
                 } else if let height {
                     block = try await reader.client.block(height: height)
@@ -81,15 +82,15 @@ struct BlockCommand: AsyncParsableCommand {
             }
         }
 
-        static func describe(_ block: BlockInfo) -> String {
+        static func describe(_ block: BlockView) -> String {
             """
-            block \(block.height) \(block.hash.hex)
-              round \(block.round), time \(block.timeMs) ms, proposer \(block.proposer.hex.prefix(16))
-              previous \(block.previousHash.hex)
-              state root \(block.stateRoot.hex), receipts root \(block.receiptsRoot.hex)
+            block \(block.height) \(block.hash)
+              round \(block.round), time \(block.timeMs) ms, proposer \(block.proposer.prefix(16))
+              previous \(block.previousHash)
+              state root \(block.stateRoot), receipts root \(block.receiptsRoot)
               certificate round \(block.certificate.round), signers \(block.certificate.signers)
               \(block.transactions.count) transaction(s)
-            """ + block.transactions.map { "\n    \($0.hex)" }.joined()
+            """ + block.transactions.map { "\n    \($0)" }.joined()
         }
     }
 }
@@ -125,40 +126,24 @@ struct TxCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let info = try await reader.client.transactionInfo(id)
                     .orNotFound("transaction \(txID)")
-                guard let verifier = reader.verifier, info.isCommitted, let height = info.height
+                guard let verifier = reader.verifier, info.status == "committed", let height = info.height
                 else {
                     output.emit(info, .unverified) { Self.describe(info) }
                     return
                 }
-                try await Self.awaitHeight(
-                    height + 1, reader.client, seconds: connection.timeoutSeconds)
+                try await verifier.awaitHeight(height + 1, seconds: connection.timeoutSeconds)
                 let receipt = try await verifier.receipt(id)
-                let proven = TransactionInfo(receipt)
+                let proven = TransactionView(receipt)
                 output.emit(proven, .verified(height: receipt.height + 1)) {
                     Self.describe(proven)
                 }
             }
         }
 
-        /// Waits until the node has block `height` (the receipts root of a transaction in the
-        /// newest block comes with the next header).
-        static func awaitHeight(_ height: UInt64, _ client: GovChainClient, seconds: Int)
-            async throws
-        {
-            let end = ContinuousClock.now.advanced(by: .seconds(seconds))
-            while try await client.status().height < height {
-                guard ContinuousClock.now < end else {
-                    throw ClientError.verificationFailed(
-                        "block \(height), which proves the receipt, is not committed yet")
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
-
-        static func describe(_ info: TransactionInfo) -> String {
-            guard info.isCommitted else { return "tx \(info.txID.hex): pending" }
+        static func describe(_ info: TransactionView) -> String {
+            guard info.status == "committed" else { return "tx \(info.txID): pending" }
             var lines = [
-                "tx \(info.txID.hex): committed at height \(info.height ?? 0) index \(info.index ?? 0)",
+                "tx \(info.txID): committed at height \(info.height ?? 0) index \(info.index ?? 0)",
                 "  code \(info.code ?? 0)\(info.message.map { ": \($0)" } ?? "")",
             ]
             for event in info.events {
@@ -183,41 +168,11 @@ struct StatusCommand: AsyncParsableCommand, ConnectedCommand {
     func run() async throws {
         try await connection.perform { client, output in
             let status = try await client.status()
-            output.emit(StatusOutput(status)) {
+            output.emit(status) {
                 "chain \(status.chainID) at height \(status.height) (\(status.lastBlockHash.prefix(16)))\n"
-                    + "  node \(status.nodeID.prefix(16)), \(status.peers) peer(s), \(status.mempoolSize) pending"
+                    + "  node \(status.nodeID.prefix(16)), \(status.peers.count) peer(s), \(status.mempoolSize) pending"
                     + (status.catchingUp ? ", catching up" : "")
             }
         }
-    }
-}
-
-struct StatusOutput: Codable {
-    let chainID: String
-    let nodeID: String
-    let height: UInt64
-    let lastBlockHash: String
-    let catchingUp: Bool
-    let peers: Int
-    let mempoolSize: Int
-
-    init(_ status: GovChainClient.Status) {
-        chainID = status.chainID
-        nodeID = status.nodeID
-        height = status.height
-        lastBlockHash = status.lastBlockHash
-        catchingUp = status.catchingUp
-        peers = status.peers
-        mempoolSize = status.mempoolSize
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case chainID = "chain_id"
-        case nodeID = "node_id"
-        case height
-        case lastBlockHash = "last_block_hash"
-        case catchingUp = "catching_up"
-        case peers
-        case mempoolSize = "mempool_size"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -128,7 +129,7 @@ struct ClaimCommand: AsyncParsableCommand {
                 let (claim, provenance) = try await reader.record(
                     "claim \(claimID) of \(reimburser)",
                     proven: { try await $0.claim(reimburser: reimburser, id: claimID) },
-                    view: ClaimInfo.init,
+                    view: ClaimView.init,
                     unproven: { try await $0.claim(reimburser: reimburser, id: claimID) })
                 output.emit(claim, provenance) { ClaimCommand.describe(claim) }
             }
@@ -165,7 +166,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ claim: ClaimInfo) -> String {
+    static func describe(_ claim: ClaimView) -> String {
         "\(claim.claimID): \(claim.status) \(claim.amountFen) fen of \(claim.billID)"
             + (claim.category.map { " (\($0))" } ?? "") + " by \(claim.reimburserOrganisation)"
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -73,8 +74,8 @@ extension UseCommand {
             let commitment = try holder.commitment()
             try await connection.perform { client, output in
                 output.emitList("data_uses", try await client.dataUses(ofHolder: commitment)) {
-                    "\($0.use.useID) \($0.use.dataCategory) by \($0.userOrganisation) for "
-                        + "\($0.use.purpose)/\($0.use.itemCode) at height \($0.height)"
+                    "\($0.useID) \($0.dataCategory) by \($0.userOrganisation) for "
+                        + "\($0.purpose)/\($0.itemCode) at height \($0.height)"
                 }
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -169,7 +170,7 @@ struct LicenceCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (licence, provenance) = try await reader.record(
                     "licence \(licenceID)", proven: { try await $0.licence(licenceID) },
-                    view: LicenceInfo.init, unproven: { try await $0.licence(licenceID) })
+                    view: LicenceView.init, unproven: { try await $0.licence(licenceID) })
                 output.emit(licence, provenance) { LicenceCommand.describe(licence) }
             }
         }
@@ -221,7 +222,7 @@ struct LicenceCommand: AsyncParsableCommand {
             try await connection.perform { client, output in
                 let versions = try await client.licenceHistory(licenceID)
                 output.emitList("versions", versions) { version in
-                    "height \(version.height) tx \(version.txID.hex.prefix(16)): "
+                    "height \(version.height) tx \(version.txID.prefix(16)): "
                         + (version.record.map { "\($0.status) \($0.statusReason)" } ?? "deleted")
                 }
             }
@@ -303,7 +304,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ licence: LicenceInfo) -> String {
+    static func describe(_ licence: LicenceView) -> String {
         let reason = licence.statusReason.isEmpty ? "" : " (\(licence.statusReason))"
         let lines = [
             "licence \(licence.id)",
@@ -311,8 +312,8 @@ struct LicenceCommand: AsyncParsableCommand {
                 + "version \(licence.version)",
             "  status \(licence.status)\(reason)",
             "  valid \(licence.validFromMs) ... \(licence.validUntilMs) (ms since epoch)",
-            "  holder \(licence.holder.hex)",
-            "  file digest \(licence.fileDigest.hex)",
+            "  holder \(licence.holder)",
+            "  file digest \(licence.fileDigest)",
         ]
         return (lines + [licence.previousID.map { "  previous \($0)" }, licence.nextID.map { "  next \($0)" }]
             .compactMap { $0 }).joined(separator: "\n")

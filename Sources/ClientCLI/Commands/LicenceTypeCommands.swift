@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -57,7 +58,7 @@ struct LicenceTypeCommand: AsyncParsableCommand {
         abstract: "List and show the registered licence types.",
         subcommands: [List.self, Show.self])
 
-    static func describe(_ type: LicenceTypeInfo) -> String {
+    static func describe(_ type: LicenceTypeView) -> String {
         let validity = type.maxValidityDays == 0 ? "no limit" : "\(type.maxValidityDays) days"
         let reminder = type.reminderDays == 0 ? "none" : "\(type.reminderDays) days before"
         return "\(type.code)  issuers [\(type.issuers.joined(separator: ", "))]"
@@ -98,7 +99,7 @@ struct LicenceTypeCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (type, provenance) = try await reader.record(
                     "licence type \(code)", proven: { try await $0.licenceType(code) },
-                    view: LicenceTypeInfo.init, unproven: { try await $0.licenceType(code) })
+                    view: { $0 }, unproven: { try await $0.licenceType(code) })
                 output.emit(type, provenance) { LicenceTypeCommand.describe(type) }
             }
         }

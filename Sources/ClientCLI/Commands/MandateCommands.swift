@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import KeyFiles
 import Ledger
@@ -188,8 +189,8 @@ extension AuthCommand {
             let commitment = try holder.commitment()
             try await connection.perform { client, output in
                 output.emitList("mandates", try await client.mandates(ofPrincipal: commitment)) {
-                    "\($0.mandate.mandateID) agent \($0.mandate.agent.hex.prefix(16)) "
-                        + "\($0.mandate.kind) until \($0.mandate.validUntilMs)"
+                    "\($0.mandateID) agent \($0.agent.prefix(16)) "
+                        + "\($0.kind) until \($0.validUntilMs)"
                         + ($0.revoked ? " REVOKED" : "")
                 }
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -67,11 +68,11 @@ struct OrgCommand: AsyncParsableCommand {
                 let (organisation, provenance) = try await reader.record(
                     "organisation \(organisationID)",
                     proven: { try await $0.organisation(organisationID) },
-                    view: OrganisationInfo.init,
+                    view: { $0 },
                     unproven: { try await $0.organisation(organisationID) })
                 output.emit(organisation, provenance) {
                     (["\(organisation.id): \(organisation.name) (\(organisation.creditCode))"]
-                        + organisation.keys.map { "  key \($0.hex)" }).joined(separator: "\n")
+                        + organisation.keys.map { "  key \($0.publicKey) \($0.roles.joined(separator: ","))" }).joined(separator: "\n")
                 }
             }
         }

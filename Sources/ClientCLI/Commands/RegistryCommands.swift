@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -81,7 +82,7 @@ struct DutyCommand: AsyncParsableCommand {
         abstract: "List and show the registered service items (权责事项).",
         subcommands: [List.self, Show.self])
 
-    static func describe(_ item: DutyItemInfo) -> String {
+    static func describe(_ item: DutyItemView) -> String {
         "\(item.itemCode)  purpose \(item.purpose)"
             + "  orgs [\(item.organisations.joined(separator: ", "))]"
             + "  licence types [\(item.licenceTypes.joined(separator: ", "))]"
@@ -122,7 +123,7 @@ struct DutyCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (item, provenance) = try await reader.record(
                     "service item \(itemCode)", proven: { try await $0.dutyItem(itemCode) },
-                    view: DutyItemInfo.init, unproven: { try await $0.dutyItem(itemCode) })
+                    view: { $0 }, unproven: { try await $0.dutyItem(itemCode) })
                 output.emit(item, provenance) { DutyCommand.describe(item) }
             }
         }
