@@ -231,6 +231,12 @@ struct ClientCLITests {
         let grants = try govchain(
             node + ["auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile])
         #expect(try grants.decode(Grants.self).grants == answers.grants)
+        let revoked = try govchain(
+            node + [
+                "auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile,
+                "--status", "revoked",
+            ])
+        #expect(try revoked.decode(Grants.self).grants.isEmpty, "\(revoked.stderr)")
         // Each node keeps the commit certificate it collected: compare with the same node.
         let height = flow.settled.height
         let sameNode = try #require(try await flow.cluster.readClient(2).block(height: height))

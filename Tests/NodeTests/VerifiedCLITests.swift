@@ -98,6 +98,25 @@ struct VerifiedCLITests {
         let bill = try Self.govchain(honest + queries["bill"]! + trusted + ["--json"])
         let shown = try bill.decode(BillView.self)
         #expect(shown.totalFen == 1_030 && shown.leftFen == 1_030)
+        // The other single records: an organisation with its proven key records equals the
+        // node's view; a licence type verifies; an unknown mandate or item is proven absent.
+        let organisation = try Self.govchain(
+            honest + ["org", "show", "--org-id", "peoples-hospital"] + trusted + ["--json"])
+        #expect(organisation.status == 0, "\(organisation.stderr)")
+        let nodeOrganisation = try await node.organisation("peoples-hospital")
+        #expect(try organisation.decode(OrganisationView.self) == nodeOrganisation)
+        #expect(try organisation.decode(Flags.self).verified)
+        let type = try Self.govchain(
+            honest + ["licence-type", "show", "--code", "1110000"] + trusted + ["--json"])
+        #expect(type.status == 0, "\(type.stderr)")
+        #expect(try type.decode(Flags.self).verified)
+        for query in [["auth", "show-mandate", "--mandate-id", "none"], ["duty", "show", "--item-code", "none"]] {
+            let run = try Self.govchain(honest + query + trusted)
+            #expect(run.status == 6 && run.stderr.contains("proven absent"), "\(query): \(run.stderr)")
+        }
+        struct Validators: Decodable { let validators: [ValidatorView] }
+        let validators = try Self.govchain(honest + ["org", "validators", "--json"])
+        #expect(try validators.decode(Validators.self).validators.count == 4)
         // Absence is proven too: exit 6, not a guess.
         let absent = try Self.govchain(
             honest + ["bill", "show", "--bill-id", "M360120269999999999"] + trusted)

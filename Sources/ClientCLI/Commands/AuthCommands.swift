@@ -12,7 +12,7 @@ struct AuthCommand: AsyncParsableCommand {
         abstract: "Grant, revoke and delegate authorisations; bind holder keys; list live grants.",
         subcommands: [
             Grant.self, Revoke.self, Delegate.self, BindHolderKey.self, UnbindHolderKey.self,
-            Mandate.self, RevokeMandate.self, Mandates.self, List.self, Show.self,
+            Mandate.self, RevokeMandate.self, Mandates.self, ShowMandate.self, List.self, Show.self,
         ])
 
     struct Grant: AsyncParsableCommand, ConnectedCommand {
@@ -220,19 +220,30 @@ struct AuthCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a holder's live grants (delegations included).",
+            abstract: "List a holder's grants (delegations included): live ones by default.",
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 auth list --holder-id \
-                360102199001011234 --pepper-file pepper.bin
+                360102199001011234 --pepper-file pepper.bin --status all
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var holder: HolderOptions
+        @Option(
+            name: .long,
+            help: "live, all, revoked or expired (at the latest block's time).")
+        var status: String = "live"
+
+        func validate() throws {
+            guard GovChainClient.GrantStatus(rawValue: status) != nil else {
+                throw ValidationError("--status must be live, all, revoked or expired")
+            }
+        }
 
         func run() async throws {
             let commitment = try holder.commitment()
+            let filter = GovChainClient.GrantStatus(rawValue: status) ?? .live
             try await connection.perform { client, output in
-                let grants = try await client.liveGrants(ofHolder: commitment)
+                let grants = try await client.grants(ofHolder: commitment, status: filter)
                 output.emitList("grants", grants, line: AuthCommand.describe)
             }
         }

@@ -196,4 +196,34 @@ extension AuthCommand {
             }
         }
     }
+
+    struct ShowMandate: AsyncParsableCommand, VerifyingCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show-mandate",
+            abstract: "Show one mandate (person-to-person delegation).",
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 auth show-mandate --mandate-id M001
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @Option(name: .customLong("mandate-id"), help: "The mandate.") var mandateID: String
+
+        func validate() throws { try validateID(mandateID, "--mandate-id") }
+
+        func run() async throws {
+            try await connection.read(trust: trust) { reader, output in
+                let (mandate, provenance) = try await reader.record(
+                    "mandate \(mandateID)", proven: { try await $0.mandate(mandateID) },
+                    view: { $0 }, unproven: { try await $0.mandate(mandateID) })
+                output.emit(mandate, provenance) {
+                    "\(mandate.mandateID): \(mandate.kind) from \(mandate.principal.prefix(16)) to "
+                        + "\(mandate.agent.prefix(16)) for [\(mandate.purposes.joined(separator: ","))] "
+                        + "until \(mandate.validUntilMs), attested by \(mandate.attestedBy)"
+                        + (mandate.revoked ? " (revoked)" : "")
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,9 @@ struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "Propose and approve governance changes (admin keys); list organisations.",
-        subcommands: [Propose.self, Approve.self, List.self, Show.self])
+        subcommands: [
+            Propose.self, Approve.self, List.self, Show.self, Validators.self, Proposals.self,
+        ])
 
     struct Approve: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -29,6 +31,40 @@ struct OrgCommand: AsyncParsableCommand {
             try await connection.submit(
                 .governance(.approve(proposalID: proposalID)),
                 summary: "approved proposal \(proposalID)")
+        }
+    }
+
+    struct Validators: AsyncParsableCommand, ConnectedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the validator set governance records.",
+            discussion: "Example: govchain --node http://127.0.0.1:8600 org validators --json")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.perform { client, output in
+                output.emitList("validators", try await client.validators()) {
+                    "\($0.name)  \($0.publicKey.prefix(16))  \($0.address)"
+                }
+            }
+        }
+    }
+
+    struct Proposals: AsyncParsableCommand, ConnectedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List governance proposals with their approvals, executed or not.",
+            discussion: "Example: govchain --node http://127.0.0.1:8600 org proposals")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.perform { client, output in
+                output.emitList("proposals", try await client.proposals()) {
+                    "\($0.id)  \($0.kind)  \($0.approvals.count) approval(s)"
+                        + ($0.executed ? "  executed" : "  pending")
+                        + " (proposed at height \($0.proposedAtHeight))"
+                }
+            }
         }
     }
 
