@@ -126,10 +126,13 @@ struct TxCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let info = try await reader.client.transactionInfo(id)
                     .orNotFound("transaction \(txID)")
-                guard let verifier = reader.verifier, info.status == "committed", let height = info.height
-                else {
+                // A pending transaction has no proof; anything else must verify.
+                guard let verifier = reader.verifier, info.status != "pending" else {
                     output.emit(info, .unverified) { Self.describe(info) }
                     return
+                }
+                guard let height = info.height else {
+                    throw ClientError.verificationFailed("transaction \(txID): committed without a height")
                 }
                 try await verifier.awaitHeight(height + 1, seconds: connection.timeoutSeconds)
                 let receipt = try await verifier.receipt(id)
