@@ -1,4 +1,5 @@
 public import Contracts
+internal import Execution
 public import Ledger
 internal import NIOConcurrencyHelpers
 
