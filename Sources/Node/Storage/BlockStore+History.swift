@@ -27,6 +27,13 @@ extension BlockStore {
         withPrefix prefix: [UInt8], after: [UInt8]?, limit: Int, asOf height: UInt64
     ) throws(StorageError) -> [(key: [UInt8], value: [UInt8])] {
         guard limit > 0 else { return [] }
+        // An `after` outside the prefix: before it, the scan starts at the prefix; past it,
+        // no key of the prefix is left.
+        var after = after
+        if let position = after, !position.starts(with: prefix) {
+            guard position.lexicographicallyPrecedes(prefix) else { return [] }
+            after = nil
+        }
         return try database.withIterator(.history) { iterator throws(StorageError) in
             var merged: [(key: [UInt8], value: [UInt8])] = []
             var length = prefix.count
