@@ -312,3 +312,12 @@ extension GovernanceKeys {
     static let organisations = StateKey("org/")
     static let keys = StateKey("key/")
 }
+
+extension ContractQueries {
+    /// A grant's standing at `atMs` (its delegation chain and mandate included).
+    public func status(of grant: GrantRecord, atMs: UInt64) throws(StoredRecordError) -> GrantStatus {
+        try GrantLiveness.status(
+            grant, atMs: atMs, lookup: { id throws(StoredRecordError) in try self.grant(id) },
+            mandate: { id throws(StoredRecordError) in try self.mandate(id) })
+    }
+}
