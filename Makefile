@@ -26,13 +26,14 @@ deps:
 	$(call apt_install,$(APT_PACKAGES))
 
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
-# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
+# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms, PyNaCl
+# (Ed25519) signs the transaction vectors of docs/encoding.md from Python; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
 # selenium from PyPI. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
-	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
+	@python3 -c "import pytest, gmssl, nacl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl pynacl
 	$(call apt_install,$(EXPLORER_APT_PACKAGES))
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
 	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint  # deploy/validate.sh
