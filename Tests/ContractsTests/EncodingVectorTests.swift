@@ -68,7 +68,9 @@ struct VectorSection {
     ) {
         if let old = fields[key] as? String, let new = value as? String {
             if old != new { mismatches.append("\(name): \(key) is \(old), expected \(new)") }
-        } else if let old = fields[key] as? [[String: String]], let new = value as? [[String: String]] {
+        } else if let old = fields[key] as? [[String: String]],
+            let new = value as? [[String: String]]
+        {
             if old != new { mismatches.append("\(name): \(key) differs") }
         } else {
             mismatches.append("\(name): \(key) is missing")
@@ -96,7 +98,8 @@ struct VectorSection {
             // This process serves the other suite (one suite per process, docs/crypto.md), so
             // HolderCommitment cannot take the chain's HMAC here: the same definition with
             // the named hash (the Python test checks it against gmssl independently).
-            let normalised = idNumber.trimmingCharacters(in: CharacterSet(charactersIn: " ")).uppercased()
+            let normalised = idNumber.trimmingCharacters(in: CharacterSet(charactersIn: " "))
+                .uppercased()
             commitment = hash.authenticationCode(
                 key: pepper, message: Array("govchain/holder/v1\u{0}\(normalised)".utf8))
         }

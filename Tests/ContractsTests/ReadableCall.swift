@@ -33,7 +33,9 @@ struct ReadableObject {
     }
 
     func string(_ key: String) throws(VectorError) -> String {
-        guard let value = fields[key] as? String else { throw .field("\(path).\(key)", "not a string") }
+        guard let value = fields[key] as? String else {
+            throw .field("\(path).\(key)", "not a string")
+        }
         return value
     }
 
@@ -62,7 +64,9 @@ struct ReadableObject {
     }
 
     func bytes(_ key: String) throws(VectorError) -> [UInt8] {
-        guard let value = Hex.decode(try string(key)) else { throw .field("\(path).\(key)", "not hex") }
+        guard let value = Hex.decode(try string(key)) else {
+            throw .field("\(path).\(key)", "not hex")
+        }
         return value
     }
 
@@ -145,7 +149,8 @@ struct ReadableCallBuilder {
         switch method {
         case "propose":
             return .propose(
-                proposalID: try args.string("proposal_id"), change: try change(args.object("change")))
+                proposalID: try args.string("proposal_id"),
+                change: try change(args.object("change")))
         case "approve": return .approve(proposalID: try args.string("proposal_id"))
         default: throw .field(args.path, "unknown method governance.\(method)")
         }
@@ -164,7 +169,8 @@ struct ReadableCallBuilder {
                 licenceTypes: try args.strings("licence_types"))
         case "removeKey": return .removeKey(try args.publicKey("public_key_hex"))
         case "rotateKey":
-            return .rotateKey(old: try args.publicKey("old_hex"), new: try args.publicKey("new_hex"))
+            return .rotateKey(
+                old: try args.publicKey("old_hex"), new: try args.publicKey("new_hex"))
         case "grantRole":
             return .grantRole(
                 publicKey: try args.publicKey("public_key_hex"), role: try role(args, "role"),
@@ -200,7 +206,9 @@ struct ReadableCallBuilder {
 
     private func role(_ args: ReadableObject, _ key: String) throws(VectorError) -> Role {
         let name = try args.string(key)
-        guard let role = Role(rawValue: name) else { throw .field(args.path, "unknown role \(name)") }
+        guard let role = Role(rawValue: name) else {
+            throw .field(args.path, "unknown role \(name)")
+        }
         return role
     }
 
@@ -242,10 +250,12 @@ struct ReadableCallBuilder {
                     validFromMs: try args.uint64("valid_from_ms"),
                     validUntilMs: try args.uint64("valid_until_ms")))
         case "suspend":
-            return .suspend(licenceID: try args.string("licence_id"), reason: try args.string("reason"))
+            return .suspend(
+                licenceID: try args.string("licence_id"), reason: try args.string("reason"))
         case "resume": return .resume(licenceID: try args.string("licence_id"))
         case "revoke":
-            return .revoke(licenceID: try args.string("licence_id"), reason: try args.string("reason"))
+            return .revoke(
+                licenceID: try args.string("licence_id"), reason: try args.string("reason"))
         default: throw .field(args.path, "unknown method licence.\(method)")
         }
     }
@@ -266,17 +276,20 @@ struct ReadableCallBuilder {
         switch method {
         case "bindHolderKey":
             return .bindHolderKey(
-                holder: try args.hash("holder_hex"), holderKey: try args.publicKey("holder_key_hex"))
+                holder: try args.hash("holder_hex"),
+                holderKey: try args.publicKey("holder_key_hex"))
         case "unbindHolderKey":
             return .unbindHolderKey(
-                holder: try args.hash("holder_hex"), holderKey: try args.publicKey("holder_key_hex"))
+                holder: try args.hash("holder_hex"),
+                holderKey: try args.publicKey("holder_key_hex"))
         case "grant":
             let terms = try grantTerms(args.object("terms"))
             let signed = terms.signingBytes(chainID: chainID)
             return .grant(terms, try attestation(args.object("attestation"), signing: signed))
         case "revoke":
             let grantID = try args.string("grant_id")
-            let signed = AuthorisationCall.revocationSigningBytes(chainID: chainID, grantID: grantID)
+            let signed = AuthorisationCall.revocationSigningBytes(
+                chainID: chainID, grantID: grantID)
             return .revoke(
                 grantID: grantID, try attestation(args.object("attestation"), signing: signed))
         case "delegate":
@@ -423,7 +436,8 @@ struct ReadableCallBuilder {
 
     private func billNumber(_ args: ReadableObject) throws(VectorError) -> BillNumber {
         switch try args.string("kind") {
-        case "medical": return .medical(code: try args.string("code"), number: try args.string("number"))
+        case "medical":
+            return .medical(code: try args.string("code"), number: try args.string("number"))
         case "tax-invoice": return .taxInvoice(number: try args.string("number"))
         case let kind: throw .field(args.path, "unknown bill kind \(kind)")
         }
