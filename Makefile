@@ -1,7 +1,7 @@
 # GovChain: two commands on a fresh Debian 12 machine with Swift: `make run` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq
+APT_PACKAGES := librocksdb-dev libsodium-dev libssl-dev pkg-config curl jq openssl
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
@@ -25,7 +25,9 @@ endef
 deps:
 	$(call apt_install,$(APT_PACKAGES))
 
-# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`; pytest runs
+# schemathesis (PyPI) drives the API from its OpenAPI document in `make test`, and
+# openapi-spec-validator / openapi-schema-validator check the document and every answer
+# against it (Tests/python/test_api_conformance.py); pytest runs
 # the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms, PyNaCl
 # (Ed25519) signs the transaction vectors of docs/encoding.md from Python; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
@@ -34,6 +36,8 @@ EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl, nacl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl pynacl
+	@python3 -c "import openapi_spec_validator, openapi_schema_validator" 2>/dev/null \
+	  || python3 -m pip install --quiet openapi-spec-validator openapi-schema-validator
 	$(call apt_install,$(EXPLORER_APT_PACKAGES))
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
 	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint  # deploy/validate.sh

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Execution", targets: ["Execution"]),
+        .library(name: "GovChainAPI", targets: ["GovChainAPI"]),
         .library(name: "Client", targets: ["Client"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
@@ -62,11 +64,15 @@ let package = Package(
             swiftSettings: strictSettings),
         // Key files on disk (0600), shared by the node and the client.
         .target(name: "KeyFiles", dependencies: ["Ledger"], swiftSettings: strictSettings),
+        // The HTTP API's wire types (Codable, snake_case), shared by the node that answers
+        // with them and every client that decodes them; openapi.json describes the same
+        // types and APIDocumentTests holds the two together.
+        .target(name: "GovChainAPI", dependencies: ["Ledger", "Contracts"], swiftSettings: strictSettings),
         // One peer: storage, transport, mempool, executor, API.
         .target(
             name: "Node",
             dependencies: [
-                "Ledger", "Consensus", "Contracts", "Execution", "KeyFiles", "CRocksDB", "CSodium",
+                "Ledger", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI", "CRocksDB", "CSodium",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -78,6 +84,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             // The OpenAPI document the node serves at /openapi.json and the browser
@@ -89,7 +98,7 @@ let package = Package(
         .target(
             name: "Client",
             dependencies: [
-                "Ledger", "Contracts", "KeyFiles",
+                "Ledger", "Contracts", "KeyFiles", "GovChainAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "NodeCLI",
             dependencies: [
-                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles",
+                "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -118,7 +127,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Ledger", "Contracts", "Client", "CRocksDB",
+                "Ledger", "Contracts", "Client", "GovChainAPI", "CRocksDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "ClientCLI",
             dependencies: [
-                "Client", "Ledger", "Contracts", "KeyFiles", "Benchmarks",
+                "Client", "Ledger", "Contracts", "KeyFiles", "GovChainAPI", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -145,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Ledger", "Consensus", "Contracts", "Execution", "Client", "KeyFiles",
+                "Node", "Ledger", "Consensus", "Contracts", "Execution", "Client", "KeyFiles", "GovChainAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -153,6 +162,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings),
     ]

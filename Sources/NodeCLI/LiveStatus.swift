@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import GovChainAPI
 import Node
 
 /// The status of a running node, read from its API.
@@ -16,7 +17,7 @@ struct LiveStatus {
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
               response.status == .ok,
               let body = try? await response.body.collect(upTo: 1 << 20),
-              let status = try? JSONDecoder().decode(NodeStatus.self, from: Data(buffer: body))
+              let status = try? WireJSON.decode(NodeStatus.self, from: Data(buffer: body))
         else { return nil }
         return LiveStatus(status: status, json: String(buffer: body))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Execution
 import Foundation
+import GovChainAPI
 import KeyFiles
 import Ledger
 import Node
@@ -105,22 +106,24 @@ struct StatusCommand: AsyncParsableCommand {
         guard json else { return try offline() }
         // A script that asked for JSON gets JSON whatever happened, and a non-zero exit
         // status because there is no running node to describe.
-        print(StoredStatus.json(offlineFields()))
+        print(String(decoding: (try? WireJSON.encode(offlineStatus())) ?? Data("{}".utf8), as: UTF8.self))
         throw ExitCode.failure
     }
 
     /// What the data directory says about a stopped node, with `error` saying why no live
     /// status was available (and what else failed, if reading the directory did).
-    private func offlineFields() -> [String: Any] {
-        var fields: [String: Any] = ["running": false, "data_dir": options.dataDir]
+    private func offlineStatus() -> OfflineStatus {
         do {
             let stored = try StoredStatus.read(options)
-            fields.merge(stored.fields) { $1 }
-            fields["error"] = "node not running: status read from \(options.databasePath)"
+            return OfflineStatus(
+                dataDir: options.dataDir, error: "node not running: status read from \(options.databasePath)",
+                chainID: stored.genesis.chainID, genesisHash: stored.genesis.hash.hex, nodeID: stored.key.hex,
+                isValidator: stored.isValidator, height: stored.height,
+                lastBlockHash: stored.height == 0 ? stored.genesis.hash.hex : stored.lastHash.hex)
         } catch {
-            fields["error"] = "node not running, and its data directory cannot be read: \(error)"
+            return OfflineStatus(
+                dataDir: options.dataDir, error: "node not running, and its data directory cannot be read: \(error)")
         }
-        return fields
     }
 
     private func offline() throws {
@@ -158,18 +161,38 @@ struct StoredStatus {
             lastHash: store.lastHash)
     }
 
-    /// The fields `/v1/status` would also give, under the same names.
-    var fields: [String: Any] {
-        [
-            "chain_id": genesis.chainID, "genesis_hash": genesis.hash.hex, "node_id": key.hex,
-            "is_validator": isValidator, "height": height,
-            "last_block_hash": height == 0 ? genesis.hash.hex : lastHash.hex,
-        ]
+}
+
+/// `status --json` of a stopped node: what its data directory says, under the names
+/// `/v1/status` uses for the same fields (null when the directory could not be read).
+struct OfflineStatus: Encodable {
+    var running = false
+    var dataDir: String
+    var error: String
+    @Nullable var chainID: String?
+    @Nullable var genesisHash: String?
+    @Nullable var nodeID: String?
+    @Nullable var isValidator: Bool?
+    @Nullable var height: UInt64?
+    @Nullable var lastBlockHash: String?
+
+    enum CodingKeys: String, CodingKey {
+        case running, error, height
+        case dataDir = "data_dir", chainID = "chain_id", genesisHash = "genesis_hash", nodeID = "node_id"
+        case isValidator = "is_validator", lastBlockHash = "last_block_hash"
     }
 
-    static func json(_ fields: [String: Any]) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-        // Every value above is a string, number or bool, so serialising cannot fail.
-        return String(decoding: data ?? Data("{}".utf8), as: UTF8.self)
+    init(
+        dataDir: String, error: String, chainID: String? = nil, genesisHash: String? = nil, nodeID: String? = nil,
+        isValidator: Bool? = nil, height: UInt64? = nil, lastBlockHash: String? = nil
+    ) {
+        self.dataDir = dataDir
+        self.error = error
+        self.chainID = chainID
+        self.genesisHash = genesisHash
+        self.nodeID = nodeID
+        self.isValidator = isValidator
+        self.height = height
+        self.lastBlockHash = lastBlockHash
     }
 }

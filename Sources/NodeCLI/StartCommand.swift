@@ -51,8 +51,12 @@ struct StartCommand: AsyncParsableCommand {
                 maxTransactions: configuration.mempool.maxTransactions, maxBytes: configuration.mempool.maxBytes,
                 maxPerSender: configuration.mempool.maxPerSender),
             transport: network, threadPool: threadPool, logger: logger)
-        let app = APIServer.makeApplication(
-            runtime: runtime, host: api.host, port: api.port, maxBodyBytes: configuration.api.maxBodyBytes, logger: logger)
+        let tls = configuration.api.tlsCertificate.flatMap { chain in
+            configuration.api.tlsKey.map { (certificateChain: chain, privateKey: $0) }
+        }
+        let app = try APIServer.makeApplication(
+            runtime: runtime, host: api.host, port: api.port, maxBodyBytes: configuration.api.maxBodyBytes,
+            tls: tls, access: configuration.api.access, logger: logger)
         // Stopping runs in reverse order of this list: the API first (stop accepting, drain
         // open requests and event streams), then the node (peer listener, connections,
         // consensus), then the signal watcher; the database is closed once all have ended.
@@ -67,7 +71,8 @@ struct StartCommand: AsyncParsableCommand {
         // mid-request), so a stop ends well inside systemd's and Kubernetes' stop timeouts.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         let services = ServiceGroup(configuration: groupConfiguration)
-        logger.info("api listening", metadata: ["address": "\(api)"])
+        logger.info("api listening", metadata: ["address": "\(api)", "scheme": "\(tls == nil ? "http" : "https")",
+                                            "reads": "\(configuration.api.access.reads.rawValue)"])
         do {
             try await services.run()
         } catch {

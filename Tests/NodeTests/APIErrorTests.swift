@@ -25,11 +25,12 @@ struct APIErrorTests {
 
     /// Serves the fixture's API while `body` runs.
     static func withAPI(
-        _ fixture: SyncFixture, _ body: @Sendable (Int) async throws -> Void
+        _ fixture: SyncFixture, tls: (certificateChain: String, privateKey: String)? = nil,
+        _ body: @Sendable (Int) async throws -> Void
     ) async throws {
         let port = NIOLockedValueBox<Int?>(nil)
-        let app = APIServer.makeApplication(
-            runtime: fixture.runtime, host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20,
+        let app = try APIServer.makeApplication(
+            runtime: fixture.runtime, host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, tls: tls,
             logger: Logger(label: "api-test"),
             onListening: { bound in port.withLockedValue { $0 = bound } })
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -194,7 +194,8 @@ def test_evidence_signatures_are_checked_in_the_browser(browser):
     outcome = browser.execute_async_script("""
 const done = arguments[arguments.length - 1];
 (async () => {
-  const { encodeEvidence, statementSigningBytes } = await import('/explorer/js/ledger.js');
+  const { decodeEvidence, encodeEvidence, statementSigningBytes } =
+    await import('/explorer/js/ledger.js');
   const { Verifier } = await import('/explorer/js/verify.js');
   const { bytesToHex } = await import('/explorer/js/bytes.js');
   const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
@@ -213,12 +214,17 @@ const done = arguments[arguments.length - 1];
     try { await verifier.checkEvidence(encodeEvidence({ ...view, ...changed })); return 'ok'; }
     catch (e) { return e.message; }
   };
-  return [await run({}), await run({ firstSignature: view.secondSignature }),
+  // The explorer reads a node's evidence from its canonical bytes (evidence_hex).
+  const decoded = async () => {
+    try { await verifier.checkEvidence(decodeEvidence(encodeEvidence(view).bytes)); return 'ok'; }
+    catch (e) { return e.message; }
+  };
+  return [await run({}), await decoded(), await run({ firstSignature: view.secondSignature }),
     await run({ secondBody: view.firstBody, secondSignature: view.firstSignature }),
     await run({ kind: 'precommit' })];
 })().then(done, (e) => done(['error: ' + e.message]));
 """)
-    assert outcome == ["ok", "a signature in the evidence is invalid",
+    assert outcome == ["ok", "ok", "a signature in the evidence is invalid",
                        "the two statements are the same, not conflicting",
                        "a signature in the evidence is invalid"], outcome
     other = browser.execute_async_script("""
@@ -250,8 +256,9 @@ def swap_suite(genesis_hex, suite):
 
 class TamperingProxy(http.server.BaseHTTPRequestHandler):
     """Forwards GETs to node 0 and lies in the answers named in `tamper`: flips one bit of
-    the last byte of a proof or of a certified block (the last signature's last byte), or
-    serves a genesis of another crypto suite. Everything else passes unchanged."""
+    the last byte of a proof (a state proof, the proof a record answer carries on
+    `?prove=true`, a transaction's) or of a certified block (the last signature's last
+    byte), or serves a genesis of another crypto suite. Everything else passes unchanged."""
 
     tamper = set()
     fields = {"/v1/state/proof": ("proof", "proof_hex"),
@@ -274,6 +281,13 @@ class TamperingProxy(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def lie(self, body):
+        if "prove=true" in self.path and "proof" in self.tamper:
+            view = json.loads(body)
+            if view.get("proof"):
+                changed = bytearray.fromhex(view["proof"]["proof_hex"])
+                changed[-1] ^= 0x01
+                view["proof"]["proof_hex"] = changed.hex()
+            return json.dumps(view).encode()
         for prefix, (kind, field) in self.fields.items():
             if self.path.startswith(prefix) and kind in self.tamper:
                 view = json.loads(body)
@@ -316,8 +330,8 @@ def test_a_node_that_tampers_one_byte_of_a_proof_is_caught_on_screen(browser, ly
     assert "does not match the certified state root" in main
     assert "verified from genesis" not in main
     shot(browser, "tampered-proof")
-    history = json.loads(get(f"{NODE}/v1/bills/{BILL_ID}/history")[2])
-    open_explorer(browser, base=lying_node, route=f"tx/{history[0]['txID']}")
+    history = json.loads(get(f"{NODE}/v1/bills/{BILL_ID}/history")[2])["items"]
+    open_explorer(browser, base=lying_node, route=f"tx/{history[0]['tx_id']}")
     # A one-transaction block's proof has no siblings: the flipped byte is then the proof's
     # length prefix, refused as undecodable; either way the page must say NOT verified.
     wait_text(browser, "main", "NOT verified: ")

@@ -9,4 +9,9 @@ public enum RecordKeys {
     public static func claim(reimburser: String, id: String) -> StateKey {
         ClaimKeys.claim(reimburser, id)
     }
+    public static func organisation(_ id: String) -> StateKey { GovernanceKeys.organisation(id) }
+    public static func mandate(_ id: String) -> StateKey { MandateKeys.mandate(id) }
+    public static func dutyItem(_ code: String) -> StateKey { DutyKeys.item(code) }
+    public static func licenceType(_ code: String) -> StateKey { LicenceTypeKeys.type(code) }
+    public static func proposal(_ id: String) -> StateKey { GovernanceKeys.proposal(id) }
 }

@@ -1,5 +1,6 @@
 public import Hummingbird
 internal import Foundation
+internal import GovChainAPI
 internal import NIOPosix
 
 /// Every API refusal: an HTTP status and a JSON body `{"error": {"code", "message"}}`.
@@ -16,8 +17,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ["error": ["code": code, "message": message]]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let data = try WireJSON.encode(ErrorView(code: code, message: message))
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -35,6 +35,17 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            // A documented path asked with a method it does not take: 405 and what it takes.
+            if let methods = OpenAPIDocument.methods(forPath: request.uri.path), !methods.isEmpty,
+               !methods.contains(request.method.rawValue) {
+                var refusal = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.uri.path) takes \(methods.joined(separator: ", ")), not \(request.method.rawValue)")
+                refusal.headers[.allow] = methods.joined(separator: ", ")
+                throw refusal
+            }
+            throw APIError.notFound(request.uri.path)
         } catch let error as HTTPError {
             throw APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
                            error.body ?? error.status.reasonPhrase)
@@ -66,20 +77,23 @@ extension APIError {
     }
 }
 
-/// JSON answers built from `JSONView` dictionaries.
-struct JSONResponse: ResponseGenerator {
+/// An answer of one of the API's wire types (GovChainAPI), encoded by the one coder the
+/// clients decode with.
+struct WireResponse<Value: Encodable & Sendable>: ResponseGenerator {
+    let value: Value
     let status: HTTPResponse.Status
-    let value: Any
+    let headers: HTTPFields
 
-    init(_ value: Any, status: HTTPResponse.Status = .ok) {
+    init(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) {
         self.value = value
         self.status = status
+        self.headers = headers
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONView.data(value)
+        var headers = headers
+        headers[.contentType] = "application/json"
         return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try WireJSON.encode(value))))
     }
 }

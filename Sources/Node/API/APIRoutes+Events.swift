@@ -1,4 +1,5 @@
 internal import Foundation
+internal import GovChainAPI
 public import Hummingbird
 internal import Ledger
 
@@ -6,17 +7,31 @@ internal import Ledger
 /// `data:` line of JSON per event, from the moment of subscription. A slow reader loses the
 /// oldest events (EventHub's bounded buffer), never the node's memory.
 extension APIRoutes {
-    func registerEvents(on router: Router<BasicRequestContext>) {
-        router.get("/v1/events") { request, _ -> Response in
+    func registerEvents(on router: Router<APIRequestContext>) {
+        router.get("/v1/events") { request, context -> Response in
+            // Events name people's commitments across every contract: auditors read them.
+            try authoriseWithoutState(try requireCaller(context), .auditors)
             let query = request.uri.queryParameters
             let contract = query.get("contract")
             let type = query.get("type")
+            let identity = context.limitIdentity
+            guard streams.acquire(identity) else {
+                var busy = APIError(
+                    .tooManyRequests, "busy", "\(streams.perCaller) event streams are open for this caller")
+                busy.headers[.retryAfter] = "5"
+                throw busy
+            }
             guard let events = runtime.events.subscribe() else {
-                throw APIError(
+                streams.release(identity)
+                var busy = APIError(
                     .tooManyRequests, "busy",
                     "\(runtime.events.maxSubscribers) event streams are open: retry later")
+                busy.headers[.retryAfter] = "5"
+                throw busy
             }
+            let streams = streams
             let body = ResponseBody { writer in
+                defer { streams.release(identity) }
                 // A comment line first, so the client sees the stream is open at once.
                 try await writer.write(ByteBuffer(string: ": govchain events\n\n"))
                 for await item in events {
@@ -37,12 +52,12 @@ extension APIRoutes {
     }
 
     static func serverSentEvent(_ committed: CommittedEvent) -> [UInt8] {
-        let object: [String: Any] = [
-            "height": committed.height, "tx_index": committed.txIndex, "tx_id": committed.txID.hex,
-            "contract": committed.event.contract, "type": committed.event.type,
-            "attributes": committed.event.attributes.map { ["key": $0.key, "value": $0.value] },
-        ]
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let view = StreamEventView(
+            height: committed.height, txIndex: committed.txIndex, txID: committed.txID,
+            event: committed.event)
+        // Encoding plain strings and integers cannot fail; an empty object is the fallback
+        // that keeps the stream's framing intact if it ever did.
+        let json = (try? WireJSON.encode(view)) ?? Data("{}".utf8)
         return Array("event: \(committed.event.type)\ndata: ".utf8) + Array(json) + Array("\n\n".utf8)
     }
 }

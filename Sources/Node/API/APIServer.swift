@@ -1,27 +1,52 @@
 internal import NIOFoundationEssentialsCompat
 public import Hummingbird
+internal import HummingbirdCore
+internal import HummingbirdTLS
+internal import NIOSSL
 internal import Contracts
 internal import Foundation
 public import Ledger
 internal import Execution
+internal import GovChainAPI
 public import Logging
 
 /// The node's HTTP/JSON API (Hummingbird): submit transactions, read receipts, blocks with
 /// certificates, contract state with proofs, status and Prometheus metrics.
 /// docs/api.md lists every route.
 public enum APIServer {
-    /// - Parameter onListening: told the bound port once the server listens (port 0 picks
-    ///   a free one, as tests do).
+    /// - Parameters:
+    ///   - tls: PEM certificate chain and key files: the API then speaks HTTPS only.
+    ///   - onListening: told the bound port once the server listens (port 0 picks a free
+    ///     one, as tests do).
     public static func makeApplication(
-        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int, logger: Logger,
+        runtime: NodeRuntime, host: String, port: Int, maxBodyBytes: Int,
+        tls: (certificateChain: String, privateKey: String)? = nil, access: APIAccess = APIAccess(), logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = Router()
+    ) throws -> some ApplicationProtocol {
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        let routes = APIRoutes(runtime: runtime, maxBodyBytes: maxBodyBytes)
+        router.add(middleware: RequestAuthenticationMiddleware(
+            runtime: runtime, replays: ReplayCache(capacity: 1_000_000), maxSkewMs: access.maxClockSkewMs))
+        router.add(middleware: CallerRateLimitMiddleware(
+            limiter: CallerRateLimiter(ratePerSecond: access.requestsPerSecond, burst: access.burst)))
+        let routes = APIRoutes(
+            runtime: runtime, maxBodyBytes: maxBodyBytes, access: access, readAudit: ReadAuditLog(),
+            streams: StreamCounter(perCaller: access.eventStreamsPerCaller))
         routes.register(on: router)
+        let server: HTTPServerBuilder
+        if let tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain)
+            let key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        } else {
+            server = .http1()
+        }
         return Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            router: router, server: server,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }
@@ -30,46 +55,58 @@ public enum APIServer {
 struct APIRoutes: Sendable {
     let runtime: NodeRuntime
     let maxBodyBytes: Int
+    let access: APIAccess
+    let readAudit: ReadAuditLog
+    let streams: StreamCounter
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+    func register(on router: Router<APIRequestContext>) {
+        router.get("/v1/status") { _, context in
+            _ = try requireCaller(context, route: "status")
             // CORS open: the explorer's operations view reads every node's status from one page.
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(runtime.status))))
+            return WireResponse(runtime.status, headers: [.accessControlAllowOrigin: "*"])
         }
-        router.get("/openapi.json") { _, _ in
+        router.get("/openapi.json") { _, context in
+            _ = try requireCaller(context, route: "openapi")
             guard let document = OpenAPIDocument.bytes else { throw APIError.notFound("openapi.json") }
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4",
+        router.get("/metrics") { _, context in
+            _ = try requireCaller(context, route: "metrics")
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4",
                                             .accessControlAllowOrigin: "*"],
                      body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.exposition())))
         }
         router.post("/v1/transactions") { request, context in try await submit(request, context) }
         router.get("/v1/transactions/:id") { _, context in try await transaction(context) }
-        router.get("/v1/blocks/latest") { _, _ in try await block(height: runtime.blockStore.lastHeight) }
+        router.get("/v1/blocks/latest") { _, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
+            return try await block(height: runtime.blockStore.lastHeight)
+        }
         router.get("/v1/blocks/:height") { _, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
             guard let height = UInt64(try context.parameters.require("height")) else {
                 throw APIError.badRequest("height must be a non-negative integer")
             }
             return try await block(height: height)
         }
-        router.get("/v1/state/proof") { request, _ in try await stateProof(request) }
-        router.get("/v1/genesis") { _, _ in try genesisView() }
+        router.get("/v1/state/proof") { request, context in
+            try authoriseWithoutState(try requireCaller(context), .auditors)
+            return try await stateProof(request)
+        }
+        router.get("/v1/genesis") { _, context in
+            _ = try requireCaller(context, route: "genesis")
+            return genesisView()
+        }
         registerQueries(on: router)
         registerExplorer(on: router)
         registerEvents(on: router)
+        registerReadAudit(on: router)
     }
 
     // MARK: - Transactions
 
-    func submit(_ request: Request, _ context: BasicRequestContext) async throws -> JSONResponse {
+    func submit(_ request: Request, _ context: APIRequestContext) async throws -> WireResponse<TransactionView> {
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
@@ -86,11 +123,11 @@ struct APIRoutes: Sendable {
         case let .failure(error): throw Self.apiError(error)
         }
         let id = tx.id
-        guard wait else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
+        guard wait else { return WireResponse(.pending(id), status: .accepted) }
         let runtime = runtime
         let done = await runtime.notifier.wait(for: id, timeoutMs: timeoutMs) { runtime.committedTransaction(id) }
-        guard let done else { return JSONResponse(["tx_id": id.hex, "status": "pending"], status: .accepted) }
-        return JSONResponse(Self.receiptView(id: id, done))
+        guard let done else { return WireResponse(.pending(id), status: .accepted) }
+        return WireResponse(Self.receiptView(id: id, done))
     }
 
     func transactionBytes(_ body: ByteBuffer, contentType: String?) throws -> [UInt8] {
@@ -131,22 +168,15 @@ struct APIRoutes: Sendable {
         }
     }
 
-    static func receiptView(id: Hash256, _ done: CommittedTransaction) -> [String: Any] {
-        [
-            "tx_id": id.hex, "status": "committed", "height": done.location.height, "index": done.location.index,
-            "code": done.receipt.code, "message": done.receipt.message,
-            "events": done.receipt.events.map { event in
-                ["contract": event.contract, "type": event.type,
-                 "attributes": event.attributes.map { ["key": $0.key, "value": $0.value] }]
-            },
-            "receipt_hex": Hex.encode(done.receipt.canonicalBytes),
-        ]
+    static func receiptView(id: Hash256, _ done: CommittedTransaction) -> TransactionView {
+        .committed(id, height: done.location.height, index: done.location.index, receipt: done.receipt)
     }
 
-    func transaction(_ context: BasicRequestContext) async throws -> JSONResponse {
+    func transaction(_ context: APIRequestContext) async throws -> WireResponse<TransactionView> {
         guard let id = Hash256(hex: try context.parameters.require("id")) else {
             throw APIError.badRequest("transaction id must be 64 hex characters")
         }
+        let caller = try requireCaller(context)
         let runtime = runtime
         let found = try await runtime.store.run { store -> (CommittedTransaction, Block, [Receipt])? in
             guard let location = try store.location(ofTransaction: id), let block = try store.block(at: location.height)
@@ -163,16 +193,25 @@ struct APIRoutes: Sendable {
             return (done, block, receipts)
         }
         guard let (done, block, receipts) = found else {
-            if runtime.mempool.contains(id) { return JSONResponse(["tx_id": id.hex, "status": "pending"]) }
+            if runtime.mempool.contains(id) { return WireResponse(.pending(id)) }
             throw APIError.notFound("transaction \(id.hex)")
         }
-        var view = Self.receiptView(id: id, done)
         let index = Int(done.location.index)  // checked against both lists above
-        view["transaction_hex"] = Hex.encode(block.transactions[index].canonicalBytes)
+        // A transaction is read by auditors and by the organisation that sent it.
+        let sender = block.transactions[index].sender
+        try await runtime.store.run { store in
+            let queries = ContractQueries(state: RocksStateStore(database: store.database))
+            let organisation = try queries.key(sender)?.organisationID
+            try authorise(
+                caller, .personal(organisations: organisation.map { [$0] } ?? [], roles: [], people: []),
+                queries: queries, request: "GET /v1/transactions/\(id.hex)", store: store)
+        }
+        var view = Self.receiptView(id: id, done)
+        view.transactionHex = Hex.encode(block.transactions[index].canonicalBytes)
         // The receipts root of block h is carried by header h+1 (roots lag one block).
-        view["receipt_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
-        view["tx_proof_hex"] = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
-        return JSONResponse(view)
+        view.receiptProofHex = Hex.encode(MerkleTree.proof(leaves: receipts.map(\.canonicalBytes), index: index).canonicalBytes)
+        view.txProofHex = Hex.encode(MerkleTree.proof(leaves: block.transactions.map(\.canonicalBytes), index: index).canonicalBytes)
+        return WireResponse(view)
     }
 
     // MARK: - Genesis
@@ -180,43 +219,24 @@ struct APIRoutes: Sendable {
     /// The genesis this node runs, with its canonical bytes: a verifier that already trusts a
     /// genesis hash checks these bytes against it; one that does not yet can pin it here
     /// (the explorer shows the hash so a person can compare it with the one handed over).
-    func genesisView() throws -> JSONResponse {
-        let genesis = runtime.genesis
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let document = try JSONSerialization.jsonObject(with: encoder.encode(genesis))
-        return JSONResponse([
-            "genesis_hash": genesis.hash.hex, "chain_id": genesis.chainID,
-            "crypto_suite": genesis.cryptoSuite, "genesis_hex": Hex.encode(genesis.canonicalBytes),
-            "genesis": document,
-        ] as [String: Any])
-    }
+    func genesisView() -> WireResponse<GenesisView> { WireResponse(GenesisView(runtime.genesis)) }
 
     // MARK: - Blocks
 
-    func block(height: UInt64) async throws -> JSONResponse {
+    func block(height: UInt64) async throws -> WireResponse<BlockView> {
         let found = try await runtime.store.run { store -> CertifiedBlock? in
             guard let block = try store.block(at: height), let certificate = try store.certificate(at: height) else { return nil }
             return CertifiedBlock(block: block, certificate: certificate)
         }
         guard let found else { throw APIError.notFound("block \(height)") }
-        let header = found.block.header
-        return JSONResponse([
-            "height": header.height, "hash": header.hash.hex, "round": header.round,
-            "previous_hash": header.previousHash.hex, "tx_root": header.txRoot.hex,
-            "receipts_root": header.receiptsRoot.hex, "state_root": header.stateRoot.hex,
-            "proposer": header.proposer.hex, "time_ms": header.timeMs,
-            "transactions": found.block.transactions.map { $0.id.hex },
-            "certificate": ["round": found.certificate.round, "signers": found.certificate.signatures.map(\.validatorIndex)],
-            "certified_block_hex": Hex.encode(found.canonicalBytes),
-        ] as [String: Any])
+        return WireResponse(BlockView(block: found.block, certificate: found.certificate, certifiedBytes: found.canonicalBytes))
     }
 
     // MARK: - State proofs
 
     /// `?key=<path or hex>&height=h`: the key's value after block h (default: the latest
     /// block) and a sparse-Merkle proof, of presence or absence, to that height's state root.
-    func stateProof(_ request: Request) async throws -> JSONResponse {
+    func stateProof(_ request: Request) async throws -> WireResponse<StateProofView> {
         let query = request.uri.queryParameters
         guard let text = query.get("key"), !text.isEmpty else { throw APIError.badRequest("key is required") }
         let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
@@ -227,23 +247,28 @@ struct APIRoutes: Sendable {
         guard height <= last, height < UInt64.max else {
             throw APIError.notFound("height \(height)")
         }
-        let answer = try await runtime.store.run { store -> (ExecutionResults, [UInt8]?, SparseMerkleProof)? in
-            guard let results = try store.results(at: height) else { return nil }
-            let value = try store.stateValue(key, asOf: height)
-            let proof = try SparseMerkleTree.proof(key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
-            return (results, value, proof)
+        let proof = try await runtime.store.run { store in
+            try Self.proof(key: key, text: text, height: height, store: store)
         }
-        guard let (results, value, proof) = answer else { throw APIError.notFound("results of height \(height)") }
-        return JSONResponse([
-            "key": text, "height": height, "state_root": results.stateRoot.hex,
-            "certified_by_height": height + 1, "value_hex": value.map { Hex.encode($0) } as Any,
-            "proof_hex": Hex.encode(proof.canonicalBytes),
-        ] as [String: Any])
+        return WireResponse(proof)
+    }
+
+    /// `key`'s value after block `height` and its sparse-Merkle proof (presence or absence)
+    /// to that height's state root, which header `height + 1` carries.
+    static func proof(key: [UInt8], text: String, height: UInt64, store: BlockStore) throws -> StateProofView {
+        guard let results = try store.results(at: height) else { throw APIError.notFound("results of height \(height)") }
+        let value = try store.stateValue(key, asOf: height)
+        let proof = try SparseMerkleTree.proof(
+            key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
+        return StateProofView(
+            key: text, keyBytes: key, height: height, stateRoot: results.stateRoot, value: value,
+            proof: proof.canonicalBytes)
     }
 }
 
-/// The OpenAPI 3 description of this API (Sources/Node/API/openapi.json, a bundled resource),
-/// from which a Java or Go service platform can generate a client.
+/// The OpenAPI 3.1 description of this API (Sources/Node/API/openapi.json, a bundled
+/// resource), from which a Java or Python service platform generates its client; its schemas
+/// are the GovChainAPI types, held together by Tests/python/test_api_conformance.py.
 enum OpenAPIDocument {
     static let bytes: [UInt8]? = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
@@ -251,4 +276,27 @@ enum OpenAPIDocument {
         else { return nil }
         return Array(data)
     }()
+
+    /// Each documented path as its segments (`{name}` matches any one segment) with the
+    /// methods it declares: what a 405 answer's `Allow` header lists.
+    static let routes: [(segments: [Substring], methods: [String])] = {
+        struct Document: Decodable { let paths: [String: [String: AnyDecodable]] }
+        struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
+        guard let bytes, let document = try? JSONDecoder().decode(Document.self, from: Data(bytes)) else { return [] }
+        return document.paths.map { path, operations in
+            (path.split(separator: "/"), operations.keys.map { $0.uppercased() }.sorted())
+        }
+    }()
+
+    /// The methods the document declares for `path`, or nil when it documents no such path.
+    static func methods(forPath path: String) -> [String]? {
+        let segments = path.split(separator: "/")
+        for route in routes where route.segments.count == segments.count {
+            let matches = zip(route.segments, segments).allSatisfy { template, segment in
+                template.hasPrefix("{") || template == segment
+            }
+            if matches { return route.methods }
+        }
+        return nil
+    }
 }

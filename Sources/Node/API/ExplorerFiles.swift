@@ -94,7 +94,7 @@ extension APIRoutes {
     /// `/explorer/...` (static files), the index at `/explorer` and `/explorer/` (Hummingbird
     /// treats them as one route; the page uses absolute paths, so either works) and a
     /// redirect to it from `/`.
-    func registerExplorer(on router: Router<BasicRequestContext>) {
+    func registerExplorer(on router: Router<APIRequestContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/explorer/"]) }
         router.get("/explorer") { _, _ in
             guard let file = ExplorerFiles.file(for: []) else {

@@ -23,10 +23,54 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var listen: String
         /// Largest request body accepted, in bytes.
         public var maxBodyBytes: Int
+        /// PEM certificate chain of the API's TLS endpoint (the node's certificate first).
+        /// With `tls_key`, the API speaks HTTPS only; without both, plain HTTP.
+        public var tlsCertificate: String?
+        /// PEM private key of that certificate (mode 0600).
+        public var tlsKey: String?
+        /// "open" (anyone reaching the API reads everything) or "signed" (reads need a
+        /// request signed by a key registered on chain, scoped by its organisation and
+        /// roles: docs/api.md "Who may read what"). Default "open".
+        public var reads: String?
+        /// Routes answered unsigned even when reads are "signed" (default: all of status,
+        /// genesis, licence-verify, openapi, explorer, metrics). Remove one to close it.
+        public var openRoutes: [String]?
+        /// How far a signed request's time may be from this node's clock, ms (default 60000).
+        public var maxClockSkewMs: Int?
+        /// Requests per second per caller (signing key, or IP address if unsigned), and the
+        /// burst above that rate (defaults 500 and 1000).
+        public var requestsPerSecond: Int?
+        public var burst: Int?
+        /// Open event streams per caller (default 4).
+        public var eventStreamsPerCaller: Int?
 
         enum CodingKeys: String, CodingKey {
-            case listen
+            case listen, reads, burst
             case maxBodyBytes = "max_body_bytes"
+            case tlsCertificate = "tls_certificate"
+            case tlsKey = "tls_key"
+            case openRoutes = "open_routes"
+            case maxClockSkewMs = "max_clock_skew_ms"
+            case requestsPerSecond = "requests_per_second"
+            case eventStreamsPerCaller = "event_streams_per_caller"
+        }
+
+        public init(listen: String, maxBodyBytes: Int, tlsCertificate: String? = nil, tlsKey: String? = nil) {
+            self.listen = listen
+            self.maxBodyBytes = maxBodyBytes
+            self.tlsCertificate = tlsCertificate
+            self.tlsKey = tlsKey
+        }
+
+        /// The access rules these settings give (validated by `NodeConfiguration.validate`).
+        public var access: APIAccess {
+            let defaults = APIAccess()
+            return APIAccess(
+                reads: reads.flatMap(APIAccess.Reads.init(rawValue:)) ?? defaults.reads,
+                openRoutes: openRoutes.map(Set.init) ?? defaults.openRoutes,
+                maxClockSkewMs: maxClockSkewMs.map { UInt64($0) } ?? defaults.maxClockSkewMs,
+                requestsPerSecond: requestsPerSecond ?? defaults.requestsPerSecond, burst: burst ?? defaults.burst,
+                eventStreamsPerCaller: eventStreamsPerCaller ?? defaults.eventStreamsPerCaller)
         }
     }
 
@@ -79,6 +123,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         configuration.genesis = resolve(configuration.genesis)
         configuration.key = resolve(configuration.key)
         configuration.database = resolve(configuration.database)
+        configuration.api.tlsCertificate = configuration.api.tlsCertificate.map(resolve)
+        configuration.api.tlsKey = configuration.api.tlsKey.map(resolve)
         try configuration.validate()
         return configuration
     }
@@ -90,6 +136,9 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public static let maxBodyBytesRange = 1_024...(256 << 20)
 
     public func validate() throws(ConfigurationError) {
+        guard (api.tlsCertificate == nil) == (api.tlsKey == nil) else {
+            throw ConfigurationError(key: "api.tls_certificate and api.tls_key", message: "give both or neither")
+        }
         func check(
             _ value: Int, _ range: ClosedRange<Int>, _ key: String
         ) throws(ConfigurationError) {
@@ -97,6 +146,17 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                 throw ConfigurationError(key: key, value: value, range: range)
             }
         }
+        if let reads = api.reads, APIAccess.Reads(rawValue: reads) == nil {
+            throw ConfigurationError(key: "api.reads", message: "\"\(reads)\" is neither \"open\" nor \"signed\"")
+        }
+        for route in api.openRoutes ?? [] where !APIAccess.allOpenRoutes.contains(route) {
+            throw ConfigurationError(
+                key: "api.open_routes", message: "\"\(route)\" is not one of \(APIAccess.allOpenRoutes.sorted())")
+        }
+        try check(api.maxClockSkewMs ?? 60_000, 1_000...600_000, "api.max_clock_skew_ms")
+        try check(api.requestsPerSecond ?? 500, 1...1_000_000, "api.requests_per_second")
+        try check(api.burst ?? 1_000, 1...10_000_000, "api.burst")
+        try check(api.eventStreamsPerCaller ?? 4, 1...256, "api.event_streams_per_caller")
         try check(p2p.maxFrameBytes, Self.maxFrameBytesRange, "p2p.max_frame_bytes")
         try check(api.maxBodyBytes, Self.maxBodyBytesRange, "api.max_body_bytes")
         try check(mempool.maxTransactions, 1...10_000_000, "mempool.max_transactions")
@@ -124,13 +184,19 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// A configuration value outside its range.
+/// A configuration value outside its range, or keys that do not go together.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
     public let key: String
-    public let value: Int
-    public let range: ClosedRange<Int>
-    public var description: String {
-        "config.toml: \(key) = \(value) is outside \(range.lowerBound)...\(range.upperBound)"
+    public let description: String
+
+    public init(key: String, value: Int, range: ClosedRange<Int>) {
+        self.key = key
+        description = "config.toml: \(key) = \(value) is outside \(range.lowerBound)...\(range.upperBound)"
+    }
+
+    public init(key: String, message: String) {
+        self.key = key
+        description = "config.toml: \(key): \(message)"
     }
 }
 

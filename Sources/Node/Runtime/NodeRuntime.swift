@@ -2,6 +2,7 @@ internal import Prometheus
 public import Consensus
 public import Contracts
 public import Execution
+public import GovChainAPI
 public import Ledger
 public import Logging
 internal import NIOConcurrencyHelpers

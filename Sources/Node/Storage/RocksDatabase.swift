@@ -28,6 +28,7 @@ public enum ColumnFamily: String, CaseIterable, Sendable {
     case stateTree         // sparse Merkle tree nodes
     case metadata          // last committed height, genesis hash, results of last block
     case safety            // consensus safety state
+    case readAudit         // time ms | sequence -> ReadAuditView JSON (docs/api.md)
 
     var name: String { self == .blocks ? "default" : rawValue }
 

@@ -40,3 +40,42 @@ export async function getText(path) {
 }
 
 export const enc = encodeURIComponent;
+
+// MARK: Pages
+
+const MAX_PAGE = 500; // QueryParameters.maxLimit
+const MAX_PAGES = 20; // bounds a node that hands out short pages or cursors forever
+const CURSOR = /^[0-9a-fA-F]{2,1024}$/;
+
+/** The items of a paged list (`{as_of_height, items, next_cursor}`), following next_cursor
+ * until the list ends or `max` items are read. Lists are answered as of the latest block
+ * only, so on a moving chain later pages may be of later heights: `asOfHeight` is the last
+ * page's (the lists the explorer reads only grow, so every item listed is there then).
+ * `truncated` says the node had more than `max`. */
+export async function getPages(path, { max = 1000 } = {}) {
+  const items = [];
+  let asOfHeight = null;
+  let cursor = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({ limit: String(Math.min(MAX_PAGE, max - items.length)) });
+    if (cursor !== null) query.set('cursor', cursor);
+    const body = await getJSON(`${path}${path.includes('?') ? '&' : '?'}${query}`);
+    if (!Array.isArray(body.items)) {
+      throw new APIError(200, 'not_page', `answer to ${path} is not a page of items`);
+    }
+    if (!Number.isSafeInteger(body.as_of_height)
+        || (asOfHeight !== null && body.as_of_height < asOfHeight)) {
+      throw new APIError(200, 'not_page', `a page of ${path} has no or an older as_of_height`);
+    }
+    asOfHeight = body.as_of_height;
+    items.push(...body.items.slice(0, max - items.length));
+    const next = body.next_cursor;
+    if (next === null || next === undefined) return { items, asOfHeight, truncated: false };
+    if (typeof next !== 'string' || !CURSOR.test(next) || next === cursor) {
+      throw new APIError(200, 'not_page', `answer to ${path} has a malformed next_cursor`);
+    }
+    cursor = next;
+    if (items.length >= max) break;
+  }
+  return { items, asOfHeight, truncated: true };
+}

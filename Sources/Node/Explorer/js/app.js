@@ -62,8 +62,10 @@ function claimPath(q) {
 async function claimRedirect(id) {
   const path = claimPath(id);
   if (!path) throw new Error('name a claim as <reimburser>/<claim id>');
-  const claim = await getJSON(path);
-  location.hash = `#/bill/${enc(String(claim.billID ?? ''))}`;
+  const answer = await getJSON(path);
+  const billID = answer.record?.bill_id;
+  if (typeof billID !== 'string' || !billID) throw new Error('the node\u2019s claim names no bill');
+  location.hash = `#/bill/${enc(billID)}`;
 }
 
 const exists = (path) => getJSON(path).then(() => true, () => false);
@@ -76,8 +78,9 @@ async function search(raw) {
   if (/^[0-9a-fA-F]{64}$/.test(q)) {
     const id = q.toLowerCase();
     if (await exists(`/v1/transactions/${id}`)) { location.hash = `#/tx/${id}`; return; }
-    const bills = await getJSON(`/v1/payers/${id}/bills`).catch(() => []);
-    location.hash = Array.isArray(bills) && bills.length ? `#/payer/${id}` : `#/holder/${id}`;
+    const wallet = await getJSON(`/v1/payers/${id}/bills?limit=1`).catch(() => null);
+    const isPayer = Array.isArray(wallet?.items) && wallet.items.length > 0;
+    location.hash = isPayer ? `#/payer/${id}` : `#/holder/${id}`;
     return;
   }
   const claim = claimPath(q);

@@ -126,8 +126,9 @@ export function statementSigningBytes(chainID, kind, height, round, body) {
     .u64(height).u64(round).bytesField(body).done();
 }
 
-/** EquivocationEvidence from the node's JSON view, re-encoded canonically (its hash names
- * the record's state key). Throws on a field that is missing or malformed. */
+/** EquivocationEvidence from its fields (hex strings, as a tool or test builds one), encoded
+ * canonically (its hash names the record's state key). Throws on a field that is missing or
+ * malformed. */
 export function encodeEvidence(view) {
   const kind = STATEMENT_KINDS[view.kind];
   const hex = (name, length) => {
@@ -149,6 +150,29 @@ export function encodeEvidence(view) {
     .u64(evidence.height).u64(evidence.round).bytesField(evidence.firstBody)
     .fixed(evidence.firstSignature).bytesField(evidence.secondBody)
     .fixed(evidence.secondSignature).done();
+  return evidence;
+}
+
+const KIND_NAMES = ['proposal', 'prevote', 'precommit'];
+
+/** EquivocationEvidence from its canonical bytes (the node's `evidence_hex`); `bytes` is
+ * exactly what was decoded, so its hash is the hash of what the node sent. */
+export function decodeEvidence(bytes) {
+  const r = new Reader(bytes);
+  r.version('EquivocationEvidence');
+  const evidence = { chainID: r.string(64), validator: r.fixed(32), kind: r.u8() };
+  if (evidence.kind >= KIND_NAMES.length) {
+    throw new CodecError(`unknown statement kind ${evidence.kind}`);
+  }
+  evidence.kindName = KIND_NAMES[evidence.kind];
+  evidence.height = r.u64();
+  evidence.round = r.u64();
+  evidence.firstBody = r.bytesField(1024);
+  evidence.firstSignature = r.fixed(64);
+  evidence.secondBody = r.bytesField(1024);
+  evidence.secondSignature = r.fixed(64);
+  r.finish();
+  evidence.bytes = bytes;
   return evidence;
 }
 

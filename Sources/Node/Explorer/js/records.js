@@ -58,6 +58,8 @@ export function decodeBill(bytes) {
     lockedCategories: categories(r), settledCategories: categories(r),
   };
   r.finish();
+  // BillIdentifiers: M<code><number> for a medical bill, T<number> for a tax e-invoice.
+  bill.id = number.kind === 'medical' ? `M${number.code}${number.number}` : `T${number.number}`;
   // BillRecord.leftFen: (total - reversed, or 0 for a red bill) - (locked + settled), floor 0.
   const claimable = bill.status === 'red' ? 0n : bill.totalFen - bill.reversedFen;
   const committed = bill.lockedFen + bill.settledFen;
@@ -110,10 +112,24 @@ export function decodeUse(bytes) {
   return use;
 }
 
-/** The first fields of a GrantRecord (its terms): enough to show what was proven. */
-export function decodeGrantHead(bytes) {
+const CONSENT_MODE = ['face-to-face', 'remote'];
+const names = (r) => r.array(4096, (x) => x.string(NAME));
+
+/** A GrantRecord (Authorisations/GrantRecord.swift): its terms (AuthorisationCall.swift's
+ * GrantTerms, GrantScope; Consent.swift), then how it was attested and its state. */
+export function decodeGrant(bytes) {
   const r = new Reader(bytes);
-  return { grantID: r.string(NAME), holder: hash(r), granteeOrganisation: r.string(NAME) };
+  const grant = {
+    grantID: r.string(NAME), holder: hash(r), granteeOrganisation: r.string(NAME),
+    scope: { licenceIDs: names(r), licenceTypes: names(r), dataCategories: names(r) },
+    purpose: r.string(NAME),
+    consent: { mode: tag(r, CONSENT_MODE, 'consent mode'), channel: r.string(NAME) },
+    validFromMs: r.u64(), validUntilMs: r.u64(), delegable: r.bool(),
+    attestedBy: r.string(NAME), parentGrantID: r.optional((x) => x.string(NAME)),
+    revoked: r.bool(), grantedAtHeight: r.u64(), mandateID: r.optional((x) => x.string(NAME)),
+  };
+  r.finish();
+  return grant;
 }
 
 export function decodeHistory(bytes) {

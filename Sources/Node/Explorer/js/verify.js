@@ -5,7 +5,7 @@
 // proven by a sparse-Merkle proof to the state root that block h+1's certified header carries
 // (header roots lag one block). Nothing the node says is shown as verified unless it passed.
 
-import { getJSON } from './api.js';
+import { APIError, getJSON } from './api.js';
 import { CodecError, hexToBytes, bytesToHex, equalBytes, utf8 } from './bytes.js';
 import { cryptoAvailable, ed25519Available, ed25519Verify, sha256, sha256Hex } from './crypto.js';
 import {
@@ -162,7 +162,8 @@ export class Verifier {
   async tip() {
     const status = await getJSON('/v1/status');
     if (!Number.isSafeInteger(status.height)) throw new VerifyError('status has no height');
-    return BigInt(status.height);
+    this.knownTip = BigInt(status.height); // only ever a hint for awaitHeight
+    return this.knownTip;
   }
 
   /** A committed transaction and its receipt, both proven. */
@@ -199,23 +200,73 @@ export class Verifier {
     return { tx, receipt, height, index, json };
   }
 
+  /** The newest height whose state a certificate covers (header roots lag one block). */
+  async certifiedHeight() {
+    const tip = await this.tip();
+    if (tip < 1n) throw new VerifyError('no block certifies any state yet');
+    return tip - 1n;
+  }
+
   /** The value of a state key (a string or bytes) after block `height` (default: the newest
-   * height a certificate covers), proven present or absent. */
+   * height a certificate covers), proven present or absent by `/v1/state/proof`. */
   async state(key, height = null) {
     this.check();
     const keyBytes = typeof key === 'string' ? utf8(key) : key;
-    let h = height;
-    if (h === null) {
-      const tip = await this.tip();
-      if (tip < 1n) throw new VerifyError('no block certifies any state yet');
-      h = tip - 1n;
-    }
+    const h = height === null ? await this.certifiedHeight() : BigInt(height);
     const json = await getJSON(
       `/v1/state/proof?key=${bytesToHex(keyBytes)}&encoding=hex&height=${h}`);
+    return this.checkStateProof(json, key, h);
+  }
+
+  /** A single record the node serves at `path` (`/v1/bills/<id>` ...), with the state proof
+   * it attaches on `?prove=true`: its canonical bytes proven at `key` as of the height the
+   * answer is of (record routes answer as of the latest block only, so that height's
+   * certifying block h+1 may have to be waited for). Returns the proven value, its height
+   * and the node's JSON view of it (`view`, unproven). A record the node says it does not
+   * have (404) is proven absent by `/v1/state/proof` at the newest certified height. */
+  async record(path, key) {
+    this.check();
+    let json;
+    try {
+      json = await getJSON(`${path}?prove=true`);
+    } catch (e) {
+      if (!(e instanceof APIError && e.status === 404)) throw e;
+      return { ...(await this.state(key)), view: null };
+    }
+    if (!Number.isSafeInteger(json.as_of_height)) throw new VerifyError('the answer has no height');
+    if (json.proof === null || typeof json.proof !== 'object') {
+      throw new VerifyError('the answer carries no state proof');
+    }
+    if (json.proof.height !== json.as_of_height) {
+      throw new VerifyError('the proof is of another height than the record');
+    }
+    const proven = await this.checkStateProof(json.proof, key, BigInt(json.as_of_height));
+    return { ...proven, view: json.record ?? null };
+  }
+
+  /** Waits (a bounded while) until the chain has reached `height`. */
+  async awaitHeight(height, timeoutMs = 15000) {
+    if (this.knownTip !== undefined && this.knownTip >= height) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.tip()) >= height) return;
+      if (Date.now() > deadline) {
+        throw new VerifyError(`block ${height} is not committed yet`);
+      }
+      await new Promise((resolve) => { setTimeout(resolve, 300); });
+    }
+  }
+
+  /** A StateProof answer (`proof_hex`, `value_hex`) checked for `key` against the state
+   * root that block h+1's certified header carries. */
+  async checkStateProof(json, key, h) {
+    const keyBytes = typeof key === 'string' ? utf8(key) : key;
     const proof = decoded('state proof', () => decodeSparseProof(field(json, 'proof_hex')));
     let value = null;
     if (json.value_hex !== null && json.value_hex !== undefined) value = field(json, 'value_hex');
-    const certifying = await this.block(BigInt(h) + 1n);
+    const next = BigInt(h) + 1n;
+    if (!this.blocks.has(next)) await this.awaitHeight(next);
+    const certifying = await this.block(next);
     if (!(await verifySparseProof(proof, keyBytes, value, certifying.header.stateRoot))) {
       const name = typeof key === 'string' ? key : 'the key';
       throw new VerifyError(`proof of ${name} does not match ` +

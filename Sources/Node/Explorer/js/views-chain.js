@@ -1,7 +1,7 @@
 // Chain, block and transaction views. Shown fields come from bytes the verifier checked; a
 // block or transaction that fails shows the red reason and no data from the failed answer.
 
-import { getJSON } from './api.js';
+import { getPages } from './api.js';
 import { bytesToHex } from './bytes.js';
 import { badge, errorBox, fields, h, link, short, table, time } from './dom.js';
 
@@ -123,9 +123,9 @@ async function organisationOf(verifier, keyHex) {
     if (org.keys.some((k) => bytesToHex(k.publicKey) === keyHex)) return `${org.id} (genesis)`;
   }
   try {
-    const answer = await getJSON('/v1/organisations');
-    const list = Array.isArray(answer) ? answer : [];
-    const found = list.find((org) => Array.isArray(org.keys) && org.keys.includes(keyHex));
+    const { items } = await getPages('/v1/organisations', { max: 1000 });
+    const found = items.find((org) => Array.isArray(org?.keys)
+      && org.keys.some((k) => k?.public_key === keyHex));
     return found ? `${String(found.id)} (as the node reports it)` : 'unknown';
   } catch (_) { return 'unknown'; }
 }

@@ -1,10 +1,10 @@
 // Organisations, validators, evidence and the operations view. Organisations and evidence
 // are the node's view (labelled so); the validator set is the trusted genesis itself.
 
-import { getJSON, getText } from './api.js';
-import { Writer, bytesToHex, concat, equalBytes } from './bytes.js';
+import { getJSON, getPages, getText } from './api.js';
+import { Writer, bytesToHex, concat, equalBytes, hexToBytes } from './bytes.js';
 import { badge, fields, h, short, table } from './dom.js';
-import { encodeEvidence, quorum } from './ledger.js';
+import { decodeEvidence, quorum } from './ledger.js';
 import { sha256 } from './crypto.js';
 import { VerifyError } from './verify.js';
 
@@ -14,28 +14,32 @@ const text = (v) => {
 };
 
 /** Organisations as the node lists them now; a key's roles as the trusted genesis gave them
- * (a key added later by governance shows without roles: its record is not proven here). */
+ * (a key added later by governance shows without them: its record is not proven here) next
+ * to the roles the node reports. */
 export async function organisationsView(verifier, main) {
-  const answer = await getJSON('/v1/organisations');
-  const organisations = Array.isArray(answer) ? answer : [];
+  const { items, truncated } = await getPages('/v1/organisations', { max: 1000 });
+  const organisations = items.filter((org) => org && typeof org === 'object');
   const atGenesis = new Map();
   for (const org of verifier.genesis?.organisations ?? []) {
     for (const key of org.keys) atGenesis.set(bytesToHex(key.publicKey), { org: org.id, key });
   }
-  main.append(h('h2', {}, `Organisations (${organisations.length})`), h('p', { class: 'muted' },
-    'The list and keys as the node reports them; roles as the trusted genesis assigned them.'));
-  for (const org of organisations.slice(0, 500)) {
+  main.append(h('h2', {}, `Organisations (${organisations.length}${truncated ? '+' : ''})`),
+    h('p', { class: 'muted' }, 'The list, keys and current roles as the node reports them; ' +
+      'roles as the trusted genesis assigned them.'));
+  for (const org of organisations) {
     const keys = Array.isArray(org.keys) ? org.keys : [];
     main.append(h('h3', {}, `${text(org.name)} (${text(org.id)})`),
-      fields([['credit code', text(org.creditCode)]]),
-      table(['key', 'roles at genesis', 'licence types at genesis'], keys.slice(0, 256).map((k) => {
-        const hex = text(typeof k === 'string' ? k : k.publicKey);
-        const known = atGenesis.get(hex);
-        const same = known && known.org === org.id;
-        return [h('span', { class: 'mono' }, hex),
-          same ? known.key.roles.join(', ') : 'not in genesis',
-          same ? known.key.licenceTypes.join(', ') : ''];
-      })));
+      fields([['credit code', text(org.credit_code)]]),
+      table(['key', 'roles at genesis', 'licence types at genesis', 'roles now (node)'],
+        keys.slice(0, 256).map((k) => {
+          const hex = text(k?.public_key);
+          const known = atGenesis.get(hex);
+          const same = known && known.org === org.id;
+          return [h('span', { class: 'mono' }, hex),
+            same ? known.key.roles.join(', ') : 'not in genesis',
+            same ? known.key.licenceTypes.join(', ') : '',
+            Array.isArray(k?.roles) ? k.roles.map(text).join(', ') : ''];
+        })));
   }
 }
 
@@ -59,42 +63,51 @@ export async function validatorsView(verifier, main) {
     'certified by a changed set shows as NOT verified.'));
 }
 
-/** Each record's canonical bytes are rebuilt from the node's view, proven at
+/** Each record's canonical evidence bytes (`evidence_hex`) are decoded, proven at
  * `evidence/<hash>` and its two signatures checked against the genesis validator. */
 export async function evidenceView(verifier, main) {
-  const answer = await getJSON('/v1/evidence');
-  const records = (Array.isArray(answer) ? answer : []).slice(0, 200);
-  main.append(h('h2', {}, `Equivocation evidence (${records.length})`), h('p', { class: 'muted' },
-    'Which records exist is the node\u2019s list; each listed one is proven in state and its ' +
-    'two signatures checked against the genesis validator.'));
+  const { items, truncated, asOfHeight: height } = await getPages('/v1/evidence', { max: 200 });
+  const records = items.filter((r) => r && typeof r === 'object');
+  main.append(h('h2', {}, `Equivocation evidence (${records.length}${truncated ? '+' : ''})`),
+    h('p', { class: 'muted' },
+      'Which records exist is the node\u2019s list; each listed one is proven in state and ' +
+      'its two signatures checked against the genesis validator.'));
   const body = h('tbody');
   main.append(h('table', { id: 'evidence' }, h('thead', {}, h('tr', {},
     ['validator', 'kind', 'height', 'round', 'reporter', 'recorded at', 'verification']
       .map((x) => h('th', {}, x)))), body));
   for (const record of records) {
-    const view = record?.evidence ?? {};
-    const check = async () => proveEvidence(verifier, record);
-    body.append(h('tr', {}, [short(text(view.validator), 24), text(view.kind), text(view.height),
-      text(view.round), text(record?.reporterOrganisation), text(record?.recordedAtHeight)]
-      .map((cell) => h('td', {}, cell)), h('td', {}, badge(check))));
+    const check = async () => proveEvidence(verifier, record, height);
+    body.append(h('tr', {}, [short(text(record.validator), 24), text(record.kind),
+      text(record.height), text(record.round), text(record.reporter_organisation),
+      text(record.recorded_at_height)].map((cell) => h('td', {}, cell)),
+    h('td', {}, badge(check))));
   }
 }
 
-async function proveEvidence(verifier, record) {
+async function proveEvidence(verifier, record, height) {
   let evidence;
-  try { evidence = encodeEvidence(record?.evidence ?? {}); } catch (e) {
-    throw new VerifyError(`the node's evidence does not encode: ${e.message}`);
+  try { evidence = decodeEvidence(hexToBytes(String(record.evidence_hex ?? ''))); } catch (e) {
+    throw new VerifyError(`the node's evidence does not decode: ${e.message}`);
   }
-  if (!Number.isSafeInteger(record.recordedAtHeight)) throw new VerifyError('no recorded height');
-  const expected = concat(evidence.bytes, new Writer().string(String(record.reporterOrganisation))
-    .u64(record.recordedAtHeight).done());
+  // The row shows the node's summary fields: they must be the evidence's own.
+  if (text(record.validator) !== bytesToHex(evidence.validator)
+      || record.kind !== evidence.kindName || String(record.height) !== String(evidence.height)
+      || String(record.round) !== String(evidence.round)) {
+    throw new VerifyError('the listed fields differ from the evidence bytes');
+  }
+  if (!Number.isSafeInteger(record.recorded_at_height)) {
+    throw new VerifyError('no recorded height');
+  }
+  const expected = concat(evidence.bytes, new Writer()
+    .string(String(record.reporter_organisation)).u64(record.recorded_at_height).done());
   const key = `evidence/${bytesToHex(await sha256(evidence.bytes))}`;
-  const { value, height } = await verifier.state(key);
+  const { value, height: at } = await verifier.state(key, height); // as of the list
   if (value === null || !equalBytes(value, expected)) {
     throw new VerifyError('the record differs from the one proven in state');
   }
   await verifier.checkEvidence(evidence);
-  return height;
+  return at;
 }
 
 // MARK: Operations

@@ -1,7 +1,5 @@
-public import Ledger
-
 /// What `GET /v1/status` and `govchain-node status` report.
-public struct NodeStatus: Sendable, Codable, Equatable {
+public struct NodeStatus: Sendable, Codable, Hashable {
     public var chainID: String
     public var nodeID: String
     public var isValidator: Bool
@@ -16,8 +14,8 @@ public struct NodeStatus: Sendable, Codable, Equatable {
     public var genesisHash: String
     /// The chain's crypto suite: "ed25519-sha256" or "sm2-sm3" (genesis `cryptoSuite`).
     public var cryptoSuite: String
-    /// The SM2 user id of an "sm2-sm3" chain (absent on other suites).
-    public var sm2UserID: String?
+    /// The SM2 user id of an "sm2-sm3" chain (null on other suites).
+    @Nullable public var sm2UserID: String?
 
     enum CodingKeys: String, CodingKey {
         case chainID = "chain_id"
@@ -33,5 +31,26 @@ public struct NodeStatus: Sendable, Codable, Equatable {
         case genesisHash = "genesis_hash"
         case cryptoSuite = "crypto_suite"
         case sm2UserID = "sm2_user_id"
+    }
+
+    public init(
+        chainID: String, nodeID: String, isValidator: Bool, height: UInt64, lastBlockHash: String,
+        lastBlockTimeMs: UInt64, round: UInt64, peers: [String], catchingUp: Bool, bestPeerHeight: UInt64,
+        mempoolSize: Int, genesisHash: String, cryptoSuite: String, sm2UserID: String?
+    ) {
+        self.chainID = chainID
+        self.nodeID = nodeID
+        self.isValidator = isValidator
+        self.height = height
+        self.lastBlockHash = lastBlockHash
+        self.lastBlockTimeMs = lastBlockTimeMs
+        self.round = round
+        self.peers = peers
+        self.catchingUp = catchingUp
+        self.bestPeerHeight = bestPeerHeight
+        self.mempoolSize = mempoolSize
+        self.genesisHash = genesisHash
+        self.cryptoSuite = cryptoSuite
+        self.sm2UserID = sm2UserID
     }
 }
