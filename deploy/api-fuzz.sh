@@ -2,7 +2,10 @@
 # Drives a one-validator node's API with schemathesis from its own OpenAPI document (malformed
 # and random inputs), after the demo workload gave it records to answer with. Every check
 # runs: no 5xx, and every answer (status, content type, headers, body) matches what the
-# document declares for it. Used by `make test`.
+# document declares for it. Used by `make test`. One check is left out:
+# positive_data_acceptance counts a 400 for a schema-valid request as a failure, but a page
+# cursor is opaque (any hex matches its schema, yet only one a node handed out for that list
+# is accepted), so that check cannot tell a right refusal from a wrong one here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/debug}
@@ -28,7 +31,7 @@ done
 # /v1/events is an endless stream; it has its own end-to-end test.
 set +e
 schemathesis run "http://127.0.0.1:$API_PORT/openapi.json" \
-  --checks all --max-examples "$EXAMPLES" --seed 20261123 \
+  --checks all --exclude-checks positive_data_acceptance --max-examples "$EXAMPLES" --seed 20261123 \
   --exclude-path /v1/events --request-timeout 10 --workers 1 2>&1 | tee "$DIR/fuzz.log"
 status=${PIPESTATUS[0]}
 kill -0 $NODE 2>/dev/null || { echo "api-fuzz: the node died during the run" >&2; exit 1; }

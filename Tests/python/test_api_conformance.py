@@ -201,3 +201,20 @@ def test_document_is_valid_and_relative(document):
                     schema = content["schema"]
                     if media == "application/json" and path != "/openapi.json":
                         assert "$ref" in schema, f"{method} {path} {code} answers an unnamed schema"
+
+
+def test_answers_as_of_an_earlier_height(node):
+    height = get("/v1/status")[1]["height"]
+    licence = urllib.parse.quote(chain_values(height)["issued.licence"], safe="")
+    answers = {h: get(f"/v1/licences/{licence}?height={h}")[0] for h in range(0, height + 1)}
+    assert answers[0] == 404 and answers[height] == 200, answers
+    issued = min(h for h, status in answers.items() if status == 200)
+    # Absent before the block that issued it, present from that block on.
+    assert all(status == (200 if h >= issued else 404) for h, status in answers.items()), answers
+    status, old = get(f"/v1/licences/{licence}?height={issued}&prove=true")
+    assert status == 200 and old["as_of_height"] == issued and old["proof"]["height"] == issued
+    status, page = get(f"/v1/licences/{licence}/uses?height={issued}")
+    assert status == 200 and page["as_of_height"] == issued and page["items"] == []
+    status, page = get(f"/v1/licences/{licence}/uses")
+    assert status == 200 and len(page["items"]) == 1
+    assert get(f"/v1/organisations?height={height + 1000}")[0] == 404

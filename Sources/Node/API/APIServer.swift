@@ -238,8 +238,12 @@ struct APIRoutes: Sendable {
     /// block) and a sparse-Merkle proof, of presence or absence, to that height's state root.
     func stateProof(_ request: Request) async throws -> WireResponse<StateProofView> {
         let query = request.uri.queryParameters
-        guard let text = query.get("key"), !text.isEmpty else { throw APIError.badRequest("key is required") }
-        let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
+        guard let text = query.get("key"), !text.isEmpty, text.unicodeScalars.count <= 1_024 else {
+            throw APIError.badRequest("key is required, at most 1024 characters")
+        }
+        let encoding = query.get("encoding") ?? "text"
+        guard encoding == "text" || encoding == "hex" else { throw APIError.badRequest("encoding must be text or hex") }
+        let key = encoding == "hex" ? Hex.decode(text) : Array(text.utf8)
         guard let key else { throw APIError.badRequest("key is not hex") }
         let last = runtime.blockStore.lastHeight
         let height = try Self.unsignedParameter(query.get("height"), name: "height") ?? last

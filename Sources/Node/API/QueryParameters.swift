@@ -71,7 +71,7 @@ extension APIRoutes {
     /// declares); anything else is refused before it reaches a state key.
     func pathID(_ context: APIRequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
-        guard let text = raw.removingPercentEncoding, (1...128).contains(text.count) else {
+        guard let text = raw.removingPercentEncoding, (1...128).contains(text.unicodeScalars.count) else {
             throw APIError.badRequest("\(name) must be 1 to 128 characters")
         }
         return text
