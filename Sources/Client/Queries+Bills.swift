@@ -32,6 +32,22 @@ extension GovChainClient {
         try await all(WalletBillView.self, "/v1/payers/\(payer.hex)/bills", height: height)
     }
 
+    /// A reimburser's claims in claim-id order: all, or those of one status (locked,
+    /// settled, released).
+    public func claims(ofReimburser organisation: String, status: String? = nil, height: UInt64? = nil)
+        async throws(ClientError) -> [ClaimView]
+    {
+        let filter = try status.map { (status) throws(ClientError) in "?status=\(try Self.checked(status, "claim status"))" } ?? ""
+        let path = "/v1/reimbursers/\(try Self.checked(organisation, "reimburser organisation id"))/claims" + filter
+        return try await all(ClaimView.self, path, height: height)
+    }
+
+    /// Alerts across all bills with their standing: all, or the open or the closed ones.
+    public func alerts(open: Bool? = nil, height: UInt64? = nil) async throws(ClientError) -> [AlertStandingView] {
+        let filter = open.map { $0 ? "?status=open" : "?status=closed" } ?? ""
+        return try await all(AlertStandingView.self, "/v1/alerts" + filter, height: height)
+    }
+
     /// A reimburser's claim: claim ids are scoped by reimburser, so both name it.
     public func claim(reimburser: String, id: String, height: UInt64? = nil) async throws(ClientError) -> ClaimView? {
         let organisation = try Self.checked(reimburser, "reimburser organisation id")

@@ -1,4 +1,4 @@
-internal import Contracts
+public import Contracts
 internal import Foundation
 public import GovChainAPI
 public import Ledger
@@ -25,9 +25,10 @@ extension GovChainClient {
         try await all(ValidatorView.self, "/v1/validators", height: height)
     }
 
-    /// Governance proposals, executed or not, in id order.
-    public func proposals(height: UInt64? = nil) async throws(ClientError) -> [ProposalView] {
-        try await all(ProposalView.self, "/v1/proposals", height: height)
+    /// Governance proposals in id order: all, or only the pending or the executed ones.
+    public func proposals(executed: Bool? = nil, height: UInt64? = nil) async throws(ClientError) -> [ProposalView] {
+        let filter = executed.map { $0 ? "?status=executed" : "?status=pending" } ?? ""
+        return try await all(ProposalView.self, "/v1/proposals" + filter, height: height)
     }
 
     public func proposal(_ id: String, height: UInt64? = nil) async throws(ClientError) -> ProposalView? {
@@ -104,16 +105,29 @@ extension GovChainClient {
         try await record(GrantView.self, "/v1/grants/\(try Self.checked(id, "grant id"))", height: height)
     }
 
-    /// Which of a holder's grants `grants(ofHolder:status:)` lists.
-    public enum GrantStatus: String, Sendable {
-        case live, all, revoked, expired
-    }
-
-    /// A holder's grants (delegations included) by status at the block time of `height`.
-    public func grants(ofHolder holder: Hash256, status: GrantStatus = .live, height: UInt64? = nil)
+    /// A holder's grants (delegations, revoked and expired ones included), each with its
+    /// standing at the block time of `height`; `status` keeps only those of that standing.
+    public func grants(ofHolder holder: Hash256, status: GrantStatus? = nil, height: UInt64? = nil)
         async throws(ClientError) -> [GrantView]
     {
-        try await all(GrantView.self, "/v1/holders/\(holder.hex)/grants?status=\(status.rawValue)", height: height)
+        let filter = status.map { "?status=\($0.rawValue)" } ?? ""
+        return try await all(GrantView.self, "/v1/holders/\(holder.hex)/grants" + filter, height: height)
+    }
+
+    /// Every use of a holder's licences, in chain order.
+    public func uses(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
+        try await all(LicenceUseView.self, "/v1/holders/\(holder.hex)/uses", height: height)
+    }
+
+    /// Every use made under a grant, in chain order.
+    public func uses(ofGrant id: String, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
+        try await all(LicenceUseView.self, "/v1/grants/\(try Self.checked(id, "grant id"))/uses", height: height)
+    }
+
+    /// Every use an organisation recorded, in chain order.
+    public func uses(ofOrganisation id: String, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
+        try await all(
+            LicenceUseView.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))/uses", height: height)
     }
 
     /// A holder's grants that are live at the latest block time.

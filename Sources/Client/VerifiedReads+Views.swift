@@ -85,3 +85,57 @@ extension TransactionView {
         transactionHex = Hex.encode(verified.transaction.canonicalBytes)
     }
 }
+
+extension VerifiedReader {
+    /// A grant with its standing at the block time of the proven height, every record the
+    /// standing depends on (parent grants, mandates) proven at that height too; nil: proven
+    /// absent.
+    public func grantView(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> (grant: GrantView?, height: UInt64)
+    {
+        let (record, proven) = try await grant(id, height: height)
+        guard let record else { return (nil, proven) }
+        let timeMs = try await block(proven).block.header.timeMs
+        let status = try await standing(of: record, atMs: timeMs, height: proven)
+        return (GrantView(record, status: status), proven)
+    }
+
+    /// The walk of `GrantLiveness.status` (Contracts, internal), over proven records: the
+    /// grant, its mandate, then its parent, up to 16 links. It must stay that walk.
+    func standing(of grant: GrantRecord, atMs: UInt64, height: UInt64) async throws(ClientError)
+        -> GrantStatus
+    {
+        func standing(revoked: Bool, from: UInt64, until: UInt64) -> GrantStatus? {
+            if revoked { return .revoked }
+            if atMs < from { return .notYetValid }
+            if atMs > until { return .expired }
+            return nil
+        }
+        var current = grant
+        for _ in 0..<16 {
+            let terms = current.terms
+            if let reason = standing(
+                revoked: current.revoked, from: terms.validFromMs, until: terms.validUntilMs)
+            {
+                return reason
+            }
+            if let mandateID = current.mandateID {
+                let (mandate, _) = try await record(
+                    MandateRecord.self, at: RecordKeys.mandate(mandateID), height: height)
+                guard let mandate else { return .revoked }
+                if let reason = standing(
+                    revoked: mandate.revoked, from: mandate.mandate.validFromMs,
+                    until: mandate.mandate.validUntilMs)
+                {
+                    return reason
+                }
+            }
+            guard let parentID = current.parentGrantID else { return .live }
+            let (parent, _) = try await record(
+                GrantRecord.self, at: RecordKeys.grant(parentID), height: height)
+            guard let parent else { return .revoked }
+            current = parent
+        }
+        return .revoked
+    }
+}

@@ -169,6 +169,11 @@ struct ClientCLITests {
         let uses = try await reader.uses(ofLicence: flow.licenceID)
         #expect(uses.map(\.grantID) == [flow.grantID])
         #expect(uses.first?.userOrganisation == "housing-fund")
+        // The lists behind the newer routes: uses by holder, grant and organisation.
+        #expect(try await reader.uses(ofHolder: flow.holder) == uses)
+        #expect(try await reader.uses(ofGrant: flow.grantID) == uses)
+        #expect(try await reader.uses(ofOrganisation: "housing-fund").contains(uses[0]))
+        #expect(try await reader.grants(ofHolder: flow.holder, status: .revoked).isEmpty)
         let grants = try await reader.liveGrants(ofHolder: flow.holder)
         #expect(grants.map(\.grantID) == [flow.grantID])
         #expect(grants.first?.scope.licenceTypes == [])
@@ -195,6 +200,9 @@ struct ClientCLITests {
         #expect(try await reader.amountLeft(ofBill: flow.billID) == 20_000)
         let claim = try await reader.claim(reimburser: "medical-insurance", id: flow.claimID)
         #expect(claim?.amountFen == 30_000)
+        let settled = try await reader.claims(ofReimburser: "medical-insurance", status: "settled")
+        #expect(settled.map(\.claimID).contains(flow.claimID))
+        #expect(try await reader.alerts(open: true).isEmpty)
         let wallet = try await reader.billWallet(ofPayer: flow.holder)
         #expect(wallet.map(\.bill.id) == [flow.billID])
         #expect(wallet.first?.claims.map(\.reimburserOrganisation) == ["medical-insurance"])
@@ -231,6 +239,12 @@ struct ClientCLITests {
         let grants = try govchain(
             node + ["auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile])
         #expect(try grants.decode(Grants.self).grants == answers.grants)
+        // A grant shown verified (its standing walked over proven records) is the node's view.
+        let genesis = flow.cluster.directory + "/genesis.json"
+        let grant = try govchain(
+            node + ["auth", "show", "--grant-id", flow.grantID, "--genesis", genesis])
+        #expect(grant.status == 0, "\(grant.stderr)")
+        #expect(try grant.decode(GrantView.self) == answers.grants.first)
         let revoked = try govchain(
             node + [
                 "auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile,

@@ -230,18 +230,18 @@ struct AuthCommand: AsyncParsableCommand {
         @OptionGroup var holder: HolderOptions
         @Option(
             name: .long,
-            help: "live, all, revoked or expired (at the latest block's time).")
+            help: "live, all, revoked, expired or not-yet-valid (at the latest block's time).")
         var status: String = "live"
 
         func validate() throws {
-            guard GovChainClient.GrantStatus(rawValue: status) != nil else {
-                throw ValidationError("--status must be live, all, revoked or expired")
+            guard status == "all" || GrantStatus(rawValue: status) != nil else {
+                throw ValidationError("--status must be live, all, revoked, expired or not-yet-valid")
             }
         }
 
         func run() async throws {
             let commitment = try holder.commitment()
-            let filter = GovChainClient.GrantStatus(rawValue: status) ?? .live
+            let filter = GrantStatus(rawValue: status)  // nil: all
             try await connection.perform { client, output in
                 let grants = try await client.grants(ofHolder: commitment, status: filter)
                 output.emitList("grants", grants, line: AuthCommand.describe)
@@ -266,8 +266,8 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (grant, provenance) = try await reader.record(
-                    "grant \(grantID)", proven: { try await $0.grant(grantID) },
-                    view: GrantView.init, unproven: { try await $0.grant(grantID) })
+                    "grant \(grantID)", proven: { try await $0.grantView(grantID) },
+                    view: { $0 }, unproven: { try await $0.grant(grantID) })
                 output.emit(grant, provenance) { AuthCommand.describe(grant) }
             }
         }
@@ -280,7 +280,7 @@ struct AuthCommand: AsyncParsableCommand {
         return
             "\(grant.grantID): \(grant.granteeOrganisation) for \(grant.purpose) on [\(covered)] "
             + "until \(grant.validUntilMs), attested by \(grant.attestedBy)"
-            + (grant.revoked ? " (revoked)" : "")
+            + " (\(grant.status))"
             + (grant.parentGrantID.map { ", delegated from \($0)" } ?? "")
     }
 }
