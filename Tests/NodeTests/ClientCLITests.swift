@@ -230,6 +230,14 @@ struct ClientCLITests {
         #expect(try licence.decode(LicenceView.self) == answers.licence)
         let uses = try govchain(node + ["licence", "uses", "--licence-id", flow.licenceID])
         #expect(try uses.decode(Uses.self).uses == answers.uses)
+        let byGrant = try govchain(node + ["use", "list", "--grant-id", flow.grantID])
+        #expect(try byGrant.decode(Uses.self).uses == answers.uses, "\(byGrant.stderr)")
+        struct Claims: Decodable { let claims: [ClaimView] }
+        struct Alerts: Decodable { let alerts: [AlertStandingView] }
+        let settled = try govchain(
+            node + ["claim", "by-reimburser", "--reimburser", "medical-insurance", "--status", "settled"])
+        #expect(try settled.decode(Claims.self).claims.contains { $0.claimID == flow.claimID })
+        #expect(try govchain(node + ["bill", "alerts", "--status", "open"]).decode(Alerts.self).alerts.isEmpty)
         let bill = try govchain(node + ["bill", "show", "--bill-id", flow.billID])
         #expect(try bill.decode(BillView.self) == answers.bill)
         // as_of_height is each node's latest height at the time asked: compare the rest.

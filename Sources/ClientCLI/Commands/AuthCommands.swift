@@ -294,7 +294,8 @@ struct UseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "use",
         abstract: "Record a licence use under a grant or a statutory duty.",
-        subcommands: [Record.self, Data.self, DataList.self], defaultSubcommand: Record.self)
+        subcommands: [Record.self, Data.self, DataList.self, List.self],
+        defaultSubcommand: Record.self)
 
     struct Record: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(

@@ -65,7 +65,7 @@ struct BillCommand: AsyncParsableCommand {
         abstract: "Issue and reverse e-bills; show, verify, list a payer's wallet, trace a bill.",
         subcommands: [
             Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self,
-            Import.self,
+            Import.self, Alerts.self,
         ])
 
     struct Issue: AsyncParsableCommand, ConnectedCommand {

@@ -9,7 +9,9 @@ struct ClaimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claim",
         abstract: "Claim, settle and release reimbursements; show a claim; list a bill's claims.",
-        subcommands: [Claim.self, Settle.self, Release.self, Show.self, List.self])
+        subcommands: [
+            Claim.self, Settle.self, Release.self, Show.self, List.self, ByReimburser.self,
+        ])
 
     struct Claim: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
