@@ -93,19 +93,23 @@ public struct VerifiedReader: Sendable {
     /// against the state root in the certified header of block `height + 1`.
     /// - Parameters:
     ///   - route: a record route (`/v1/licences/{id}`) whose `?prove=true` answer carries
-    ///     the proof: it answers as of the node's latest block, so this waits (up to
-    ///     `waitSeconds`) for the next block's certified header. A record the route does
-    ///     not find, or a `height`, reads `/v1/state/proof` (which proves absence and
-    ///     serves earlier heights).
-    ///   - height: default: the newest height whose state root is already certified.
+    ///     the proof. Without a `height` it answers as of the node's latest block, so this
+    ///     waits (up to `waitSeconds`) for the next block's certified header. A record the
+    ///     route does not find is read from `/v1/state/proof`, which proves absence.
+    ///   - height: default: the route's latest block, or without a route the newest height
+    ///     whose state root is already certified.
     public func state(
         _ key: StateKey, route: String? = nil, height requested: UInt64? = nil, waitSeconds: Int = 15
     ) async throws(ClientError) -> VerifiedState {
         var answer: StateProofView?
-        if let route, requested == nil {
-            guard let found = try await client.get(ProvenAnswer.self, GovChainClient.appending(["prove=true"], to: route))
-            else { return try await state(key, height: nil) }
+        if let route {
+            let parameters = (requested.map { ["height=\($0)"] } ?? []) + ["prove=true"]
+            guard let found = try await client.get(ProvenAnswer.self, GovChainClient.appending(parameters, to: route))
+            else { return try await state(key, height: requested) }
             guard let proof = found.proof else { throw .verificationFailed("\(route): no proof attached") }
+            guard requested == nil || proof.height == requested else {
+                throw .verificationFailed("\(route): the proof is for another height")
+            }
             answer = proof
             try await awaitHeight(proof.height &+ 1, seconds: waitSeconds)
         } else {

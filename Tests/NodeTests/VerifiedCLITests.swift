@@ -117,6 +117,15 @@ struct VerifiedCLITests {
         struct Validators: Decodable { let validators: [ValidatorView] }
         let validators = try Self.govchain(honest + ["org", "validators", "--json"])
         #expect(try validators.decode(Validators.self).validators.count == 4)
+        // As of a height: the bill exists after the block that issued it, and is proven
+        // absent the block before.
+        let asOf = try Self.govchain(
+            honest + queries["bill"]! + ["--height", "\(receipt.height)"] + trusted + ["--json"])
+        #expect(asOf.status == 0, "\(asOf.stderr)")
+        #expect(try asOf.decode(Flags.self).verified_height == receipt.height + 1)
+        let before = try Self.govchain(
+            honest + queries["bill"]! + ["--height", "\(receipt.height - 1)"] + trusted)
+        #expect(before.status == 6 && before.stderr.contains("proven absent"), "\(before.stderr)")
         // Absence is proven too: exit 6, not a guess.
         let absent = try Self.govchain(
             honest + ["bill", "show", "--bill-id", "M360120269999999999"] + trusted)

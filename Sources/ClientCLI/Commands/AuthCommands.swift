@@ -259,6 +259,7 @@ struct AuthCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("grant-id"), help: "The grant.") var grantID: String
 
         func validate() throws { try validateID(grantID, "--grant-id") }
@@ -266,8 +267,8 @@ struct AuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (grant, provenance) = try await reader.record(
-                    "grant \(grantID)", proven: { try await $0.grantView(grantID) },
-                    view: { $0 }, unproven: { try await $0.grant(grantID) })
+                    "grant \(grantID)", proven: { try await $0.grantView(grantID, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.grant(grantID, height: asOf.height) })
                 output.emit(grant, provenance) { AuthCommand.describe(grant) }
             }
         }

@@ -165,6 +165,7 @@ struct BillCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("bill-id"), help: "The bill.") var billID: String
 
         func validate() throws { try validateID(billID, "--bill-id") }
@@ -172,8 +173,8 @@ struct BillCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (bill, provenance) = try await reader.record(
-                    "bill \(billID)", proven: { try await $0.bill(billID) },
-                    view: BillView.init, unproven: { try await $0.bill(billID) })
+                    "bill \(billID)", proven: { try await $0.bill(billID, height: asOf.height) },
+                    view: BillView.init, unproven: { try await $0.bill(billID, height: asOf.height) })
                 output.emit(bill, provenance) { BillCommand.describe(bill) }
             }
         }

@@ -117,6 +117,7 @@ struct ClaimCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .long, help: "The reimburser organisation that made the claim.")
         var reimburser: String
         @Option(name: .customLong("claim-id"), help: "The claim.") var claimID: String
@@ -130,9 +131,9 @@ struct ClaimCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (claim, provenance) = try await reader.record(
                     "claim \(claimID) of \(reimburser)",
-                    proven: { try await $0.claim(reimburser: reimburser, id: claimID) },
+                    proven: { try await $0.claim(reimburser: reimburser, id: claimID, height: asOf.height) },
                     view: ClaimView.init,
-                    unproven: { try await $0.claim(reimburser: reimburser, id: claimID) })
+                    unproven: { try await $0.claim(reimburser: reimburser, id: claimID, height: asOf.height) })
                 output.emit(claim, provenance) { ClaimCommand.describe(claim) }
             }
         }

@@ -162,6 +162,7 @@ struct LicenceCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("licence-id"), help: "The licence.") var licenceID: String
 
         func validate() throws { try validateID(licenceID, "--licence-id") }
@@ -169,8 +170,8 @@ struct LicenceCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (licence, provenance) = try await reader.record(
-                    "licence \(licenceID)", proven: { try await $0.licence(licenceID) },
-                    view: LicenceView.init, unproven: { try await $0.licence(licenceID) })
+                    "licence \(licenceID)", proven: { try await $0.licence(licenceID, height: asOf.height) },
+                    view: LicenceView.init, unproven: { try await $0.licence(licenceID, height: asOf.height) })
                 output.emit(licence, provenance) { LicenceCommand.describe(licence) }
             }
         }

@@ -91,6 +91,7 @@ struct LicenceTypeCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .long, help: "The licence type code.") var code: String
 
         func validate() throws { try validateID(code, "--code") }
@@ -98,8 +99,8 @@ struct LicenceTypeCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (type, provenance) = try await reader.record(
-                    "licence type \(code)", proven: { try await $0.licenceType(code) },
-                    view: { $0 }, unproven: { try await $0.licenceType(code) })
+                    "licence type \(code)", proven: { try await $0.licenceType(code, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.licenceType(code, height: asOf.height) })
                 output.emit(type, provenance) { LicenceTypeCommand.describe(type) }
             }
         }

@@ -208,6 +208,7 @@ extension AuthCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("mandate-id"), help: "The mandate.") var mandateID: String
 
         func validate() throws { try validateID(mandateID, "--mandate-id") }
@@ -215,8 +216,8 @@ extension AuthCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (mandate, provenance) = try await reader.record(
-                    "mandate \(mandateID)", proven: { try await $0.mandate(mandateID) },
-                    view: { $0 }, unproven: { try await $0.mandate(mandateID) })
+                    "mandate \(mandateID)", proven: { try await $0.mandate(mandateID, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.mandate(mandateID, height: asOf.height) })
                 output.emit(mandate, provenance) {
                     "\(mandate.mandateID): \(mandate.kind) from \(mandate.principal.prefix(16)) to "
                         + "\(mandate.agent.prefix(16)) for [\(mandate.purposes.joined(separator: ","))] "

@@ -95,6 +95,7 @@ struct OrgCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("org-id"), help: "The organisation.") var organisationID: String
 
         func validate() throws { try validateID(organisationID, "--org-id") }
@@ -103,9 +104,9 @@ struct OrgCommand: AsyncParsableCommand {
             try await connection.read(trust: trust) { reader, output in
                 let (organisation, provenance) = try await reader.record(
                     "organisation \(organisationID)",
-                    proven: { try await $0.organisation(organisationID) },
+                    proven: { try await $0.organisation(organisationID, height: asOf.height) },
                     view: { $0 },
-                    unproven: { try await $0.organisation(organisationID) })
+                    unproven: { try await $0.organisation(organisationID, height: asOf.height) })
                 output.emit(organisation, provenance) {
                     (["\(organisation.id): \(organisation.name) (\(organisation.creditCode))"]
                         + organisation.keys.map { "  key \($0.publicKey) \($0.roles.joined(separator: ","))" }).joined(separator: "\n")

@@ -115,6 +115,7 @@ struct DutyCommand: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("item-code"), help: "The service-item code.") var itemCode: String
 
         func validate() throws { try validateID(itemCode, "--item-code") }
@@ -122,8 +123,8 @@ struct DutyCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.read(trust: trust) { reader, output in
                 let (item, provenance) = try await reader.record(
-                    "service item \(itemCode)", proven: { try await $0.dutyItem(itemCode) },
-                    view: { $0 }, unproven: { try await $0.dutyItem(itemCode) })
+                    "service item \(itemCode)", proven: { try await $0.dutyItem(itemCode, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.dutyItem(itemCode, height: asOf.height) })
                 output.emit(item, provenance) { DutyCommand.describe(item) }
             }
         }

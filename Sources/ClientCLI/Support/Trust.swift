@@ -187,6 +187,12 @@ extension Reader {
     }
 }
 
+/// `--height H`: read a record as of block H (default: the latest).
+struct AsOfOptions: ParsableArguments {
+    @Option(name: .long, help: "Read the record as of this block height (default: the latest).")
+    var height: UInt64?
+}
+
 /// The paragraph every verifying command's help starts with.
 let verifyingNote = """
     With a trusted genesis (--genesis, or `genesis` in the config file) the record's state \
