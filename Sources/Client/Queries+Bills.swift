@@ -6,13 +6,18 @@ public import Ledger
 /// Bills and claims (docs/api.md "Contract queries").
 extension GovChainClient {
     public func bill(_ id: String, height: UInt64? = nil) async throws(ClientError) -> BillView? {
-        try await record(BillView.self, "/v1/bills/\(try Self.checked(id, "bill id"))", height: height)
+        try await record(
+            BillView.self, "/v1/bills/\(try Self.checked(id, "bill id"))", height: height)
     }
 
     /// The claims and alerts of a bill and what new claims may still take; nil for an
     /// unknown bill.
-    public func claims(ofBill id: String, height: UInt64? = nil) async throws(ClientError) -> BillClaimsView? {
-        let path = Self.appending(height.map { ["height=\($0)"] } ?? [], to: "/v1/bills/\(try Self.checked(id, "bill id"))/claims")
+    public func claims(ofBill id: String, height: UInt64? = nil) async throws(ClientError)
+        -> BillClaimsView?
+    {
+        let path = Self.appending(
+            height.map { ["height=\($0)"] } ?? [],
+            to: "/v1/bills/\(try Self.checked(id, "bill id"))/claims")
         return try await get(BillClaimsView.self, path)
     }
 
@@ -22,43 +27,64 @@ extension GovChainClient {
     }
 
     /// Every version of the bill record (claims, settlements, reversals), oldest first.
-    public func billHistory(_ id: String, height: UInt64? = nil) async throws(ClientError) -> [HistoryEntryView<BillView>] {
-        try await all(HistoryEntryView<BillView>.self, "/v1/bills/\(try Self.checked(id, "bill id"))/history", height: height)
+    public func billHistory(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> [HistoryEntryView<BillView>]
+    {
+        try await all(
+            HistoryEntryView<BillView>.self, "/v1/bills/\(try Self.checked(id, "bill id"))/history",
+            height: height)
     }
 
     /// A payer's bill wallet: every bill (red bills included) issued to the commitment,
     /// each with who claimed what of it.
-    public func billWallet(ofPayer payer: Hash256, height: UInt64? = nil) async throws(ClientError) -> [WalletBillView] {
+    public func billWallet(ofPayer payer: Hash256, height: UInt64? = nil) async throws(ClientError)
+        -> [WalletBillView]
+    {
         try await all(WalletBillView.self, "/v1/payers/\(payer.hex)/bills", height: height)
     }
 
     /// A reimburser's claims in claim-id order: all, or those of one status (locked,
     /// settled, released).
-    public func claims(ofReimburser organisation: String, status: String? = nil, height: UInt64? = nil)
+    public func claims(
+        ofReimburser organisation: String, status: String? = nil, height: UInt64? = nil
+    )
         async throws(ClientError) -> [ClaimView]
     {
-        let filter = try status.map { (status) throws(ClientError) in "?status=\(try Self.checked(status, "claim status"))" } ?? ""
-        let path = "/v1/reimbursers/\(try Self.checked(organisation, "reimburser organisation id"))/claims" + filter
+        let filter =
+            try status.map { (status) throws(ClientError) in
+                "?status=\(try Self.checked(status, "claim status"))"
+            } ?? ""
+        let path =
+            "/v1/reimbursers/\(try Self.checked(organisation, "reimburser organisation id"))/claims"
+            + filter
         return try await all(ClaimView.self, path, height: height)
     }
 
     /// Alerts across all bills with their standing: all, or the open or the closed ones.
-    public func alerts(open: Bool? = nil, height: UInt64? = nil) async throws(ClientError) -> [AlertStandingView] {
+    public func alerts(open: Bool? = nil, height: UInt64? = nil) async throws(ClientError)
+        -> [AlertStandingView]
+    {
         let filter = open.map { $0 ? "?status=open" : "?status=closed" } ?? ""
         return try await all(AlertStandingView.self, "/v1/alerts" + filter, height: height)
     }
 
     /// A reimburser's claim: claim ids are scoped by reimburser, so both name it.
-    public func claim(reimburser: String, id: String, height: UInt64? = nil) async throws(ClientError) -> ClaimView? {
+    public func claim(reimburser: String, id: String, height: UInt64? = nil)
+        async throws(ClientError) -> ClaimView?
+    {
         let organisation = try Self.checked(reimburser, "reimburser organisation id")
         return try await record(
-            ClaimView.self, "/v1/reimbursers/\(organisation)/claims/\(try Self.checked(id, "claim id"))", height: height)
+            ClaimView.self,
+            "/v1/reimbursers/\(organisation)/claims/\(try Self.checked(id, "claim id"))",
+            height: height)
     }
 
     /// Checks a printed bill: its id, check code (for a tax e-invoice, the total in fen as
     /// decimal text) and issue date (开票日期, `YYYY-MM-DD` in China time). The code never
     /// leaves this machine: it is compared by digest.
-    public func verifyBill(id: String, checkCode: String, issueDate: String) async throws(ClientError) -> BillCheck {
+    public func verifyBill(id: String, checkCode: String, issueDate: String)
+        async throws(ClientError) -> BillCheck
+    {
         let claims = try await claims(ofBill: id)
         guard let bill = try await bill(id) else {
             return BillCheck(billID: id, genuine: false, dateMatches: false, bill: nil, claims: [])
@@ -88,6 +114,7 @@ public struct BillCheck: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case genuine, bill, claims
-        case billID = "bill_id", dateMatches = "date_matches"
+        case billID = "bill_id"
+        case dateMatches = "date_matches"
     }
 }

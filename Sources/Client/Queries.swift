@@ -12,12 +12,17 @@ extension GovChainClient {
     // MARK: - Governance
 
     /// Every organisation, in id order, with its keys.
-    public func organisations(height: UInt64? = nil) async throws(ClientError) -> [OrganisationView] {
+    public func organisations(height: UInt64? = nil) async throws(ClientError) -> [OrganisationView]
+    {
         try await all(OrganisationView.self, "/v1/organisations", height: height)
     }
 
-    public func organisation(_ id: String, height: UInt64? = nil) async throws(ClientError) -> OrganisationView? {
-        try await record(OrganisationView.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))", height: height)
+    public func organisation(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> OrganisationView?
+    {
+        try await record(
+            OrganisationView.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))",
+            height: height)
     }
 
     /// The validator set governance records.
@@ -26,13 +31,19 @@ extension GovChainClient {
     }
 
     /// Governance proposals in id order: all, or only the pending or the executed ones.
-    public func proposals(executed: Bool? = nil, height: UInt64? = nil) async throws(ClientError) -> [ProposalView] {
+    public func proposals(executed: Bool? = nil, height: UInt64? = nil) async throws(ClientError)
+        -> [ProposalView]
+    {
         let filter = executed.map { $0 ? "?status=executed" : "?status=pending" } ?? ""
         return try await all(ProposalView.self, "/v1/proposals" + filter, height: height)
     }
 
-    public func proposal(_ id: String, height: UInt64? = nil) async throws(ClientError) -> ProposalView? {
-        try await record(ProposalView.self, "/v1/proposals/\(try Self.checked(id, "proposal id"))", height: height)
+    public func proposal(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> ProposalView?
+    {
+        try await record(
+            ProposalView.self, "/v1/proposals/\(try Self.checked(id, "proposal id"))",
+            height: height)
     }
 
     /// Every registered service item (权责事项), in item-code order.
@@ -40,8 +51,12 @@ extension GovChainClient {
         try await all(DutyItemView.self, "/v1/duty-items", height: height)
     }
 
-    public func dutyItem(_ code: String, height: UInt64? = nil) async throws(ClientError) -> DutyItemView? {
-        try await record(DutyItemView.self, "/v1/duty-items/\(try Self.checked(code, "service-item code"))", height: height)
+    public func dutyItem(_ code: String, height: UInt64? = nil) async throws(ClientError)
+        -> DutyItemView?
+    {
+        try await record(
+            DutyItemView.self, "/v1/duty-items/\(try Self.checked(code, "service-item code"))",
+            height: height)
     }
 
     /// Every registered licence type, in code order.
@@ -49,8 +64,12 @@ extension GovChainClient {
         try await all(LicenceTypeView.self, "/v1/licence-types", height: height)
     }
 
-    public func licenceType(_ code: String, height: UInt64? = nil) async throws(ClientError) -> LicenceTypeView? {
-        try await record(LicenceTypeView.self, "/v1/licence-types/\(try Self.checked(code, "licence type"))", height: height)
+    public func licenceType(_ code: String, height: UInt64? = nil) async throws(ClientError)
+        -> LicenceTypeView?
+    {
+        try await record(
+            LicenceTypeView.self, "/v1/licence-types/\(try Self.checked(code, "licence type"))",
+            height: height)
     }
 
     /// Recorded equivocation evidence.
@@ -60,16 +79,21 @@ extension GovChainClient {
 
     // MARK: - Licences
 
-    public func licence(_ id: String, height: UInt64? = nil) async throws(ClientError) -> LicenceView? {
-        try await record(LicenceView.self, "/v1/licences/\(try Self.checked(id, "licence id"))", height: height)
+    public func licence(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> LicenceView?
+    {
+        try await record(
+            LicenceView.self, "/v1/licences/\(try Self.checked(id, "licence id"))", height: height)
     }
 
     /// The QR check: is the licence genuine (the presented file has the recorded digest) and
     /// current at the block time of `height` (default: the latest block)?
-    public func verifyLicence(id: String, fileDigest: Hash256, height: UInt64? = nil) async throws(ClientError)
+    public func verifyLicence(id: String, fileDigest: Hash256, height: UInt64? = nil)
+        async throws(ClientError)
         -> LicenceVerificationView
     {
-        let path = "/v1/licences/\(try Self.checked(id, "licence id"))/verify?digest=\(fileDigest.hex)"
+        let path =
+            "/v1/licences/\(try Self.checked(id, "licence id"))/verify?digest=\(fileDigest.hex)"
             + (height.map { "&height=\($0)" } ?? "")
         guard let check = try await get(LicenceVerificationView.self, path) else {
             throw .verificationFailed("no answer to \(path)")
@@ -81,28 +105,39 @@ extension GovChainClient {
     public func licenceHistory(_ id: String, height: UInt64? = nil) async throws(ClientError)
         -> [HistoryEntryView<LicenceView>]
     {
-        try await all(HistoryEntryView<LicenceView>.self, "/v1/licences/\(try Self.checked(id, "licence id"))/history", height: height)
+        try await all(
+            HistoryEntryView<LicenceView>.self,
+            "/v1/licences/\(try Self.checked(id, "licence id"))/history", height: height)
     }
 
     /// Every recorded use of a licence, in chain order.
-    public func uses(ofLicence id: String, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
-        try await all(LicenceUseView.self, "/v1/licences/\(try Self.checked(id, "licence id"))/uses", height: height)
+    public func uses(ofLicence id: String, height: UInt64? = nil) async throws(ClientError)
+        -> [LicenceUseView]
+    {
+        try await all(
+            LicenceUseView.self, "/v1/licences/\(try Self.checked(id, "licence id"))/uses",
+            height: height)
     }
 
     /// The licences issued to a holder commitment.
-    public func licences(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError) -> [LicenceView] {
+    public func licences(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError)
+        -> [LicenceView]
+    {
         try await all(LicenceView.self, "/v1/holders/\(holder.hex)/licences", height: height)
     }
 
     /// The expiry reminders (到期提醒) the chain made for a holder's licences.
-    public func reminders(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError) -> [ReminderView] {
+    public func reminders(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError)
+        -> [ReminderView]
+    {
         try await all(ReminderView.self, "/v1/holders/\(holder.hex)/reminders", height: height)
     }
 
     // MARK: - Authorisations
 
     public func grant(_ id: String, height: UInt64? = nil) async throws(ClientError) -> GrantView? {
-        try await record(GrantView.self, "/v1/grants/\(try Self.checked(id, "grant id"))", height: height)
+        try await record(
+            GrantView.self, "/v1/grants/\(try Self.checked(id, "grant id"))", height: height)
     }
 
     /// A holder's grants (delegations, revoked and expired ones included), each with its
@@ -111,23 +146,33 @@ extension GovChainClient {
         async throws(ClientError) -> [GrantView]
     {
         let filter = status.map { "?status=\($0.rawValue)" } ?? ""
-        return try await all(GrantView.self, "/v1/holders/\(holder.hex)/grants" + filter, height: height)
+        return try await all(
+            GrantView.self, "/v1/holders/\(holder.hex)/grants" + filter, height: height)
     }
 
     /// Every use of a holder's licences, in chain order.
-    public func uses(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
+    public func uses(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError)
+        -> [LicenceUseView]
+    {
         try await all(LicenceUseView.self, "/v1/holders/\(holder.hex)/uses", height: height)
     }
 
     /// Every use made under a grant, in chain order.
-    public func uses(ofGrant id: String, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
-        try await all(LicenceUseView.self, "/v1/grants/\(try Self.checked(id, "grant id"))/uses", height: height)
+    public func uses(ofGrant id: String, height: UInt64? = nil) async throws(ClientError)
+        -> [LicenceUseView]
+    {
+        try await all(
+            LicenceUseView.self, "/v1/grants/\(try Self.checked(id, "grant id"))/uses",
+            height: height)
     }
 
     /// Every use an organisation recorded, in chain order.
-    public func uses(ofOrganisation id: String, height: UInt64? = nil) async throws(ClientError) -> [LicenceUseView] {
+    public func uses(ofOrganisation id: String, height: UInt64? = nil) async throws(ClientError)
+        -> [LicenceUseView]
+    {
         try await all(
-            LicenceUseView.self, "/v1/organisations/\(try Self.checked(id, "organisation id"))/uses", height: height)
+            LicenceUseView.self,
+            "/v1/organisations/\(try Self.checked(id, "organisation id"))/uses", height: height)
     }
 
     /// A holder's grants that are live at the latest block time.
@@ -136,17 +181,24 @@ extension GovChainClient {
     }
 
     /// A mandate (person-to-person delegation), nil if none has that id.
-    public func mandate(_ id: String, height: UInt64? = nil) async throws(ClientError) -> MandateView? {
-        try await record(MandateView.self, "/v1/mandates/\(try Self.checked(id, "mandate id"))", height: height)
+    public func mandate(_ id: String, height: UInt64? = nil) async throws(ClientError)
+        -> MandateView?
+    {
+        try await record(
+            MandateView.self, "/v1/mandates/\(try Self.checked(id, "mandate id"))", height: height)
     }
 
     /// The mandates a holder gave, revoked and expired ones included.
-    public func mandates(ofPrincipal principal: Hash256, height: UInt64? = nil) async throws(ClientError) -> [MandateView] {
+    public func mandates(ofPrincipal principal: Hash256, height: UInt64? = nil)
+        async throws(ClientError) -> [MandateView]
+    {
         try await all(MandateView.self, "/v1/holders/\(principal.hex)/mandates", height: height)
     }
 
     /// Every recorded use of a holder's data, in chain order.
-    public func dataUses(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError) -> [DataUseView] {
+    public func dataUses(ofHolder holder: Hash256, height: UInt64? = nil) async throws(ClientError)
+        -> [DataUseView]
+    {
         try await all(DataUseView.self, "/v1/holders/\(holder.hex)/data-uses", height: height)
     }
 
@@ -176,31 +228,39 @@ extension GovChainClient {
     /// One page of a list route: `limit` items (1...500, the node's default 100) after
     /// `cursor` (a `next_cursor` the node handed out, with the same `height`).
     public func page<Item: Codable & Sendable & Hashable>(
-        _: Item.Type, _ path: String, cursor: String? = nil, limit: Int? = nil, height: UInt64? = nil
+        _: Item.Type, _ path: String, cursor: String? = nil, limit: Int? = nil,
+        height: UInt64? = nil
     ) async throws(ClientError) -> Page<Item> {
         var parameters: [String] = []
         if let cursor {
-            let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
+            let encoded =
+                cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
             parameters.append("cursor=\(encoded)")
         }
         if let limit { parameters.append("limit=\(limit)") }
         if let height { parameters.append("height=\(height)") }
         let route = Self.appending(parameters, to: path)
         // An unknown parent (a licence, a bill) is an empty list, as before pages.
-        return try await get(Page<Item>.self, route) ?? Page(asOfHeight: height ?? 0, items: [], nextCursor: nil)
+        return try await get(Page<Item>.self, route)
+            ?? Page(asOfHeight: height ?? 0, items: [], nextCursor: nil)
     }
 
     /// Every item of a list route, following `next_cursor` at one height (that of the first
     /// page), at most `maxPages` pages of 500.
-    func all<Item: Codable & Sendable & Hashable>(_: Item.Type, _ path: String, height: UInt64?, maxPages: Int = 200)
+    func all<Item: Codable & Sendable & Hashable>(
+        _: Item.Type, _ path: String, height: UInt64?, maxPages: Int = 200
+    )
         async throws(ClientError) -> [Item]
     {
         var page = try await page(Item.self, path, limit: 500, height: height)
         var items = page.items
         var pages = 1
         while let cursor = page.nextCursor {
-            guard pages < maxPages else { throw .verificationFailed("\(path): more than \(maxPages) pages") }
-            page = try await self.page(Item.self, path, cursor: cursor, limit: 500, height: page.asOfHeight)
+            guard pages < maxPages else {
+                throw .verificationFailed("\(path): more than \(maxPages) pages")
+            }
+            page = try await self.page(
+                Item.self, path, cursor: cursor, limit: 500, height: page.asOfHeight)
             items += page.items
             pages += 1
         }
@@ -217,7 +277,9 @@ extension GovChainClient {
         return try await get(RecordAnswer<Record>.self, Self.appending(parameters, to: path))
     }
 
-    func record<Record: Codable & Sendable & Hashable>(_: Record.Type, _ path: String, height: UInt64?)
+    func record<Record: Codable & Sendable & Hashable>(
+        _: Record.Type, _ path: String, height: UInt64?
+    )
         async throws(ClientError) -> Record?
     {
         try await answer(Record.self, path, height: height)?.record

@@ -99,8 +99,9 @@ extension BillCommand {
             try await connection.perform { client, output in
                 let alerts = try await client.alerts(open: status.map { $0 == "open" })
                 output.emitList("alerts", alerts) { standing in
-                    "\(standing.alert.billID) at height \(standing.alert.height): \(standing.status), "
-                        + "red bill \(standing.alert.redBillID), \(standing.alert.settledFen) fen "
+                    let alert = standing.alert
+                    return "\(alert.billID) at height \(alert.height): \(standing.status), "
+                        + "red bill \(alert.redBillID), \(alert.settledFen) fen "
                         + "settled, \(standing.billLeftFen) fen left"
                 }
             }
