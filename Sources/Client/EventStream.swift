@@ -25,10 +25,14 @@ extension GovChainClient {
         let path = "/v1/events" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let endpoints = rotation()
         let http = http
+        let signer = signer
+        let chainID = chainID
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
                 do {
-                    try await Self.follow(endpoints: endpoints, path: path, http: http, into: continuation)
+                    try await Self.follow(
+                        endpoints: endpoints, path: path, http: http, signer: signer, chainID: chainID,
+                        into: continuation)
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -39,13 +43,19 @@ extension GovChainClient {
     }
 
     private static func follow(
-        endpoints: [String], path: String, http: HTTPClient,
+        endpoints: [String], path: String, http: HTTPClient, signer: SigningKey?, chainID: String,
         into continuation: AsyncThrowingStream<CommittedEventInfo, any Error>.Continuation
     ) async throws {
         var failures: [String] = []
         for endpoint in endpoints {
             var request = HTTPClientRequest(url: endpoint + path)
             request.method = .GET
+            if let signer,
+                let authorization = ReadSignature.header(
+                    signer: signer, chainID: chainID, url: endpoint + path)
+            {
+                request.headers.add(name: "Authorization", value: authorization)
+            }
             let response: HTTPClientResponse
             do { response = try await http.execute(request, deadline: .distantFuture) } catch {
                 failures.append("\(endpoint): \(error)")

@@ -19,6 +19,12 @@ extension GovChainClient {
     func request(_ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        // Reads are signed by the client's key, if it has one; a transaction carries its own.
+        if method == .GET, let signer,
+            let authorization = ReadSignature.header(signer: signer, chainID: chainID, url: url)
+        {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

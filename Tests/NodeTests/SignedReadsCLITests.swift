@@ -1,0 +1,49 @@
+import Client
+import Foundation
+import GovChainAPI
+import Ledger
+import Testing
+
+// Setup: a real 4-node cluster (slot 31) whose nodes serve reads only to signed requests
+// (`api.reads = "signed"`), and the built `govchain` binary. The client signs every read with
+// its --key; who may read what is the node's rule (docs/api.md).
+
+extension EndToEnd {
+@Suite("The govchain CLI against nodes with signed reads (real processes)", .serialized)
+struct SignedReadsCLITests {
+    @Test("reads signed with --key: refused unsigned, answered to the issuer, verified (auditor)")
+    func signedReads() async throws {
+        let cluster = try LocalCluster(slot: 31)
+        defer { cluster.shutdown() }
+        for index in 0..<cluster.count {
+            let path = cluster.dataDirectory(index) + "/config.toml"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "[api]\n", with: "[api]\nreads = 'signed'\n")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try await cluster.startAll()
+        let receipt = try await cluster.client("peoples-hospital")
+            .submit(Workload.billIssue(31, run: "signed-reads"))
+        let billID = "M36012026" + String(format: "%010d", 31)
+        let keys = cluster.directory + "/keys/"
+        let show = ["--node", cluster.url(0), "--json", "bill", "show", "--bill-id", billID]
+        let unsigned = try VerifiedCLITests.govchain(show)
+        #expect(unsigned.status == 5, "an unsigned read was answered: \(unsigned.stderr)")
+        let issuer = try VerifiedCLITests.govchain(show + ["--key", keys + "peoples-hospital.key"])
+        #expect(issuer.status == 0, "\(issuer.stderr)")
+        #expect(try issuer.decode(BillView.self).totalFen == 1_031)
+        // Verifying reads blocks and state proofs too: an auditor's routes.
+        #expect(await cluster.eventually(seconds: 20) {
+            (await cluster.height(0) ?? 0) > receipt.height + 1
+        })
+        let genesis = cluster.directory + "/genesis.json"
+        let auditor = try VerifiedCLITests.govchain(
+            show + ["--key", keys + "audit-office.key", "--genesis", genesis])
+        #expect(auditor.status == 0, "\(auditor.stderr)")
+        #expect(try auditor.decode(VerifiedCLITests.Flags.self).verified)
+        // The library signs the same way.
+        let library = try cluster.client("peoples-hospital")
+        #expect(try await library.bill(billID)?.totalFen == 1_031)
+    }
+}
+}
