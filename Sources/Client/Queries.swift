@@ -202,6 +202,15 @@ extension GovChainClient {
         try await all(DataUseView.self, "/v1/holders/\(holder.hex)/data-uses", height: height)
     }
 
+    /// One page of the reads of personal data the first answering node recorded, oldest
+    /// first (auditors only: the client must sign with an auditor's key). Each node keeps its
+    /// own log, so give the client one endpoint to page through one node's.
+    public func readAudit(cursor: String? = nil, limit: Int? = nil) async throws(ClientError)
+        -> Page<ReadAuditView>
+    {
+        try await page(ReadAuditView.self, "/v1/read-audit", cursor: cursor, limit: limit)
+    }
+
     // MARK: - Blocks and transactions
 
     /// The block at `height`, nil above the node's last height.

@@ -41,6 +41,14 @@ struct SignedReadsCLITests {
             show + ["--key", keys + "audit-office.key", "--genesis", genesis])
         #expect(auditor.status == 0, "\(auditor.stderr)")
         #expect(try auditor.decode(VerifiedCLITests.Flags.self).verified)
+        // The issuer's read of a person's bill is in node 0's read audit, for auditors.
+        let audit = try VerifiedCLITests.govchain(
+            ["--node", cluster.url(0), "--json", "--key", keys + "audit-office.key", "audit",
+             "reads"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let reads = try audit.decode(Page<ReadAuditView>.self).items
+        #expect(
+            reads.contains { $0.organisation == "peoples-hospital" && $0.request.contains(billID) })
         // The library signs the same way.
         let library = try cluster.client("peoples-hospital")
         #expect(try await library.bill(billID)?.totalFen == 1_031)

@@ -9,7 +9,7 @@ import Ledger
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Read what auditors need: recorded equivocation evidence.",
-        subcommands: [Evidence.self, VerifyChain.self])
+        subcommands: [Evidence.self, VerifyChain.self, Reads.self])
 
     struct Evidence: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -25,6 +25,43 @@ struct AuditCommand: AsyncParsableCommand {
                     "validator \(record.validator.prefix(16)) equivocated (\(record.kind)) at "
                         + "height \(record.height) round \(record.round); reported by "
                         + "\(record.reporterOrganisation) at height \(record.recordedAtHeight)"
+                }
+            }
+        }
+    }
+}
+
+extension AuditCommand {
+    /// `govchain audit reads`: one page of a node's read audit.
+    struct Reads: AsyncParsableCommand, ConnectedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Page through the reads of personal data one node recorded (auditors).",
+            discussion: """
+                Each node keeps its own log: give one --node. Signed with an auditor's --key.
+                Example: govchain --node http://127.0.0.1:8600 --key keys/audit-office.key \
+                audit reads --limit 100
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(name: .long, help: "Entries per page (1...500).") var limit: Int = 100
+        @Option(name: .long, help: "The next_cursor of the previous page.") var cursor: String?
+
+        func validate() throws {
+            guard (1...500).contains(limit) else {
+                throw ValidationError("--limit must be 1...500")
+            }
+            guard connection.node.count == 1 else {
+                throw ValidationError("give exactly one --node: each node keeps its own read audit")
+            }
+        }
+
+        func run() async throws {
+            try await connection.perform { client, output in
+                let page = try await client.readAudit(cursor: cursor, limit: limit)
+                output.emit(page) {
+                    (page.items.map { "\($0.timeMs) \($0.organisation) \($0.request)" }
+                        + [page.nextCursor.map { "next: --cursor \($0)" } ?? "(last page)"])
+                        .joined(separator: "\n")
                 }
             }
         }
