@@ -27,9 +27,9 @@ struct SignedReadsCLITests {
         let billID = "M36012026" + String(format: "%010d", 31)
         let keys = cluster.directory + "/keys/"
         let show = ["--node", cluster.url(0), "--json", "bill", "show", "--bill-id", billID]
-        let unsigned = try VerifiedCLITests.govchain(show)
+        let unsigned = try await VerifiedCLITests.govchain(show)
         #expect(unsigned.status == 5, "an unsigned read was answered: \(unsigned.stderr)")
-        let issuer = try VerifiedCLITests.govchain(show + ["--key", keys + "peoples-hospital.key"])
+        let issuer = try await VerifiedCLITests.govchain(show + ["--key", keys + "peoples-hospital.key"])
         #expect(issuer.status == 0, "\(issuer.stderr)")
         #expect(try issuer.decode(BillView.self).totalFen == 1_031)
         // Verifying reads blocks and state proofs too: an auditor's routes.
@@ -37,12 +37,12 @@ struct SignedReadsCLITests {
             (await cluster.height(0) ?? 0) > receipt.height + 1
         })
         let genesis = cluster.directory + "/genesis.json"
-        let auditor = try VerifiedCLITests.govchain(
+        let auditor = try await VerifiedCLITests.govchain(
             show + ["--key", keys + "audit-office.key", "--genesis", genesis])
         #expect(auditor.status == 0, "\(auditor.stderr)")
         #expect(try auditor.decode(VerifiedCLITests.Flags.self).verified)
         // The issuer's read of a person's bill is in node 0's read audit, for auditors.
-        let audit = try VerifiedCLITests.govchain(
+        let audit = try await VerifiedCLITests.govchain(
             ["--node", cluster.url(0), "--json", "--key", keys + "audit-office.key", "audit",
              "reads"])
         #expect(audit.status == 0, "\(audit.stderr)")

@@ -14,9 +14,20 @@ extension EndToEnd {
 @Suite("The govchain CLI verifies what it shows (real processes, lying nodes)", .serialized)
 struct VerifiedCLITests {
     /// One `govchain` run with a config-free environment (no user config file leaks in).
-    static func govchain(_ arguments: [String], config: String? = nil) throws
+    /// The wait for the child runs on a dispatch thread, not a Swift concurrency one: the
+    /// lying nodes answering the child live in this process and need those threads (on two
+    /// cores, blocking them while tests run in parallel starves the lying nodes).
+    static func govchain(_ arguments: [String], config: String? = nil) async throws
         -> ClientCLITests.Run
     {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try blockingGovchain(arguments, config: config) })
+            }
+        }
+    }
+
+    static func blockingGovchain(_ arguments: [String], config: String?) throws -> ClientCLITests.Run {
         let home = temporaryDirectory("cli-home")
         defer { try? FileManager.default.removeItem(atPath: home) }
         var environment = ProcessInfo.processInfo.environment
@@ -61,7 +72,7 @@ struct VerifiedCLITests {
             let stop = try await LyingNode.start(upstream: cluster.url(0), port: port, lie: lie)
             let liar = ["--node", "http://127.0.0.1:\(port)"]
             for name in forged {
-                let run = try Self.govchain(liar + queries[name]! + ["--genesis", genesis])
+                let run = try await Self.govchain(liar + queries[name]! + ["--genesis", genesis])
                 #expect(run.status == 1, "\(lie): \(name) show believed the lie: \(run.stderr)")
                 #expect(run.stderr.contains("verification failed"), "\(lie) \(name): \(run.stderr)")
                 #expect(run.stdout.isEmpty, "\(lie) \(name) printed forged data")
@@ -80,34 +91,34 @@ struct VerifiedCLITests {
         let honest = ["--node", cluster.url(0)]
         let trusted = ["--genesis", genesis]
         for (name, query) in queries {
-            let run = try Self.govchain(honest + query + trusted + ["--json"])
+            let run = try await Self.govchain(honest + query + trusted + ["--json"])
             #expect(run.status == 0, "\(name): \(run.stderr)")
             #expect(try run.decode(Flags.self).verified, "\(name) not verified")
-            let text = try Self.govchain(honest + query + trusted)
+            let text = try await Self.govchain(honest + query + trusted)
             let output = String(decoding: text.stdout, as: UTF8.self)
             #expect(text.status == 0)
             #expect(output.contains("verified: checked up to the trusted genesis"), "\(name)")
             #expect(!output.contains("unverified"), "\(name): \(output)")
         }
         let node = try cluster.readClient(0)
-        let block = try Self.govchain(honest + queries["block"]! + trusted + ["--json"])
+        let block = try await Self.govchain(honest + queries["block"]! + trusted + ["--json"])
         let nodeBlock = try await node.block(height: receipt.height)
         #expect(try block.decode(BlockView.self) == nodeBlock)
-        let tx = try Self.govchain(honest + queries["tx"]! + trusted + ["--json"])
+        let tx = try await Self.govchain(honest + queries["tx"]! + trusted + ["--json"])
             .decode(TransactionView.self)
         #expect(tx.code == 0 && tx.height == receipt.height && tx.txID == receipt.txID.hex)
-        let bill = try Self.govchain(honest + queries["bill"]! + trusted + ["--json"])
+        let bill = try await Self.govchain(honest + queries["bill"]! + trusted + ["--json"])
         let shown = try bill.decode(BillView.self)
         #expect(shown.totalFen == 1_030 && shown.leftFen == 1_030)
         // The other single records: an organisation with its proven key records equals the
         // node's view; a licence type verifies; an unknown mandate or item is proven absent.
-        let organisation = try Self.govchain(
+        let organisation = try await Self.govchain(
             honest + ["org", "show", "--org-id", "peoples-hospital"] + trusted + ["--json"])
         #expect(organisation.status == 0, "\(organisation.stderr)")
         let nodeOrganisation = try await node.organisation("peoples-hospital")
         #expect(try organisation.decode(OrganisationView.self) == nodeOrganisation)
         #expect(try organisation.decode(Flags.self).verified)
-        let type = try Self.govchain(
+        let type = try await Self.govchain(
             honest + ["licence-type", "show", "--code", "1110000"] + trusted + ["--json"])
         #expect(type.status == 0, "\(type.stderr)")
         #expect(try type.decode(Flags.self).verified)
@@ -116,30 +127,30 @@ struct VerifiedCLITests {
             ["duty", "show", "--item-code", "none"],
         ]
         for query in absentQueries {
-            let run = try Self.govchain(honest + query + trusted)
+            let run = try await Self.govchain(honest + query + trusted)
             #expect(run.status == 6, "\(query): \(run.stderr)")
             #expect(run.stderr.contains("proven absent"), "\(query): \(run.stderr)")
         }
         struct Validators: Decodable { let validators: [ValidatorView] }
-        let validators = try Self.govchain(honest + ["org", "validators", "--json"])
+        let validators = try await Self.govchain(honest + ["org", "validators", "--json"])
         #expect(try validators.decode(Validators.self).validators.count == 4)
         // As of a height: the bill exists after the block that issued it, and is proven
         // absent the block before.
-        let asOf = try Self.govchain(
+        let asOf = try await Self.govchain(
             honest + queries["bill"]! + ["--height", "\(receipt.height)"] + trusted + ["--json"])
         #expect(asOf.status == 0, "\(asOf.stderr)")
         #expect(try asOf.decode(Flags.self).verified_height == receipt.height + 1)
-        let before = try Self.govchain(
+        let before = try await Self.govchain(
             honest + queries["bill"]! + ["--height", "\(receipt.height - 1)"] + trusted)
         #expect(before.status == 6 && before.stderr.contains("proven absent"), "\(before.stderr)")
         // Absence is proven too: exit 6, not a guess.
-        let absent = try Self.govchain(
+        let absent = try await Self.govchain(
             honest + ["bill", "show", "--bill-id", "M360120269999999999"] + trusted)
         #expect(absent.status == 6, "\(absent.stderr)")
         // genesis = "genesis.json" in a config file, relative to the file's directory.
         let config = cluster.directory + "/govchain.toml"
         try "genesis = \"genesis.json\"\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let configured = try Self.govchain(
+        let configured = try await Self.govchain(
             ["--node", cluster.url(0), "--json"] + queries["bill"]!, config: config)
         #expect(configured.status == 0, "\(configured.stderr)")
         #expect(try configured.decode(Flags.self).verified)
@@ -155,17 +166,17 @@ struct VerifiedCLITests {
         defer { Task { await stop() } }
         let liar = ["--node", "http://127.0.0.1:\(port)"]
         for (name, query) in queries {
-            let text = try Self.govchain(liar + query)
+            let text = try await Self.govchain(liar + query)
             let lines = String(decoding: text.stdout, as: UTF8.self).split(separator: "\n")
             #expect(text.status == 0 && !lines.isEmpty, "\(name): \(text.stderr)")
             #expect(lines.allSatisfy { $0.hasPrefix("unverified: ") }, "\(name): \(lines)")
-            let json = try Self.govchain(liar + query + ["--json"])
+            let json = try await Self.govchain(liar + query + ["--json"])
             #expect(try json.decode(Flags.self).verified == false, "\(name)")
         }
         // The forged total is what an unverified read shows; a verified read never sees it.
-        let forged = try Self.govchain(liar + queries["bill"]! + ["--json"]).decode(BillView.self)
+        let forged = try await Self.govchain(liar + queries["bill"]! + ["--json"]).decode(BillView.self)
         #expect(forged.totalFen == 1_031)
-        let checked = try Self.govchain(liar + queries["bill"]! + ["--genesis", genesis, "--json"])
+        let checked = try await Self.govchain(liar + queries["bill"]! + ["--genesis", genesis, "--json"])
         #expect(checked.status == 0, "\(checked.stderr)")
         #expect(try checked.decode(BillView.self).totalFen == 1_030)
         await stop()

@@ -6,6 +6,8 @@ import Hummingbird
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import ServiceLifecycle
+import Logging
 import Testing
 @testable import Contracts
 @testable import Ledger
@@ -37,9 +39,15 @@ struct LyingNode {
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        let task = Task { try await app.runService() }
+        // Stopped gracefully: cancelling the server can drop a child channel it accepted but
+        // had not yet served, which NIO treats as a fatal error in this test process.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "lying-node")))
+        let task = Task { try await services.run() }
         try await Task.sleep(for: .milliseconds(500))
-        return { task.cancel() }
+        return {
+            await services.triggerGracefulShutdown()
+            _ = await task.result
+        }
     }
 
     static func tamper(_ json: inout [String: Any], lie: Lie) {
