@@ -106,7 +106,7 @@ public struct InMemoryState: StateStore, Sendable {
         var index = lowerBound(prefix)
         while index < sortedKeys.count, sortedKeys[index].hasPrefix(prefix) {
             let key = sortedKeys[index]
-            result.append(StateEntry(key: key, value: storage[key]!))
+            if let value = storage[key] { result.append(StateEntry(key: key, value: value)) }
             index += 1
         }
         return result
@@ -121,7 +121,7 @@ public struct InMemoryState: StateStore, Sendable {
         var index = lowerBound(start)
         while result.count < limit, index < sortedKeys.count, sortedKeys[index].hasPrefix(prefix) {
             let key = sortedKeys[index]
-            result.append(StateEntry(key: key, value: storage[key]!))
+            if let value = storage[key] { result.append(StateEntry(key: key, value: value)) }
             index += 1
         }
         return result
