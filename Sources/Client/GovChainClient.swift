@@ -28,7 +28,8 @@ public final class GovChainClient: Sendable {
     public let validityBlocks: UInt64
 
     /// - Parameters:
-    ///   - endpoints: node API base URLs, e.g. `http://127.0.0.1:8600`; tried in turn.
+    ///   - endpoints: node API base URLs, e.g. `http://127.0.0.1:8600` or `https://...`; tried
+    ///     in turn.
     ///   - signer: the department's signing key (nil for a read-only client).
     public init(
         endpoints: [String], chainID: String, signer: SigningKey?, validityBlocks: UInt64 = 200,
@@ -164,12 +165,18 @@ extension GovChainClient {
     /// The default HTTP client: a node that is down must fail at once so the next node is
     /// tried (AsyncHTTPClient's shared client retries connecting until the request deadline,
     /// which turns one dead node into a timeout). Lives for the process, like `.shared`.
-    public static let failFastHTTPClient: HTTPClient = {
+    /// For `https://` nodes it trusts the system's store; a network with its own CA passes
+    /// `http: makeHTTPClient(caFile:)` instead.
+    public static let failFastHTTPClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: failFastConfiguration(connectTimeout: .seconds(3)))
+
+    /// No connection retries and a short connect timeout.
+    static func failFastConfiguration(connectTimeout: Duration) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
+        configuration.timeout.connect = .milliseconds(connectTimeout.milliseconds)
         configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+        return configuration
+    }
 }
 
 extension Duration {

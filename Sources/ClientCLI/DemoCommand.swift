@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Client
 import GovChainAPI
 import Contracts
@@ -14,6 +15,7 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         abstract: "Run the demo workload against a local devnet (made by `govchain-node genesis devnet`).",
         discussion: """
             Example: govchain demo --localnet .localnet --node http://127.0.0.1:8600 --node http://127.0.0.1:8601
+            Over HTTPS: --node https://127.0.0.1:8600 ... --ca-file .localnet/tls/ca.pem
             """)
 
     @Option(name: .long, help: "The devnet directory (genesis.json and keys/).") var localnet = ".localnet"
@@ -25,10 +27,15 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
     }
 
     func run() async throws {
+        try await connection.withHTTP { http in try await run(http: http) }
+    }
+
+    func run(http: HTTPClient) async throws {
         let chainID = try Self.chainID(genesisPath: localnet + "/genesis.json")
         func client(_ name: String, endpoints: [String]? = nil) throws -> GovChainClient {
             try GovChainClient(
-                endpoints: endpoints ?? node, chainID: chainID, signer: KeyFile.read(from: "\(localnet)/keys/\(name).key"))
+                endpoints: endpoints ?? node, chainID: chainID,
+                signer: KeyFile.read(from: "\(localnet)/keys/\(name).key"), http: http)
         }
         let police = try client("public-security")
         let identity = try client("identity-provider")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Client
 import GovChainAPI
 import Contracts
@@ -29,6 +30,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("timeout-seconds"), help: "How long to wait for a call to commit.")
     var timeoutSeconds: Int = 20
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: """
+            PEM file of the CA that signs the nodes' API certificates: https:// nodes are \
+            checked against it alone (default: `ca_file` in the config file, else the \
+            system's trust store).
+            """)
+    var caFile: String?
+
     func validate() throws {
         for url in node where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--node \(url): give a base URL such as http://127.0.0.1:8600")
@@ -52,11 +62,24 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// The CA file from `--ca-file`, else `ca_file` in the config file, else nil (the
+    /// system's trust store).
+    func caFilePath() throws -> String? {
+        if let caFile { return caFile }
+        return try ClientConfiguration.load()?.caFile
+    }
+
+    /// Runs `body` with an HTTP client that checks https:// nodes against the CA file, shut
+    /// down when `body` ends.
+    func withHTTP<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+        try await GovChainClient.withToolHTTPClient(caFile: try caFilePath(), body)
+    }
+
     /// Makes the chain's suite this process's, from the first node that answers /v1/status.
     /// Quiet when no node answers: the command itself then reports that with its exit code.
     func establishSuite() async {
         guard !node.isEmpty else { return }
-        try? await GovChainClient.withToolHTTPClient { http in
+        try? await withHTTP { http in
             try await GovChainClient(endpoints: node, chainID: "", signer: nil, http: http)
                 .status().activateSuite()
         }
@@ -73,7 +96,7 @@ struct ConnectionOptions: ParsableArguments {
         do {
             // Reading a key file takes no chain hash, so it may come before the suite is known.
             let signer = try signer(signing: signing)
-            try await GovChainClient.withToolHTTPClient { http in
+            try await withHTTP { http in
                 // The chain id comes from --chain-id or the first node that answers
                 // /v1/status, which also names the crypto suite this process then hashes
                 // and signs with (a --genesis given to a command has fixed it already).

@@ -38,10 +38,17 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
-/// The `govchain` config file (TOML). Only `genesis` is read today; other keys are ignored
-/// so a newer file still works with an older tool.
+/// The `govchain` config file (TOML): `genesis` (the genesis to verify against) and
+/// `ca_file` (the CA of the nodes' API certificates). Other keys are ignored so a newer file
+/// still works with an older tool.
 struct ClientConfiguration: Decodable {
     var genesis: String?
+    var caFile: String?
+
+    enum CodingKeys: String, CodingKey {
+        case genesis
+        case caFile = "ca_file"
+    }
 
     static func path(environment: [String: String] = ProcessInfo.processInfo.environment)
         -> (path: String, required: Bool)?
@@ -57,8 +64,8 @@ struct ClientConfiguration: Decodable {
     }
 
     /// The configuration, nil when there is no file (a `$GOVCHAIN_CONFIG` that names a
-    /// missing file is an error: the operator asked for it). A relative `genesis` is taken
-    /// relative to the config file's directory.
+    /// missing file is an error: the operator asked for it). A relative `genesis` or
+    /// `ca_file` is taken relative to the config file's directory.
     static func load() throws -> ClientConfiguration? {
         guard let (path, required) = path() else { return nil }
         guard FileManager.default.fileExists(atPath: path) else {
@@ -72,15 +79,17 @@ struct ClientConfiguration: Decodable {
         } catch {
             throw ValidationError("config \(path): \(error)")
         }
-        if let genesis = configuration.genesis {
-            let expanded = NSString(string: genesis).expandingTildeInPath
-            configuration.genesis =
-                expanded.hasPrefix("/")
-                ? expanded
-                : URL(fileURLWithPath: path).deletingLastPathComponent()
-                    .appendingPathComponent(expanded).path
-        }
+        configuration.genesis = configuration.genesis.map { resolve($0, against: path) }
+        configuration.caFile = configuration.caFile.map { resolve($0, against: path) }
         return configuration
+    }
+
+    /// `file` with `~` expanded and, when relative, taken from the config file's directory.
+    static func resolve(_ file: String, against configPath: String) -> String {
+        let expanded = NSString(string: file).expandingTildeInPath
+        return expanded.hasPrefix("/")
+            ? expanded
+            : URL(fileURLWithPath: configPath).deletingLastPathComponent().appendingPathComponent(expanded).path
     }
 }
 
