@@ -1,10 +1,14 @@
 """The whole domain flow through a client generated from the node's SERVED /openapi.json.
 
-A fresh 4-validator devnet runs on its own ports (31700-31703 peers, 31710-31713 API). The
-test fetches /openapi.json from a live node, generates a Python client from it with
-openapi-python-client, and then uses only that client, PyNaCl and govchain_wire.py (the
-encoder written from docs/encoding.md): no project code runs apart from the nodes. The
-organisations' keys are the devnet's own key files (nothing is registered by hand).
+A fresh 4-validator devnet runs on its own ports (31700-31703 peers, 31710-31713 API), its
+API over HTTPS only (certificates of a throwaway CA from deploy/tls-certs.sh) and its reads
+only to signed requests (`api.reads = "signed"`, docs/api.md). The test fetches
+/openapi.json from a live node, generates a Python client from it with
+openapi-python-client, and then uses only that client (its httpx transport checking the
+nodes against the CA file and signing every request for the caller), PyNaCl and
+govchain_wire.py (the encoder written from docs/encoding.md): no project code runs apart
+from the nodes. The organisations' keys are the devnet's own key files (nothing is
+registered by hand).
 
 Flow: governance registers the licence type and the service item (two admins), the police
 issue a licence, the identity provider records the holder's grant to the housing fund,
@@ -22,12 +26,14 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
+import httpx
 import pytest
 
 import govchain_wire as wire
@@ -43,16 +49,60 @@ PEPPER = b"devnet-identity-pepper"  # the identity provider's pepper in this tes
 
 
 def url(index):
-    return f"http://127.0.0.1:{API_BASE + index}"
+    return f"https://127.0.0.1:{API_BASE + index}"
 
 
-def raw_height(index):
+def ca_file(directory):
+    return os.path.join(directory, "tls", "ca.pem")
+
+
+def raw_height(directory, index):
     """Readiness only (before the client exists): the node's height, or -1."""
+    context = ssl.create_default_context(cafile=ca_file(directory))
     try:
-        with urllib.request.urlopen(url(index) + "/v1/status", timeout=2) as response:
+        with urllib.request.urlopen(url(index) + "/v1/status", timeout=2,
+                                    context=context) as response:
             return json.loads(response.read())["height"]
     except (OSError, ValueError, KeyError):
         return -1
+
+
+def serve_tls_and_signed_reads(directory):
+    """Every node's API: HTTPS with a certificate of a fresh CA, reads only when signed."""
+    tls = os.path.join(directory, "tls")
+    subprocess.run(["bash", os.path.join(ROOT, "deploy", "tls-certs.sh"), tls]
+                   + [f"node{index}" for index in range(NODES)], check=True)
+    for index in range(NODES):
+        path = os.path.join(directory, f"node{index}", "config.toml")
+        with open(path) as handle:
+            text = handle.read()
+        assert "[api]\n" in text
+        text = text.replace("[api]\n", f"[api]\ntls_certificate = '{tls}/node{index}.pem'\n"
+                            f"tls_key = '{tls}/node{index}.key'\nreads = 'signed'\n", 1)
+        with open(path, "w") as handle:
+            handle.write(text)
+
+
+class RequestSignature(httpx.Auth):
+    """Signs each request with an organisation key (docs/api.md "Signed requests"): the
+    path and query exactly as sent, the SHA-256 of the body, the time and a fresh nonce."""
+    requires_request_body = True
+
+    def __init__(self, chain_id, signer):
+        self.chain_id, self.signer = chain_id, signer
+
+    def auth_flow(self, request):
+        path, _, query = request.url.raw_path.decode("ascii").partition("?")
+        time_ms = int(time.time() * 1000)
+        nonce = secrets.token_hex(16)
+        message = "\n".join(["govchain/request/v1", self.chain_id, request.method, path, query,
+                             hashlib.sha256(request.content).hexdigest(), str(time_ms),
+                             nonce]).encode()
+        signature = self.signer.sign(message).hex()
+        request.headers["Authorization"] = (
+            f"GovChain key={self.signer.public_key.hex()}, time={time_ms}, nonce={nonce}, "
+            f"signature={signature}")
+        yield request
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +114,7 @@ def cluster():
                     "--out", directory, "--p2p-base-port", str(P2P_BASE),
                     "--api-base-port", str(API_BASE)], check=True, capture_output=True,
                    cwd=ROOT)  # it reads genesis/devnet.template.json
+    serve_tls_and_signed_reads(directory)
     processes, logs = [], []
     try:
         for index in range(NODES):
@@ -73,7 +124,7 @@ def cluster():
                 [f"{BIN}/govchain-node", "start", "--data-dir", f"{directory}/node{index}"],
                 stdout=log, stderr=subprocess.STDOUT))
         for _ in range(300):
-            if all(raw_height(index) >= 1 for index in range(NODES)):
+            if all(raw_height(directory, index) >= 1 for index in range(NODES)):
                 break
             time.sleep(0.2)
         else:
@@ -95,7 +146,9 @@ def api(cluster):
     generator = shutil.which("openapi-python-client")
     if generator is None:
         pytest.fail("openapi-python-client is not installed (make test-deps installs it)")
-    with urllib.request.urlopen(url(0) + "/openapi.json", timeout=10) as response:
+    context = ssl.create_default_context(cafile=ca_file(cluster))
+    with urllib.request.urlopen(url(0) + "/openapi.json", timeout=10,
+                                context=context) as response:
         document = response.read()
     spec = os.path.join(cluster, "openapi.json")
     with open(spec, "wb") as handle:
@@ -113,26 +166,46 @@ def api(cluster):
 
 
 class Chain:
-    """The generated client at each node, and the devnet's organisation keys."""
+    """The generated client at each node for each caller, and the devnet's organisation keys.
+    Every client checks the nodes against the test CA and signs for its caller."""
+
+    AUDITOR = "audit-office"
 
     def __init__(self, api, directory):
         self.api = api
-        self.clients = [api.client.Client(base_url=url(i), timeout=70.0) for i in range(NODES)]
         self.directory = directory
-        status = self.call("operations.get_status", node=0)
+        self.clients = {}
+        self.chain_id = None  # status is an open route: no signature needed to learn it
+        status = self.call("operations.get_status", node=0, caller=None)
         assert status.crypto_suite.value == "ed25519-sha256"
         self.chain_id = status.chain_id
+
+    def client(self, node, caller, ca=None):
+        """The generated client at `node`, signing as `caller` (a key file name, or None)."""
+        ca = ca or ca_file(self.directory)
+        key = (node, caller, ca)
+        if key not in self.clients:
+            auth = RequestSignature(self.chain_id, self.signer(caller)) if caller else None
+            self.clients[key] = self.api.client.Client(
+                base_url=url(node), timeout=70.0, verify_ssl=ssl.create_default_context(cafile=ca),
+                httpx_args={"auth": auth} if auth else {})
+        return self.clients[key]
 
     def module(self, name):
         return importlib.import_module(f"{self.api.__name__}.api.{name}")
 
-    def call(self, name, *args, node=0, **kwargs):
-        """A generated operation's answer; an Error model fails the test."""
-        answer = self.module(name).sync(*args, client=self.clients[node], **kwargs)
+    def call(self, name, *args, node=0, caller=AUDITOR, **kwargs):
+        """A generated operation's answer, read as `caller`; an Error model fails the test."""
+        answer = self.module(name).sync(*args, client=self.client(node, caller), **kwargs)
         error_model = importlib.import_module(f"{self.api.__name__}.models.error").Error
         assert answer is not None and not isinstance(answer, error_model), \
             f"{name}{args}: {answer.to_dict() if answer is not None else None}"
         return answer
+
+    def status_code(self, name, *args, node=0, caller=AUDITOR, ca=None, **kwargs):
+        """The HTTP status a generated operation gets, for refusals."""
+        return self.module(name).sync_detailed(
+            *args, client=self.client(node, caller, ca), **kwargs).status_code
 
     def signer(self, name):
         """A devnet key file: `govchain-ed25519-seed:<64 hex>` (docs/encoding.md)."""
@@ -143,12 +216,12 @@ class Chain:
 
     def submit(self, signer_name, contract, method, args, node=0):
         """Builds, signs and sends a transaction at `node`, waiting for its commit."""
-        height = self.call("operations.get_status", node=node).height
+        height = self.call("operations.get_status", node=node, caller=signer_name).height
         tx = wire.build_transaction(self.chain_id, self.signer(signer_name),
                                     secrets.token_bytes(16), height + 1_000, contract, method,
                                     args)
         submission = importlib.import_module(f"{self.api.__name__}.models.submission")
-        answer = self.call("transactions.submit_transaction", node=node,
+        answer = self.call("transactions.submit_transaction", node=node, caller=signer_name,
                            body=submission.Submission(transaction=tx.transaction.hex()),
                            wait=True, timeout_ms=60_000)
         assert answer.tx_id == tx.tx_id.hex(), "the node's id is the id docs/encoding.md gives"
@@ -264,3 +337,14 @@ def test_domain_flow_through_the_generated_client(cluster, api):
     stored_bytes = bytes.fromhex(stored.transaction_hex)
     assert wire.ed25519_verify(chain.signer(winner[0]).public_key, stored_bytes[-64:],
                                wire.TX_DOMAIN + stored_bytes[:-64])
+
+    # 7. Who may read what, through the same generated client (docs/api.md): an unsigned read
+    # of a person's grant is refused (401), a department that is not named in it is refused
+    # (403), the grantee reads it, and a client trusting another CA refuses the node.
+    assert chain.status_code("queries.get_grant", grant, caller=None) == 401
+    assert chain.status_code("queries.get_grant", grant, caller="peoples-hospital") == 403
+    assert chain.call("queries.get_grant", grant, caller="housing-fund").record.grant_id == grant
+    other = os.path.join(cluster, "other-ca")
+    subprocess.run(["bash", os.path.join(ROOT, "deploy", "tls-certs.sh"), other], check=True)
+    with pytest.raises(httpx.ConnectError, match="(?i)certificate"):
+        chain.status_code("operations.get_status", caller=None, ca=os.path.join(other, "ca.pem"))
