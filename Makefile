@@ -28,13 +28,17 @@ deps:
 # schemathesis (PyPI) drives the API from its OpenAPI document in `make test`, and
 # openapi-spec-validator / openapi-schema-validator check the document and every answer
 # against it (Tests/python/test_api_conformance.py); pytest runs
-# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms; the
+# the Python tests, gmssl (pure-Python SM2/SM3) cross-checks the national algorithms, PyNaCl
+# (Ed25519) signs the transaction vectors of docs/encoding.md from Python, and
+# openapi-python-client generates a client from a live node's /openapi.json; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
 # selenium from PyPI. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
-	@python3 -c "import pytest, gmssl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl
+	@python3 -c "import pytest, gmssl, nacl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl pynacl
+	@command -v openapi-python-client >/dev/null \
+	  || python3 -m pip install --quiet openapi-python-client  # test_generated_client_flow.py
 	@python3 -c "import openapi_spec_validator, openapi_schema_validator" 2>/dev/null \
 	  || python3 -m pip install --quiet openapi-spec-validator openapi-schema-validator
 	$(call apt_install,$(EXPLORER_APT_PACKAGES))

@@ -1,4 +1,5 @@
 public import Contracts
+internal import GovChainAPI
 public import Ledger
 
 /// What `audit verify-chain` found.

@@ -1,5 +1,6 @@
 internal import AsyncHTTPClient
 internal import Foundation
+internal import GovChainAPI
 public import Ledger
 internal import NIOCore
 internal import NIOHTTP1
@@ -24,10 +25,14 @@ extension GovChainClient {
         let path = "/v1/events" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let endpoints = rotation()
         let http = http
+        let signer = signer
+        let chainID = chainID
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
                 do {
-                    try await Self.follow(endpoints: endpoints, path: path, http: http, into: continuation)
+                    try await Self.follow(
+                        endpoints: endpoints, path: path, http: http, signer: signer, chainID: chainID,
+                        into: continuation)
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -38,13 +43,19 @@ extension GovChainClient {
     }
 
     private static func follow(
-        endpoints: [String], path: String, http: HTTPClient,
+        endpoints: [String], path: String, http: HTTPClient, signer: SigningKey?, chainID: String,
         into continuation: AsyncThrowingStream<CommittedEventInfo, any Error>.Continuation
     ) async throws {
         var failures: [String] = []
         for endpoint in endpoints {
             var request = HTTPClientRequest(url: endpoint + path)
             request.method = .GET
+            if let signer,
+                let authorization = ReadSignature.header(
+                    signer: signer, chainID: chainID, url: endpoint + path)
+            {
+                request.headers.add(name: "Authorization", value: authorization)
+            }
             let response: HTTPClientResponse
             do { response = try await http.execute(request, deadline: .distantFuture) } catch {
                 failures.append("\(endpoint): \(error)")
@@ -66,16 +77,12 @@ extension GovChainClient {
     }
 
     static func parseEvent(_ data: [UInt8]) -> CommittedEventInfo? {
-        guard let json = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any],
-              let height = (json["height"] as? NSNumber)?.uint64Value, let index = (json["tx_index"] as? NSNumber)?.uint32Value,
-              let txID = json["tx_id"] as? String, let contract = json["contract"] as? String, let type = json["type"] as? String
-        else { return nil }
-        let attributes = (json["attributes"] as? [[String: String]] ?? []).compactMap { pair -> EventAttribute? in
-            guard let key = pair["key"], let value = pair["value"] else { return nil }
-            return EventAttribute(key, value)
-        }
+        guard let view = try? WireJSON.decode(StreamEventView.self, from: Data(data)) else { return nil }
         return CommittedEventInfo(
-            height: height, txIndex: index, txID: txID, event: Event(contract: contract, type: type, attributes: attributes))
+            height: view.height, txIndex: view.txIndex, txID: view.txID,
+            event: Event(
+                contract: view.contract, type: view.type,
+                attributes: view.attributes.map { EventAttribute($0.key, $0.value) }))
     }
 }
 

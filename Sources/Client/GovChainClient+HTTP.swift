@@ -1,5 +1,6 @@
 internal import AsyncHTTPClient
 internal import Foundation
+internal import GovChainAPI
 public import Ledger
 internal import NIOCore
 internal import NIOFoundationCompat
@@ -13,50 +14,59 @@ extension GovChainClient {
         return Array(endpoints[start...] + endpoints[..<start])
     }
 
-    func request(_ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64) async throws -> (Int, [String: Any]) {
-        let (status, json) = try await requestAny(method, url, body: body, timeoutMs: timeoutMs)
-        return (status, json as? [String: Any] ?? [:])
-    }
-
-    func requestAny(_ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64) async throws -> (Int, Any) {
+    /// One request: the HTTP status and the body's bytes (decoded by the caller into the
+    /// GovChainAPI type the route answers with).
+    func request(_ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        // Reads are signed by the client's key, if it has one; a transaction carries its own.
+        if method == .GET, let signer,
+            let authorization = ReadSignature.header(signer: signer, chainID: chainID, url: url)
+        {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response = try await http.execute(request, timeout: .milliseconds(timeoutMs))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        let json = bytes.readableBytes == 0 ? [:] : (try? JSONSerialization.jsonObject(with: Data(buffer: bytes), options: [.fragmentsAllowed])) ?? [:]
-        return (Int(response.status.code), json)
+        return (Int(response.status.code), Data(buffer: bytes))
     }
 
-    func encodeJSON(_ object: [String: String]) throws(ClientError) -> Data {
-        do { return try JSONSerialization.data(withJSONObject: object) } catch {
+    func encodeJSON(_ value: some Encodable) throws(ClientError) -> Data {
+        do { return try WireJSON.encode(value) } catch {
             throw .invalidInput("cannot encode request: \(error)")
         }
     }
 
-    static func rejection(status: Int, json: [String: Any]) -> ClientError {
-        let error = json["error"] as? [String: Any]
-        let code = error?["code"] as? String ?? "http_\(status)"
-        let message = error?["message"] as? String ?? "HTTP \(status)"
+    /// `body` decoded as the route's type; a body of another shape is `.verificationFailed`.
+    static func decode<Value: Decodable>(_: Value.Type, _ body: Data, _ path: String) throws(ClientError) -> Value {
+        do { return try WireJSON.decode(Value.self, from: body) } catch {
+            throw .verificationFailed("malformed answer to \(path): \(error)")
+        }
+    }
+
+    /// A refusal: the node's `ErrorView` when the body is one, else the bare HTTP status.
+    static func rejection(status: Int, body: Data) -> ClientError {
+        let error = try? WireJSON.decode(ErrorView.self, from: body).error
+        let code = error?.code ?? "http_\(status)"
+        let message = error?.message ?? "HTTP \(status)"
         if status == 400 && code == "malformed" { return .invalidInput(message) }
         return .rejected(status: status, code: code, message: message)
     }
 
-    static func parseReceipt(_ json: [String: Any], txID: Hash256) throws(ClientError) -> CommittedReceipt {
-        guard let height = (json["height"] as? NSNumber)?.uint64Value, let index = (json["index"] as? NSNumber)?.uint32Value,
-              let code = (json["code"] as? NSNumber)?.uint32Value, let hex = json["receipt_hex"] as? String,
-              let bytes = Hex.decode(hex), let receipt = try? Receipt(canonicalBytes: bytes)
+    static func parseReceipt(_ view: TransactionView, txID: Hash256) throws(ClientError) -> CommittedReceipt {
+        guard let height = view.height, let index = view.index, let code = view.code,
+              let hex = view.receiptHex, let bytes = Hex.decode(hex), let receipt = try? Receipt(canonicalBytes: bytes)
         else { throw .verificationFailed("malformed receipt document") }
         guard receipt.txID == txID, receipt.code == code else { throw .verificationFailed("receipt is for another transaction") }
         return CommittedReceipt(
             txID: txID, height: height, index: index, code: receipt.code, message: receipt.message, events: receipt.events)
     }
 
-    static func receipt(from json: [String: Any], txID: Hash256) throws(ClientError) -> CommittedReceipt {
-        try check(parseReceipt(json, txID: txID))
+    static func receipt(from view: TransactionView, txID: Hash256) throws(ClientError) -> CommittedReceipt {
+        try check(parseReceipt(view, txID: txID))
     }
 
     /// A committed receipt with a non-zero code is the contract's refusal.

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import Contracts
 internal import Foundation
+public import GovChainAPI
 public import Ledger
 internal import NIOCore
 internal import NIOFoundationCompat
@@ -27,7 +28,8 @@ public final class GovChainClient: Sendable {
     public let validityBlocks: UInt64
 
     /// - Parameters:
-    ///   - endpoints: node API base URLs, e.g. `http://127.0.0.1:8600`; tried in turn.
+    ///   - endpoints: node API base URLs, e.g. `http://127.0.0.1:8600` or `https://...`; tried
+    ///     in turn.
     ///   - signer: the department's signing key (nil for a read-only client).
     public init(
         endpoints: [String], chainID: String, signer: SigningKey?, validityBlocks: UInt64 = 200,
@@ -67,25 +69,25 @@ public final class GovChainClient: Sendable {
         guard tx.chainID == chainID else { throw .invalidInput("transaction is for chain \(tx.chainID)") }
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)
-        let body = Array(try encodeJSON(["transaction": Hex.encode(tx.canonicalBytes)]))
+        let body = Array(try encodeJSON(SubmitRequest(transaction: Hex.encode(tx.canonicalBytes))))
         var failures: [String] = []
         var submitted = false
         for endpoint in rotation() {
             let remainingMs = max(0, (end - clock.now).milliseconds)
             guard remainingMs > 0 else { break }
             do {
-                let (status, json) = try await request(
+                let (status, answer) = try await request(
                     .POST, endpoint + "/v1/transactions?wait=true&timeout_ms=\(remainingMs)", body: body,
                     timeoutMs: remainingMs + 2_000)
                 switch status {
-                case 200: return try Self.receipt(from: json, txID: tx.id)
+                case 200: return try Self.receipt(from: Self.decode(TransactionView.self, answer, "/v1/transactions"), txID: tx.id)
                 case 202:
                     submitted = true
                 case 409:  // duplicate (pending somewhere) or already committed: the same tx, look it up
                     submitted = true
                     if let done = try await lookup(tx.id, at: endpoint) { return try Self.check(done) }
                 default:
-                    throw Self.rejection(status: status, json: json)
+                    throw Self.rejection(status: status, body: answer)
                 }
                 break
             } catch let error as ClientError {
@@ -114,65 +116,37 @@ public final class GovChainClient: Sendable {
     /// The committed receipt of `id` at one node (refusals included), nil while it is
     /// pending or unknown there.
     func lookup(_ id: Hash256, at endpoint: String) async throws -> CommittedReceipt? {
-        let (status, json) = try await request(.GET, endpoint + "/v1/transactions/\(id.hex)", body: nil, timeoutMs: 5_000)
-        guard status == 200, json["status"] as? String == "committed" else { return nil }
-        return try Self.parseReceipt(json, txID: id)
+        let (status, answer) = try await request(.GET, endpoint + "/v1/transactions/\(id.hex)", body: nil, timeoutMs: 5_000)
+        guard status == 200 else { return nil }
+        let view = try Self.decode(TransactionView.self, answer, "/v1/transactions/\(id.hex)")
+        guard view.status == "committed" else { return nil }
+        return try Self.parseReceipt(view, txID: id)
     }
 
     // MARK: - Reads
 
-    public struct Status: Sendable, Equatable {
-        public let chainID: String
-        public let nodeID: String
-        public let height: UInt64
-        public let lastBlockHash: String
-        public let catchingUp: Bool
-        public let peers: Int
-        public let mempoolSize: Int
-        /// The chain's crypto suite ("ed25519-sha256" when a node does not say).
-        public let cryptoSuite: String
-        /// The SM2 user id of an "sm2-sm3" chain.
-        public let sm2UserID: String?
-
-        /// Makes the node's suite this process's (see `CryptoSuite`): for a tool that trusts
-        /// the node it asks; an auditor pins genesis instead (`TrustRoot`).
-        public func activateSuite() throws(ClientError) {
-            do {
-                let suite = try CryptoSuite(genesisName: cryptoSuite)
-                try CryptoSuite.activate(
-                    suite, sm2UserID: sm2UserID.map { Array($0.utf8) } ?? SM2.defaultUserID)
-            } catch {
-                throw .invalidInput("node's crypto suite: \(error)")
-            }
-        }
-    }
-
     /// The status of the first node that answers.
-    public func status() async throws(ClientError) -> Status {
-        let json = try await getJSON("/v1/status")
-        guard let height = (json["height"] as? NSNumber)?.uint64Value, let chain = json["chain_id"] as? String else {
-            throw .verificationFailed("malformed status document")
+    public func status() async throws(ClientError) -> NodeStatus {
+        guard let status = try await get(NodeStatus.self, "/v1/status") else {
+            throw .verificationFailed("no status document")
         }
-        return Status(
-            chainID: chain, nodeID: json["node_id"] as? String ?? "", height: height,
-            lastBlockHash: json["last_block_hash"] as? String ?? "", catchingUp: json["catching_up"] as? Bool ?? false,
-            peers: (json["peers"] as? [Any])?.count ?? 0,
-            mempoolSize: json["mempool_size"] as? Int ?? 0,
-            cryptoSuite: json["crypto_suite"] as? String ?? CryptoSuite.ed25519SHA256.rawValue,
-            sm2UserID: json["sm2_user_id"] as? String)
+        return status
     }
 
-    /// GETs a JSON document from the first node that answers; 404 becomes nil.
-    public func getJSONIfPresent(_ path: String) async throws(ClientError) -> Any? {
+    /// GETs `path` from the first node that answers and decodes it as `Value` (the
+    /// GovChainAPI type the route answers with); 404 becomes nil, any other refusal the
+    /// node's `ErrorView` as `.rejected`.
+    public func get<Value: Decodable>(_: Value.Type, _ path: String) async throws(ClientError) -> Value? {
         var failures: [String] = []
         for endpoint in rotation() {
             do {
-                let (status, json) = try await requestAny(.GET, endpoint + path, body: nil, timeoutMs: 10_000)
+                let (status, body) = try await request(.GET, endpoint + path, body: nil, timeoutMs: 10_000)
                 if status == 404 { return nil }
-                guard status == 200 else { throw Self.rejection(status: status, json: json as? [String: Any] ?? [:]) }
-                return json
+                guard status == 200 else { throw Self.rejection(status: status, body: body) }
+                return try Self.decode(Value.self, body, path)
             } catch let error as ClientError {
                 if case .rejected = error { throw error }
+                if case .verificationFailed = error { throw error }
                 failures.append("\(endpoint): \(error)")
             } catch {
                 failures.append("\(endpoint): \(error)")
@@ -180,26 +154,45 @@ public final class GovChainClient: Sendable {
         }
         throw .unreachable(failures)
     }
+}
 
-    public func getJSON(_ path: String) async throws(ClientError) -> [String: Any] {
-        guard let json = try await getJSONIfPresent(path) else { throw .rejected(status: 404, code: "not_found", message: path) }
-        guard let object = json as? [String: Any] else { throw .verificationFailed("expected a JSON object from \(path)") }
-        return object
-    }
+/// `POST /v1/transactions`' JSON body.
+struct SubmitRequest: Encodable {
+    let transaction: String
 }
 
 extension GovChainClient {
     /// The default HTTP client: a node that is down must fail at once so the next node is
     /// tried (AsyncHTTPClient's shared client retries connecting until the request deadline,
     /// which turns one dead node into a timeout). Lives for the process, like `.shared`.
-    public static let failFastHTTPClient: HTTPClient = {
+    /// For `https://` nodes it trusts the system's store; a network with its own CA passes
+    /// `http: makeHTTPClient(caFile:)` instead.
+    public static let failFastHTTPClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: failFastConfiguration(connectTimeout: .seconds(3)))
+
+    /// No connection retries and a short connect timeout.
+    static func failFastConfiguration(connectTimeout: Duration) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
+        configuration.timeout.connect = .milliseconds(connectTimeout.milliseconds)
         configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+        return configuration
+    }
 }
 
 extension Duration {
     var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+extension NodeStatus {
+    /// Makes the node's suite this process's (see `CryptoSuite`): for a tool that trusts
+    /// the node it asks; an auditor pins genesis instead (`TrustRoot`).
+    public func activateSuite() throws(ClientError) {
+        do {
+            let suite = try CryptoSuite(genesisName: cryptoSuite)
+            try CryptoSuite.activate(
+                suite, sm2UserID: sm2UserID.map { Array($0.utf8) } ?? SM2.defaultUserID)
+        } catch {
+            throw .invalidInput("node's crypto suite: \(error)")
+        }
+    }
 }

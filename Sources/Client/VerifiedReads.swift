@@ -1,5 +1,6 @@
 public import Contracts
 internal import Foundation
+internal import GovChainAPI
 public import Ledger
 
 /// A block whose certificate a quorum of the trusted validator set signed.
@@ -41,8 +42,10 @@ public struct VerifiedReader: Sendable {
     /// Fetches block `height` and checks its certificate (>= 2f+1 valid validator
     /// signatures over this block's id) and its transaction root.
     public func block(_ height: UInt64) async throws(ClientError) -> VerifiedBlock {
-        let json = try await client.getJSON("/v1/blocks/\(height)")
-        guard let hex = json["certified_block_hex"] as? String, let bytes = Hex.decode(hex) else {
+        guard let view = try await client.get(BlockView.self, "/v1/blocks/\(height)") else {
+            throw .rejected(status: 404, code: "not_found", message: "block \(height)")
+        }
+        guard let bytes = Hex.decode(view.certifiedBlockHex) else {
             throw .verificationFailed("block \(height): no certified block bytes")
         }
         let certified: (Block, CommitCertificate)
@@ -66,13 +69,12 @@ public struct VerifiedReader: Sendable {
 
     /// A committed transaction and its receipt, both proven (see `VerifiedReceipt`).
     public func receipt(_ id: Hash256) async throws(ClientError) -> VerifiedReceipt {
-        let json = try await client.getJSON("/v1/transactions/\(id.hex)")
-        guard json["status"] as? String == "committed",
-              let height = (json["height"] as? NSNumber)?.uint64Value, let index = (json["index"] as? NSNumber)?.uint32Value,
-              let tx = Self.decode(Transaction.self, json["transaction_hex"]),
-              let receipt = Self.decode(Receipt.self, json["receipt_hex"]),
-              let txProof = Self.decode(MerkleProof.self, json["tx_proof_hex"]),
-              let receiptProof = Self.decode(MerkleProof.self, json["receipt_proof_hex"])
+        let view = try await client.transactionInfo(id)
+        guard let view, view.status == "committed", let height = view.height, let index = view.index,
+              let tx = Self.decode(Transaction.self, view.transactionHex),
+              let receipt = Self.decode(Receipt.self, view.receiptHex),
+              let txProof = Self.decode(MerkleProof.self, view.txProofHex),
+              let receiptProof = Self.decode(MerkleProof.self, view.receiptProofHex)
         else { throw .verificationFailed("transaction \(id.hex): not committed, or the answer is incomplete") }
         guard tx.id == id, receipt.txID == id, txProof.leafIndex == UInt64(index), receiptProof.leafIndex == UInt64(index)
         else { throw .verificationFailed("transaction \(id.hex): answer is about another transaction") }
@@ -87,20 +89,46 @@ public struct VerifiedReader: Sendable {
         return VerifiedReceipt(transaction: tx, receipt: receipt, height: height, index: index)
     }
 
-    /// The value of `key` after block `height` (default: the newest height whose state root
-    /// is already certified), with a presence or absence proof checked against the state
-    /// root in the certified header of block `height + 1`.
-    public func state(_ key: StateKey, height requested: UInt64? = nil) async throws(ClientError) -> VerifiedState {
-        let tip = try await client.status().height
-        guard tip >= 1 else { throw .verificationFailed("no block certifies any state yet") }
-        let height = requested ?? (tip - 1)
-        let encoded = Hex.encode(key.bytes)
-        let json = try await client.getJSON("/v1/state/proof?key=\(encoded)&encoding=hex&height=\(height)")
-        guard let proof = Self.decode(SparseMerkleProof.self, json["proof_hex"]) else {
+    /// The value of `key` after block `height`, with a presence or absence proof checked
+    /// against the state root in the certified header of block `height + 1`.
+    /// - Parameters:
+    ///   - route: a record route (`/v1/licences/{id}`) whose `?prove=true` answer carries
+    ///     the proof. Without a `height` it answers as of the node's latest block, so this
+    ///     waits (up to `waitSeconds`) for the next block's certified header. A record the
+    ///     route does not find is read from `/v1/state/proof`, which proves absence.
+    ///   - height: default: the route's latest block, or without a route the newest height
+    ///     whose state root is already certified.
+    public func state(
+        _ key: StateKey, route: String? = nil, height requested: UInt64? = nil, waitSeconds: Int = 15
+    ) async throws(ClientError) -> VerifiedState {
+        var answer: StateProofView?
+        if let route {
+            let parameters = (requested.map { ["height=\($0)"] } ?? []) + ["prove=true"]
+            guard let found = try await client.get(ProvenAnswer.self, GovChainClient.appending(parameters, to: route))
+            else { return try await state(key, height: requested) }
+            guard let proof = found.proof else { throw .verificationFailed("\(route): no proof attached") }
+            guard requested == nil || proof.height == requested else {
+                throw .verificationFailed("\(route): the proof is for another height")
+            }
+            answer = proof
+            try await awaitHeight(proof.height &+ 1, seconds: waitSeconds)
+        } else {
+            let tip = try await client.status().height
+            guard tip >= 1 else { throw .verificationFailed("no block certifies any state yet") }
+            let height = requested ?? (tip - 1)
+            let path = "/v1/state/proof?key=\(Hex.encode(key.bytes))&encoding=hex&height=\(height)"
+            answer = try await client.get(StateProofView.self, path)
+            guard answer?.height == height else { throw .verificationFailed("state \(key): the proof is for another height") }
+        }
+        guard let answer, let proof = Self.decode(SparseMerkleProof.self, answer.proofHex) else {
             throw .verificationFailed("state \(key): no proof")
         }
+        guard answer.keyHex == Hex.encode(key.bytes) else {
+            throw .verificationFailed("state \(key): the proof is for another key")
+        }
+        let height = answer.height
         var value: [UInt8]?
-        if let hex = json["value_hex"] as? String {
+        if let hex = answer.valueHex {
             guard let bytes = Hex.decode(hex) else { throw .verificationFailed("state \(key): value is not hex") }
             value = bytes
         }
@@ -111,11 +139,23 @@ public struct VerifiedReader: Sendable {
         return VerifiedState(key: key, value: value, height: height)
     }
 
+    /// Waits until the node has block `height` (the header that certifies the results of
+    /// block `height - 1`), polling its status for up to `seconds`.
+    public func awaitHeight(_ height: UInt64, seconds: Int) async throws(ClientError) {
+        let end = ContinuousClock.now.advanced(by: .seconds(seconds))
+        while try await client.status().height < height {
+            guard ContinuousClock.now < end else {
+                throw .verificationFailed("block \(height), which certifies the answer, is not committed yet")
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     /// A record decoded from a verified state value; nil when proven absent.
-    public func record<T: CanonicalDecodable>(_: T.Type, at key: StateKey, height: UInt64? = nil)
+    public func record<T: CanonicalDecodable>(_: T.Type, at key: StateKey, route: String? = nil, height: UInt64? = nil)
         async throws(ClientError) -> (record: T?, height: UInt64)
     {
-        let state = try await state(key, height: height)
+        let state = try await state(key, route: route, height: height)
         guard let value = state.value else { return (nil, state.height) }
         do { return (try T(canonicalBytes: value), state.height) } catch {
             throw .verificationFailed("state \(key): proven value is not a \(T.self): \(error)")
@@ -125,28 +165,43 @@ public struct VerifiedReader: Sendable {
     /// A bill with what was locked and settled and what is left, proven; nil: proven absent
     /// ("this bill does not exist as of height h").
     public func bill(_ id: String, height: UInt64? = nil) async throws(ClientError) -> (bill: BillRecord?, height: UInt64) {
-        let (record, proven) = try await record(BillRecord.self, at: RecordKeys.bill(id), height: height)
+        let (record, proven) = try await record(
+            BillRecord.self, at: RecordKeys.bill(id), route: "/v1/bills/\(try GovChainClient.checked(id, "bill id"))",
+            height: height)
         return (record, proven)
     }
 
     public func licence(_ id: String, height: UInt64? = nil) async throws(ClientError) -> (licence: LicenceRecord?, height: UInt64) {
-        let (record, proven) = try await record(LicenceRecord.self, at: RecordKeys.licence(id), height: height)
+        let (record, proven) = try await record(
+            LicenceRecord.self, at: RecordKeys.licence(id),
+            route: "/v1/licences/\(try GovChainClient.checked(id, "licence id"))", height: height)
         return (record, proven)
     }
 
     public func grant(_ id: String, height: UInt64? = nil) async throws(ClientError) -> (grant: GrantRecord?, height: UInt64) {
-        let (record, proven) = try await record(GrantRecord.self, at: RecordKeys.grant(id), height: height)
+        let (record, proven) = try await record(
+            GrantRecord.self, at: RecordKeys.grant(id), route: "/v1/grants/\(try GovChainClient.checked(id, "grant id"))",
+            height: height)
         return (record, proven)
     }
 
     public func claim(reimburser: String, id: String, height: UInt64? = nil) async throws(ClientError) -> (claim: ClaimRecord?, height: UInt64) {
         let key = RecordKeys.claim(reimburser: reimburser, id: id)
-        let (record, proven) = try await record(ClaimRecord.self, at: key, height: height)
+        let route = "/v1/reimbursers/\(try GovChainClient.checked(reimburser, "reimburser"))/claims/"
+            + (try GovChainClient.checked(id, "claim id"))
+        let (record, proven) = try await record(ClaimRecord.self, at: key, route: route, height: height)
         return (record, proven)
     }
 
-    static func decode<T: CanonicalDecodable>(_: T.Type, _ field: Any?) -> T? {
-        guard let hex = field as? String, let bytes = Hex.decode(hex) else { return nil }
+    static func decode<T: CanonicalDecodable>(_: T.Type, _ hex: String?) -> T? {
+        guard let hex, let bytes = Hex.decode(hex) else { return nil }
         return try? T(canonicalBytes: bytes)
     }
+}
+
+/// A record answer read only for its proof (the record is taken from the proven bytes).
+struct ProvenAnswer: Decodable {
+    @Nullable var proof: StateProofView?
+
+    enum CodingKeys: String, CodingKey { case proof }
 }

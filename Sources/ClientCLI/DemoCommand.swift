@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import KeyFiles
@@ -13,6 +15,7 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         abstract: "Run the demo workload against a local devnet (made by `govchain-node genesis devnet`).",
         discussion: """
             Example: govchain demo --localnet .localnet --node http://127.0.0.1:8600 --node http://127.0.0.1:8601
+            Over HTTPS: --node https://127.0.0.1:8600 ... --ca-file .localnet/tls/ca.pem
             """)
 
     @Option(name: .long, help: "The devnet directory (genesis.json and keys/).") var localnet = ".localnet"
@@ -24,10 +27,15 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
     }
 
     func run() async throws {
+        try await connection.withHTTP { http in try await run(http: http) }
+    }
+
+    func run(http: HTTPClient) async throws {
         let chainID = try Self.chainID(genesisPath: localnet + "/genesis.json")
         func client(_ name: String, endpoints: [String]? = nil) throws -> GovChainClient {
             try GovChainClient(
-                endpoints: endpoints ?? node, chainID: chainID, signer: KeyFile.read(from: "\(localnet)/keys/\(name).key"))
+                endpoints: endpoints ?? node, chainID: chainID,
+                signer: KeyFile.read(from: "\(localnet)/keys/\(name).key"), http: http)
         }
         let police = try client("public-security")
         let identity = try client("identity-provider")
@@ -88,8 +96,8 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         async let second = Self.claim(insurerB, claimID: "B\(run)", billID: bill.billID)
         let outcomes = await [("medical-insurance @ \(node[0])", first), ("commercial-insurer @ \(node[1])", second)]
         for (who, outcome) in outcomes { print("   \(who): \(outcome)") }
-        let claims = try await insurerA.getJSON("/v1/bills/\(bill.billID)/claims")
-        print("6. bill \(bill.billID): \(claims["left_fen"] ?? "?") fen left, \((claims["claims"] as? [Any])?.count ?? 0) claim(s) on chain")
+        let claims = try await insurerA.claims(ofBill: bill.billID)
+        print("6. bill \(bill.billID): \(claims?.leftFen ?? 0) fen left, \(claims?.claims.count ?? 0) claim(s) on chain")
         let status = try await police.status()
         let elapsed = ContinuousClock.now - started
         print("== done in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))): chain height \(status.height)")

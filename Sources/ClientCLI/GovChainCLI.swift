@@ -1,4 +1,6 @@
 import ArgumentParser
+import Client
+import GovChainAPI
 import Foundation
 import Ledger
 
@@ -44,7 +46,13 @@ struct GovChainCLI: AsyncParsableCommand {
             var command = try parseAsRoot()
             // The chain's crypto suite is fixed before the command hashes anything (a holder
             // commitment, a file digest): the first node that answers names it.
-            if let connected = command as? any ConnectedCommand {
+            // With a trusted genesis the suite is the genesis's, never a node's word (an
+            // unreadable genesis is reported by the command itself).
+            if let verifying = command as? any VerifyingCommand,
+                let path = try? verifying.trust.genesisPath()
+            {
+                _ = try? TrustRoot(genesisFile: path)
+            } else if let connected = command as? any ConnectedCommand {
                 await connected.connection.establishSuite()
             }
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -48,15 +48,19 @@ public struct GrantView: Codable, Sendable, Hashable {
     public var revoked: Bool
     public var grantedAtHeight: UInt64
     @Nullable public var mandateID: String?
+    /// The grant's standing at the answer's height (its block time), its delegation chain
+    /// and mandate included: live | revoked | expired | not-yet-valid.
+    public var status: String
 
     enum CodingKeys: String, CodingKey {
-        case holder, scope, purpose, consent, delegable, revoked
+        case holder, scope, purpose, consent, delegable, revoked, status
         case grantID = "grant_id", granteeOrganisation = "grantee_organisation"
         case validFromMs = "valid_from_ms", validUntilMs = "valid_until_ms", attestedBy = "attested_by"
         case parentGrantID = "parent_grant_id", grantedAtHeight = "granted_at_height", mandateID = "mandate_id"
     }
 
-    public init(_ record: GrantRecord) {
+    public init(_ record: GrantRecord, status: GrantStatus) {
+        self.status = status.rawValue
         let terms = record.terms
         grantID = terms.grantID
         holder = terms.holder.hex

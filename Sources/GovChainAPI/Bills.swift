@@ -137,6 +137,27 @@ public struct BillAlertView: Codable, Sendable, Hashable {
     }
 }
 
+/// An alert across all bills, with its standing (docs/contracts.md "Open alerts").
+public struct AlertStandingView: Codable, Sendable, Hashable {
+    public var alert: BillAlertView
+    /// open: the bill still holds more in claims than it can pay; closed: resolved or
+    /// superseded by a later alert.
+    public var status: String
+    /// What the bill can still take, fen.
+    public var billLeftFen: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case alert, status
+        case billLeftFen = "bill_left_fen"
+    }
+
+    public init(_ standing: StandingAlert) {
+        alert = BillAlertView(standing.alert)
+        status = standing.status.rawValue
+        billLeftFen = standing.bill.leftFen
+    }
+}
+
 /// A bill's claims and alerts: what the reimbursement check of every insurer reads.
 public struct BillClaimsView: Codable, Sendable, Hashable {
     public var billID: String

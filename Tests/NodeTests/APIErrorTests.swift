@@ -7,6 +7,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 @testable import Ledger
@@ -33,16 +34,23 @@ struct APIErrorTests {
             runtime: fixture.runtime, host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, tls: tls,
             logger: Logger(label: "api-test"),
             onListening: { bound in port.withLockedValue { $0 = bound } })
+        // Stopped gracefully, as a node stops: cancelling the server instead can drop a child
+        // channel it accepted but had not yet served, which NIO treats as a fatal error.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "api-test")))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            group.addTask { try await services.run() }
             var waited = 0
             while port.withLockedValue({ $0 }) == nil, waited < 500 {
                 try await Task.sleep(for: .milliseconds(10))
                 waited += 1
             }
             let bound = try #require(port.withLockedValue { $0 })
-            try await body(bound)
-            group.cancelAll()
+            do { try await body(bound) } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 

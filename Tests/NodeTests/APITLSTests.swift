@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Client
+import GovChainAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -43,10 +45,25 @@ struct APITLSTests {
 
     struct CertificateSetupFailed: Error {}
 
+    /// The library's own HTTP client for a network with its own CA.
     static func client(trusting caFile: String) throws -> HTTPClient {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        try GovChainClient.makeHTTPClient(caFile: caFile)
+    }
+
+    @Test("a CA file that is missing or holds no certificate is a clear error")
+    func badCAFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("govchain-ca-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "not a certificate\n".write(toFile: directory + "/junk.pem", atomically: true, encoding: .utf8)
+        for path in [directory + "/missing.pem", directory + "/junk.pem"] {
+            #expect {
+                _ = try GovChainClient.makeHTTPClient(caFile: path)
+            } throws: { error in
+                guard case let .invalidInput(message) = error as? ClientError else { return false }
+                return message.contains(path)
+            }
+        }
     }
 
     @Test("a client with the node's CA reads /v1/status over HTTPS; one with another CA refuses the node")
@@ -64,6 +81,15 @@ struct APITLSTests {
             #expect(response.status == .ok)
             await #expect(throws: (any Error).self) {
                 _ = try await stranger.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            }
+            // Through GovChainClient: the stranger's refusal names the certificate.
+            let base = "https://127.0.0.1:\(port)"
+            #expect(try await GovChainClient(endpoints: [base], chainID: "", signer: nil, http: trusting).status().height >= 1)
+            await #expect {
+                _ = try await GovChainClient(endpoints: [base], chainID: "", signer: nil, http: stranger).status()
+            } throws: { error in
+                guard case let .unreachable(reasons) = error as? ClientError else { return false }
+                return reasons.joined().lowercased().contains("certificate")
             }
             // Plain HTTP to the TLS port gets no API answer.
             await #expect(throws: (any Error).self) {

@@ -1,4 +1,5 @@
 import Client
+import GovChainAPI
 import Foundation
 import Testing
 @testable import Ledger
@@ -68,8 +69,8 @@ struct ClusterEndToEndTests {
         await Self.expectSameHashes(cluster, nodes: [0, 3], through: target)
         let restarted = try cluster.readClient(3)
         for id in acknowledged {
-            let json = try? await restarted.getJSONIfPresent("/v1/transactions/\(id.hex)") as? [String: Any]
-            #expect(json?["status"] as? String == "committed", "acknowledged tx \(id) missing on the restarted node")
+            let view = try? await restarted.transactionInfo(id)
+            #expect(view?.status == "committed", "acknowledged tx \(id) missing on the restarted node")
         }
         #expect(acknowledged.count == 25)
     }
@@ -129,10 +130,10 @@ struct ClusterEndToEndTests {
         let again = try GovChainClient(endpoints: [cluster.url(2)], chainID: cluster.chainID, signer: nil)
         let second = try await again.submit(tx)
         #expect(first.txID == second.txID && first.height == second.height && first.index == second.index)
-        let bill = try await again.getJSON("/v1/bills/M36012026" + String(format: "%010d", 100))
-        #expect(bill["totalFen"] as? Int == 1_100)
-        let history = try await again.getJSONIfPresent("/v1/bills/M36012026" + String(format: "%010d", 100) + "/history")
-        #expect((history as? [Any])?.count == 1, "the bill was applied more than once")
+        let bill = try await again.bill("M36012026" + String(format: "%010d", 100))
+        #expect(bill?.totalFen == 1_100)
+        let history = try await again.billHistory("M36012026" + String(format: "%010d", 100))
+        #expect(history.count == 1, "the bill was applied more than once")
     }
 
     @Test("a node wiped and restarted from genesis catches up from its peers by block sync")

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import KeyFiles
@@ -15,6 +17,9 @@ final class LocalCluster: @unchecked Sendable {
     let apiBase: Int
     private var processes: [Int: Process] = [:]
     private let lock = NSLock()
+    /// Set by `serveTLS()`: the CA of the nodes' API certificates, and an HTTP client that
+    /// trusts it alone (shut down by `shutdown()`).
+    private var tls: (caFile: String, http: HTTPClient)?
 
     /// - Parameters:
     ///   - slot: distinct per test, so clusters never share ports.
@@ -57,7 +62,34 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     var chainID: String { (try? GenesisFile.read(from: directory + "/genesis.json").chainID) ?? "" }
-    func url(_ index: Int) -> String { "http://127.0.0.1:\(apiBase + index)" }
+    func url(_ index: Int) -> String {
+        "\(lock.withLock { tls } == nil ? "http" : "https")://127.0.0.1:\(apiBase + index)"
+    }
+    var caFile: String? { lock.withLock { tls?.caFile } }
+    var http: HTTPClient { lock.withLock { tls?.http } ?? GovChainClient.failFastHTTPClient }
+
+    /// Makes every node's API HTTPS-only with certificates of a fresh CA, made by
+    /// deploy/tls-certs.sh as `make run` does; call before starting the nodes. The cluster's
+    /// clients then check the nodes against that CA alone.
+    func serveTLS() throws {
+        let directory = self.directory + "/tls"
+        try Self.run("/bin/bash", [Self.repositoryRoot + "/deploy/tls-certs.sh", directory] + (0..<count).map { "node\($0)" })
+        for index in 0..<count {
+            try editConfiguration(index) {
+                $0.replacingOccurrences(
+                    of: "[api]\n",
+                    with: "[api]\ntls_certificate = '\(directory)/node\(index).pem'\ntls_key = '\(directory)/node\(index).key'\n")
+            }
+        }
+        let http = try GovChainClient.makeHTTPClient(caFile: directory + "/ca.pem")
+        lock.withLock { tls = (directory + "/ca.pem", http) }
+    }
+
+    /// Rewrites node `index`'s config.toml with `edit`.
+    func editConfiguration(_ index: Int, _ edit: (String) -> String) throws {
+        let path = dataDirectory(index) + "/config.toml"
+        try edit(String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+    }
     var urls: [String] { (0..<count).map(url) }
     func dataDirectory(_ index: Int) -> String { "\(directory)/node\(index)" }
 
@@ -152,6 +184,7 @@ final class LocalCluster: @unchecked Sendable {
     func shutdown() -> Bool {
         var graceful = true
         for index in 0..<count where !stop(index) { graceful = false }
+        try? lock.withLock { tls }?.http.syncShutdown()
         try? FileManager.default.removeItem(atPath: directory)
         return graceful
     }
@@ -159,11 +192,11 @@ final class LocalCluster: @unchecked Sendable {
     func client(_ keyName: String, nodes: [Int]? = nil) throws -> GovChainClient {
         try GovChainClient(
             endpoints: (nodes ?? Array(0..<count)).map(url), chainID: chainID,
-            signer: KeyFile.read(from: "\(directory)/keys/\(keyName).key"))
+            signer: KeyFile.read(from: "\(directory)/keys/\(keyName).key"), http: http)
     }
 
     func readClient(_ index: Int) throws -> GovChainClient {
-        try GovChainClient(endpoints: [url(index)], chainID: chainID, signer: nil)
+        try GovChainClient(endpoints: [url(index)], chainID: chainID, signer: nil, http: http)
     }
 
     /// Height of a node, or nil when its API does not answer.
@@ -183,10 +216,7 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Block hash at `height` as node `index` reports it.
     func blockHash(_ index: Int, height: UInt64) async -> String? {
-        guard let json = try? await readClient(index).getJSONIfPresent("/v1/blocks/\(height)") as? [String: Any] else {
-            return nil
-        }
-        return json["hash"] as? String
+        try? await readClient(index).block(height: height)?.hash
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws {

@@ -1,4 +1,5 @@
 import Client
+import GovChainAPI
 import Foundation
 import Testing
 

@@ -1,10 +1,13 @@
 import AsyncHTTPClient
 import Client
+import GovChainAPI
 import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import ServiceLifecycle
+import Logging
 import Testing
 @testable import Contracts
 @testable import Ledger
@@ -15,7 +18,11 @@ import Testing
 
 /// A node that lies: it relays every GET to `upstream`, then corrupts the answer.
 struct LyingNode {
-    enum Lie: Sendable { case certificateSignature, stateProof, stateValue }
+    enum Lie: Sendable {
+        case certificateSignature, stateProof, stateValue, txProof, receiptProof
+        /// A record as a query route renders it (a bill's `total_fen` plus one): no proof covers it.
+        case recordView
+    }
 
     static func start(upstream: String, port: Int, lie: Lie) async throws -> @Sendable () async -> Void {
         let router = Router()
@@ -32,12 +39,23 @@ struct LyingNode {
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        let task = Task { try await app.runService() }
+        // Stopped gracefully: cancelling the server can drop a child channel it accepted but
+        // had not yet served, which NIO treats as a fatal error in this test process.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "lying-node")))
+        let task = Task { try await services.run() }
         try await Task.sleep(for: .milliseconds(500))
-        return { task.cancel() }
+        return {
+            await services.triggerGracefulShutdown()
+            _ = await task.result
+        }
     }
 
     static func tamper(_ json: inout [String: Any], lie: Lie) {
+        // A record route's `?prove=true` answer nests its state proof under "proof".
+        if var proof = json["proof"] as? [String: Any] {
+            tamper(&proof, lie: lie)
+            json["proof"] = proof
+        }
         switch lie {
         case .certificateSignature:
             guard let hex = json["certified_block_hex"] as? String, var bytes = Hex.decode(hex) else { return }
@@ -51,6 +69,19 @@ struct LyingNode {
             guard let hex = json["value_hex"] as? String, var bytes = Hex.decode(hex), !bytes.isEmpty else { return }
             bytes[bytes.count - 1] ^= 0x01
             json["value_hex"] = Hex.encode(bytes)
+        case .txProof, .receiptProof:
+            // The last byte: inside the last sibling hash, or the sibling count of a
+            // one-transaction block.
+            let field = lie == .txProof ? "tx_proof_hex" : "receipt_proof_hex"
+            guard let hex = json[field] as? String, var bytes = Hex.decode(hex), !bytes.isEmpty else { return }
+            bytes[bytes.count - 1] ^= 0x01
+            json[field] = Hex.encode(bytes)
+        case .recordView:
+            guard var record = json["record"] as? [String: Any],
+                let total = (record["total_fen"] as? NSNumber)?.uint64Value
+            else { return }
+            record["total_fen"] = total + 1
+            json["record"] = record
         }
     }
 }

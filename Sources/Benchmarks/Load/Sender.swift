@@ -1,5 +1,6 @@
 internal import AsyncHTTPClient
 internal import Foundation
+internal import GovChainAPI
 internal import NIOCore
 internal import NIOHTTP1
 
@@ -73,42 +74,15 @@ public final class Sender: Sendable {
         case 200 where isQuery:
             return .committed
         case 200:
-            let code = receiptCode(body.readableBytesView) ?? UInt32.max
+            let view = try? WireJSON.decode(TransactionView.self, from: Data(body.readableBytesView))
+            let code = view?.code ?? UInt32.max
             return code == 0 ? .committed : .failed(code: code)
         case 202:
             return .timedOut
         default:
-            let json =
-                (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)))
-                as? [String: Any]
-            let error = json?["error"] as? [String: Any]
-            return .refused(error?["code"] as? String ?? "http_\(status)")
+            let error = try? WireJSON.decode(ErrorView.self, from: Data(body.readableBytesView))
+            return .refused(error?.error.code ?? "http_\(status)")
         }
-    }
-
-    /// The receipt's numeric `"code":N` found by a byte scan: parsing the whole receipt with
-    /// JSONSerialization cost the generator more CPU than anything else, on cores it shares
-    /// with the nodes. Event attributes are strings, so only the receipt's code is numeric.
-    static func receiptCode(_ bytes: ByteBufferView) -> UInt32? {
-        let key = Array(#""code":"#.utf8)
-        let body = Array(bytes)
-        guard body.count > key.count else { return nil }
-        var index = 0
-        while index + key.count < body.count {
-            if body[index] == key[0], Array(body[index..<(index + key.count)]) == key {
-                var cursor = index + key.count
-                var value: UInt32 = 0
-                var digits = 0
-                while cursor < body.count, (0x30...0x39).contains(body[cursor]), digits < 10 {
-                    value = value &* 10 &+ UInt32(body[cursor] - 0x30)
-                    cursor += 1
-                    digits += 1
-                }
-                if digits > 0 { return value }
-            }
-            index += 1
-        }
-        return nil
     }
 }
 

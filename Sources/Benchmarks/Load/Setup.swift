@@ -1,5 +1,6 @@
 internal import AsyncHTTPClient
 internal import Foundation
+internal import GovChainAPI
 internal import NIOCore
 internal import NIOHTTP1
 
@@ -9,16 +10,15 @@ public struct SetupError: Error, CustomStringConvertible {
 }
 
 extension Sender {
-    /// GETs a JSON object from one node.
-    func getJSON(_ path: String, nodeIndex: Int) async throws -> [String: Any] {
+    /// GETs one node's answer to `path`, decoded as the GovChainAPI type the route answers with.
+    func get<Value: Decodable>(_: Value.Type, _ path: String, nodeIndex: Int) async throws -> Value {
         let request = HTTPClientRequestFactory.get(nodes[nodeIndex % nodes.count] + path)
         let response = try await http.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 4 << 20)
-        guard response.status.code == 200,
-            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
-                as? [String: Any]
-        else { throw SetupError(description: "GET \(path): HTTP \(response.status.code)") }
-        return object
+        guard response.status.code == 200 else {
+            throw SetupError(description: "GET \(path): HTTP \(response.status.code)")
+        }
+        return try WireJSON.decode(Value.self, from: Data(body.readableBytesView))
     }
 
     /// Waits until every node's mempool is empty (a backlog from an overloaded step would
@@ -28,8 +28,8 @@ extension Sender {
         while ContinuousClock.now < end {
             var pending = 0
             for index in nodes.indices {
-                let status = try? await getJSON("/v1/status", nodeIndex: index)
-                pending += (status?["mempool_size"] as? NSNumber)?.intValue ?? 0
+                let status = try? await get(NodeStatus.self, "/v1/status", nodeIndex: index)
+                pending += status?.mempoolSize ?? 0
             }
             if pending == 0 { return }
             try? await Task.sleep(for: .milliseconds(250))
@@ -44,10 +44,7 @@ extension Workload {
     public static func prepare(
         chainID: String, organisations: Organisations, sender: Sender, setupCount: Int
     ) async throws -> Workload {
-        let status = try await sender.getJSON("/v1/status", nodeIndex: 0)
-        guard let height = (status["height"] as? NSNumber)?.uint64Value else {
-            throw SetupError(description: "node status has no height")
-        }
+        let height = try await sender.get(NodeStatus.self, "/v1/status", nodeIndex: 0).height
         let workload = Workload(
             chainID: chainID, organisations: organisations, height: height, setupCount: setupCount)
         for wave in workload.setupWaves() {

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Foundation
 import Ledger
 
 extension AuditCommand {
     /// `govchain audit verify-chain`: the auditor's walk from genesis, trusting no node.
-    struct VerifyChain: AsyncParsableCommand, ConnectedCommand {
+    struct VerifyChain: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify-chain",
             abstract: "Walk the chain from genesis through every certificate and hash link; optionally re-execute it.",
@@ -20,8 +21,8 @@ extension AuditCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(name: .long, help: "The genesis JSON file to trust (handed over out of band, not read from a node).")
-        var genesis: String
+        /// `--genesis FILE`, or `genesis` in the config file: required here.
+        @OptionGroup var trust: TrustOptions
 
         @Flag(name: .long, help: "Re-execute every block and compare receipts and state roots.")
         var reexecute = false
@@ -38,9 +39,13 @@ extension AuditCommand {
         }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let trust = try TrustRoot(genesisFile: genesis)
-                let reader = try VerifiedReader(client: client, trust: trust)
+            guard let root = try trust.trustRoot() else {
+                throw ValidationError(
+                    "give --genesis FILE (or genesis = \"path\" in the config file): the audit "
+                        + "trusts only a genesis handed over out of band")
+            }
+            try await connection.perform(trusting: root) { client, output in
+                let reader = try VerifiedReader(client: client, trust: root)
                 let started = Date()
                 let audit = try await ChainAuditor(reader: reader).verifyChain(
                     reexecute: reexecute, progressEvery: max(1, progressEvery)

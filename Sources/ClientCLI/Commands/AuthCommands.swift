@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import KeyFiles
 import Ledger
@@ -11,7 +12,7 @@ struct AuthCommand: AsyncParsableCommand {
         abstract: "Grant, revoke and delegate authorisations; bind holder keys; list live grants.",
         subcommands: [
             Grant.self, Revoke.self, Delegate.self, BindHolderKey.self, UnbindHolderKey.self,
-            Mandate.self, RevokeMandate.self, Mandates.self, List.self, Show.self,
+            Mandate.self, RevokeMandate.self, Mandates.self, ShowMandate.self, List.self, Show.self,
         ])
 
     struct Grant: AsyncParsableCommand, ConnectedCommand {
@@ -41,7 +42,13 @@ struct AuthCommand: AsyncParsableCommand {
         var licenceTypes: [String] = []
         @Option(name: .customLong("data-category"), help: "A data category in scope (repeatable).")
         var dataCategories: [String] = []
-        @Option(name: .long, help: "The service-item code the grant is for.") var purpose: String
+        @Option(
+            name: .long,
+            help: """
+                The purpose the holder consents to (e.g. housing-loan): uses may name it or a \
+                service item registered under it.
+                """)
+        var purpose: String
         @OptionGroup var validity: ValidityOptions
         @Flag(name: .long, help: "Allow the grantee to delegate to an agent organisation.")
         var delegable = false
@@ -213,50 +220,68 @@ struct AuthCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a holder's live grants (delegations included).",
+            abstract: "List a holder's grants (delegations included): live ones by default.",
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 auth list --holder-id \
-                360102199001011234 --pepper-file pepper.bin
+                360102199001011234 --pepper-file pepper.bin --status all
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var holder: HolderOptions
+        @Option(
+            name: .long,
+            help: "live, all, revoked, expired or not-yet-valid (at the latest block's time).")
+        var status: String = "live"
+
+        func validate() throws {
+            guard status == "all" || GrantStatus(rawValue: status) != nil else {
+                throw ValidationError("--status must be live, all, revoked, expired or not-yet-valid")
+            }
+        }
 
         func run() async throws {
             let commitment = try holder.commitment()
+            let filter = GrantStatus(rawValue: status)  // nil: all
             try await connection.perform { client, output in
-                let grants = try await client.liveGrants(ofHolder: commitment)
+                let grants = try await client.grants(ofHolder: commitment, status: filter)
                 output.emitList("grants", grants, line: AuthCommand.describe)
             }
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a grant.",
-            discussion: "Example: govchain --node http://127.0.0.1:8600 auth show --grant-id G001")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 auth show --grant-id G001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("grant-id"), help: "The grant.") var grantID: String
 
         func validate() throws { try validateID(grantID, "--grant-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let grant = try await client.grant(grantID).orNotFound("grant \(grantID)")
-                output.emit(grant) { AuthCommand.describe(grant) }
+            try await connection.read(trust: trust) { reader, output in
+                let (grant, provenance) = try await reader.record(
+                    "grant \(grantID)", proven: { try await $0.grantView(grantID, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.grant(grantID, height: asOf.height) })
+                output.emit(grant, provenance) { AuthCommand.describe(grant) }
             }
         }
     }
 
-    static func describe(_ grant: GrantInfo) -> String {
-        let scope = grant.terms.scope
+    static func describe(_ grant: GrantView) -> String {
+        let scope = grant.scope
         let covered = (scope.licenceIDs + scope.licenceTypes + scope.dataCategories).joined(
             separator: ",")
         return
-            "\(grant.grantID): \(grant.terms.granteeOrganisation) for \(grant.terms.purpose) on [\(covered)] "
-            + "until \(grant.terms.validUntilMs), attested by \(grant.attestedBy)"
-            + (grant.revoked ? " (revoked)" : "")
+            "\(grant.grantID): \(grant.granteeOrganisation) for \(grant.purpose) on [\(covered)] "
+            + "until \(grant.validUntilMs), attested by \(grant.attestedBy)"
+            + " (\(grant.status))"
             + (grant.parentGrantID.map { ", delegated from \($0)" } ?? "")
     }
 }
@@ -270,7 +295,8 @@ struct UseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "use",
         abstract: "Record a licence use under a grant or a statutory duty.",
-        subcommands: [Record.self, Data.self, DataList.self], defaultSubcommand: Record.self)
+        subcommands: [Record.self, Data.self, DataList.self, List.self],
+        defaultSubcommand: Record.self)
 
     struct Record: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -289,9 +315,16 @@ struct UseCommand: AsyncParsableCommand {
             help: "Your organisation's id for this use (a retry with it records nothing twice).")
         var useID: String
         @Option(name: .customLong("licence-id"), help: "The licence used.") var licenceID: String
-        @Option(name: .long, help: "The service-item code (a grant must be for it).") var purpose:
-            String
-        @Option(name: .customLong("item-code"), help: "The case or item the use was for.")
+        @Option(
+            name: .long, help: "The purpose of the use (with --grant-id, the grant's purpose).")
+        var purpose: String
+        @Option(
+            name: .customLong("item-code"),
+            help: """
+                The service-item code (权责事项) the use serves: the purpose itself or an item \
+                registered under it; with --statutory-duty, a registered item listing your \
+                organisation.
+                """)
         var itemCode: String
         @Option(name: .customLong("grant-id"), help: "The grant relied on.") var grantID: String?
         @Flag(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -64,7 +65,7 @@ struct BillCommand: AsyncParsableCommand {
         abstract: "Issue and reverse e-bills; show, verify, list a payer's wallet, trace a bill.",
         subcommands: [
             Issue.self, Reverse.self, Show.self, Verify.self, Wallet.self, History.self,
-            Import.self,
+            Import.self, Alerts.self,
         ])
 
     struct Issue: AsyncParsableCommand, ConnectedCommand {
@@ -153,22 +154,28 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a bill with its claimed and remaining amounts.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 bill show --bill-id M360120260000000001"
-        )
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 bill show --bill-id \
+                M360120260000000001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("bill-id"), help: "The bill.") var billID: String
 
         func validate() throws { try validateID(billID, "--bill-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let bill = try await client.bill(billID).orNotFound("bill \(billID)")
-                output.emit(bill) { BillCommand.describe(bill) }
+            try await connection.read(trust: trust) { reader, output in
+                let (bill, provenance) = try await reader.record(
+                    "bill \(billID)", proven: { try await $0.bill(billID, height: asOf.height) },
+                    view: BillView.init, unproven: { try await $0.bill(billID, height: asOf.height) })
+                output.emit(bill, provenance) { BillCommand.describe(bill) }
             }
         }
     }
@@ -268,7 +275,7 @@ struct BillCommand: AsyncParsableCommand {
             try await connection.perform { client, output in
                 let versions = try await client.billHistory(billID)
                 output.emitList("versions", versions) { version in
-                    "height \(version.height) tx \(version.txID.hex.prefix(16)): "
+                    "height \(version.height) tx \(version.txID.prefix(16)): "
                         + (version.record.map { bill in
                             "\(bill.status), locked \(bill.lockedFen), settled \(bill.settledFen), reversed \(bill.reversedFen) fen"
                         } ?? "deleted")
@@ -277,12 +284,12 @@ struct BillCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ bill: BillInfo) -> String {
+    static func describe(_ bill: BillView) -> String {
         """
-        bill \(bill.id) (\(bill.number.number.kind)), issued by \(bill.issuerOrganisation)
+        bill \(bill.id) (\(bill.kind)), issued by \(bill.issuerOrganisation)
           status \(bill.status), total \(yuan(bill.totalFen)) (\(bill.totalFen) fen)
           reversed \(bill.reversedFen), locked \(bill.lockedFen), settled \(bill.settledFen), left \(bill.leftFen) fen
-          payer \(bill.payer.hex)
+          payer \(bill.payer)
         """
             + (bill.redBillIDs.isEmpty
                 ? "" : "\n  red bills \(bill.redBillIDs.joined(separator: ", "))")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -8,7 +9,9 @@ struct ClaimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claim",
         abstract: "Claim, settle and release reimbursements; show a claim; list a bill's claims.",
-        subcommands: [Claim.self, Settle.self, Release.self, Show.self, List.self])
+        subcommands: [
+            Claim.self, Settle.self, Release.self, Show.self, List.self, ByReimburser.self,
+        ])
 
     struct Claim: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -102,16 +105,19 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a claim.",
             discussion: """
+                \(verifyingNote)
                 Claim ids are scoped by reimburser, so name both.
                 Example: govchain --node http://127.0.0.1:8600 claim show \
                 --reimburser medical-insurance --claim-id C001
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .long, help: "The reimburser organisation that made the claim.")
         var reimburser: String
         @Option(name: .customLong("claim-id"), help: "The claim.") var claimID: String
@@ -122,10 +128,13 @@ struct ClaimCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let claim = try await client.claim(reimburser: reimburser, id: claimID)
-                    .orNotFound("claim \(claimID) of \(reimburser)")
-                output.emit(claim) { ClaimCommand.describe(claim) }
+            try await connection.read(trust: trust) { reader, output in
+                let (claim, provenance) = try await reader.record(
+                    "claim \(claimID) of \(reimburser)",
+                    proven: { try await $0.claim(reimburser: reimburser, id: claimID, height: asOf.height) },
+                    view: ClaimView.init,
+                    unproven: { try await $0.claim(reimburser: reimburser, id: claimID, height: asOf.height) })
+                output.emit(claim, provenance) { ClaimCommand.describe(claim) }
             }
         }
     }
@@ -160,7 +169,7 @@ struct ClaimCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ claim: ClaimInfo) -> String {
+    static func describe(_ claim: ClaimView) -> String {
         "\(claim.claimID): \(claim.status) \(claim.amountFen) fen of \(claim.billID)"
             + (claim.category.map { " (\($0))" } ?? "") + " by \(claim.reimburserOrganisation)"
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -23,8 +24,13 @@ extension UseCommand {
         @OptionGroup var holder: HolderOptions
         @Option(name: .customLong("data-category"), help: "The data category used.")
         var dataCategory: String
-        @Option(name: .long, help: "The purpose (a grant must be for it).") var purpose: String
-        @Option(name: .customLong("item-code"), help: "The service item.") var itemCode: String
+        @Option(
+            name: .long, help: "The purpose of the use (with --grant-id, the grant's purpose).")
+        var purpose: String
+        @Option(
+            name: .customLong("item-code"),
+            help: "The service-item code (权责事项): the purpose itself or an item registered under it.")
+        var itemCode: String
         @Option(name: .customLong("grant-id"), help: "The grant relied on.") var grantID: String?
         @Flag(name: .customLong("statutory-duty"), help: "A statutory duty, no grant.")
         var statutoryDuty = false
@@ -68,8 +74,8 @@ extension UseCommand {
             let commitment = try holder.commitment()
             try await connection.perform { client, output in
                 output.emitList("data_uses", try await client.dataUses(ofHolder: commitment)) {
-                    "\($0.use.useID) \($0.use.dataCategory) by \($0.userOrganisation) for "
-                        + "\($0.use.purpose)/\($0.use.itemCode) at height \($0.height)"
+                    "\($0.useID) \($0.dataCategory) by \($0.userOrganisation) for "
+                        + "\($0.purpose)/\($0.itemCode) at height \($0.height)"
                 }
             }
         }

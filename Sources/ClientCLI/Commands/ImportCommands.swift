@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import Ledger
@@ -340,7 +341,7 @@ struct LicenceImportKind: ImportKind {
 
     func isOnChain(_ issue: LicenceIssue, client: GovChainClient) async throws -> Bool {
         guard let licence = try await client.licence(issue.licenceID) else { return false }
-        return licence.holder == issue.holder && licence.fileDigest == issue.fileDigest
+        return licence.holder == issue.holder.hex && licence.fileDigest == issue.fileDigest.hex
     }
 }
 
@@ -375,7 +376,7 @@ struct BillImportKind: ImportKind {
 
     func isOnChain(_ issue: BillIssue, client: GovChainClient) async throws -> Bool {
         guard let bill = try await client.bill(issue.number.billID) else { return false }
-        return bill.payer == issue.payer && bill.totalFen == issue.totalFen
+        return bill.payer == issue.payer.hex && bill.totalFen == issue.totalFen
             && bill.issuedAtMs == issue.issuedAtMs
     }
 }

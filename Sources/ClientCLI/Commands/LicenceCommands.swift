@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -150,23 +151,28 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a licence record.",
             discussion: """
+                \(verifyingNote)
                 Example: govchain --node http://127.0.0.1:8600 licence show --licence-id \
                 1110000.11360000MB00000024.D001.1.4
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("licence-id"), help: "The licence.") var licenceID: String
 
         func validate() throws { try validateID(licenceID, "--licence-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let licence = try await client.licence(licenceID).orNotFound("licence \(licenceID)")
-                output.emit(licence) { LicenceCommand.describe(licence) }
+            try await connection.read(trust: trust) { reader, output in
+                let (licence, provenance) = try await reader.record(
+                    "licence \(licenceID)", proven: { try await $0.licence(licenceID, height: asOf.height) },
+                    view: LicenceView.init, unproven: { try await $0.licence(licenceID, height: asOf.height) })
+                output.emit(licence, provenance) { LicenceCommand.describe(licence) }
             }
         }
     }
@@ -217,7 +223,7 @@ struct LicenceCommand: AsyncParsableCommand {
             try await connection.perform { client, output in
                 let versions = try await client.licenceHistory(licenceID)
                 output.emitList("versions", versions) { version in
-                    "height \(version.height) tx \(version.txID.hex.prefix(16)): "
+                    "height \(version.height) tx \(version.txID.prefix(16)): "
                         + (version.record.map { "\($0.status) \($0.statusReason)" } ?? "deleted")
                 }
             }
@@ -299,7 +305,7 @@ struct LicenceCommand: AsyncParsableCommand {
         }
     }
 
-    static func describe(_ licence: LicenceInfo) -> String {
+    static func describe(_ licence: LicenceView) -> String {
         let reason = licence.statusReason.isEmpty ? "" : " (\(licence.statusReason))"
         let lines = [
             "licence \(licence.id)",
@@ -307,8 +313,8 @@ struct LicenceCommand: AsyncParsableCommand {
                 + "version \(licence.version)",
             "  status \(licence.status)\(reason)",
             "  valid \(licence.validFromMs) ... \(licence.validUntilMs) (ms since epoch)",
-            "  holder \(licence.holder.hex)",
-            "  file digest \(licence.fileDigest.hex)",
+            "  holder \(licence.holder)",
+            "  file digest \(licence.fileDigest)",
         ]
         return (lines + [licence.previousID.map { "  previous \($0)" }, licence.nextID.map { "  next \($0)" }]
             .compactMap { $0 }).joined(separator: "\n")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -57,7 +58,7 @@ struct LicenceTypeCommand: AsyncParsableCommand {
         abstract: "List and show the registered licence types.",
         subcommands: [List.self, Show.self])
 
-    static func describe(_ type: LicenceTypeInfo) -> String {
+    static func describe(_ type: LicenceTypeView) -> String {
         let validity = type.maxValidityDays == 0 ? "no limit" : "\(type.maxValidityDays) days"
         let reminder = type.reminderDays == 0 ? "none" : "\(type.reminderDays) days before"
         return "\(type.code)  issuers [\(type.issuers.joined(separator: ", "))]"
@@ -80,21 +81,27 @@ struct LicenceTypeCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one licence type.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 licence-type show --code 1110000")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 licence-type show --code 1110000
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .long, help: "The licence type code.") var code: String
 
         func validate() throws { try validateID(code, "--code") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let type = try await client.licenceType(code).orNotFound("licence type \(code)")
-                output.emit(type) { LicenceTypeCommand.describe(type) }
+            try await connection.read(trust: trust) { reader, output in
+                let (type, provenance) = try await reader.record(
+                    "licence type \(code)", proven: { try await $0.licenceType(code, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.licenceType(code, height: asOf.height) })
+                output.emit(type, provenance) { LicenceTypeCommand.describe(type) }
             }
         }
     }

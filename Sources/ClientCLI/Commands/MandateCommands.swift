@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import KeyFiles
 import Ledger
@@ -188,9 +189,40 @@ extension AuthCommand {
             let commitment = try holder.commitment()
             try await connection.perform { client, output in
                 output.emitList("mandates", try await client.mandates(ofPrincipal: commitment)) {
-                    "\($0.mandate.mandateID) agent \($0.mandate.agent.hex.prefix(16)) "
-                        + "\($0.mandate.kind) until \($0.mandate.validUntilMs)"
+                    "\($0.mandateID) agent \($0.agent.prefix(16)) "
+                        + "\($0.kind) until \($0.validUntilMs)"
                         + ($0.revoked ? " REVOKED" : "")
+                }
+            }
+        }
+    }
+
+    struct ShowMandate: AsyncParsableCommand, VerifyingCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show-mandate",
+            abstract: "Show one mandate (person-to-person delegation).",
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 auth show-mandate --mandate-id M001
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
+        @Option(name: .customLong("mandate-id"), help: "The mandate.") var mandateID: String
+
+        func validate() throws { try validateID(mandateID, "--mandate-id") }
+
+        func run() async throws {
+            try await connection.read(trust: trust) { reader, output in
+                let (mandate, provenance) = try await reader.record(
+                    "mandate \(mandateID)", proven: { try await $0.mandate(mandateID, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.mandate(mandateID, height: asOf.height) })
+                output.emit(mandate, provenance) {
+                    "\(mandate.mandateID): \(mandate.kind) from \(mandate.principal.prefix(16)) to "
+                        + "\(mandate.agent.prefix(16)) for [\(mandate.purposes.joined(separator: ","))] "
+                        + "until \(mandate.validUntilMs), attested by \(mandate.attestedBy)"
+                        + (mandate.revoked ? " (revoked)" : "")
                 }
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -8,7 +9,9 @@ struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "Propose and approve governance changes (admin keys); list organisations.",
-        subcommands: [Propose.self, Approve.self, List.self, Show.self])
+        subcommands: [
+            Propose.self, Approve.self, List.self, Show.self, Validators.self, Proposals.self,
+        ])
 
     struct Approve: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -31,6 +34,40 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
+    struct Validators: AsyncParsableCommand, ConnectedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the validator set governance records.",
+            discussion: "Example: govchain --node http://127.0.0.1:8600 org validators --json")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.perform { client, output in
+                output.emitList("validators", try await client.validators()) {
+                    "\($0.name)  \($0.publicKey.prefix(16))  \($0.address)"
+                }
+            }
+        }
+    }
+
+    struct Proposals: AsyncParsableCommand, ConnectedCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List governance proposals with their approvals, executed or not.",
+            discussion: "Example: govchain --node http://127.0.0.1:8600 org proposals")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.perform { client, output in
+                output.emitList("proposals", try await client.proposals()) {
+                    "\($0.id)  \($0.kind)  \($0.approvals.count) approval(s)"
+                        + ($0.executed ? "  executed" : "  pending")
+                        + " (proposed at height \($0.proposedAtHeight))"
+                }
+            }
+        }
+    }
+
     struct List: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
             abstract: "List every organisation and its number of keys.",
@@ -48,24 +85,31 @@ struct OrgCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an organisation and its keys.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 org show --org-id peoples-hospital
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("org-id"), help: "The organisation.") var organisationID: String
 
         func validate() throws { try validateID(organisationID, "--org-id") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let organisation = try await client.organisation(organisationID)
-                    .orNotFound("organisation \(organisationID)")
-                output.emit(organisation) {
+            try await connection.read(trust: trust) { reader, output in
+                let (organisation, provenance) = try await reader.record(
+                    "organisation \(organisationID)",
+                    proven: { try await $0.organisation(organisationID, height: asOf.height) },
+                    view: { $0 },
+                    unproven: { try await $0.organisation(organisationID, height: asOf.height) })
+                output.emit(organisation, provenance) {
                     (["\(organisation.id): \(organisation.name) (\(organisation.creditCode))"]
-                        + organisation.keys.map { "  key \($0.hex)" }).joined(separator: "\n")
+                        + organisation.keys.map { "  key \($0.publicKey) \($0.roles.joined(separator: ","))" }).joined(separator: "\n")
                 }
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import GovChainAPI
 import Contracts
 import Ledger
 
@@ -81,7 +82,7 @@ struct DutyCommand: AsyncParsableCommand {
         abstract: "List and show the registered service items (权责事项).",
         subcommands: [List.self, Show.self])
 
-    static func describe(_ item: DutyItemInfo) -> String {
+    static func describe(_ item: DutyItemView) -> String {
         "\(item.itemCode)  purpose \(item.purpose)"
             + "  orgs [\(item.organisations.joined(separator: ", "))]"
             + "  licence types [\(item.licenceTypes.joined(separator: ", "))]"
@@ -104,22 +105,27 @@ struct DutyCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand, ConnectedCommand {
+    struct Show: AsyncParsableCommand, VerifyingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one service item.",
-            discussion:
-                "Example: govchain --node http://127.0.0.1:8600 duty show --item-code HF-LOAN-001")
+            discussion: """
+                \(verifyingNote)
+                Example: govchain --node http://127.0.0.1:8600 duty show --item-code HF-LOAN-001
+                """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var trust: TrustOptions
+        @OptionGroup var asOf: AsOfOptions
         @Option(name: .customLong("item-code"), help: "The service-item code.") var itemCode: String
 
         func validate() throws { try validateID(itemCode, "--item-code") }
 
         func run() async throws {
-            try await connection.perform { client, output in
-                let item = try await client.dutyItem(itemCode)
-                    .orNotFound("service item \(itemCode)")
-                output.emit(item) { DutyCommand.describe(item) }
+            try await connection.read(trust: trust) { reader, output in
+                let (item, provenance) = try await reader.record(
+                    "service item \(itemCode)", proven: { try await $0.dutyItem(itemCode, height: asOf.height) },
+                    view: { $0 }, unproven: { try await $0.dutyItem(itemCode, height: asOf.height) })
+                output.emit(item, provenance) { DutyCommand.describe(item) }
             }
         }
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Client
+import GovChainAPI
 import Contracts
 import Foundation
 import KeyFiles
@@ -28,6 +30,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("timeout-seconds"), help: "How long to wait for a call to commit.")
     var timeoutSeconds: Int = 20
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: """
+            PEM file of the CA that signs the nodes' API certificates: https:// nodes are \
+            checked against it alone (default: `ca_file` in the config file, else the \
+            system's trust store).
+            """)
+    var caFile: String?
+
     func validate() throws {
         for url in node where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--node \(url): give a base URL such as http://127.0.0.1:8600")
@@ -51,33 +62,59 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
+    /// The CA file from `--ca-file`, else `ca_file` in the config file, else nil (the
+    /// system's trust store).
+    func caFilePath() throws -> String? {
+        if let caFile { return caFile }
+        return try ClientConfiguration.load()?.caFile
+    }
+
+    /// Runs `body` with an HTTP client that checks https:// nodes against the CA file, shut
+    /// down when `body` ends.
+    func withHTTP<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+        try await GovChainClient.withToolHTTPClient(caFile: try caFilePath(), body)
+    }
+
     /// Makes the chain's suite this process's, from the first node that answers /v1/status.
     /// Quiet when no node answers: the command itself then reports that with its exit code.
     func establishSuite() async {
         guard !node.isEmpty else { return }
-        try? await GovChainClient.withToolHTTPClient { http in
+        try? await withHTTP { http in
             try await GovChainClient(endpoints: node, chainID: "", signer: nil, http: http)
                 .status().activateSuite()
         }
     }
 
     /// Runs `body` with a client, turning every failure into its documented exit code.
-    func perform(signing: Bool = false, _ body: (GovChainClient, Output) async throws -> Void)
-        async throws
-    {
+    /// - Parameter root: a trusted genesis: the chain id is the genesis's (a node serving
+    ///   another chain is refused) and the suite was activated from it, not from a node.
+    func perform(
+        signing: Bool = false, trusting root: TrustRoot? = nil,
+        _ body: (GovChainClient, Output) async throws -> Void
+    ) async throws {
         let output = self.output
         do {
             // Reading a key file takes no chain hash, so it may come before the suite is known.
             let signer = try signer(signing: signing)
-            try await GovChainClient.withToolHTTPClient { http in
+            try await withHTTP { http in
                 // The chain id comes from --chain-id or the first node that answers
                 // /v1/status, which also names the crypto suite this process then hashes
                 // and signs with (a --genesis given to a command has fixed it already).
                 let status = try await GovChainClient(
                     endpoints: node, chainID: "", signer: nil, http: http
                 ).status()
-                try status.activateSuite()
-                let chain = chainID ?? status.chainID
+                let chain: String
+                if let root {
+                    guard status.chainID == root.chainID else {
+                        throw ClientError.verificationFailed(
+                            "the node serves chain \(status.chainID), the trusted genesis is "
+                                + "for \(root.chainID)")
+                    }
+                    chain = root.chainID
+                } else {
+                    try status.activateSuite()
+                    chain = chainID ?? status.chainID
+                }
                 if let signer, signer.algorithm != CryptoSuite.active.signatureAlgorithm {
                     throw ValidationError(
                         "--key \(key ?? ""): an \(signer.algorithm) key cannot sign for a "

@@ -61,6 +61,11 @@ enum LicenceUseContract {
         context.put(record, at: useKey)
         // The id points at the record, so a retry finds what the first attempt recorded.
         context.putBytes(useKey.bytes, at: LicenceKeys.useID(context.organisationID, useID))
+        // Indexes for the holder's, the grant's and the organisation's trail (issue 18):
+        // derived from the record alone, so every node writes the same keys.
+        for indexKey in LicenceKeys.useIndexes(of: record, holder: licence.holder) {
+            context.putBytes(useKey.bytes, at: indexKey)
+        }
         context.emit(
             name, "used",
             [

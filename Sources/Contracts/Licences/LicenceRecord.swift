@@ -129,6 +129,30 @@ enum LicenceKeys {
     static func use(_ licenceID: String, height: UInt64, txID: Hash256) -> StateKey {
         StateKey("use/\(licenceID)/\(paddedHex(height))/\(txID.hex)")
     }
+
+    // Secondary indexes of uses (issue 18). Each entry's value is the key of the use record;
+    // its tail `<height hex16>/<tx id hex>/<licence id>` lists uses in chain order.
+    static func usesByHolder(_ holder: Hash256) -> StateKey {
+        StateKey("idx/use-holder/\(holder.hex)/")
+    }
+    static func usesByGrant(_ grantID: String) -> StateKey { StateKey("idx/use-grant/\(grantID)/") }
+    static func usesByOrganisation(_ organisation: String) -> StateKey {
+        StateKey("idx/use-org/\(organisation)/")
+    }
+
+    /// The index entries of a use of a licence held by `holder`: by holder, by using
+    /// organisation, and by grant for a use under a grant.
+    static func useIndexes(of use: UseRecord, holder: Hash256) -> [StateKey] {
+        let tail = "\(paddedHex(use.height))/\(use.txID.hex)/\(use.licenceID)"
+        var keys = [
+            StateKey(bytes: usesByHolder(holder).bytes + Array(tail.utf8)),
+            StateKey(bytes: usesByOrganisation(use.userOrganisation).bytes + Array(tail.utf8)),
+        ]
+        if let grantID = use.grantID {
+            keys.append(StateKey(bytes: usesByGrant(grantID).bytes + Array(tail.utf8)))
+        }
+        return keys
+    }
 }
 
 /// Fixed-width hex so numbers sort by value in byte order.

@@ -257,14 +257,14 @@ public struct ContractQueries<Store: StateStore> {
 
     // MARK: - Helpers
 
-    private func record<Record: CanonicalDecodable>(_: Record.Type, _ key: StateKey)
+    func record<Record: CanonicalDecodable>(_: Record.Type, _ key: StateKey)
         throws(StoredRecordError) -> Record?
     {
         guard let bytes = state.value(for: key) else { return nil }
         return try StoredRecords.decode(Record.self, bytes, key: key)
     }
 
-    private func records<Record: CanonicalDecodable>(_: Record.Type, _ prefix: StateKey)
+    func records<Record: CanonicalDecodable>(_: Record.Type, _ prefix: StateKey)
         throws(StoredRecordError) -> [Record]
     {
         var records: [Record] = []
@@ -276,7 +276,7 @@ public struct ContractQueries<Store: StateStore> {
 
     /// The records an index lists (the last path component of each key under `prefix` is
     /// the id), skipping ids whose record is gone.
-    private func indexedRecords<Record>(
+    func indexedRecords<Record>(
         _ prefix: StateKey, _ lookup: (String) throws(StoredRecordError) -> Record?
     ) throws(StoredRecordError) -> [Record] {
         var records: [Record] = []

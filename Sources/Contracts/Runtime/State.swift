@@ -57,6 +57,34 @@ public protocol StateStore {
     func value(for key: StateKey) -> [UInt8]?
     /// Every entry whose key starts with `prefix`, in ascending key order.
     func entries(withPrefix prefix: StateKey) -> [StateEntry]
+    /// The first `limit` entries (in ascending key order) whose key starts with `prefix` and
+    /// sorts after `after` (from the first one when `after` is nil): a bounded, resumable
+    /// scan. Fewer than `limit` entries means the prefix holds no more after the last one.
+    /// A `limit` below 1 returns nothing.
+    func entries(withPrefix prefix: StateKey, after: StateKey?, limit: Int) -> [StateEntry]
+}
+
+extension StateStore {
+    /// The scan for stores with no ordered seek of their own: it reads the whole prefix and
+    /// keeps one page. Stores that can seek (`InMemoryState`, the node's RocksDB stores)
+    /// implement the requirement themselves.
+    public func entries(withPrefix prefix: StateKey, after: StateKey?, limit: Int)
+        -> [StateEntry]
+    {
+        guard limit > 0 else { return [] }
+        var page: [StateEntry] = []
+        for entry in entries(withPrefix: prefix) where after.map({ $0 < entry.key }) ?? true {
+            page.append(entry)
+            if page.count == limit { break }
+        }
+        return page
+    }
+}
+
+extension StateKey {
+    /// The least key greater than this one (this key followed by a zero byte): where a scan
+    /// that resumes after this key seeks to.
+    public var successor: StateKey { StateKey(bytes: bytes + [0]) }
 }
 
 /// A sorted in-memory state: the test twin of the node's state column family, also handy
@@ -78,7 +106,22 @@ public struct InMemoryState: StateStore, Sendable {
         var index = lowerBound(prefix)
         while index < sortedKeys.count, sortedKeys[index].hasPrefix(prefix) {
             let key = sortedKeys[index]
-            result.append(StateEntry(key: key, value: storage[key]!))
+            if let value = storage[key] { result.append(StateEntry(key: key, value: value)) }
+            index += 1
+        }
+        return result
+    }
+
+    public func entries(withPrefix prefix: StateKey, after: StateKey?, limit: Int)
+        -> [StateEntry]
+    {
+        guard limit > 0 else { return [] }
+        var result: [StateEntry] = []
+        let start = after.map { max($0.successor, prefix) } ?? prefix
+        var index = lowerBound(start)
+        while result.count < limit, index < sortedKeys.count, sortedKeys[index].hasPrefix(prefix) {
+            let key = sortedKeys[index]
+            if let value = storage[key] { result.append(StateEntry(key: key, value: value)) }
             index += 1
         }
         return result

@@ -17,30 +17,31 @@ extension APIRoutes {
 
     private func registerGovernanceQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/organisations") { request, context in
-            try await list(request, context, { _ in .anyCaller }, sortKey: \OrganisationView.id) { queries, _ in
-                try queries.organisations.map { try Self.organisationView($0, queries) }
+            try await paged(request, context, { _ in .anyCaller }) { queries, _, page in
+                try Self.mapPage(queries.organisations(page: page)) { try Self.organisationView($0, queries) }
             }
         }
         router.get("/v1/organisations/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, context, { _ in .anyCaller }, "organisation \(id)", key: RecordKeys.organisation(id)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "organisation \(id)", key: RecordKeys.organisation(id)) { queries, _ in
                 try queries.organisation(id).map { try Self.organisationView($0, queries) }
             }
         }
         router.get("/v1/validators") { request, context in
             try await list(request, context, { _ in .anyCaller }, sortKey: { (validator: ValidatorView) in validator.publicKey }) { queries, _ in
                 // The set governance records; the genesis set until a change was executed.
-                try (queries.chainParameters?.validators ?? runtime.genesis.validators).map(ValidatorView.init)
+                try (queries.validators ?? runtime.genesis.validators).map(ValidatorView.init)
             }
         }
         router.get("/v1/proposals") { request, context in
-            try await list(request, context, { _ in .anyCaller }, sortKey: \ProposalView.id) { queries, _ in
-                try queries.proposals.map(ProposalView.init)
+            let status = try Self.filter(request, ProposalStatus.self)
+            return try await paged(request, context, { _ in .anyCaller }) { queries, _, page in
+                try Self.mapPage(queries.proposals(status: status, page: page)) { ProposalView($0) }
             }
         }
         router.get("/v1/proposals/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, context, { _ in .anyCaller }, "proposal \(id)", key: RecordKeys.proposal(id)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "proposal \(id)", key: RecordKeys.proposal(id)) { queries, _ in
                 try queries.proposal(id).map(ProposalView.init)
             }
         }
@@ -51,7 +52,7 @@ extension APIRoutes {
         }
         router.get("/v1/duty-items/:code") { request, context in
             let code = try pathID(context, "code")
-            return try await single(request, context, { _ in .anyCaller }, "service item \(code)", key: RecordKeys.dutyItem(code)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "service item \(code)", key: RecordKeys.dutyItem(code)) { queries, _ in
                 try queries.dutyItem(code).map(DutyItemView.init)
             }
         }
@@ -62,7 +63,7 @@ extension APIRoutes {
         }
         router.get("/v1/licence-types/:code") { request, context in
             let code = try pathID(context, "code")
-            return try await single(request, context, { _ in .anyCaller }, "licence type \(code)", key: RecordKeys.licenceType(code)) { queries in
+            return try await single(request, context, { _ in .anyCaller }, "licence type \(code)", key: RecordKeys.licenceType(code)) { queries, _ in
                 try queries.licenceType(code).map(LicenceTypeView.init)
             }
         }
@@ -76,7 +77,7 @@ extension APIRoutes {
     private func registerLicenceQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/licences/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, context, { (licence: LicenceView) in Self.licenceRule(licence) }, "licence \(id)", key: RecordKeys.licence(id)) { queries in
+            return try await single(request, context, { (licence: LicenceView) in Self.licenceRule(licence) }, "licence \(id)", key: RecordKeys.licence(id)) { queries, _ in
                 try queries.licence(id).map(LicenceView.init)
             }
         }
@@ -89,15 +90,28 @@ extension APIRoutes {
             let parameters = try QueryParameters(request)
             _ = try requireCaller(context, route: "licence-verify")
             return try await answer(parameters) { queries, height, store in
-                let atMs = try store.block(at: height)?.header.timeMs ?? runtime.genesis.genesisTimeMs
+                let atMs = try store.blockTimeMs(at: height) ?? runtime.genesis.genesisTimeMs
                 let result = try queries.verifyLicence(id: id, fileDigest: digest, atMs: atMs)
                 return LicenceVerificationView(result, asOfHeight: height)
             }
         }
         router.get("/v1/licences/:id/uses") { request, context in
             let id = try pathID(context, "id")
-            return try await list(request, context, { queries in try Self.licenceRule(queries.licence(id).map(LicenceView.init)) }, sortKey: Self.useOrder) { queries, _ in
-                try queries.uses(ofLicence: id).map(LicenceUseView.init)
+            return try await paged(request, context, { queries in try Self.licenceRule(queries.licence(id).map(LicenceView.init)) }) {
+                queries, _, page in try Self.mapPage(queries.uses(ofLicence: id, page: page)) { LicenceUseView($0) }
+            }
+        }
+        router.get("/v1/holders/:commitment/uses") { request, context in
+            let holder = try commitment(context)
+            return try await paged(request, context, { _ in Self.personRule(holder) }) { queries, _, page in
+                try Self.mapPage(queries.uses(ofHolder: holder, page: page)) { LicenceUseView($0) }
+            }
+        }
+        router.get("/v1/organisations/:id/uses") { request, context in
+            // The uses an organisation recorded: that organisation (and auditors) read them.
+            let id = try pathID(context, "id")
+            return try await paged(request, context, { _ in .personal(organisations: [id], roles: [], people: []) }) {
+                queries, _, page in try Self.mapPage(queries.uses(byOrganisation: id, page: page)) { LicenceUseView($0) }
             }
         }
         router.get("/v1/licences/:id/history") { request, context in
@@ -121,20 +135,29 @@ extension APIRoutes {
     }
 
     private func registerAuthorisationQueries(on router: Router<APIRequestContext>) {
+        router.get("/v1/grants/:id/uses") { request, context in
+            let id = try pathID(context, "id")
+            return try await paged(request, context, { queries in
+                try Self.grantRule(queries.grant(id))
+            }) { queries, _, page in try Self.mapPage(queries.uses(ofGrant: id, page: page)) { LicenceUseView($0) } }
+        }
         router.get("/v1/grants/:id") { request, context in
             let id = try pathID(context, "id")
             return try await single(request, context, { (grant: GrantView) in
                 .personal(organisations: [grant.granteeOrganisation], roles: [.identityProvider],
                           people: Hash256(hex: grant.holder).map { [$0] } ?? [])
-            }, "grant \(id)", key: RecordKeys.grant(id)) { queries in
-                try queries.grant(id).map(GrantView.init)
+            }, "grant \(id)", key: RecordKeys.grant(id)) { queries, atMs in
+                try queries.grant(id).map { GrantView($0, status: try queries.status(of: $0, atMs: atMs)) }
             }
         }
         router.get("/v1/holders/:commitment/grants") { request, context in
             let holder = try commitment(context)
-            let filter = try GrantStatusFilter(request.uri.queryParameters.get("status"))
-            return try await list(request, context, { _ in Self.personRule(holder) }, sortKey: \GrantView.grantID) { queries, atMs in
-                try queries.grants(ofHolder: holder, status: filter, atMs: atMs).map(GrantView.init)
+            // All grants by default: revoked and expired ones are part of the record.
+            let status = try Self.filter(request, GrantStatus.self)
+            return try await paged(request, context, { _ in Self.personRule(holder) }) { queries, atMs, page in
+                try Self.mapPage(queries.grants(ofHolder: holder, status: status, atMs: atMs, page: page)) {
+                    GrantView($0.grant, status: $0.status)
+                }
             }
         }
         router.get("/v1/holders/:commitment/data-uses") { request, context in
@@ -154,7 +177,7 @@ extension APIRoutes {
             return try await single(request, context, { (mandate: MandateView) in
                 .personal(organisations: [], roles: [.identityProvider],
                           people: [mandate.principal, mandate.agent].compactMap(Hash256.init(hex:)))
-            }, "mandate \(id)", key: RecordKeys.mandate(id)) { queries in
+            }, "mandate \(id)", key: RecordKeys.mandate(id)) { queries, _ in
                 try queries.mandate(id).map(MandateView.init)
             }
         }
@@ -163,7 +186,7 @@ extension APIRoutes {
     private func registerBillQueries(on router: Router<APIRequestContext>) {
         router.get("/v1/bills/:id") { request, context in
             let id = try pathID(context, "id")
-            return try await single(request, context, { (bill: BillView) in Self.billRule(bill) }, "bill \(id)", key: RecordKeys.bill(id)) { queries in
+            return try await single(request, context, { (bill: BillView) in Self.billRule(bill) }, "bill \(id)", key: RecordKeys.bill(id)) { queries, _ in
                 try queries.bill(id).map(BillView.init)
             }
         }
@@ -193,6 +216,21 @@ extension APIRoutes {
                 try queries.billWalletClaims(ofPayer: payer).map { WalletBillView(bill: $0.bill, claims: $0.claims) }
             }
         }
+        router.get("/v1/reimbursers/:organisation/claims") { request, context in
+            let organisation = try pathID(context, "organisation")
+            let status = try Self.filter(request, ClaimStatus.allCases, name: \.name)
+            return try await paged(request, context, { _ in
+                .personal(organisations: [organisation], roles: [.reimburser], people: [])
+            }) { queries, _, page in
+                try Self.mapPage(queries.claims(ofReimburser: organisation, status: status, page: page)) { ClaimView($0) }
+            }
+        }
+        router.get("/v1/alerts") { request, context in
+            let status = try Self.filter(request, BillAlertStatus.self)
+            return try await paged(request, context, { _ in .personal(organisations: [], roles: [.reimburser], people: []) }) {
+                queries, _, page in try Self.mapPage(queries.alerts(status: status, page: page)) { AlertStandingView($0) }
+            }
+        }
         // Claim ids are scoped by reimburser (issue 13 item 5), so a claim is named by both.
         router.get("/v1/reimbursers/:organisation/claims/:id") { request, context in
             let organisation = try pathID(context, "organisation")
@@ -200,7 +238,7 @@ extension APIRoutes {
             return try await single(
                 request, context, { _ in .personal(organisations: [organisation], roles: [.reimburser], people: []) },
                 "claim \(id) of \(organisation)", key: RecordKeys.claim(reimburser: organisation, id: id)
-            ) { queries in
+            ) { queries, _ in
                 try queries.claim(reimburser: organisation, id: id).map(ClaimView.init)
             }
         }
@@ -250,7 +288,7 @@ extension APIRoutes {
     }
 
     static func organisationView(
-        _ record: OrganisationRecord, _ queries: ContractQueries<RocksStateStore>
+        _ record: OrganisationRecord, _ queries: ContractQueries<QueryState>
     ) throws -> OrganisationView {
         var keys: [PublicKey: KeyRecord] = [:]
         for key in record.keys { keys[key] = try queries.key(key) }
@@ -271,13 +309,14 @@ extension APIRoutes {
     private func single<View: Codable & Sendable & Hashable>(
         _ request: Request, _ context: APIRequestContext, _ rule: @escaping @Sendable (View) -> ReadRule,
         _ what: String, key: StateKey,
-        _ body: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> View?
+        _ body: @escaping @Sendable (ContractQueries<QueryState>, UInt64) throws -> View?
     ) async throws -> WireResponse<RecordAnswer<View>> {
         let parameters = try QueryParameters(request)
         let caller = try requireCaller(context)
         let asked = "GET " + request.uri.description
         return try await answer(parameters) { queries, height, store in
-            guard let record = try body(queries) else { throw APIError.notFound(what) }
+            let atMs = try store.blockTimeMs(at: height) ?? runtime.genesis.genesisTimeMs
+            guard let record = try body(queries, atMs) else { throw APIError.notFound(what) }
             try authorise(caller, rule(record), queries: queries, request: asked, store: store)
             let proof = parameters.prove
                 ? try Self.proof(key: key.bytes, text: String(decoding: key.bytes, as: UTF8.self), height: height, store: store)
@@ -290,19 +329,74 @@ extension APIRoutes {
     /// of that height (for rules that depend on time, such as a grant's liveness).
     private func list<Item: Codable & Sendable & Hashable>(
         _ request: Request, _ context: APIRequestContext,
-        _ rule: @escaping @Sendable (ContractQueries<RocksStateStore>) throws -> ReadRule,
+        _ rule: @escaping @Sendable (ContractQueries<QueryState>) throws -> ReadRule,
         sortKey: @escaping @Sendable (Item) -> String,
-        _ body: @escaping @Sendable (ContractQueries<RocksStateStore>, UInt64) throws -> [Item]
+        _ body: @escaping @Sendable (ContractQueries<QueryState>, UInt64) throws -> [Item]
     ) async throws -> WireResponse<Page<Item>> {
         let parameters = try QueryParameters(request)
         let caller = try requireCaller(context)
         let asked = "GET " + request.uri.description
         return try await answer(parameters) { queries, height, store in
             try authorise(caller, try rule(queries), queries: queries, request: asked, store: store)
-            let atMs = try store.block(at: height)?.header.timeMs ?? runtime.genesis.genesisTimeMs
+            let atMs = try store.blockTimeMs(at: height) ?? runtime.genesis.genesisTimeMs
             let page = parameters.page(try body(queries, atMs), sortKey: sortKey)
             return Page(asOfHeight: height, items: page.items, nextCursor: page.nextCursor)
         }
+    }
+
+    /// A page of a list the contracts page themselves (cursor = the last state key looked at),
+    /// as of the asked height. `body` gets the queries, that height's block time and the page.
+    private func paged<Item: Codable & Sendable & Hashable>(
+        _ request: Request, _ context: APIRequestContext,
+        _ rule: @escaping @Sendable (ContractQueries<QueryState>) throws -> ReadRule,
+        _ body: @escaping @Sendable (ContractQueries<QueryState>, UInt64, PageRequest) throws -> QueryPage<Item>
+    ) async throws -> WireResponse<Page<Item>> {
+        let parameters = try QueryParameters(request)
+        let caller = try requireCaller(context)
+        let asked = "GET " + request.uri.description
+        let page = PageRequest(cursor: parameters.cursor, limit: parameters.limit)
+        return try await answer(parameters) { queries, height, store in
+            try authorise(caller, try rule(queries), queries: queries, request: asked, store: store)
+            let atMs = try store.blockTimeMs(at: height) ?? runtime.genesis.genesisTimeMs
+            let items = try body(queries, atMs, page)
+            return Page(asOfHeight: height, items: items.items, nextCursor: items.nextCursor)
+        }
+    }
+
+    /// A contract page's items turned into their views (a query error into its answer).
+    static func mapPage<Record, View>(
+        _ page: @autoclosure () throws(QueryError) -> QueryPage<Record>, _ view: (Record) throws -> View
+    ) throws -> QueryPage<View> {
+        let records: QueryPage<Record>
+        do { records = try page() } catch {
+            switch error {
+            case let .invalidCursor(reason): throw APIError.badRequest("cursor: \(reason)")
+            case let .storedRecord(stored): throw stored
+            }
+        }
+        return QueryPage(items: try records.items.map(view), nextCursor: records.nextCursor)
+    }
+
+    /// `?status=`: one of the filter's values, or nil (all).
+    static func filter<Filter: RawRepresentable & CaseIterable>(
+        _ request: Request, _: Filter.Type
+    ) throws -> Filter? where Filter.RawValue == String {
+        try filter(request, Array(Filter.allCases), name: \.rawValue)
+    }
+
+    static func filter<Filter>(_ request: Request, _ cases: [Filter], name: (Filter) -> String) throws -> Filter? {
+        guard let text = request.uri.queryParameters.get("status"), text != "all" else { return nil }
+        guard let value = cases.first(where: { name($0) == text }) else {
+            throw APIError.badRequest("status must be all or one of \(cases.map(name).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// A grant: its grantee, identity providers and the holder's bound keys.
+    static func grantRule(_ grant: GrantRecord?) -> ReadRule {
+        .personal(
+            organisations: grant.map { [$0.terms.granteeOrganisation] } ?? [], roles: [.identityProvider],
+            people: grant.map { [$0.terms.holder] } ?? [])
     }
 
     /// Runs a query against committed state on the thread pool. A failed state read looks
@@ -312,14 +406,14 @@ extension APIRoutes {
     /// a 500 `corrupt_record`.
     func answer<Answer: Encodable & Sendable>(
         _ parameters: QueryParameters,
-        _ body: @escaping @Sendable (ContractQueries<RocksStateStore>, UInt64, BlockStore) throws -> Answer
+        _ body: @escaping @Sendable (ContractQueries<QueryState>, UInt64, BlockStore) throws -> Answer
     ) async throws -> WireResponse<Answer> {
         let last = runtime.blockStore.lastHeight
         let height = parameters.height ?? last
         guard height <= last else { throw APIError.notFound("height \(height) (the latest is \(last))") }
         do {
             let value = try await runtime.store.run { store in
-                let state = try StateAtHeight.reader(store, height: height, latest: last)
+                let state = try QueryState.reader(store, height: height, latest: last)
                 let answer: Answer
                 do { answer = try body(ContractQueries(state: state), height, store) } catch {
                     try state.checkReads()
@@ -332,17 +426,5 @@ extension APIRoutes {
         } catch let error as StoredRecordError {
             throw APIError(.internalServerError, "corrupt_record", error.description)
         }
-    }
-}
-
-/// Which of a holder's grants to list.
-enum GrantStatusFilter: String, Sendable {
-    case all, live, revoked, expired
-
-    init(_ text: String?) throws {
-        guard let filter = GrantStatusFilter(rawValue: text ?? "live") else {
-            throw APIError.badRequest("status must be one of all, live, revoked, expired")
-        }
-        self = filter
     }
 }

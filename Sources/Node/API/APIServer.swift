@@ -189,6 +189,15 @@ struct APIRoutes: Sendable {
                 throw StorageError(
                     "tx \(id.hex) is indexed at \(location.height)/\(index) beyond its block")
             }
+            // A transaction is read by auditors and by the organisation that sent it; the
+            // check runs in this same pool hop (and reads nothing when reads are open).
+            if access.reads == .signed {
+                let queries = ContractQueries(state: RocksStateStore(database: store.database))
+                let organisation = try queries.key(block.transactions[index].sender)?.organisationID
+                try authorise(
+                    caller, .personal(organisations: organisation.map { [$0] } ?? [], roles: [], people: []),
+                    queries: queries, request: "GET /v1/transactions/\(id.hex)", store: store)
+            }
             let done = CommittedTransaction(location: location, receipt: receipts[index])
             return (done, block, receipts)
         }
@@ -197,15 +206,6 @@ struct APIRoutes: Sendable {
             throw APIError.notFound("transaction \(id.hex)")
         }
         let index = Int(done.location.index)  // checked against both lists above
-        // A transaction is read by auditors and by the organisation that sent it.
-        let sender = block.transactions[index].sender
-        try await runtime.store.run { store in
-            let queries = ContractQueries(state: RocksStateStore(database: store.database))
-            let organisation = try queries.key(sender)?.organisationID
-            try authorise(
-                caller, .personal(organisations: organisation.map { [$0] } ?? [], roles: [], people: []),
-                queries: queries, request: "GET /v1/transactions/\(id.hex)", store: store)
-        }
         var view = Self.receiptView(id: id, done)
         view.transactionHex = Hex.encode(block.transactions[index].canonicalBytes)
         // The receipts root of block h is carried by header h+1 (roots lag one block).
@@ -238,8 +238,12 @@ struct APIRoutes: Sendable {
     /// block) and a sparse-Merkle proof, of presence or absence, to that height's state root.
     func stateProof(_ request: Request) async throws -> WireResponse<StateProofView> {
         let query = request.uri.queryParameters
-        guard let text = query.get("key"), !text.isEmpty else { throw APIError.badRequest("key is required") }
-        let key = query.get("encoding") == "hex" ? Hex.decode(text) : Array(text.utf8)
+        guard let text = query.get("key"), !text.isEmpty, text.unicodeScalars.count <= 1_024 else {
+            throw APIError.badRequest("key is required, at most 1024 characters")
+        }
+        let encoding = query.get("encoding") ?? "text"
+        guard encoding == "text" || encoding == "hex" else { throw APIError.badRequest("encoding must be text or hex") }
+        let key = encoding == "hex" ? Hex.decode(text) : Array(text.utf8)
         guard let key else { throw APIError.badRequest("key is not hex") }
         let last = runtime.blockStore.lastHeight
         let height = try Self.unsignedParameter(query.get("height"), name: "height") ?? last
@@ -256,13 +260,12 @@ struct APIRoutes: Sendable {
     /// `key`'s value after block `height` and its sparse-Merkle proof (presence or absence)
     /// to that height's state root, which header `height + 1` carries.
     static func proof(key: [UInt8], text: String, height: UInt64, store: BlockStore) throws -> StateProofView {
-        guard let results = try store.results(at: height) else { throw APIError.notFound("results of height \(height)") }
-        let value = try store.stateValue(key, asOf: height)
-        let proof = try SparseMerkleTree.proof(
-            key: key, root: results.stateRoot, store: RocksStateTreeStore(database: store.database))
+        guard let answer = try store.stateProof(key: key, asOf: height) else {
+            throw APIError.notFound("results of height \(height)")
+        }
         return StateProofView(
-            key: text, keyBytes: key, height: height, stateRoot: results.stateRoot, value: value,
-            proof: proof.canonicalBytes)
+            key: text, keyBytes: key, height: height, stateRoot: answer.stateRoot, value: answer.value,
+            proof: answer.proof.canonicalBytes)
     }
 }
 

@@ -96,13 +96,15 @@ extension APIRoutes {
     /// redirect to it from `/`.
     func registerExplorer(on router: Router<APIRequestContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/explorer/"]) }
-        router.get("/explorer") { _, _ in
+        router.get("/explorer") { _, context in
+            _ = try requireCaller(context, route: "explorer")
             guard let file = ExplorerFiles.file(for: []) else {
                 throw APIError.notFound("explorer")
             }
             return ExplorerFiles.response(file)
         }
         router.get("/explorer/**") { _, context in
+            _ = try requireCaller(context, route: "explorer")
             let segments = context.parameters.getCatchAll()
             guard let file = ExplorerFiles.file(for: segments) else {
                 throw APIError.notFound("explorer file")

@@ -48,12 +48,9 @@ struct QueryParameters: Sendable {
     /// One page of `items` (any order): sorted by `sortKey`, those after the cursor, at most
     /// `limit` of them, and the cursor of the next page when more remain.
     func page<Item>(_ items: [Item], sortKey: (Item) -> String) -> (items: [Item], nextCursor: String?) {
-        let keyed = items.map { (key: Hex.encode(Array(sortKey($0).utf8)), item: $0) }
-            .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-        let after = cursor.map { cursor in
-            keyed.firstIndex { !Array($0.key.utf8).lexicographicallyPrecedes(Array(cursor.utf8)) && $0.key != cursor }
-                ?? keyed.endIndex
-        } ?? keyed.startIndex
+        // Lower-case hex sorts as the bytes it encodes do, so the cursors compare as strings.
+        let keyed = items.map { (key: Hex.encode(Array(sortKey($0).utf8)), item: $0) }.sorted { $0.key < $1.key }
+        let after = cursor.map { cursor in keyed.firstIndex { $0.key > cursor } ?? keyed.endIndex } ?? keyed.startIndex
         let end = min(after + limit, keyed.endIndex)
         let slice = keyed[after..<end]
         return (slice.map(\.item), end < keyed.endIndex ? slice.last?.key : nil)
@@ -71,7 +68,7 @@ extension APIRoutes {
     /// declares); anything else is refused before it reaches a state key.
     func pathID(_ context: APIRequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
-        guard let text = raw.removingPercentEncoding, (1...128).contains(text.count) else {
+        guard let text = raw.removingPercentEncoding, (1...128).contains(text.unicodeScalars.count) else {
             throw APIError.badRequest("\(name) must be 1 to 128 characters")
         }
         return text

@@ -48,6 +48,21 @@ public final class RocksStateStore: CommittedStateReader, @unchecked Sendable {
         }
     }
 
+    /// A seek to just after `after` and one bounded read: the page costs what it returns.
+    public func entries(withPrefix prefix: StateKey, after: StateKey?, limit: Int)
+        -> [StateEntry]
+    {
+        guard limit > 0 else { return [] }
+        let start = after.map { max($0.successor, prefix) } ?? prefix
+        do {
+            return try database.scan(.state, prefix: prefix.bytes, from: start.bytes, limit: limit)
+                .map { StateEntry(key: StateKey(bytes: $0.key), value: $0.value) }
+        } catch {
+            record(error)
+            return []
+        }
+    }
+
     public func loadNode(_ hash: Hash256) -> SparseMerkleNode? {
         if let node = cache?.node(hash) { return node }
         let bytes: [UInt8]?

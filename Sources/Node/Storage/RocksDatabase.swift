@@ -305,6 +305,22 @@ public final class RocksDatabase: @unchecked Sendable {
         return (found, valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: valueLength)) } ?? [])
     }
 
+    /// Runs `body` with an iterator over `family`, the database held open throughout (for
+    /// seek-based scans that `scan` and `last` cannot express). The iterator is destroyed
+    /// when `body` returns: `body` must not keep it.
+    func withIterator<T>(
+        _ family: ColumnFamily, _ body: (RocksIterator) throws(StorageError) -> T
+    ) throws(StorageError) -> T {
+        try using { () throws(StorageError) -> T in
+            let iterator = RocksIterator(
+                rocksdb_create_iterator_cf(handle, readOptions, columnHandles[family]!)!)
+            defer { rocksdb_iter_destroy(iterator.pointer) }
+            let result = try body(iterator)
+            try iterator.checkError()
+            return result
+        }
+    }
+
     /// Runs `body` with a family's handle while the database is open; false once it closed.
     func withColumnHandle(_ family: ColumnFamily, _ body: (OpaquePointer) -> Void) -> Bool {
         do {
@@ -367,4 +383,56 @@ public final class WriteBatch {
     }
 
     func withHandle<T>(_ body: (OpaquePointer) -> T) -> T { body(handle) }
+}
+
+/// A RocksDB iterator lent by `RocksDatabase.withIterator` for the length of one call.
+struct RocksIterator {
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    /// Positions at the first key >= `key`.
+    func seek(_ key: [UInt8]) {
+        key.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                rocksdb_iter_seek(pointer, $0.baseAddress, $0.count)
+            }
+        }
+    }
+
+    /// Positions at the last key <= `key`.
+    func seekForPrev(_ key: [UInt8]) {
+        key.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                rocksdb_iter_seek_for_prev(pointer, $0.baseAddress, $0.count)
+            }
+        }
+    }
+
+    func next() { rocksdb_iter_next(pointer) }
+
+    var isValid: Bool { rocksdb_iter_valid(pointer) != 0 }
+
+    /// The current key; call only while `isValid`.
+    var key: [UInt8] {
+        var length = 0
+        let bytes = rocksdb_iter_key(pointer, &length)!
+        return Array(UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+
+    /// The current value; call only while `isValid`.
+    var value: [UInt8] {
+        var length = 0
+        guard let bytes = rocksdb_iter_value(pointer, &length) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: length))
+    }
+
+    /// An I/O error that ended the iteration early (RocksDB then reports "not valid").
+    func checkError() throws(StorageError) {
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_iter_get_error(pointer, &error)
+        guard let error else { return }
+        defer { rocksdb_free(error) }
+        throw StorageError(String(cString: error))
+    }
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Makes a local CA and one TLS certificate per node for the API (127.0.0.1 and localhost),
+# with the openssl command: `deploy/tls-certs.sh DIR node0 node1 ...` writes DIR/ca.pem and
+# DIR/<name>.pem + DIR/<name>.key (mode 0600). For `make run` and the tests; a real network
+# uses its own CA (docs/operations.md).
+set -euo pipefail
+DIR=$1
+shift
+mkdir -p "$DIR"
+cd "$DIR"
+if [ ! -f ca.pem ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+    -subj /CN=govchain-local-ca -keyout ca.key -out ca.pem 2>/dev/null
+  chmod 600 ca.key
+fi
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > san.ext
+for name in "$@"; do
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+    -keyout "$name.key" -out "$name.csr" 2>/dev/null
+  openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 \
+    -extfile san.ext -out "$name.pem" 2>/dev/null
+  chmod 600 "$name.key"
+  rm -f "$name.csr"
+done
+rm -f san.ext
