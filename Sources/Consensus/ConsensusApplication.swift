@@ -50,7 +50,7 @@ extension Replica {
     /// THE driver loop, shared by the node and the simulator: feeds `event` in, answers the
     /// application actions inline (payload requests and validations are fed back as events
     /// at once, final blocks are delivered), and carries out every other action through
-    /// `effects`, in the order the replica emitted them.
+    /// `effects`, strictly in the order the replica emitted them.
     /// - Throws: what `effects.persist` throws; the actions after it are not carried out.
     public mutating func handle(
         _ event: Event, application: inout some ConsensusApplication,
@@ -88,8 +88,12 @@ extension Replica {
             case let .reportEvidence(evidence):
                 effects.report(evidence)
             }
-            // Follow-ups run before the rest of the batch, as if the answer came at once.
-            if !followUp.isEmpty { pending = (followUp + pending)[...] }
+            // The replica took the answer at once; the actions it emitted in reply are carried
+            // out after those it emitted before, never ahead of them. Ahead, a persist of the
+            // safety state signed just now would be followed by the still-pending persist of
+            // an older state, and a restart would sign again, differently, what it had signed
+            // (found by the simulator on a branch where a delivery is answered too).
+            pending.append(contentsOf: followUp)
         }
     }
 }

@@ -60,6 +60,15 @@ extension Cluster {
         for effect in effects {
             switch effect {
             case let .persist(state):
+                // What is on disk only ever moves forward: a write of an older state (say,
+                // carried out after a newer one) would let a restart sign again, differently,
+                // what was already signed.
+                if instances[instance].isHonest, !state.follows(instances[instance].persistedSafety) {
+                    safetyViolation = "instance \(instance) persisted an older safety state "
+                        + "(height \(state.height) round \(state.round) after height "
+                        + "\(instances[instance].persistedSafety.height) round "
+                        + "\(instances[instance].persistedSafety.round))"
+                }
                 instances[instance].persistedSafety = state
             case let .broadcast(message):
                 // Twins hear each other too, as two separate nodes would.
@@ -277,5 +286,16 @@ extension Cluster {
         instances[instance].replica = Replica(
             configuration: configuration, safetyRules: safety, tip: tip, nextValidators: next)
         handle(.start(nowMs: localNow(instance)), at: instance)
+    }
+}
+
+extension SafetyState {
+    /// True when this state is `earlier` or comes after it: a later (height, round), or the
+    /// same one with every statement `earlier` recorded.
+    func follows(_ earlier: SafetyState) -> Bool {
+        guard (height, round) == (earlier.height, earlier.round) else {
+            return (height, round) > (earlier.height, earlier.round)
+        }
+        return earlier.records.allSatisfy(records.contains)
     }
 }
