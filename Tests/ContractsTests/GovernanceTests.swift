@@ -106,17 +106,17 @@ struct GovernanceTests {
 
 @Suite("Evidence")
 struct EvidenceTests {
-    func evidence(signer: SigningKey, tamper: Bool = false) -> EquivocationEvidence {
+    func evidence(signer: SigningKey, height: UInt64 = 5, tamper: Bool = false) -> EquivocationEvidence {
         let bodies = [Hash256.zero, SHA256.hash([1])].map {
             ConsensusStatement.voteBody(blockID: $0)
         }
         let signatures = bodies.map {
             signer.sign(
                 ConsensusStatement.signingBytes(
-                    chainID: TestChain.chainID, kind: .precommit, height: 5, round: 0, body: $0))
+                    chainID: TestChain.chainID, kind: .precommit, height: height, round: 0, body: $0))
         }
         return EquivocationEvidence(
-            chainID: TestChain.chainID, validator: signer.publicKey, kind: .precommit, height: 5,
+            chainID: TestChain.chainID, validator: signer.publicKey, kind: .precommit, height: height,
             round: tamper ? 1 : 0, bodyA: bodies[0], signatureA: signatures[0], bodyB: bodies[1],
             signatureB: signatures[1])
     }
@@ -143,6 +143,29 @@ struct EvidenceTests {
             chain.submit(.evidence(.record(outsider)), by: TestChain.auditor).status
                 == .invalidEvidence)
         #expect(try chain.queries.evidence.isEmpty)
+    }
+}
+
+extension EvidenceTests {
+    @Test("evidence is judged by the set of its own height: a removed validator's stops counting, an added one's starts")
+    func evidenceFollowsSetChanges() throws {
+        var chain = TestChain()
+        let removed = TestChain.validators[0]
+        let newcomerKey = SigningKey.deterministic(label: "validator-4")
+        let newcomer = Validator(name: "v4", publicKey: newcomerKey.publicKey, address: "127.0.0.1:7004")
+        chain.block([])  // block 1
+        chain.block(TestChain.governance(.addValidator(newcomer), id: "e-add"))  // block 2: counts from 4
+        chain.block(TestChain.governance(.removeValidator(removed.publicKey), id: "e-rm"))  // block 3: from 5
+        func status(_ proof: EquivocationEvidence) -> StatusCode? {
+            chain.submit(.evidence(.record(proof)), by: TestChain.auditor).status
+        }
+        #expect(status(evidence(signer: newcomerKey, height: 3)) == .invalidEvidence, "not yet a validator at 3")
+        #expect(status(evidence(signer: newcomerKey, height: 4)) == .ok)
+        #expect(status(evidence(signer: removed, height: 4)) == .ok, "still a validator at 4")
+        #expect(status(evidence(signer: removed, height: 5)) == .invalidEvidence, "removed from 5 on")
+        #expect(status(evidence(signer: removed, height: 1_000)) == .invalidEvidence, "the latest set judges the future")
+        #expect(status(evidence(signer: newcomerKey, height: 1_000)) == .ok)
+        #expect(status(evidence(signer: TestChain.validators[1], height: 0)) == .invalidEvidence)
     }
 }
 

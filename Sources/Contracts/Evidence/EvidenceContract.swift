@@ -1,6 +1,8 @@
 public import Ledger
 
-/// Equivocation evidence, verified against the genesis validator set held in state.
+/// Equivocation evidence, verified against the validator set of the evidence's own height
+/// (`ValidatorSchedule`): a validator removed before that height signs nothing that counts,
+/// and one added counts from the height its set takes effect.
 enum EvidenceContract {
     static let name = EvidenceCall.contractName
 
@@ -16,8 +18,9 @@ enum EvidenceContract {
             guard evidence.chainID == parameters.chainID else {
                 throw ContractError(.invalidEvidence, "evidence is for chain \(evidence.chainID)")
             }
+            let validatorsThen = try validators(at: evidence.height, in: context)
             do {
-                try evidence.verify(validators: ValidatorSet(parameters.validators))
+                try evidence.verify(validators: ValidatorSet(validatorsThen))
             } catch {
                 throw ContractError(.invalidEvidence, error.description)
             }
@@ -35,6 +38,25 @@ enum EvidenceContract {
                     ("height", String(evidence.height)), ("round", String(evidence.round)),
                 ])
         }
+    }
+}
+
+extension EvidenceContract {
+    /// The set that certifies block `height`, as executed state determines it. A height not
+    /// yet determined (beyond this block + 2) is judged by the latest determined set: two
+    /// conflicting statements for a future height are misbehaviour of a current validator.
+    static func validators(at height: UInt64, in context: ContractContext) throws(ContractError) -> [Validator] {
+        let tip = context.blockHeight
+        let latest = tip > UInt64.max - ValidatorSchedule.activationDelay
+            ? UInt64.max : tip + ValidatorSchedule.activationDelay
+        guard height >= 1 else { throw ContractError(.invalidEvidence, "evidence names height 0") }
+        let history = try context.history(of: GovernanceKeys.parameters)
+        guard let validators = ValidatorSchedule.validators(
+            certifying: min(height, latest), tip: tip, history: history)
+        else {
+            throw ContractError(.storedRecordCorrupt, "no validator set recorded for height \(height)")
+        }
+        return validators
     }
 }
 

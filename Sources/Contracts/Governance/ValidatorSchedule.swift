@@ -20,15 +20,26 @@ public enum ValidatorSchedule {
     public static func validators(
         certifying height: UInt64, tip: UInt64, in state: any StateStore
     ) -> [Validator]? {
+        var history: [HistoryRecord] = []
+        for entry in state.entries(withPrefix: HistoryKeys.prefix(of: GovernanceKeys.parameters)) {
+            guard let record = try? HistoryRecord(canonicalBytes: entry.value) else { return nil }
+            history.append(record)
+        }
+        return validators(certifying: height, tip: tip, history: history)
+    }
+
+    /// The same, from the versions of `gov/parameters` in chain order (a contract reads them
+    /// with `ContractContext.history(of:)`, this block's own changes included).
+    static func validators(
+        certifying height: UInt64, tip: UInt64, history: [HistoryRecord]
+    ) -> [Validator]? {
         // Compared before any arithmetic: heights come from peers.
         guard height >= 1, height <= tip || height - tip <= activationDelay else { return nil }
         let cutoff = height >= activationDelay ? height - activationDelay : 0
-        var chosen: [UInt8]?
-        let prefix = HistoryKeys.prefix(of: GovernanceKeys.parameters)
         // In chain order (big-endian height, then tx index): the last at or before the
         // cutoff is the record as it stood after block `cutoff`.
-        for entry in state.entries(withPrefix: prefix) {
-            guard let record = try? HistoryRecord(canonicalBytes: entry.value) else { return nil }
+        var chosen: [UInt8]?
+        for record in history {
             guard record.height <= cutoff else { break }
             chosen = record.value
         }
