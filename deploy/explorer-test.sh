@@ -12,7 +12,7 @@ BIN=${GOVCHAIN_BIN:-.build/debug}
 export GOVCHAIN_BIN=$BIN
 # Ports no other test uses: LocalCluster takes 27000-28999/29000-29999 by slot, api-fuzz
 # 27990/29990, the devnet 8600/26600. Here: 31400-31403/31500-31503 the cluster, 31510 the
-# test's proxy, 31460/31560 an SM2 node, 31590 Prometheus.
+# test's proxy, 31460/31560 an SM2 node, 31461/31561 an open-read node, 31590 Prometheus.
 P2P_BASE=31400
 API_BASE=31500
 DIR=$(mktemp -d /tmp/govchain-explorer-XXXXXX)
@@ -105,15 +105,23 @@ echo "explorer-test: tax invoice T$TAX_NUMBER settled, then reversed by T$RED_NU
 echo "explorer-test: licence $LICENCE_ID, grant $GRANT_ID"
 
 # One validator of an SM2/SM3 chain: the browser has no SM2, so the explorer must say so.
-# Plain HTTP and open reads: the browser could not sign for it anyway.
+# Plain HTTP and open reads: the browser could not sign for it anyway. And one validator of
+# an ed25519-sha256 chain with open reads (the default), where the explorer needs no key.
 SM2_API=31560
+OPEN_API=31561
 "$BIN/govchain-node" genesis devnet --validators 1 --suite sm2-sm3 --out "$DIR/sm2" \
   --p2p-base-port 31460 --api-base-port $SM2_API >/dev/null
-"$BIN/govchain-node" start --data-dir "$DIR/sm2/node0" >"$DIR/sm2.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  curl -m 2 -fsS "http://127.0.0.1:$SM2_API/v1/status" >/dev/null 2>&1 && break
-  sleep 0.2
+"$BIN/govchain-node" genesis devnet --validators 1 --out "$DIR/open" \
+  --p2p-base-port 31461 --api-base-port $OPEN_API >/dev/null
+for chain in sm2 open; do
+  "$BIN/govchain-node" start --data-dir "$DIR/$chain/node0" >"$DIR/$chain.log" 2>&1 &
+  PIDS+=($!)
+done
+for api in $SM2_API $OPEN_API; do
+  for _ in $(seq 1 100); do
+    curl -m 2 -fsS "http://127.0.0.1:$api/v1/status" 2>/dev/null | grep -q '"height":[1-9]' && break
+    sleep 0.2
+  done
 done
 
 # The browser's own HOME with an NSS database trusting the test CA (Chromium on Linux reads
@@ -123,7 +131,7 @@ mkdir -p "$BROWSER_HOME/.pki/nssdb"
 certutil -d "sql:$BROWSER_HOME/.pki/nssdb" -N --empty-password
 certutil -d "sql:$BROWSER_HOME/.pki/nssdb" -A -t "C,," -n govchain-test-ca -i "$CA"
 
-export EXPLORER_SM2_API=$SM2_API EXPLORER_CA=$CA EXPLORER_BROWSER_HOME=$BROWSER_HOME
+export EXPLORER_SM2_API=$SM2_API EXPLORER_OPEN_API=$OPEN_API EXPLORER_CA=$CA EXPLORER_BROWSER_HOME=$BROWSER_HOME
 export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
 export EXPLORER_TAX_BILL_ID="T$TAX_NUMBER" EXPLORER_RED_BILL_ID="T$RED_NUMBER"
 export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID

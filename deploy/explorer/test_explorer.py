@@ -254,6 +254,20 @@ def test_without_a_key_a_signed_read_node_says_a_key_is_needed(browser):
     assert "trusted genesis" in browser.find_element(By.ID, "trust").text
 
 
+def test_an_open_read_node_needs_no_key(browser):
+    """A node with the default `api.reads = "open"`: the page reads and verifies unsigned."""
+    node = f"http://127.0.0.1:{os.environ['EXPLORER_OPEN_API']}"
+    with urllib.request.urlopen(f"{node}/v1/status", timeout=10) as response:
+        pinned = json.loads(response.read())["genesis_hash"]
+    browser.get("about:blank")
+    browser.get(f"{node}/explorer/?genesis={pinned}#/")
+    wait_text(browser, "trust", "trusted genesis")
+    wait_text(browser, "main", "tip height")
+    badges = wait_verified(browser)
+    assert badges and all(b.startswith("verified from genesis at height") for b in badges), badges
+    assert "none loaded" in browser.find_element(By.ID, "key-status").text
+
+
 def test_a_loaded_key_stays_out_of_storage_and_forgetting_it_stops_signing(browser):
     open_explorer(browser, route=f"bill/{BILL_ID}")
     wait_text(browser, "main", "0.00 yuan (0 fen) left")
