@@ -84,11 +84,14 @@ info() {
   if [ "$SCHEME" = https ]; then
     echo "  the API is HTTPS: have your browser trust the devnet CA $CA (README \"The explorer\")"
   fi
-  if grep -q "^reads = ['\"]signed" "$DIR/node0/config.toml"; then
+  if ! grep -q "^reads = ['\"]signed" "$DIR/node0/config.toml"; then
+    echo "  reads are open: the explorer needs no key"
+  elif grep -q '"cryptoSuite" *: *"sm2-sm3"' "$DIR/genesis.json"; then
+    echo "  reads are signed, which a browser cannot do on an sm2-sm3 chain (no SM2 in WebCrypto):"
+    echo "  the explorer reads only the open routes; use govchain --key $DIR/keys/audit-office.key"
+  else
     echo "  reads are signed: load the auditor's key $DIR/keys/audit-office.key in the page's"
     echo "  \"organisation key\" panel (any key in $DIR/keys reads what its organisation may)"
-  else
-    echo "  reads are open: the explorer needs no key"
   fi
 }
 
