@@ -73,9 +73,9 @@ status:
 
 # Builds everything (the end-to-end tests start the built executables), runs the Python
 # tests, fuzzes the API from its OpenAPI document, drives the explorer in headless Chromium
-# against a live cluster (deploy/explorer-test.sh), runs a short pass of every libFuzzer
-# target, runs the library's domain-flow suites once in a process of suite sm2-sm3, then runs
-# every Swift test (its summary line comes last).
+# against a live cluster serving HTTPS with signed reads (deploy/explorer-test.sh), runs a
+# short pass of every libFuzzer target, runs the library's domain-flow suites once in a
+# process of suite sm2-sm3, then runs every Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
