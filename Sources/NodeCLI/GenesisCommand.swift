@@ -52,8 +52,11 @@ struct GenesisCommand: ParsableCommand {
         var tlsDir: String?
         @Option(
             name: .long,
-            help: "Who may read through the API: open (anyone) or signed (docs/api.md \"Who may read what\").")
-        var reads = APIAccess.Reads.open.rawValue
+            help: ArgumentHelp(
+                "Who may read through the API: open (anyone) or signed (docs/api.md \"Who may read what\"); "
+                    + "without it, config.toml leaves api.reads out (open).",
+                valueName: "open|signed"))
+        var reads: String?
 
         func validate() throws {
             _ = try parseSuite(suite)
@@ -64,7 +67,7 @@ struct GenesisCommand: ParsableCommand {
             guard ports.contains(p2pBasePort), ports.contains(apiBasePort) else {
                 throw ValidationError("--p2p-base-port and --api-base-port must be in \(ports)")
             }
-            guard APIAccess.Reads(rawValue: reads) != nil else {
+            if let reads, APIAccess.Reads(rawValue: reads) == nil {
                 throw ValidationError("--reads must be open or signed")
             }
             if let tlsDir {
@@ -82,7 +85,8 @@ struct GenesisCommand: ParsableCommand {
 
         /// Node `index`'s API settings from `--tls-dir` (that node's certificate, by absolute
         /// path: the TLS key stays where it was made, mode 0600, instead of being copied) and
-        /// `--reads`.
+        /// `--reads`. Without either the section is as before, so scripts that add those keys
+        /// to a devnet's config.toml do not write them twice.
         func configureAPI(_ api: inout NodeConfiguration.API, index: Int) {
             if let tlsDir {
                 let directory = URL(fileURLWithPath: tlsDir).standardizedFileURL.path
@@ -143,7 +147,7 @@ struct GenesisCommand: ParsableCommand {
             let api = tlsDir.map { "HTTPS (CA: \($0)/ca.pem)" } ?? "HTTP"
             print(
                 "devnet \(genesis.chainID) (\(suite)): \(validators) validators, "
-                    + "\(organisations.count) organisations; API over \(api), reads \(reads)")
+                    + "\(organisations.count) organisations; API over \(api), reads \(reads ?? "open")")
             print("genesis hash: \(genesis.hash.hex)")
         }
     }
