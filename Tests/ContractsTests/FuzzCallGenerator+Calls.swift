@@ -98,7 +98,8 @@ extension HostileCallGenerator {
             return .issue(
                 BillIssue(
                     // All zero is the one digest the contract refuses.
-                    number: billNumber(), checkDigest: chance(90) ? Bills.standInCheckDigest : .zero,
+                    number: billNumber(),
+                    checkDigest: chance(90) ? Bills.standInCheckDigest : .zero,
                     issuedAtMs: time(around: 0), totalFen: total,
                     categories: categories(total: total),
                     payer: holder()))

@@ -151,7 +151,8 @@ struct ClientCLITests {
         let settled = try await insurer.submit(.reimbursement(.settle(claimIDs: [claimID])))
         return Flow(
             cluster: cluster, run: run, pepperFile: pepperFile, idNumber: idNumber,
-            holder: holder, payer: payer, licenceID: licenceID, fileDigest: fileDigest, grantID: grantID,
+            holder: holder, payer: payer, licenceID: licenceID, fileDigest: fileDigest,
+            grantID: grantID,
             number: number, claimID: claimID, settled: settled)
     }
 

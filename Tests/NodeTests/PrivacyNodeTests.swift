@@ -50,14 +50,15 @@ struct PrivacyNodeTests {
         var haystacks: [String] = []
         let auditor = try cluster.client("audit-office", nodes: [0])
         let audit = try await Self.readAudit(auditor)
-        #expect(audit.contains { $0.organisation == "peoples-hospital" && $0.request.contains(billID) })
+        #expect(
+            audit.contains { $0.organisation == "peoples-hospital" && $0.request.contains(billID) })
         haystacks += audit.map { "\($0.organisation) \($0.key) \($0.request)" }
         let transaction = try #require(try await auditor.transactionInfo(issued.txID))
         haystacks.append(String(decoding: try JSONEncoder().encode(transaction), as: UTF8.self))
         for index in 0..<cluster.count {
             haystacks.append(try await Self.metrics(cluster.url(index)))
-            haystacks.append(
-                try String(contentsOfFile: cluster.dataDirectory(index) + "/node.log", encoding: .utf8))
+            let log = cluster.dataDirectory(index) + "/node.log"
+            haystacks.append(try String(contentsOfFile: log, encoding: .utf8))
         }
         #expect(haystacks.count == 1 + audit.count + 2 * cluster.count)
         for needle in Self.needles {
