@@ -82,7 +82,7 @@ KEYS="$DIR/keys"
 TAX_NUMBER="2636200$(printf '%013d' "$RUN")"
 RED_NUMBER="2636201$(printf '%013d' "$RUN")"
 "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
-  --number "$TAX_NUMBER" --total-fen 10000 \
+  --number "$TAX_NUMBER" --check-code K8M2Q4 --total-fen 10000 \
   --payer-commitment "$(printf 'cd%.0s' $(seq 1 32))" >/dev/null
 "$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim claim \
   --claim-id "TC$RUN" --bill-id "T$TAX_NUMBER" --amount-fen 10000 >/dev/null
@@ -95,7 +95,7 @@ RED_NUMBER="2636201$(printf '%013d' "$RUN")"
 BATCH=()
 for i in 1 2 3 4 5 6 7 8; do
   "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
-    --number "2636202$(printf '%012d' "$RUN")$i" --total-fen 100 \
+    --number "2636202$(printf '%012d' "$RUN")$i" --check-code K8M2Q$i --total-fen 100 \
     --payer-commitment "$(printf 'ef%.0s' $(seq 1 32))" >/dev/null &
   BATCH+=($!)
 done
