@@ -89,14 +89,8 @@ extension GovChainClient {
         async throws(ClientError) -> BillCheck
     {
         // The salt takes the chain's hash: this process's suite, which the caller activated
-        // (from a trusted genesis, or the node's status). One digest blocks this thread for
-        // about 0.1 s, once per verification.
-        let digest: Hash256
-        do {
-            digest = try BillCheckDigest.make(billID: id, checkCode: checkCode)
-        } catch {
-            throw .invalidInput("check code: \(error)")
-        }
+        // (from a trusted genesis, or the node's status).
+        let digest = try await Self.checkDigest(billID: id, checkCode: checkCode)
         let claims = try await claims(ofBill: id)
         guard let bill = try await bill(id) else {
             return BillCheck(billID: id, genuine: false, dateMatches: false, bill: nil, claims: [])
@@ -106,6 +100,26 @@ extension GovChainClient {
         return BillCheck(
             billID: id, genuine: matches && dateMatches, dateMatches: dateMatches, bill: bill,
             claims: claims?.claims ?? [])
+    }
+}
+
+extension GovChainClient {
+    /// `BillCheckDigest.make` on a Dispatch thread: its 0.1 s of Argon2id would otherwise hold
+    /// one of Swift's few cooperative threads, stalling every task queued behind it.
+    static func checkDigest(billID: String, checkCode: String) async throws(ClientError) -> Hash256 {
+        let result: Result<Hash256, BillCheckDigest.Failure> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(BillCheckDigest.Failure) {
+                    continuation.resume(returning: .success(try BillCheckDigest.make(billID: billID, checkCode: checkCode)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        switch result {
+        case let .success(digest): return digest
+        case let .failure(error): throw .invalidInput("check code: \(error)")
+        }
     }
 }
 

@@ -23,7 +23,9 @@ struct ClientCLITests {
         }
     }
 
-    static func govchain(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+    static func govchain(
+        _ arguments: [String], environment: [String: String]? = nil, input: String? = nil
+    ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("govchain"))
         process.arguments = arguments
@@ -32,7 +34,14 @@ struct ClientCLITests {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            // Small inputs only: the pipe's buffer takes them before the child reads.
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Read before waiting: a full pipe would block the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -260,6 +269,16 @@ struct ClientCLITests {
             #expect(made.status == 0, "\(made.stderr)")
             let printed = String(decoding: made.stdout, as: UTF8.self)
             #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == commitment.hex)
+            // The same from standard input (ID numbers kept off the command line), in a batch.
+            let batch = try govchain(
+                [
+                    "identity", "commitment", "--context", context, "--pepper-file",
+                    flow.pepperFile, "--suite", LocalCluster.processSuite,
+                ], input: "\(flow.idNumber)\n\n  \(flow.idNumber.lowercased())  \n")
+            #expect(batch.status == 0, "\(batch.stderr)")
+            #expect(
+                String(decoding: batch.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+                    == [commitment.hex, commitment.hex])
         }
         let grants = try govchain(
             node + ["auth", "list", "--holder-commitment", flow.holder.hex])

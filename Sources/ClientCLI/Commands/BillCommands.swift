@@ -223,6 +223,7 @@ struct BillCommand: AsyncParsableCommand {
                     id: billID, checkCode: checkCode, issueDate: issueDate)
                 output.emit(check) {
                     "\(billID): \(check.genuine ? "GENUINE" : "NOT GENUINE")"
+                        + (check.bill == nil ? " (no such bill on chain)" : "")
                         + (check.dateMatches || check.bill == nil ? "" : " (issue date differs)")
                         + (check.bill.map {
                             ", status \($0.status), \(yuan($0.leftFen)) left to claim"

@@ -22,15 +22,22 @@ struct IdentityCommand: ParsableCommand {
                 without the pepper: authorisation (licences, grants, mandates, uses, \
                 reminders, holder keys) and bills (a bill's payer, the bill wallet). Nothing \
                 is sent anywhere.
-                Example: govchain identity commitment --context authorisation --id-number \
-                360102199001011234 --pepper-file pepper.bin
+                Without --id-number, ID numbers are read from standard input, one per line, \
+                and one commitment is printed per line in the same order: that keeps ID \
+                numbers out of the process list and the shell's history, and serves a batch.
+                --suite has no default: a commitment under the wrong suite matches nothing \
+                on the chain, silently.
+                Example: govchain identity commitment --context authorisation --suite \
+                ed25519-sha256 --pepper-file pepper.bin < id-numbers.txt
                 Example: govchain identity commitment --context bills --id-number \
                 360102199001011234 --pepper-file pepper.bin --suite sm2-sm3
                 """)
 
         @Option(name: .long, help: "authorisation or bills.") var context: String
-        @Option(name: .customLong("id-number"), help: "The person's ID number.")
-        var idNumber: String
+        @Option(
+            name: .customLong("id-number"),
+            help: "The person's ID number (default: read ID numbers from standard input, one per line).")
+        var idNumber: String?
         @Option(
             name: .customLong("pepper-file"),
             help: "The chain's pepper (the file's bytes; a trailing newline is ignored).")
@@ -38,14 +45,19 @@ struct IdentityCommand: ParsableCommand {
         @Option(
             name: .customLong("suite"),
             help: "The chain's crypto suite: ed25519-sha256 (HMAC-SHA-256) or sm2-sm3 (HMAC-SM3).")
-        var suite = CryptoSuite.ed25519SHA256.rawValue
+        var suite: String
+
+        /// The most ID numbers one run reads from standard input.
+        static let maxLines = 1_000_000
+        /// The longest line taken as an ID number (ID numbers are 18 characters).
+        static let maxLineBytes = 256
 
         func validate() throws {
             _ = try IdentityProvider.context(context)
             guard CryptoSuite(rawValue: suite) != nil else {
                 throw ValidationError("--suite must be ed25519-sha256 or sm2-sm3")
             }
-            guard !idNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
+            if let idNumber, idNumber.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("--id-number is empty")
             }
         }
@@ -57,10 +69,26 @@ struct IdentityCommand: ParsableCommand {
             do { try CryptoSuite.activate(chainSuite) } catch {
                 throw ValidationError("\(error)")
             }
-            let commitment = IdentityProvider.commitment(
-                pepper: try IdentityProvider.readPepper(pepperFile), idNumber: idNumber,
-                context: try IdentityProvider.context(context))
-            print(commitment.hex)
+            let pepper = try IdentityProvider.readPepper(pepperFile)
+            let context = try IdentityProvider.context(context)
+            if let idNumber {
+                print(IdentityProvider.commitment(pepper: pepper, idNumber: idNumber, context: context).hex)
+                return
+            }
+            var count = 0
+            while let line = readLine() {
+                let id = line.trimmingCharacters(in: .whitespaces)
+                if id.isEmpty { continue }
+                count += 1
+                // Never echo the line: it is a person's ID number.
+                guard count <= Self.maxLines else {
+                    throw ValidationError("more than \(Self.maxLines) ID numbers on standard input")
+                }
+                guard id.utf8.count <= Self.maxLineBytes else {
+                    throw ValidationError("line \(count) of standard input is longer than \(Self.maxLineBytes) bytes")
+                }
+                print(IdentityProvider.commitment(pepper: pepper, idNumber: id, context: context).hex)
+            }
         }
     }
 }
