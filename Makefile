@@ -32,8 +32,9 @@ deps:
 # (Ed25519) signs the transaction vectors of docs/encoding.md from Python, and
 # openapi-python-client generates a client from a live node's /openapi.json; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
-# selenium from PyPI. Each is installed only when missing.
-EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus
+# selenium from PyPI (libnss3-tools' certutil makes the browser trust the test CA). Each is
+# installed only when missing.
+EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus libnss3-tools
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl, nacl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl pynacl
@@ -51,14 +52,17 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# A fresh 4-validator devnet under .localnet/, 4 node processes on loopback, the demo
-# workload; the cluster keeps running (`make stop` stops it, `make status` shows it).
-# SUITE=sm2-sm3 runs it on an SM2/SM3 chain (national algorithms).
+# A fresh 4-validator devnet under .localnet/, 4 node processes on loopback, the API over
+# HTTPS (a local CA in .localnet-tls/) with signed reads, the demo workload; the cluster
+# keeps running (`make stop` stops it, `make status` shows it). SUITE=sm2-sm3 runs it on an
+# SM2/SM3 chain (national algorithms), still HTTPS, with open reads (browsers cannot sign
+# SM2; deploy/localnet.sh says more); READS=signed|open overrides.
 SUITE ?= ed25519-sha256
+READS ?=
 run: build
-	GOVCHAIN_SUITE=$(SUITE) deploy/localnet.sh up 4
+	GOVCHAIN_SUITE=$(SUITE) GOVCHAIN_READS=$(READS) deploy/localnet.sh up 4
 	deploy/localnet.sh demo
-	@echo "explorer: http://127.0.0.1:8600/explorer/ (any node: 8600-8603)"
+	@deploy/localnet.sh info
 	@echo "cluster left running: 'make status' to look, 'make stop' to stop it"
 
 stop:
@@ -69,9 +73,9 @@ status:
 
 # Builds everything (the end-to-end tests start the built executables), runs the Python
 # tests, fuzzes the API from its OpenAPI document, drives the explorer in headless Chromium
-# against a live cluster (deploy/explorer-test.sh), runs a short pass of every libFuzzer
-# target, runs the library's domain-flow suites once in a process of suite sm2-sm3, then runs
-# every Swift test (its summary line comes last).
+# against a live cluster serving HTTPS with signed reads (deploy/explorer-test.sh), runs a
+# short pass of every libFuzzer target, runs the library's domain-flow suites once in a
+# process of suite sm2-sm3, then runs every Swift test (its summary line comes last).
 test: test-deps fuzz-deps
 	$(SWIFT) build --build-tests
 	GOVCHAIN_BIN_DIR=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/python
@@ -120,4 +124,4 @@ simulate: release
 	$(RELEASE_BIN)/govchain-node simulate --seeds 10000 --nodes 4 --byzantine 1 --adversary all --jobs 2
 
 clean:
-	rm -rf .build .build-fuzz .localnet
+	rm -rf .build .build-fuzz .localnet .localnet-tls

@@ -114,6 +114,8 @@ let package = Package(
                 "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // `status` asks an HTTPS API trusting a given CA file.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

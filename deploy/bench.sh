@@ -13,6 +13,9 @@ export GOVCHAIN_BIN=$BIN
 OUT=${BENCH_OUT:-$(dirname "$BIN")/bench-results}
 NODES=4
 export GOVCHAIN_SUITE=${GOVCHAIN_SUITE:-ed25519-sha256}
+# localnet.sh serves HTTPS with signed reads by default; the benchmark keeps plain HTTP and
+# open reads, as BENCHMARKS.md's figures were taken: they measure the chain, not TLS.
+export GOVCHAIN_TLS=off GOVCHAIN_READS=open
 LOCALNET=.localnet
 URLS=()
 for i in $(seq 0 $((NODES - 1))); do URLS+=(--node "http://127.0.0.1:$((8600 + i))"); done

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The explorer's end-to-end test (`make test`): a fresh 4-validator cluster on its own
-# loopback ports and directory, the demo workload plus a bill claimed in two parts by two
-# insurers, then deploy/explorer/test_explorer.py drives headless Chromium through the
-# explorer (selenium), checks the metrics with promtool and reads them back through
-# Prometheus. Screenshots go to $SHOTS (default .build/explorer-test).
+# loopback ports and directory, its API over HTTPS (a throwaway CA from deploy/tls-certs.sh)
+# with signed reads, the demo workload plus a bill claimed in two parts by two insurers, then
+# deploy/explorer/test_explorer.py drives headless Chromium through the explorer (selenium),
+# the browser trusting the CA for real (an NSS database of its own, made with certutil from
+# libnss3-tools: no --ignore-certificate-errors), checks the metrics with promtool and reads
+# them back through Prometheus. Screenshots go to $SHOTS (default .build/explorer-test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/debug}
 export GOVCHAIN_BIN=$BIN
 # Ports no other test uses: LocalCluster takes 27000-28999/29000-29999 by slot, api-fuzz
 # 27990/29990, the devnet 8600/26600. Here: 31400-31403/31500-31503 the cluster, 31510 the
-# test's proxy, 31460/31560 an SM2 node, 31590 Prometheus.
+# test's proxy, 31460/31560 an SM2 node, 31461/31561 an open-read node, 31590 Prometheus.
 P2P_BASE=31400
 API_BASE=31500
 DIR=$(mktemp -d /tmp/govchain-explorer-XXXXXX)
@@ -25,18 +27,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One certificate per node and one for the test's tampering proxy, all from one CA.
+deploy/tls-certs.sh "$DIR/tls" node0 node1 node2 node3 proxy
+CA="$DIR/tls/ca.pem"
+# Every govchain call trusts that CA (the CLI and curl check the nodes' certificates).
+TLS=(--ca-file "$CA")
 "$BIN/govchain-node" genesis devnet --validators 4 --out "$DIR" \
-  --p2p-base-port $P2P_BASE --api-base-port $API_BASE >/dev/null
+  --p2p-base-port $P2P_BASE --api-base-port $API_BASE --tls-dir "$DIR/tls" --reads signed >/dev/null
 for i in 0 1 2 3; do
   "$BIN/govchain-node" start --data-dir "$DIR/node$i" >"$DIR/node$i.log" 2>&1 &
   PIDS+=($!)
 done
 URLS=()
-for i in 0 1 2 3; do URLS+=(--node "http://127.0.0.1:$((API_BASE + i))"); done
+for i in 0 1 2 3; do URLS+=(--node "https://127.0.0.1:$((API_BASE + i))"); done
 for _ in $(seq 1 150); do
   ready=0
   for i in 0 1 2 3; do
-    h=$(curl -m 2 -fsS "http://127.0.0.1:$((API_BASE + i))/v1/status" 2>/dev/null \
+    h=$(curl -m 2 -fsS --cacert "$CA" "https://127.0.0.1:$((API_BASE + i))/v1/status" 2>/dev/null \
       | sed -n 's/.*"height":\([0-9]*\).*/\1/p' || true)
     [ -n "$h" ] && [ "$h" -ge 1 ] && ready=$((ready + 1))
   done
@@ -49,7 +56,7 @@ if [ "$ready" -ne 4 ]; then
   exit 1
 fi
 
-"$BIN/govchain" demo --localnet "$DIR" "${URLS[@]}" | tee "$DIR/demo.log"
+"$BIN/govchain" "${TLS[@]}" demo --localnet "$DIR" "${URLS[@]}" | tee "$DIR/demo.log"
 LICENCE_ID=$(sed -n 's/.*issued licence \([^ ]*\) .*/\1/p' "$DIR/demo.log" | head -1)
 GRANT_ID=$(sed -n 's/.*(grant \([^,]*\),.*/\1/p' "$DIR/demo.log" | head -1)
 
@@ -59,7 +66,7 @@ RUN=$(date +%s)
 # The demo numbers its bill with the epoch seconds; a leading 9 keeps this one distinct.
 NUMBER=9$(printf '%09d' $((RUN % 1000000000)))
 BILL_ID="M36012026$NUMBER"
-N=(--node "http://127.0.0.1:$API_BASE" --node "http://127.0.0.1:$((API_BASE + 1))")
+N=("${TLS[@]}" --node "https://127.0.0.1:$API_BASE" --node "https://127.0.0.1:$((API_BASE + 1))")
 KEYS="$DIR/keys"
 "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind medical \
   --code 36012026 --number "$NUMBER" --check-code 7F3K9Q --total-fen 50000 \
@@ -75,7 +82,7 @@ KEYS="$DIR/keys"
 TAX_NUMBER="2636200$(printf '%013d' "$RUN")"
 RED_NUMBER="2636201$(printf '%013d' "$RUN")"
 "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
-  --number "$TAX_NUMBER" --total-fen 10000 \
+  --number "$TAX_NUMBER" --check-code K8M2Q4 --total-fen 10000 \
   --payer-commitment "$(printf 'cd%.0s' $(seq 1 32))" >/dev/null
 "$BIN/govchain" "${N[@]}" --key "$KEYS/medical-insurance.key" claim claim \
   --claim-id "TC$RUN" --bill-id "T$TAX_NUMBER" --amount-fen 10000 >/dev/null
@@ -88,7 +95,7 @@ RED_NUMBER="2636201$(printf '%013d' "$RUN")"
 BATCH=()
 for i in 1 2 3 4 5 6 7 8; do
   "$BIN/govchain" "${N[@]}" --key "$KEYS/peoples-hospital.key" bill issue --kind tax \
-    --number "2636202$(printf '%012d' "$RUN")$i" --total-fen 100 \
+    --number "2636202$(printf '%012d' "$RUN")$i" --check-code K8M2Q$i --total-fen 100 \
     --payer-commitment "$(printf 'ef%.0s' $(seq 1 32))" >/dev/null &
   BATCH+=($!)
 done
@@ -98,17 +105,33 @@ echo "explorer-test: tax invoice T$TAX_NUMBER settled, then reversed by T$RED_NU
 echo "explorer-test: licence $LICENCE_ID, grant $GRANT_ID"
 
 # One validator of an SM2/SM3 chain: the browser has no SM2, so the explorer must say so.
+# Plain HTTP and open reads: the browser could not sign for it anyway. And one validator of
+# an ed25519-sha256 chain with open reads (the default), where the explorer needs no key.
 SM2_API=31560
+OPEN_API=31561
 "$BIN/govchain-node" genesis devnet --validators 1 --suite sm2-sm3 --out "$DIR/sm2" \
   --p2p-base-port 31460 --api-base-port $SM2_API >/dev/null
-"$BIN/govchain-node" start --data-dir "$DIR/sm2/node0" >"$DIR/sm2.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  curl -m 2 -fsS "http://127.0.0.1:$SM2_API/v1/status" >/dev/null 2>&1 && break
-  sleep 0.2
+"$BIN/govchain-node" genesis devnet --validators 1 --out "$DIR/open" \
+  --p2p-base-port 31461 --api-base-port $OPEN_API >/dev/null
+for chain in sm2 open; do
+  "$BIN/govchain-node" start --data-dir "$DIR/$chain/node0" >"$DIR/$chain.log" 2>&1 &
+  PIDS+=($!)
+done
+for api in $SM2_API $OPEN_API; do
+  for _ in $(seq 1 100); do
+    curl -m 2 -fsS "http://127.0.0.1:$api/v1/status" 2>/dev/null | grep -q '"height":[1-9]' && break
+    sleep 0.2
+  done
 done
 
-export EXPLORER_SM2_API=$SM2_API
+# The browser's own HOME with an NSS database trusting the test CA (Chromium on Linux reads
+# its trust anchors from $HOME/.pki/nssdb); test_explorer.py starts Chromium with it.
+BROWSER_HOME="$DIR/browser-home"
+mkdir -p "$BROWSER_HOME/.pki/nssdb"
+certutil -d "sql:$BROWSER_HOME/.pki/nssdb" -N --empty-password
+certutil -d "sql:$BROWSER_HOME/.pki/nssdb" -A -t "C,," -n govchain-test-ca -i "$CA"
+
+export EXPLORER_SM2_API=$SM2_API EXPLORER_OPEN_API=$OPEN_API EXPLORER_CA=$CA EXPLORER_BROWSER_HOME=$BROWSER_HOME
 export EXPLORER_API_BASE=$API_BASE EXPLORER_DIR=$DIR EXPLORER_BILL_ID=$BILL_ID
 export EXPLORER_TAX_BILL_ID="T$TAX_NUMBER" EXPLORER_RED_BILL_ID="T$RED_NUMBER"
 export EXPLORER_CLAIMS="CA$RUN,CB$RUN" EXPLORER_LICENCE_ID=$LICENCE_ID EXPLORER_GRANT_ID=$GRANT_ID

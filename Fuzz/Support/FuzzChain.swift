@@ -54,7 +54,9 @@ public enum FuzzChain {
         SigningKey.deterministic(label: "fz-holder-\($0)")
     }
     public static let holders = (0..<3).map {
-        HolderCommitment.make(pepper: Array("fuzz pepper".utf8), idNumber: "36010219900101\($0)00X")
+        HolderCommitment.make(
+            pepper: Array("fuzz pepper".utf8), idNumber: "36010219900101\($0)00X",
+            context: .authorisation)
     }
 
     public static let genesis: Genesis = {

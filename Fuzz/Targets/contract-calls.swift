@@ -279,7 +279,7 @@ struct CallProgram {
             let id = number.billID
             _ = try queries.bill(id)
             _ = try queries.verifyBill(
-                number: number, checkCode: "A1B2C3",
+                number: number, checkDigest: SHA256.hash(Array("fuzz check".utf8)),
                 issueDate: ChinaCalendar.date(ofMs: timeMs))
             _ = try queries.claims(ofBill: id)
             _ = try queries.amountLeft(ofBill: id)

@@ -46,8 +46,13 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         let started = ContinuousClock.now
         let run = String(UInt64(Date().timeIntervalSince1970))  // fresh ids on every run
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        // The demo plays the identity provider too, through `identity commitment`'s own
+        // function: one commitment for licences and grants, another, unlinkable one for bills.
         let pepper = Array("devnet-identity-pepper".utf8)
-        let holder = HolderCommitment.make(pepper: pepper, idNumber: "36010219900101\(run.suffix(4))")
+        let idNumber = "36010219900101\(run.suffix(4))"
+        let holder = IdentityProvider.commitment(
+            pepper: pepper, idNumber: idNumber, context: .authorisation)
+        let payer = IdentityProvider.commitment(pepper: pepper, idNumber: idNumber, context: .bills)
         print("== GovChain demo on chain \(chainID) (\(CryptoSuite.active)), \(node.count) nodes")
         // The registries the calls below rely on, through governance (2 of the bureau's 3
         // admin keys). Registering again replaces, so every run may do it.
@@ -87,8 +92,10 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         print("3. housing-fund used the licence under that grant  (height \(used.height))")
 
         let bill = BillNumber.medical(code: "360120\(ChinaCalendar.date(ofMs: now).year % 100)", number: String(run.suffix(10)).leftPadded(to: 10))
+        // The hospital sends only the Argon2id digest of the printed check code.
+        let checkDigest = try BillCheckDigest.make(billID: bill.billID, checkCode: "7F3K9Q")
         let billed = try await hospital.submit(.bill(.issue(BillIssue(
-            number: bill, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000, categories: nil, payer: holder))))
+            number: bill, checkDigest: checkDigest, issuedAtMs: now, totalFen: 50_000, categories: nil, payer: payer))))
         print("4. peoples-hospital issued medical e-bill \(bill.billID) of 500.00 yuan  (height \(billed.height))")
 
         print("5. two insurers claim the same 500.00 yuan at two different nodes at once:")

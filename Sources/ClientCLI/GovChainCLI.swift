@@ -18,7 +18,9 @@ struct GovChainCLI: AsyncParsableCommand {
             The connection options (--node, --key, --chain-id, --json, --timeout-seconds) may \
             come before the area or after the action. Calls need --key; queries do not. \
             Amounts are integer fen (1/100 yuan). A person is named only by a commitment: \
-            --holder-commitment HEX, or --holder-id ID with --pepper-file FILE (computed here).
+            --holder-commitment HEX (or --payer-commitment HEX for a bill), which the identity \
+            provider makes with `govchain identity commitment`, the only command that takes the \
+            pepper.
             With --json every command prints one JSON object on stdout (errors as {"error": {...}}).
 
             Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
@@ -33,7 +35,8 @@ struct GovChainCLI: AsyncParsableCommand {
             BillCommand.self,
             ClaimCommand.self, AuditCommand.self, BlockCommand.self, TxCommand.self,
             StatusCommand.self,
-            KeygenCommand.self, KeyCommand.self, DemoCommand.self, BenchCommand.self,
+            KeygenCommand.self, KeyCommand.self, IdentityCommand.self, DemoCommand.self,
+            BenchCommand.self,
         ]
     )
 

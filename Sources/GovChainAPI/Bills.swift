@@ -35,7 +35,8 @@ public struct BillView: Codable, Sendable, Hashable {
     public var totalFen: UInt64
     /// Per-category split of a medical bill; null for a tax e-invoice.
     @Nullable public var categories: CategoryAmountsView?
-    /// Digest of the bill id and its check code (校验码).
+    /// Argon2id digest of the check code (校验码), salted by the bill id; the issuer computed
+    /// it, a verifier recomputes it from the printed code (docs/encoding.md section 7).
     public var checkDigest: String
     /// issued | partially-reversed | reversed | red
     public var status: String

@@ -20,6 +20,9 @@ struct GenesisCommand: ParsableCommand {
                 OUT/keys/<name>.key for every organisation key of the template.
                 Example: govchain-node genesis devnet --validators 4 --out .localnet
                 An SM2/SM3 chain (every key SM2, every hash SM3): add --suite sm2-sm3.
+                The API over HTTPS with signed reads (what `make run` does): \
+                deploy/tls-certs.sh .localnet-tls node0 node1 node2 node3, then add \
+                --tls-dir .localnet-tls --reads signed.
                 """)
 
         @Option(name: .long, help: "Number of validators (1...31).")
@@ -40,6 +43,20 @@ struct GenesisCommand: ParsableCommand {
         var suite = CryptoSuite.ed25519SHA256.rawValue
         @Option(name: .long, help: "SM2 user id of an sm2-sm3 chain (default 1234567812345678).")
         var sm2UserID: String?
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Serve each node's API over HTTPS with DIR/node<i>.pem and DIR/node<i>.key "
+                    + "(deploy/tls-certs.sh DIR node0 node1 ... makes them and DIR/ca.pem).",
+                valueName: "dir"))
+        var tlsDir: String?
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Who may read through the API: open (anyone) or signed (docs/api.md \"Who may read what\"); "
+                    + "without it, config.toml leaves api.reads out (open).",
+                valueName: "open|signed"))
+        var reads: String?
 
         func validate() throws {
             _ = try parseSuite(suite)
@@ -50,6 +67,33 @@ struct GenesisCommand: ParsableCommand {
             guard ports.contains(p2pBasePort), ports.contains(apiBasePort) else {
                 throw ValidationError("--p2p-base-port and --api-base-port must be in \(ports)")
             }
+            if let reads, APIAccess.Reads(rawValue: reads) == nil {
+                throw ValidationError("--reads must be open or signed")
+            }
+            if let tlsDir {
+                let names = (0..<validators).map { "node\($0)" }
+                for name in names {
+                    for file in ["\(tlsDir)/\(name).pem", "\(tlsDir)/\(name).key"]
+                    where !FileManager.default.fileExists(atPath: file) {
+                        throw ValidationError(
+                            "--tls-dir: \(file) is missing; make the certificates with "
+                                + "deploy/tls-certs.sh \(tlsDir) \(names.joined(separator: " "))")
+                    }
+                }
+            }
+        }
+
+        /// Node `index`'s API settings from `--tls-dir` (that node's certificate, by absolute
+        /// path: the TLS key stays where it was made, mode 0600, instead of being copied) and
+        /// `--reads`. Without either the section is as before, so scripts that add those keys
+        /// to a devnet's config.toml do not write them twice.
+        func configureAPI(_ api: inout NodeConfiguration.API, index: Int) {
+            if let tlsDir {
+                let directory = URL(fileURLWithPath: tlsDir).standardizedFileURL.path
+                api.tlsCertificate = "\(directory)/node\(index).pem"
+                api.tlsKey = "\(directory)/node\(index).key"
+            }
+            api.reads = reads
         }
 
         func run() throws {
@@ -83,7 +127,8 @@ struct GenesisCommand: ParsableCommand {
                 try KeyFile.write(key, to: directory + "/node.key")
                 let address = "\(host):\(p2pBasePort + index)"
                 nodes.append((directory, Validator(name: "node\(index)", publicKey: key.publicKey, address: address)))
-                let config = NodeConfiguration.defaults(p2pListen: address, apiListen: "\(host):\(apiBasePort + index)")
+                var config = NodeConfiguration.defaults(p2pListen: address, apiListen: "\(host):\(apiBasePort + index)")
+                configureAPI(&config.api, index: index)
                 try config.write(to: directory + "/config.toml")
             }
             // Validator node keys form an organisation of their own (read-only role), so a
@@ -99,9 +144,10 @@ struct GenesisCommand: ParsableCommand {
             try genesis.validate()
             try GenesisFile.write(genesis, to: out + "/genesis.json")
             for node in nodes { try GenesisFile.write(genesis, to: node.directory + "/genesis.json") }
+            let api = tlsDir.map { "HTTPS (CA: \($0)/ca.pem)" } ?? "HTTP"
             print(
                 "devnet \(genesis.chainID) (\(suite)): \(validators) validators, "
-                    + "\(organisations.count) organisations")
+                    + "\(organisations.count) organisations; API over \(api), reads \(reads ?? "open")")
             print("genesis hash: \(genesis.hash.hex)")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
+import NIOSSL
 import GovChainAPI
 import Node
 
@@ -11,10 +12,30 @@ struct LiveStatus {
     let status: NodeStatus
     let json: String
 
-    static func fetch(api: String) async -> LiveStatus? {
-        var request = HTTPClientRequest(url: "http://\(api)/v1/status")
+    /// Asks the node listening at `api` (host:port). An HTTPS API is checked against the CA
+    /// certificates in `caFile`, else against the system's trust roots.
+    static func fetch(api: String, https: Bool, caFile: String?) async -> LiveStatus? {
+        guard https else { return await fetch(url: "http://\(api)/v1/status", client: .shared) }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .file(caFile) }
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        let live = await fetch(url: "https://\(reachable(api))/v1/status", client: client)
+        try? await client.shutdown()
+        return live
+    }
+
+    /// A listener on every interface (0.0.0.0, ::) is asked on loopback, the name its
+    /// certificate can carry.
+    static func reachable(_ api: String) -> String {
+        guard let address = HostPort(api), ["0.0.0.0", "::", "[::]"].contains(address.host) else { return api }
+        return "127.0.0.1:\(address.port)"
+    }
+
+    private static func fetch(url: String, client: HTTPClient) async -> LiveStatus? {
+        var request = HTTPClientRequest(url: url)
         request.method = .GET
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
+        guard let response = try? await client.execute(request, timeout: .seconds(2)),
               response.status == .ok,
               let body = try? await response.body.collect(upTo: 1 << 20),
               let status = try? WireJSON.decode(NodeStatus.self, from: Data(buffer: body))

@@ -87,18 +87,26 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show a node's status: chain, height, last block, round, peers, catching up, mempool.",
         discussion: """
-            Asks the running node's API (address from config.toml); when the node is not running, \
-            reads the data directory itself. Example: govchain-node status --data-dir .localnet/node0
+            Asks the running node's API (address from config.toml; over HTTPS when it has \
+            api.tls_certificate, trusting --ca-file, else the system's roots); when the node is not \
+            running, reads the data directory itself. \
+            Example: govchain-node status --data-dir .localnet/node0 --ca-file .localnet-tls/ca.pem
             """)
 
     @OptionGroup var options: DataDirectoryOptions
+
+    @Option(
+        name: .customLong("ca-file"),
+        help: "PEM file of the CA certificates that signed an HTTPS API's certificate.")
+    var caFile: String?
 
     @Flag(name: .long, help: "Print the status as JSON.")
     var json = false
 
     func run() async throws {
         if let configuration = try? NodeConfiguration.load(from: options.configPath),
-           let live = await LiveStatus.fetch(api: configuration.api.listen)
+           let live = await LiveStatus.fetch(
+               api: configuration.api.listen, https: configuration.api.tlsCertificate != nil, caFile: caFile)
         {
             print(json ? live.json : live.text)
             return

@@ -110,7 +110,8 @@ final class ProposalTamperer {
                 BillIssue(
                     number: .medical(
                         code: "36999999", number: String(1_000_000_000 + serial % 1_000_000_000)),
-                    checkCode: "ABCDEF", issuedAtMs: SimChain.genesisTimeMs, totalFen: 1,
+                    checkDigest: SHA256.hash(Array("outsider check".utf8)),
+                    issuedAtMs: SimChain.genesisTimeMs, totalFen: 1,
                     categories: nil,
                     payer: .zero)))
         return call.transaction(

@@ -46,7 +46,7 @@ struct AttackTests {
         #expect(refused.status == .limitReached)
         // Every reader of the bill still works: queries, a claim, another reversal attempt.
         #expect(try chain.queries.bill(billID)?.redBillIDs.count == limit)
-        #expect(try chain.queries.billWallet(ofPayer: People.holder(0)).count == limit + 1)
+        #expect(try chain.queries.billWallet(ofPayer: People.payer(0)).count == limit + 1)
         #expect(chain.submit(Bills.claim("c1", billID, 100), by: TestChain.insurers[0]).isSuccess)
         #expect(try chain.queries.amountLeft(ofBill: billID) == 1_000 - UInt64(limit) - 100)
     }
@@ -106,7 +106,7 @@ struct AttackTests {
         #expect(reverse.status == .storedRecordCorrupt)
         #expect(throws: StoredRecordError.self) { try chain.queries.bill(billID) }
         #expect(throws: StoredRecordError.self) {
-            try chain.queries.billWallet(ofPayer: People.holder(0))
+            try chain.queries.billWallet(ofPayer: People.payer(0))
         }
         // A caller's own key record: every call it signs is refused, in the mempool too.
         let keyKey = StateKey("key/\(TestChain.hospital.publicKey.hex)")

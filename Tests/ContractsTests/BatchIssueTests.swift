@@ -52,9 +52,9 @@ struct BatchIssueTests {
         var chain = TestChain()
         func bill(_ serial: Int) -> BillIssue {
             BillIssue(
-                number: Bills.medical(serial), checkCode: "A1B2C3",
+                number: Bills.medical(serial), checkDigest: Bills.standInCheckDigest,
                 issuedAtMs: TestChain.genesisTimeMs, totalFen: 100, categories: nil,
-                payer: People.holder(1))
+                payer: People.payer(1))
         }
         #expect(chain.submit(.bill(.issueBatch([bill(1), bill(2)])), by: TestChain.hospital).status == .ok)
         var bad = bill(3)
@@ -62,6 +62,6 @@ struct BatchIssueTests {
         #expect(
             chain.submit(.bill(.issueBatch([bill(4), bad])), by: TestChain.hospital).status
                 == .invalidAmount)
-        #expect(try chain.queries.billWallet(ofPayer: People.holder(1)).count == 2)
+        #expect(try chain.queries.billWallet(ofPayer: People.payer(1)).count == 2)
     }
 }

@@ -10,8 +10,8 @@ struct BillIdentifierTests {
         .bill(
             .issue(
                 BillIssue(
-                    number: number, checkCode: number.kind == "medical" ? "A1B2C3" : "",
-                    issuedAtMs: atMs, totalFen: 1_000, categories: nil, payer: People.holder(0))))
+                    number: number, checkDigest: Bills.standInCheckDigest,
+                    issuedAtMs: atMs, totalFen: 1_000, categories: nil, payer: People.payer(0))))
     }
 
     func status(_ call: ContractCall) -> StatusCode? {
@@ -83,7 +83,7 @@ struct BillIdentifierTests {
         chain.submit(issue(Bills.medical(2)), by: TestChain.hospital)
         chain.submit(Bills.claim("c1", Bills.medical(1).billID, 300), by: TestChain.insurers[0])
         chain.submit(Bills.claim("c1", Bills.medical(1).billID, 200), by: TestChain.insurers[1])
-        let wallet = try chain.queries.billWalletClaims(ofPayer: People.holder(0))
+        let wallet = try chain.queries.billWalletClaims(ofPayer: People.payer(0))
         #expect(wallet.map(\.bill.id) == [Bills.medical(1).billID, Bills.medical(2).billID])
         #expect(
             wallet[0].claims.map { "\($0.reimburserOrganisation) \($0.amountFen)" }

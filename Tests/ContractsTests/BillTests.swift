@@ -9,10 +9,13 @@ struct BillTests {
     var billID: String { number.billID }
     let split = CategoryAmounts(pooledFund: 6_000, personalAccount: 3_000, selfPaid: 1_000)
 
-    func chainWithBill(categories: CategoryAmounts? = nil) -> TestChain {
+    func chainWithBill(
+        categories: CategoryAmounts? = nil, checkDigest: Hash256 = Bills.standInCheckDigest
+    ) -> TestChain {
         var chain = TestChain()
         chain.submit(
-            Bills.issue(number, totalFen: 10_000, categories: categories), by: TestChain.hospital)
+            Bills.issue(number, totalFen: 10_000, categories: categories, checkDigest: checkDigest),
+            by: TestChain.hospital)
         return chain
     }
 
@@ -28,33 +31,54 @@ struct BillTests {
 
     @Test("both bill kinds normalise into one id with their kind, and verify by check code")
     func issueAndVerify() throws {
-        var chain = chainWithBill()
+        var chain = chainWithBill(checkDigest: Bills.checkDigest(number))
         let tax = BillNumber.taxInvoice(number: "23362000000012345678")
-        let taxIssue = ContractCall.bill(
-            .issue(
-                BillIssue(
-                    number: tax, checkCode: "", issuedAtMs: TestChain.genesisTimeMs,
-                    totalFen: 500, categories: nil, payer: People.holder(0))))
-        #expect(chain.submit(taxIssue, by: TestChain.hospital).status == .ok)
+        #expect(
+            chain.submit(
+                Bills.issue(
+                    tax, totalFen: 500, checkDigest: Bills.checkDigest(tax, code: "K8M2Q4")),
+                by: TestChain.hospital
+            ).status == .ok)
         #expect(billID == "M360101230000000001" && tax.billID == "T23362000000012345678")
         // Genesis, 2023-11-14 22:13 UTC, is the 15th in China.
         let day = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs)
         #expect(day.description == "2023-11-15")
-        #expect(
-            try chain.queries.verifyBill(number: number, checkCode: "A1B2C3", issueDate: day)
-                .isGenuine)
-        #expect(
-            try !chain.queries.verifyBill(number: number, checkCode: "ZZZZZZ", issueDate: day)
-                .isGenuine)
+        func verify(_ number: BillNumber, _ code: String, _ day: ChinaCalendar.Date) throws
+            -> BillVerification
+        {
+            try chain.queries.verifyBill(
+                number: number, checkDigest: Bills.checkDigest(number, code: code), issueDate: day)
+        }
+        #expect(try verify(number, "A1B2C3", day).isGenuine)
+        // The code is normalised to upper case before it is digested.
+        #expect(try verify(number, "a1b2c3", day).isGenuine)
+        #expect(try !verify(number, "ZZZZZZ", day).isGenuine)
         let dayBefore = ChinaCalendar.date(ofMs: TestChain.genesisTimeMs - TestChain.dayMs)
-        let wrongDay = try chain.queries.verifyBill(
-            number: number, checkCode: "A1B2C3", issueDate: dayBefore)
+        let wrongDay = try verify(number, "A1B2C3", dayBefore)
         #expect(!wrongDay.isGenuine && wrongDay.checkMatches && !wrongDay.dateMatches)
+        // A tax e-invoice verifies by its check code now, never by its (public) total.
+        #expect(try verify(tax, "K8M2Q4", day).isGenuine)
+        #expect(try !verify(tax, "A1B2C3", day).isGenuine)
         #expect(
-            try chain.queries.verifyBill(number: tax, checkCode: "500", issueDate: day).isGenuine)
-        #expect(
-            try chain.queries.billWallet(ofPayer: People.holder(0)).map(\.id)
+            try chain.queries.billWallet(ofPayer: People.payer(0)).map(\.id)
                 == [billID, tax.billID])
+    }
+
+    @Test("the check digest is Argon2id, salted per bill, and all zero is refused")
+    func checkDigestRules() throws {
+        // One code on two bills gives two digests: no table serves two bills.
+        #expect(Bills.checkDigest(number) != Bills.checkDigest(Bills.medical(2)))
+        #expect(throws: BillCheckDigest.Failure.malformedCode) {
+            try BillCheckDigest.make(billID: billID, checkCode: "A1B2C")
+        }
+        #expect(throws: BillCheckDigest.Failure.malformedCode) {
+            try BillCheckDigest.make(billID: billID, checkCode: "A1B2C!")
+        }
+        var chain = TestChain()
+        let receipt = chain.submit(
+            Bills.issue(number, totalFen: 100, checkDigest: .zero), by: TestChain.hospital)
+        #expect(receipt.status == .invalidArgument)
+        #expect(receipt.message.contains("check digest is all zero"))
     }
 
     @Test("malformed numbers and category amounts that miss the total are refused")

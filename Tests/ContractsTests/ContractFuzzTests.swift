@@ -187,6 +187,7 @@ enum StoredRecordDecoding {
                 guard value.starts(with: Array("use/".utf8)) else {
                     return "a use id points at no use record"
                 }
+            case text.hasPrefix("holderkeyowner/"): _ = try Hash256(canonicalBytes: value)
             case text.hasPrefix("idx/"), text.hasPrefix("holderkey/"):
                 return value.isEmpty ? nil : "an index entry holds a value"
             default: return "no record type for this key"

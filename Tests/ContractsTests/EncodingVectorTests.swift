@@ -91,9 +91,13 @@ struct VectorSection {
         var fields = entry.fields
         let pepper = try entry.bytes("pepper_hex")
         let idNumber = try entry.string("id_number")
+        let contextName = try entry.string("context")
+        guard let context = CommitmentContext(rawValue: contextName) else {
+            throw VectorError.field(entry.path, "unknown context \(contextName)")
+        }
         let commitment: Hash256
         if algorithm.suite == CryptoSuite.active {
-            commitment = HolderCommitment.make(pepper: pepper, idNumber: idNumber)
+            commitment = HolderCommitment.make(pepper: pepper, idNumber: idNumber, context: context)
         } else {
             // This process serves the other suite (one suite per process, docs/crypto.md), so
             // HolderCommitment cannot take the chain's HMAC here: the same definition with
@@ -101,9 +105,11 @@ struct VectorSection {
             let normalised = idNumber.trimmingCharacters(in: CharacterSet(charactersIn: " "))
                 .uppercased()
             commitment = hash.authenticationCode(
-                key: pepper, message: Array("govchain/holder/v1\u{0}\(normalised)".utf8))
+                key: pepper,
+                message: Array("govchain/holder/v2\u{0}\(contextName)\u{0}\(normalised)".utf8))
         }
-        compare(&fields, "commitment_hex", commitment.hex, "commitment of \(idNumber)")
+        compare(
+            &fields, "commitment_hex", commitment.hex, "\(contextName) commitment of \(idNumber)")
         return fields
     }
 
@@ -111,8 +117,9 @@ struct VectorSection {
         let entry = try ReadableObject(value, path: "bill_check_digests")
         var fields = entry.fields
         let billID = try entry.string("bill_id")
-        let digest = BillCheckDigest.of(
-            billID: billID, check: try entry.string("check"), hash: hash)
+        // Argon2id is the KDF on both suites; only the salt takes the suite's hash.
+        let digest = try BillCheckDigest.make(
+            billID: billID, checkCode: try entry.string("check_code"), hash: hash)
         compare(&fields, "digest_hex", digest.hex, "check digest of \(billID)")
         return fields
     }
@@ -217,14 +224,6 @@ struct VectorSection {
     }
 }
 
-/// The bill check digest of docs/encoding.md section 7, under a named hash (the bill
-/// contract's own is checked against it in "the check digest is the bill contract's").
-enum BillCheckDigest {
-    static func of(billID: String, check: String, hash: HashAlgorithm) -> Hash256 {
-        hash.hash(Array("govchain/bill-check/v1\u{0}\(billID)\u{0}\(check)".utf8))
-    }
-}
-
 @Suite("Encoding vectors: docs/encoding.md, byte for byte")
 struct EncodingVectorTests {
     @Test(
@@ -290,20 +289,23 @@ struct EncodingVectorTests {
         #expect(expected.subtracting(seen).isEmpty, "no vector for \(expected.subtracting(seen))")
     }
 
-    /// The documented check digest is what the bill contract stores.
-    @Test("the check digest is the bill contract's")
-    func checkDigestIsTheContracts() throws {
+    /// The bill contract stores the issuer's digest as given, and it is the documented one.
+    @Test("the check digest a bill carries is the one the bill record stores")
+    func checkDigestIsStoredAsGiven() throws {
         var chain = TestChain()
         // A medical bill whose code year (23) fits the test chain's time (2023-11-14).
         let number = BillNumber.medical(code: "36010123", number: "0000000042")
+        let digest = try BillCheckDigest.make(billID: number.billID, checkCode: "Q7w8E9")
         let issue = BillIssue(
-            number: number, checkCode: "Q7w8E9", issuedAtMs: TestChain.genesisTimeMs,
-            totalFen: 5_000, categories: nil, payer: People.holder(0))
+            number: number, checkDigest: digest, issuedAtMs: TestChain.genesisTimeMs,
+            totalFen: 5_000, categories: nil, payer: People.payer(0))
         let receipt = chain.submit(.bill(.issue(issue)), by: TestChain.hospital)
         #expect(receipt.isSuccess, "\(receipt)")
         let record = try #require(try chain.queries.bill(number.billID))
+        #expect(record.checkDigest == digest)
+        // The code is upper-cased before it is digested: as printed or as typed, one digest.
         #expect(
             record.checkDigest
-                == BillCheckDigest.of(billID: number.billID, check: "Q7w8E9", hash: .sha256))
+                == (try BillCheckDigest.make(billID: number.billID, checkCode: "Q7W8E9")))
     }
 }

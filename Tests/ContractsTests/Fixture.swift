@@ -160,8 +160,14 @@ enum People {
     static let idNumbers = [
         "36010219900101123X", "360102198512120021", "360102200007070513", "36010219791111002X",
     ]
+    /// The person's commitment for licences, grants, mandates and uses.
     static func holder(_ index: Int) -> Hash256 {
-        HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index])
+        HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index], context: .authorisation)
+    }
+
+    /// The same person's commitment as a bill's payer (unlinkable to `holder`).
+    static func payer(_ index: Int) -> Hash256 {
+        HolderCommitment.make(pepper: pepper, idNumber: idNumbers[index], context: .bills)
     }
 
     /// Which test person a commitment is, if any.
@@ -206,14 +212,30 @@ enum Bills {
             code: "36010123", number: String(repeating: "0", count: 10 - number.count) + number)
     }
 
+    /// The printed check code of every test bill.
+    static let checkCode = "A1B2C3"
+
+    /// A stand-in check digest for bills whose code no test verifies: the contracts store
+    /// any non-zero digest as given, and an Argon2id per bill (0.1 s, 64 MiB) would make
+    /// the suites that issue thousands of bills crawl.
+    static let standInCheckDigest = SHA256.hash(Array("stand-in check digest".utf8))
+
+    /// The real Argon2id digest of `checkCode` for `number`, for tests that verify.
+    static func checkDigest(_ number: BillNumber, code: String = checkCode) -> Hash256 {
+        guard let digest = try? BillCheckDigest.make(billID: number.billID, checkCode: code) else {
+            preconditionFailure("test check code \(code) does not digest")
+        }
+        return digest
+    }
+
     static func issue(
         _ number: BillNumber, totalFen: UInt64, categories: CategoryAmounts? = nil,
-        payer: Hash256 = People.holder(0)
+        payer: Hash256 = People.payer(0), checkDigest: Hash256 = standInCheckDigest
     ) -> ContractCall {
         .bill(
             .issue(
                 BillIssue(
-                    number: number, checkCode: "A1B2C3", issuedAtMs: TestChain.genesisTimeMs,
+                    number: number, checkDigest: checkDigest, issuedAtMs: TestChain.genesisTimeMs,
                     totalFen: totalFen,
                     categories: categories, payer: payer)))
     }

@@ -97,7 +97,9 @@ extension HostileCallGenerator {
             let total = amount()
             return .issue(
                 BillIssue(
-                    number: billNumber(), checkCode: chance(90) ? "A1B2C3" : hostileString(),
+                    // All zero is the one digest the contract refuses.
+                    number: billNumber(),
+                    checkDigest: chance(90) ? Bills.standInCheckDigest : .zero,
                     issuedAtMs: time(around: 0), totalFen: total,
                     categories: categories(total: total),
                     payer: holder()))

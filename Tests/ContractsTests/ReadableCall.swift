@@ -453,7 +453,8 @@ struct ReadableCallBuilder {
 
     private func billIssue(_ args: ReadableObject) throws(VectorError) -> BillIssue {
         BillIssue(
-            number: try billNumber(args.object("number")), checkCode: try args.string("check_code"),
+            number: try billNumber(args.object("number")),
+            checkDigest: try args.hash("check_digest_hex"),
             issuedAtMs: try args.uint64("issued_at_ms"), totalFen: try args.uint64("total_fen"),
             categories: try categories(args.optionalObject("categories")),
             payer: try args.hash("payer_hex"))

@@ -63,7 +63,9 @@ private enum Chain {
         return ContractCall.bill(
             .issue(
                 BillIssue(
-                    number: .medical(code: "36123423", number: number), checkCode: "7F3K9Q",
+                    // A stand-in check digest: the executor stores it as given.
+                    number: .medical(code: "36123423", number: number),
+                    checkDigest: SHA256.hash(Array("check \(serial)".utf8)),
                     issuedAtMs: 1_700_000_000_000, totalFen: 100, categories: nil, payer: .zero))
         )
         .transaction(

@@ -23,7 +23,9 @@ struct ClientCLITests {
         }
     }
 
-    static func govchain(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+    static func govchain(
+        _ arguments: [String], environment: [String: String]? = nil, input: String? = nil
+    ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("govchain"))
         process.arguments = arguments
@@ -32,7 +34,14 @@ struct ClientCLITests {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            // Small inputs only: the pipe's buffer takes them before the child reads.
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Read before waiting: a full pipe would block the child.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -64,7 +73,9 @@ struct ClientCLITests {
         let run: String
         let pepperFile: String
         let idNumber: String
+        /// The person's commitments: licences and grants, and (unlinkable) bills.
         let holder: Hash256
+        let payer: Hash256
         let licenceID: String
         let fileDigest: Hash256
         let grantID: String
@@ -107,7 +118,9 @@ struct ClientCLITests {
         _ = FileManager.default.createFile(
             atPath: pepperFile, contents: Data(pepper + [UInt8(ascii: "\n")]))
         let idNumber = "36010219900101\(run.suffix(4))"
-        let holder = HolderCommitment.make(pepper: pepper, idNumber: idNumber)
+        let holder = HolderCommitment.make(
+            pepper: pepper, idNumber: idNumber, context: .authorisation)
+        let payer = HolderCommitment.make(pepper: pepper, idNumber: idNumber, context: .bills)
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         let licenceID = try #require(
             LicenceIdentifier.make(
@@ -136,8 +149,9 @@ struct ClientCLITests {
         let year = ChinaCalendar.date(ofMs: now).year % 100
         let number = BillNumber.medical(code: "360120\(year)", number: run.leftPadded(to: 10))
         let bill = BillIssue(
-            number: number, checkCode: "7F3K9Q", issuedAtMs: now, totalFen: 50_000,
-            categories: nil, payer: holder)
+            number: number,
+            checkDigest: try BillCheckDigest.make(billID: number.billID, checkCode: "7F3K9Q"),
+            issuedAtMs: now, totalFen: 50_000, categories: nil, payer: payer)
         _ = try await cluster.client("peoples-hospital").submit(.bill(.issue(bill)))
         let insurer = try cluster.client("medical-insurance")
         let claimID = "C\(run)"
@@ -146,7 +160,8 @@ struct ClientCLITests {
         let settled = try await insurer.submit(.reimbursement(.settle(claimIDs: [claimID])))
         return Flow(
             cluster: cluster, run: run, pepperFile: pepperFile, idNumber: idNumber,
-            holder: holder, licenceID: licenceID, fileDigest: fileDigest, grantID: grantID,
+            holder: holder, payer: payer, licenceID: licenceID, fileDigest: fileDigest,
+            grantID: grantID,
             number: number, claimID: claimID, settled: settled)
     }
 
@@ -203,7 +218,8 @@ struct ClientCLITests {
         let settled = try await reader.claims(ofReimburser: "medical-insurance", status: "settled")
         #expect(settled.map(\.claimID).contains(flow.claimID))
         #expect(try await reader.alerts(open: true).isEmpty)
-        let wallet = try await reader.billWallet(ofPayer: flow.holder)
+        let wallet = try await reader.billWallet(ofPayer: flow.payer)
+        #expect(try await reader.billWallet(ofPayer: flow.holder).isEmpty)
         #expect(wallet.map(\.bill.id) == [flow.billID])
         #expect(wallet.first?.claims.map(\.reimburserOrganisation) == ["medical-insurance"])
         let trail = try await reader.billHistory(flow.billID)
@@ -244,8 +260,28 @@ struct ClientCLITests {
         let claims = try govchain(node + ["claim", "list", "--bill-id", flow.billID])
             .decode(BillClaimsView.self)
         #expect(claims.claims == answers.claims.claims && claims.leftFen == answers.claims.leftFen)
+        // The identity provider's command makes the commitments the library made.
+        for (context, commitment) in [("authorisation", flow.holder), ("bills", flow.payer)] {
+            let made = try govchain([
+                "identity", "commitment", "--context", context, "--id-number", flow.idNumber,
+                "--pepper-file", flow.pepperFile, "--suite", LocalCluster.processSuite,
+            ])
+            #expect(made.status == 0, "\(made.stderr)")
+            let printed = String(decoding: made.stdout, as: UTF8.self)
+            #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == commitment.hex)
+            // The same from standard input (ID numbers kept off the command line), in a batch.
+            let batch = try govchain(
+                [
+                    "identity", "commitment", "--context", context, "--pepper-file",
+                    flow.pepperFile, "--suite", LocalCluster.processSuite,
+                ], input: "\(flow.idNumber)\n\n  \(flow.idNumber.lowercased())  \n")
+            #expect(batch.status == 0, "\(batch.stderr)")
+            #expect(
+                String(decoding: batch.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+                    == [commitment.hex, commitment.hex])
+        }
         let grants = try govchain(
-            node + ["auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile])
+            node + ["auth", "list", "--holder-commitment", flow.holder.hex])
         #expect(try grants.decode(Grants.self).grants == answers.grants)
         // A grant shown verified (its standing walked over proven records) is the node's view.
         let genesis = flow.cluster.directory + "/genesis.json"
@@ -255,8 +291,7 @@ struct ClientCLITests {
         #expect(try grant.decode(GrantView.self) == answers.grants.first)
         let revoked = try govchain(
             node + [
-                "auth", "list", "--holder-id", flow.idNumber, "--pepper-file", flow.pepperFile,
-                "--status", "revoked",
+                "auth", "list", "--holder-commitment", flow.holder.hex, "--status", "revoked",
             ])
         #expect(try revoked.decode(Grants.self).grants.isEmpty, "\(revoked.stderr)")
         // Each node keeps the commit certificate it collected: compare with the same node.
@@ -270,16 +305,30 @@ struct ClientCLITests {
     static func checkCLICalls(_ flow: Flow, reader: GovChainClient) async throws {
         let node = ["--node", flow.cluster.url(2), "--json"]
         let keys = flow.cluster.directory + "/keys/"
-        // A bill issued with the payer's ID and pepper lands in the same wallet.
+        // A tax e-invoice issued with the payer's bills commitment lands in the same wallet,
+        // and verifies by its check code (never by its total).
+        let taxNumber = "2636200000000\(flow.run.leftPadded(to: 7))"
         let issued = try govchain(
             node + [
                 "--key", keys + "peoples-hospital.key", "bill", "issue", "--kind", "tax",
-                "--number", "2636200000000\(flow.run.leftPadded(to: 7))", "--total-fen", "12000",
-                "--payer-id", flow.idNumber, "--pepper-file", flow.pepperFile,
+                "--number", taxNumber, "--check-code", "K8M2Q4", "--total-fen", "12000",
+                "--payer-commitment", flow.payer.hex,
             ])
         #expect(issued.status == 0, "\(issued.stderr)")
         #expect(try issued.decode(Receipt.self).code == 0)
-        #expect(try await reader.billWallet(ofPayer: flow.holder).count == 2)
+        #expect(try await reader.billWallet(ofPayer: flow.payer).count == 2)
+        let taxBill = try #require(try await reader.bill("T" + taxNumber))
+        let day = ChinaCalendar.date(ofMs: taxBill.issuedAtMs).description
+        struct Check: Decodable { let genuine: Bool }
+        for (code, genuine) in [("k8m2q4", true), ("12000A", false)] {
+            let verified = try govchain(
+                node + [
+                    "bill", "verify", "--bill-id", "T" + taxNumber, "--check-code", code,
+                    "--issue-date", day,
+                ])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(try verified.decode(Check.self).genuine == genuine)
+        }
         // Claiming more than is left is refused by the contract: exit 3 with the status code.
         let claim = node + ["--key", keys + "commercial-insurer.key", "claim", "claim"]
         let over = try govchain(

@@ -13,9 +13,12 @@ import Testing
 struct RuntimeTests {
     static func billIssue(_ index: Int, signer: SigningKey, chainID: String, validUntil: UInt64 = 1_000) -> Transaction {
         let issue = BillIssue(
-            number: .medical(code: "36012023", number: String(format: "%010d", index)), checkCode: "A1B2C3",
+            // A stand-in check digest: never verified here (Argon2id per bill is the issuer's cost).
+            number: .medical(code: "36012023", number: String(format: "%010d", index)),
+            checkDigest: SHA256.hash(Array("check \(index)".utf8)),
             issuedAtMs: 1_700_000_000_000, totalFen: 12_345, categories: nil,
-            payer: HolderCommitment.make(pepper: Array("pepper".utf8), idNumber: "36010219900101\(index)"))
+            payer: HolderCommitment.make(
+                pepper: Array("pepper".utf8), idNumber: "36010219900101\(index)", context: .bills))
         return ContractCall.bill(.issue(issue)).transaction(
             chainID: chainID, signer: signer, uniqueID: StorageKey.height(UInt64(index)) + StorageKey.height(7),
             validUntilHeight: validUntil)

@@ -25,8 +25,12 @@ from typing import Callable, Optional
 TX_DOMAIN = b"govchain/tx/v1"
 TX_VERSION = 1
 ARGUMENTS_VERSION = 1
-HOLDER_DOMAIN = b"govchain/holder/v1\x00"
-BILL_CHECK_DOMAIN = b"govchain/bill-check/v1\x00"
+HOLDER_DOMAIN = b"govchain/holder/v2\x00"
+COMMITMENT_CONTEXTS = ("authorisation", "bills")
+BILL_CHECK_SALT_DOMAIN = b"govchain/bill-check/v2\x00"
+# Argon2id constants of the bill check digest (docs/encoding.md section 7).
+BILL_CHECK_OPSLIMIT = 2
+BILL_CHECK_MEMLIMIT = 64 * 1024 * 1024
 GRANT_DOMAIN = b"govchain/grant/v1"
 GRANT_REVOKE_DOMAIN = b"govchain/grant-revoke/v1"
 MANDATE_DOMAIN = b"govchain/mandate/v1"
@@ -223,9 +227,13 @@ def ed25519_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
 
 # MARK: - derivations (sections 6 and 7)
 
-def holder_commitment(pepper: bytes, id_number: str, suite: Suite = Suite.ED25519_SHA256) -> bytes:
+def holder_commitment(pepper: bytes, id_number: str, context: str,
+                      suite: Suite = Suite.ED25519_SHA256) -> bytes:
+    if context not in COMMITMENT_CONTEXTS:
+        raise ValueError(f"unknown commitment context {context}")
     normalised = id_number.strip(" ").upper()
-    return suite.hmac(pepper, HOLDER_DOMAIN + normalised.encode("utf-8"))
+    return suite.hmac(pepper, HOLDER_DOMAIN + context.encode() + b"\x00"
+                      + normalised.encode("utf-8"))
 
 
 def bill_id(number: dict) -> str:
@@ -234,8 +242,14 @@ def bill_id(number: dict) -> str:
     return "T" + number["number"]
 
 
-def bill_check_digest(bill: str, check: str, suite: Suite = Suite.ED25519_SHA256) -> bytes:
-    return suite.hash(BILL_CHECK_DOMAIN + bill.encode() + b"\x00" + check.encode())
+def bill_check_digest(bill: str, check_code: str, suite: Suite = Suite.ED25519_SHA256) -> bytes:
+    """Argon2id (PyNaCl's libsodium) of the upper-cased 6-character code, salted per bill."""
+    if len(check_code) != 6 or not check_code.isascii() or not check_code.isalnum():
+        raise ValueError("a check code has 6 letters or digits")
+    from nacl.pwhash import argon2id
+    salt = suite.hash(BILL_CHECK_SALT_DOMAIN + bill.encode())[:16]
+    return argon2id.kdf(32, check_code.upper().encode(), salt,
+                        opslimit=BILL_CHECK_OPSLIMIT, memlimit=BILL_CHECK_MEMLIMIT)
 
 
 _ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -389,7 +403,8 @@ class CallEncoder:
                         + u64(v["self_paid"]))
 
     def bill_issue(self, b: dict) -> bytes:
-        return (self.bill_number(b["number"]) + string(b["check_code"]) + u64(b["issued_at_ms"])
+        return (self.bill_number(b["number"]) + hash32(b["check_digest_hex"])
+                + u64(b["issued_at_ms"])
                 + u64(b["total_fen"]) + self.categories(b["categories"]) + hash32(b["payer_hex"]))
 
     def claim(self, c: dict) -> bytes:

@@ -99,10 +99,10 @@ def test_derivations(section, suite, make_signer):
             == key["public_key_hex"], key["name"]
     for entry in section["commitments"]:
         commitment = wire.holder_commitment(bytes.fromhex(entry["pepper_hex"]),
-                                            entry["id_number"], suite)
+                                            entry["id_number"], entry["context"], suite)
         assert commitment.hex() == entry["commitment_hex"], entry["id_number"]
     for entry in section["bill_check_digests"]:
-        digest = wire.bill_check_digest(entry["bill_id"], entry["check"], suite)
+        digest = wire.bill_check_digest(entry["bill_id"], entry["check_code"], suite)
         assert digest.hex() == entry["digest_hex"], entry["bill_id"]
     for entry in section.get("licence_ids", []):
         made = wire.licence_id(entry["type_code"], entry["issuer_credit_code"], entry["serial"],
@@ -112,10 +112,46 @@ def test_derivations(section, suite, make_signer):
 
 def test_commitment_normalises_spaces_and_case():
     pepper = bytes(32)
-    assert wire.holder_commitment(pepper, " 11010519491231002x ") \
-        == wire.holder_commitment(pepper, "11010519491231002X")
-    assert wire.holder_commitment(pepper, "\t11010519491231002X") \
-        != wire.holder_commitment(pepper, "11010519491231002X")  # only spaces are trimmed
+    for context in wire.COMMITMENT_CONTEXTS:
+        assert wire.holder_commitment(pepper, " 11010519491231002x ", context) \
+            == wire.holder_commitment(pepper, "11010519491231002X", context)
+        assert wire.holder_commitment(pepper, "\t11010519491231002X", context) \
+            != wire.holder_commitment(pepper, "11010519491231002X", context)  # spaces only
+
+
+def test_one_person_has_one_commitment_per_context():
+    pepper = bytes(32)
+    assert wire.holder_commitment(pepper, "11010519491231002X", "authorisation") \
+        != wire.holder_commitment(pepper, "11010519491231002X", "bills")
+
+
+@pytest.mark.parametrize("section,suite", [
+    (ED, wire.Suite.ED25519_SHA256), (SM2, wire.Suite.SM2_SM3),
+], ids=["ed25519-sha256", "sm2-sm3"])
+def test_bill_check_digest_is_argon2id_of_the_vectors(section, suite):
+    """docs/encoding.md section 7 with PyNaCl's argon2id directly, against the vector file."""
+    from nacl.pwhash import argon2id
+    for entry in section["bill_check_digests"]:
+        salt = suite.hash(b"govchain/bill-check/v2\x00" + entry["bill_id"].encode())[:16]
+        digest = argon2id.kdf(32, entry["check_code"].upper().encode(), salt,
+                              opslimit=2, memlimit=64 * 1024 * 1024)
+        assert digest.hex() == entry["digest_hex"], entry["bill_id"]
+    # The vectors' bill.issue calls carry the digest of the same bill and code.
+    digests = {entry["bill_id"]: entry["digest_hex"] for entry in section["bill_check_digests"]}
+    for vector in section["vectors"]:
+        if vector["contract"] == "bill" and vector["method"] == "issue":
+            args = vector["args"]
+            assert args["check_digest_hex"] == digests[wire.bill_id(args["number"])]
+
+
+def test_bill_check_digest_normalises_case_and_refuses_malformed_codes():
+    bill = "M360101240000012345"
+    assert wire.bill_check_digest(bill, "a1b2c3") == wire.bill_check_digest(bill, "A1B2C3")
+    assert wire.bill_check_digest(bill, "A1B2C3") \
+        != wire.bill_check_digest("M360101240000012346", "A1B2C3")  # salted per bill
+    for bad in ["A1B2C", "A1B2C3D", "A1B2C!", "Ａ1B2C3"]:
+        with pytest.raises(ValueError):
+            wire.bill_check_digest(bill, bad)
 
 
 def test_bill_ids_of_both_kinds():

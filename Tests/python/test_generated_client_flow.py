@@ -250,7 +250,10 @@ def test_domain_flow_through_the_generated_client(cluster, api):
     chain = Chain(api, cluster)
     run = str(int(time.time()))
     now = int(time.time() * 1000)
-    holder = wire.holder_commitment(PEPPER, "36010219900101" + run[-4:]).hex()
+    # The identity provider's commitments of one person: licences and grants, and bills.
+    person = "36010219900101" + run[-4:]
+    holder = wire.holder_commitment(PEPPER, person, "authorisation").hex()
+    payer = wire.holder_commitment(PEPPER, person, "bills").hex()
 
     # 0. The registries the flow relies on (two of the bureau's three admins).
     govern(chain, f"TYPE{run}", {
@@ -290,9 +293,10 @@ def test_domain_flow_through_the_generated_client(cluster, api):
     year = time.gmtime((now + 8 * 3_600_000) // 1000).tm_year % 100  # China Standard Time
     number = {"kind": "medical", "code": f"360120{year:02d}", "number": run[-10:].rjust(10, "0")}
     bill = wire.bill_id(number)
+    check_digest = wire.bill_check_digest(bill, "7F3K9Q").hex()  # the code is never sent
     chain.succeed("peoples-hospital", "bill", "issue", {
-        "number": number, "check_code": "7F3K9Q", "issued_at_ms": now, "total_fen": 50_000,
-        "categories": None, "payer_hex": holder})
+        "number": number, "check_digest_hex": check_digest, "issued_at_ms": now,
+        "total_fen": 50_000, "categories": None, "payer_hex": payer})
 
     # 5. Two insurers claim the whole bill at two different nodes at the same moment.
     claimants = [("medical-insurance", f"A{run}", 0), ("commercial-insurer", f"B{run}", 1)]
@@ -318,9 +322,9 @@ def test_domain_flow_through_the_generated_client(cluster, api):
         == [(winner[1], winner[0], 50_000)]
     assert sum(c.amount_fen for c in claims.claims) <= 50_000
     record = chain.call("queries.get_bill", bill, node=2).record
-    assert (record.id, record.total_fen, record.payer) == (bill, 50_000, holder)
-    # The check digest the chain stores is the one docs/encoding.md section 7 derives.
-    assert record.check_digest == wire.bill_check_digest(bill, "7F3K9Q").hex()
+    assert (record.id, record.total_fen, record.payer) == (bill, 50_000, payer)
+    # The chain stores the check digest as the issuer sent it (docs/encoding.md section 7).
+    assert record.check_digest == check_digest
     assert chain.call("queries.list_bill_history", bill, node=2).items
     uses = chain.call("queries.list_licence_uses", licence, node=2).items
     assert [(u.use_id, u.grant_id) for u in uses] == [(use, grant)]

@@ -1,22 +1,29 @@
 """The explorer in a real browser (headless Chromium through selenium) against a live
-4-node cluster that deploy/explorer-test.sh started and loaded; see that script.
+4-node cluster that deploy/explorer-test.sh started and loaded; see that script. The cluster
+serves HTTPS (the browser trusts the test CA through its own NSS database) with signed reads:
+the page signs with the organisation key a test loads into it, as an auditor would.
 
 Each test names what a user of the console does and sees. Screenshots go to $SHOTS.
 """
 
+import hashlib
 import http.client
 import http.server
 import json
 import os
+import secrets
 import shutil
 import socketserver
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
+import nacl.signing
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -24,7 +31,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 API_BASE = int(os.environ["EXPLORER_API_BASE"])
-NODE = f"http://127.0.0.1:{API_BASE}"
+NODE = f"https://127.0.0.1:{API_BASE}"
 PROXY_PORT = API_BASE + 10  # the tampering proxy
 PROMETHEUS_PORT = API_BASE + 90
 SHOTS = os.environ["SHOTS"]
@@ -33,15 +40,57 @@ CLAIMS = os.environ["EXPLORER_CLAIMS"].split(",")
 LICENCE_ID = os.environ["EXPLORER_LICENCE_ID"]
 GRANT_ID = os.environ["EXPLORER_GRANT_ID"]
 VERIFY_TIMEOUT_S = 60
+CA = os.environ["EXPLORER_CA"]
+TLS_DIR = os.path.dirname(CA)
+KEYS = os.path.join(os.environ["EXPLORER_DIR"], "keys")
+AUDITOR_KEY = os.path.join(KEYS, "audit-office.key")  # the devnet's auditor organisation
+# A department: it may read its own licences, grants, uses and transactions, not a
+# hospital's bill (docs/api.md "Who may read what").
+DEPARTMENT_KEY = os.path.join(KEYS, "housing-fund.key")
+TRUST = ssl.create_default_context(cafile=CA)
+NEEDS_KEY = "this node needs signed reads: load an organisation key"
+MAY_NOT_READ = "this key may not read this"
 
 
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
+def key_seed(path):
+    text = "".join(open(path).read().split())
+    assert text.startswith("govchain-ed25519-seed:"), f"{path} is not an Ed25519 key file"
+    return bytes.fromhex(text.split(":", 1)[1])
+
+
+def authorization(url, seed, chain_id):
+    """The Authorization header of a signed GET (docs/api.md "Signed requests")."""
+    parts = urllib.parse.urlsplit(url)
+    time_ms, nonce = str(int(time.time() * 1000)), secrets.token_hex(16)
+    message = "\n".join(["govchain/request/v1", chain_id, "GET", parts.path, parts.query,
+                         hashlib.sha256(b"").hexdigest(), time_ms, nonce])
+    key = nacl.signing.SigningKey(seed)
+    signature = key.sign(message.encode()).signature.hex()
+    return (f"GovChain key={key.verify_key.encode().hex()}, time={time_ms}, nonce={nonce}, "
+            f"signature={signature}")
+
+
+def get(url, key=AUDITOR_KEY):
+    """GET over HTTPS trusting the test CA; reads of the cluster are signed with `key` (the
+    auditor's by default; None: unsigned)."""
+    headers = {}
+    if key and url.startswith(NODE):
+        headers["Authorization"] = authorization(url, key_seed(key), chain_id())
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10, context=TRUST) as response:
         return response.status, response.headers, response.read()
 
 
+def status():
+    return json.loads(get(f"{NODE}/v1/status", key=None)[2])
+
+
+def chain_id():
+    return status()["chain_id"]
+
+
 def genesis_hash():
-    return json.loads(get(f"{NODE}/v1/status")[2])["genesis_hash"]
+    return status()["genesis_hash"]
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +101,37 @@ def browser():
                  "--window-size=1400,1800"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # HOME is the browser's own, whose NSS database trusts the test CA (explorer-test.sh):
+    # the page is a real HTTPS page, certificate errors are not ignored.
+    environment = {**os.environ, "HOME": os.environ["EXPLORER_BROWSER_HOME"]}
     driver = webdriver.Chrome(
-        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", env=environment),
+        options=options)
     yield driver
     driver.quit()
 
 
-def open_explorer(browser, base=NODE, route=""):
-    # A URL differing only after '#' would not reload the page, and the page keeps the
-    # blocks it verified: each test starts from a fresh page.
+def open_explorer(browser, base=NODE, route="", key=AUDITOR_KEY):
+    """A fresh page at `route` with `key` loaded from its file (None: no key). A URL
+    differing only after '#' would not reload the page, and the page keeps the blocks it
+    verified and the key it holds: each test starts from a fresh page."""
     browser.get("about:blank")
     browser.get(f"{base}/explorer/?genesis={genesis_hash()}#/{route}")
     wait_text(browser, "trust", "trusted genesis")
+    if key:
+        load_key(browser, path=key)
+
+
+def load_key(browser, path=None, text=None, expect="signing reads as"):
+    """Loads a key as a person would: the key file chosen in the panel, or its line pasted."""
+    if not browser.find_element(By.ID, "key-panel").get_attribute("open"):
+        browser.find_element(By.CSS_SELECTOR, "#key-panel summary").click()
+    if path:
+        browser.find_element(By.ID, "key-file").send_keys(path)
+    else:
+        browser.find_element(By.ID, "key-text").send_keys(text)
+    browser.find_element(By.ID, "key-load").click()
+    wait_text(browser, "key-panel", expect)
 
 
 def wait_text(browser, element_id, text, timeout=VERIFY_TIMEOUT_S):
@@ -151,6 +219,8 @@ def test_the_chain_and_a_block_with_its_certificate_are_verified(browser):
     badges = wait_verified(browser)
     assert badges and all(b.startswith("verified from genesis at height") for b in badges), badges
     shot(browser, "chain")
+    # The live strip's event stream (auditors only) is read with a signed fetch: no refusal.
+    assert "no live events" not in browser.find_element(By.ID, "main").text
     search(browser, "2")
     wait_text(browser, "main", "validators signed")
     assert wait_verified(browser) == ["verified from genesis at height 2"]
@@ -171,13 +241,76 @@ def test_a_block_of_several_transactions_and_each_of_them_are_verified(browser):
         assert wait_verified(browser) == [f"verified from genesis at height {block['height']}"]
 
 
+# MARK: signed reads
+
+def test_without_a_key_a_signed_read_node_says_a_key_is_needed(browser):
+    open_explorer(browser, route=f"bill/{BILL_ID}", key=None)
+    wait_text(browser, "main", NEEDS_KEY)
+    assert "verified from genesis" not in browser.find_element(By.ID, "main").text
+    shot(browser, "no-key")
+    search(browser, LICENCE_ID)
+    wait_text(browser, "main", f"nothing found for {LICENCE_ID} (a read was refused: {NEEDS_KEY}")
+    # The open routes still answer unsigned: the trusted genesis above came from one.
+    assert "trusted genesis" in browser.find_element(By.ID, "trust").text
+
+
+def test_an_open_read_node_needs_no_key(browser):
+    """A node with the default `api.reads = "open"`: the page reads and verifies unsigned."""
+    node = f"http://127.0.0.1:{os.environ['EXPLORER_OPEN_API']}"
+    with urllib.request.urlopen(f"{node}/v1/status", timeout=10) as response:
+        pinned = json.loads(response.read())["genesis_hash"]
+    browser.get("about:blank")
+    browser.get(f"{node}/explorer/?genesis={pinned}#/")
+    wait_text(browser, "trust", "trusted genesis")
+    wait_text(browser, "main", "tip height")
+    badges = wait_verified(browser)
+    assert badges and all(b.startswith("verified from genesis at height") for b in badges), badges
+    assert "none loaded" in browser.find_element(By.ID, "key-status").text
+
+
+def test_a_loaded_key_stays_out_of_storage_and_forgetting_it_stops_signing(browser):
+    open_explorer(browser, route=f"bill/{BILL_ID}")
+    wait_text(browser, "main", "0.00 yuan (0 fen) left")
+    assert "audit-office (auditor)" in browser.find_element(By.ID, "key-status").text
+    stored = browser.execute_script(
+        "return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    # A bare boolean: on failure pytest would otherwise print both operands, the seed too.
+    leaked = key_seed(AUDITOR_KEY).hex() in stored.lower()
+    assert not leaked, "the key's seed is in web storage"
+    assert browser.find_element(By.ID, "key-text").get_attribute("value") == ""
+    browser.find_element(By.ID, "key-forget").click()
+    wait_text(browser, "key-status", "none loaded")
+    wait_text(browser, "main", NEEDS_KEY)
+
+
+def test_a_department_key_may_not_read_a_hospital_bill(browser):
+    open_explorer(browser, route=f"bill/{BILL_ID}", key=None)
+    load_key(browser, text=open(DEPARTMENT_KEY).read().strip())  # pasted, this time
+    assert "housing-fund (licence-user)" in browser.find_element(By.ID, "key-status").text
+    wait_text(browser, "main", f"{MAY_NOT_READ}: housing-fund may not read this")
+    assert "verified from genesis" not in browser.find_element(By.ID, "main").text
+    shot(browser, "department-key-refused")
+    # Blocks and the event stream are for auditors: the chain view says so for this key.
+    browser.find_element(By.LINK_TEXT, "Chain").click()
+    wait_text(browser, "main", f"no live events: {MAY_NOT_READ}: only auditors read this")
+    wait_text(browser, "main", f"NOT verified: {MAY_NOT_READ}: only auditors read this")
+
+
+def test_a_key_the_chain_does_not_know_is_refused_when_loaded(browser):
+    open_explorer(browser, key=None)
+    stranger = "govchain-ed25519-seed:" + secrets.token_hex(32)
+    load_key(browser, text=stranger, expect="unknown_key")
+    assert "none loaded" in browser.find_element(By.ID, "key-status").text
+    assert browser.find_element(By.ID, "key-forget").get_attribute("disabled")
+
+
 def test_a_bill_that_does_not_exist_is_proven_absent(browser):
     open_explorer(browser, route="bill/M360120260000000000")
     wait_text(browser, "main", "NOT verified: bill M360120260000000000 is proven absent at height")
 
 
 def test_operations_view_lists_every_node(browser):
-    nodes = ",".join(f"http://127.0.0.1:{API_BASE + i}" for i in range(1, 4))
+    nodes = ",".join(f"https://127.0.0.1:{API_BASE + i}" for i in range(1, 4))
     open_explorer(browser, route=f"ops?nodes={nodes}")
     WebDriverWait(browser, 20).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ops tbody tr")) == 4
@@ -255,10 +388,11 @@ def swap_suite(genesis_hex, suite):
 
 
 class TamperingProxy(http.server.BaseHTTPRequestHandler):
-    """Forwards GETs to node 0 and lies in the answers named in `tamper`: flips one bit of
-    the last byte of a proof (a state proof, the proof a record answer carries on
-    `?prove=true`, a transaction's) or of a certified block (the last signature's last
-    byte), or serves a genesis of another crypto suite. Everything else passes unchanged."""
+    """Forwards GETs (with their Authorization header) to node 0 over HTTPS and lies in the
+    answers named in `tamper`: flips one bit of the last byte of a proof (a state proof, the
+    proof a record answer carries on `?prove=true`, a transaction's) or of a certified block
+    (the last signature's last byte), or serves a genesis of another crypto suite.
+    Everything else passes unchanged."""
 
     tamper = set()
     fields = {"/v1/state/proof": ("proof", "proof_hex"),
@@ -266,8 +400,11 @@ class TamperingProxy(http.server.BaseHTTPRequestHandler):
               "/v1/blocks/": ("certificate", "certified_block_hex")}
 
     def do_GET(self):
-        connection = http.client.HTTPConnection("127.0.0.1", API_BASE, timeout=10)
-        connection.request("GET", self.path)
+        # The page signed the path it asked the proxy for, which is the path forwarded: the
+        # node checks the browser's own signature.
+        connection = http.client.HTTPSConnection("127.0.0.1", API_BASE, timeout=10, context=TRUST)
+        headers = {name: self.headers[name] for name in ("Authorization",) if self.headers[name]}
+        connection.request("GET", self.path, headers=headers)
         answer = connection.getresponse()
         body = answer.read()
         if answer.status == 200:
@@ -312,11 +449,17 @@ class ProxyServer(socketserver.ThreadingTCPServer):
 
 @pytest.fixture()
 def lying_node():
-    """Starts the proxy; the test says what it lies about."""
+    """Starts the proxy, itself HTTPS with a certificate of the test CA; the test says what
+    it lies about."""
     server = ProxyServer(("127.0.0.1", PROXY_PORT), TamperingProxy)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.path.join(TLS_DIR, "proxy.pem"), os.path.join(TLS_DIR, "proxy.key"))
+    # The handshake happens in each request's thread, not in the accepting one: a connection
+    # the browser opens and leaves idle must not hold up the others.
+    server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{PROXY_PORT}"
+    yield f"https://127.0.0.1:{PROXY_PORT}"
     TamperingProxy.tamper = set()
     server.shutdown()
     server.server_close()
@@ -357,6 +500,10 @@ def test_a_chain_of_another_crypto_suite_is_not_shown_as_verified(browser, lying
     reason = "NOT verified: crypto suite sm2-sm3 is not supported in the browser"
     wait_text(browser, "trust", reason)
     wait_text(browser, "main", reason)
+    # The page cannot sign for it either, and says so instead of offering the key panel.
+    message = browser.find_element(By.ID, "key-message").get_attribute("textContent")
+    assert "the browser cannot sign its requests" in message, message
+    assert browser.find_element(By.ID, "key-load").get_attribute("disabled")
     assert "verified from genesis" not in browser.find_element(By.ID, "main").text
 
 
@@ -367,6 +514,8 @@ def test_a_real_sm2_chain_is_named_as_unsupported_not_shown_green(browser):
     reason = "NOT verified: crypto suite sm2-sm3 is not supported in the browser"
     wait_text(browser, "trust", reason)
     wait_text(browser, "main", reason)
+    message = browser.find_element(By.ID, "key-message").get_attribute("textContent")
+    assert "WebCrypto has no SM2" in message, message
     assert "verified from genesis" not in browser.find_element(By.ID, "main").text
     shot(browser, "sm2-chain")
 
@@ -398,7 +547,8 @@ def test_the_static_route_serves_only_its_files():
                  "/explorer/js/../../Package.swift", "/explorer/..%2f..%2fetc%2fpasswd",
                  "/explorer/.hidden", "/explorer/js", "/explorer/nope.html",
                  "/explorer/" + "a" * 5000):
-        connection = http.client.HTTPConnection("127.0.0.1", API_BASE, timeout=10)
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", API_BASE, timeout=10, context=TRUST)
         connection.request("GET", path)
         answer = connection.getresponse()
         answer.read()
@@ -421,6 +571,9 @@ def test_prometheus_scrapes_the_cluster_with_the_deploy_config():
     template = open("deploy/prometheus/prometheus.yml").read()
     config = template.replace("127.0.0.1:860", f"127.0.0.1:{API_BASE // 10}")
     assert f"127.0.0.1:{API_BASE}" in config, "the deploy config names 127.0.0.1:8600..8603"
+    devnet_ca = "ca_file: ../../.localnet-tls/ca.pem"
+    assert devnet_ca in config, "the deploy config trusts the devnet CA"
+    config = config.replace(devnet_ca, f"ca_file: {CA}")
     config = config.replace("scrape_interval: 5s", "scrape_interval: 1s")
     with tempfile.TemporaryDirectory() as workdir:
         path = os.path.join(workdir, "prometheus.yml")

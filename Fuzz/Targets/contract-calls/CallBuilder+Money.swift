@@ -11,10 +11,10 @@ extension CallProgram {
             let categories: CategoryAmounts? = input.bool() ? input.categories() : nil
             let total = categories.flatMap { input.chance(80) ? $0.total : nil } ?? input.amount()
             let number = input.pick(numbers)
-            let checkCode =
-                if case .taxInvoice = number { "" } else { input.pick(["A1B2C3", "bad"]) }
+            // Any digest, all zero (refused) among them.
+            let checkDigest = input.bool() ? Hash256.zero : input.hash()
             let issue = BillIssue(
-                number: number, checkCode: checkCode, issuedAtMs: input.time(around: timeMs),
+                number: number, checkDigest: checkDigest, issuedAtMs: input.time(around: timeMs),
                 totalFen: total, categories: categories, payer: input.hash())
             return (.bill(.issue(issue)), issuer)
         }

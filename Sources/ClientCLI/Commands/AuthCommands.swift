@@ -25,7 +25,7 @@ struct AuthCommand: AsyncParsableCommand {
                 registered --key may then submit it).
                 Example: govchain --node http://127.0.0.1:8600 --key keys/identity-provider.key \
                 auth grant \
-                --grant-id G001 --holder-id 360102199001011234 --pepper-file pepper.bin \
+                --grant-id G001 --holder-commitment 9d2c...41 \
                 --grantee housing-fund \
                 --licence-id 1110000.11360000MB00000024.D001.1.4 --purpose housing-loan \
                 --valid-days 30 --consent remote --channel gft-app
@@ -189,8 +189,9 @@ struct AuthCommand: AsyncParsableCommand {
             discussion: """
                 Example: govchain --node http://127.0.0.1:8600 --key keys/identity-provider.key \
                 auth bind-holder-key \
-                --holder-id 360102199001011234 --pepper-file pepper.bin --holder-public-key \
-                3b6a...9f
+                --holder-commitment 9d2c...41 --holder-public-key 3b6a...9f
+                The key may be bound to one commitment only (refused with 312 otherwise): a \
+                holder uses one key per context, or the key would join the two commitments.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -222,8 +223,8 @@ struct AuthCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a holder's grants (delegations included): live ones by default.",
             discussion: """
-                Example: govchain --node http://127.0.0.1:8600 auth list --holder-id \
-                360102199001011234 --pepper-file pepper.bin --status all
+                Example: govchain --node http://127.0.0.1:8600 auth list --holder-commitment \
+                9d2c...41 --status all
                 """)
 
         @OptionGroup var connection: ConnectionOptions

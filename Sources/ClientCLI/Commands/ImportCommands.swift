@@ -345,42 +345,6 @@ struct LicenceImportKind: ImportKind {
     }
 }
 
-/// `kind,code,number,check_code,issued_at_ms,total_fen,payer_commitment` with kind `medical`
-/// (8-digit code, 10-digit number, 6-character check code) or `tax` (empty code and check
-/// code, 20-digit number).
-struct BillImportKind: ImportKind {
-    func parse(_ fields: [String]) throws -> (id: String, issue: BillIssue) {
-        let number: BillNumber
-        switch try field(fields, 0, "kind") {
-        case "medical":
-            number = .medical(
-                code: try field(fields, 1, "code"), number: try field(fields, 2, "number"))
-        case "tax": number = .taxInvoice(number: try field(fields, 2, "number"))
-        default: throw RowError(description: "kind must be medical or tax")
-        }
-        do { try number.validate() } catch { throw RowError(description: error.reason) }
-        let issue = BillIssue(
-            number: number, checkCode: fields.count > 3 ? fields[3] : "",
-            issuedAtMs: try Self.number(fields, 4, "issued_at_ms"),
-            totalFen: try Self.number(fields, 5, "total_fen"), categories: nil,
-            payer: try hash(fields, 6, "payer_commitment"))
-        return (number.billID, issue)
-    }
-
-    private static func number(_ fields: [String], _ index: Int, _ name: String) throws -> UInt64 {
-        try ClientCLI.number(fields, index, name)
-    }
-
-    func batchCall(_ issues: [BillIssue]) -> ContractCall { .bill(.issueBatch(issues)) }
-    func singleCall(_ issue: BillIssue) -> ContractCall { .bill(.issue(issue)) }
-
-    func isOnChain(_ issue: BillIssue, client: GovChainClient) async throws -> Bool {
-        guard let bill = try await client.bill(issue.number.billID) else { return false }
-        return bill.payer == issue.payer.hex && bill.totalFen == issue.totalFen
-            && bill.issuedAtMs == issue.issuedAtMs
-    }
-}
-
 extension LicenceCommand {
     struct Import: AsyncParsableCommand, ConnectedCommand {
         static let configuration = CommandConfiguration(
@@ -401,28 +365,6 @@ extension LicenceCommand {
 
         func run() async throws {
             try await Importer.run(LicenceImportKind(), options: options, connection: connection)
-        }
-    }
-}
-
-extension BillCommand {
-    struct Import: AsyncParsableCommand, ConnectedCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "import",
-            abstract: "Issue bills from a CSV in all-or-nothing batches; resumable.",
-            discussion: """
-                Columns: kind,code,number,check_code,issued_at_ms,total_fen,payer_commitment \
-                (kind medical or tax; a header line is skipped). Resumes from --progress-file \
-                without duplicating; refused rows are listed with their reasons.
-                Example: govchain --node http://127.0.0.1:8600 --key keys/peoples-hospital.key \
-                bill import --csv bills.csv
-                """)
-
-        @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var options: ImportOptions
-
-        func run() async throws {
-            try await Importer.run(BillImportKind(), options: options, connection: connection)
         }
     }
 }

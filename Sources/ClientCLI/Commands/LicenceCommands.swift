@@ -22,7 +22,7 @@ struct LicenceCommand: AsyncParsableCommand {
                 Only the file's digest and the holder's commitment go on chain.
                 Example: govchain --node http://127.0.0.1:8600 --key keys/public-security.key \
                 licence issue --licence-id 1110000.11360000MB00000024.D001.1.4 \
-                --holder-id 360102199001011234 --pepper-file pepper.bin --file licence.ofd \
+                --holder-commitment 9d2c...41 --file licence.ofd \
                 --valid-days 3650
                 """)
 

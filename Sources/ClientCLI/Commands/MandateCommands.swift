@@ -36,7 +36,7 @@ extension AuthCommand {
             discussion: """
                 Bind the new key with bind-holder-key afterwards.
                 Example: govchain --node http://127.0.0.1:8600 --key keys/identity-provider.key \
-                auth unbind-holder-key --holder-id 360102199001011234 --pepper-file pepper.bin \
+                auth unbind-holder-key --holder-commitment 9d2c...41 \
                 --holder-public-key 3b6a...9f
                 """)
 
@@ -67,8 +67,8 @@ extension AuthCommand {
                 --holder-key. The agent then signs grants with `auth grant --mandate-id ID \
                 --agent-key FILE`; revoking the mandate ends them.
                 Example: govchain --node http://127.0.0.1:8600 --key keys/identity-provider.key \
-                auth mandate --mandate-id M001 --holder-id 360102199001011234 \
-                --pepper-file pepper.bin --agent-id 360102198512120021 --kind entrusted-agent \
+                auth mandate --mandate-id M001 --holder-commitment 9d2c...41 \
+                --agent-commitment 5e07...c3 --kind entrusted-agent \
                 --licence-type 1110000 --purpose housing-loan --valid-days 90 \
                 --consent face-to-face --channel hall-360102-03
                 """)
@@ -77,10 +77,10 @@ extension AuthCommand {
         @Option(name: .customLong("mandate-id"), help: "The new mandate's id.")
         var mandateID: String
         @OptionGroup var holder: HolderOptions
-        @Option(name: .customLong("agent-id"), help: "The agent's ID number (needs --pepper-file).")
-        var agentID: String?
-        @Option(name: .customLong("agent-commitment"), help: "The agent's commitment, hex.")
-        var agentCommitment: String?
+        @Option(
+            name: .customLong("agent-commitment"),
+            help: "The agent's commitment (64 hex), context authorisation.")
+        var agentCommitment: String
         @Option(name: .long, help: "legal-representative or entrusted-agent.") var kind: String
         @Option(name: .customLong("licence-id"), help: "A licence in scope (repeatable).")
         var licenceIDs: [String] = []
@@ -102,9 +102,7 @@ extension AuthCommand {
             guard ["legal-representative", "entrusted-agent"].contains(kind) else {
                 throw ValidationError("--kind must be legal-representative or entrusted-agent")
             }
-            guard (agentID == nil) != (agentCommitment == nil) else {
-                throw ValidationError("give --agent-id or --agent-commitment")
-            }
+            _ = try agent()
             guard !(licenceIDs.isEmpty && licenceTypes.isEmpty && dataCategories.isEmpty) else {
                 throw ValidationError("give a --licence-id, --licence-type or --data-category")
             }
@@ -114,7 +112,7 @@ extension AuthCommand {
         }
 
         func agent() throws -> Hash256 {
-            try Commitments.make(agentCommitment, agentID, holder.pepperFile, role: "agent")
+            try parseHex32(agentCommitment, "--agent-commitment")
         }
 
         func run() async throws {

@@ -4,88 +4,36 @@ import Foundation
 import KeyFiles
 import Ledger
 
-/// A person on chain is only a commitment: give it, or give the ID number and the identity
-/// provider's pepper file so the commitment is computed here (the ID number never leaves
-/// this machine).
+/// A person on chain is only a commitment, which the identity provider makes
+/// (`govchain identity commitment`) and gives to departments: no department command takes
+/// an ID number or the pepper.
 struct HolderOptions: ParsableArguments {
     @Option(
-        name: .customLong("holder-commitment"), help: "The holder's commitment (64 hex characters)."
-    )
-    var holderCommitment: String?
+        name: .customLong("holder-commitment"),
+        help: """
+            The holder's commitment (64 hex), context authorisation, from the identity \
+            provider (`govchain identity commitment`).
+            """)
+    var holderCommitment: String
 
-    @Option(name: .customLong("holder-id"), help: "The holder's ID number (with --pepper-file).")
-    var holderID: String?
+    func validate() throws { _ = try commitment() }
 
-    @Option(
-        name: .customLong("pepper-file"),
-        help: "The identity provider's pepper (the file's bytes; a trailing newline is ignored).")
-    var pepperFile: String?
-
-    func validate() throws {
-        try Commitments.validate(holderCommitment, holderID, pepperFile, role: "holder")
-    }
-
-    func commitment() throws -> Hash256 {
-        try Commitments.make(holderCommitment, holderID, pepperFile, role: "holder")
-    }
+    func commitment() throws -> Hash256 { try parseHex32(holderCommitment, "--holder-commitment") }
 }
 
-/// The payer of a bill, as a commitment (like `HolderOptions`).
+/// The payer of a bill, as a commitment in the bills context (like `HolderOptions`).
 struct PayerOptions: ParsableArguments {
     @Option(
-        name: .customLong("payer-commitment"), help: "The payer's commitment (64 hex characters).")
-    var payerCommitment: String?
+        name: .customLong("payer-commitment"),
+        help: """
+            The payer's commitment (64 hex), context bills, from the identity provider \
+            (`govchain identity commitment --context bills`).
+            """)
+    var payerCommitment: String
 
-    @Option(name: .customLong("payer-id"), help: "The payer's ID number (with --pepper-file).")
-    var payerID: String?
+    func validate() throws { _ = try commitment() }
 
-    @Option(
-        name: .customLong("pepper-file"),
-        help: "The identity provider's pepper (the file's bytes; a trailing newline is ignored).")
-    var pepperFile: String?
-
-    func validate() throws {
-        try Commitments.validate(payerCommitment, payerID, pepperFile, role: "payer")
-    }
-
-    func commitment() throws -> Hash256 {
-        try Commitments.make(payerCommitment, payerID, pepperFile, role: "payer")
-    }
-}
-
-enum Commitments {
-    static func validate(_ hex: String?, _ id: String?, _ pepper: String?, role: String) throws {
-        switch (hex, id) {
-        case (let hex?, nil):
-            guard Hash256(hex: hex) != nil else {
-                throw ValidationError("--\(role)-commitment must be 64 hex characters")
-            }
-            guard pepper == nil else {
-                throw ValidationError("--pepper-file goes with --\(role)-id")
-            }
-        case (nil, _?):
-            guard pepper != nil else { throw ValidationError("--\(role)-id needs --pepper-file") }
-        case (nil, nil):
-            throw ValidationError(
-                "give --\(role)-commitment HEX, or --\(role)-id ID with --pepper-file FILE")
-        case (_?, _?):
-            throw ValidationError("give either --\(role)-commitment or --\(role)-id, not both")
-        }
-    }
-
-    static func make(_ hex: String?, _ id: String?, _ pepperPath: String?, role: String) throws
-        -> Hash256
-    {
-        if let hex, let commitment = Hash256(hex: hex) { return commitment }
-        guard let id, let pepperPath else { throw ValidationError("no \(role) given") }
-        guard var pepper = FileManager.default.contents(atPath: pepperPath).map({ [UInt8]($0) })
-        else {
-            throw ValidationError("cannot read --pepper-file \(pepperPath)")
-        }
-        if pepper.last == UInt8(ascii: "\n") { pepper.removeLast() }
-        guard !pepper.isEmpty else { throw ValidationError("--pepper-file \(pepperPath) is empty") }
-        return HolderCommitment.make(pepper: pepper, idNumber: id)
-    }
+    func commitment() throws -> Hash256 { try parseHex32(payerCommitment, "--payer-commitment") }
 }
 
 /// A licence file's digest under the chain's hash (SHA-256, or SM3 on an sm2-sm3 chain):

@@ -10,8 +10,7 @@ enum AuthorisationContract {
     {
         switch call {
         case let .bindHolderKey(holder, holderKey):
-            context.putBytes([], at: GrantKeys.holderKey(holder, holderKey))
-            context.emit(name, "holderKeyBound", [("holder", holder.hex), ("key", holderKey.hex)])
+            try bindHolderKey(holder, holderKey, in: &context)
         case let .grant(terms, attestation):
             try grant(terms, attestation, in: &context)
         case let .revoke(grantID, attestation):
@@ -26,6 +25,7 @@ enum AuthorisationContract {
                     .notFound, "key \(holderKey.hex.prefix(16)) is not bound to the holder")
             }
             context.delete(GrantKeys.holderKey(holder, holderKey))
+            context.delete(GrantKeys.holderKeyOwner(holderKey))
             context.emit(
                 name, "holderKeyUnbound", [("holder", holder.hex), ("key", holderKey.hex)])
         case let .mandate(mandate, attestation):
@@ -33,6 +33,24 @@ enum AuthorisationContract {
         case let .revokeMandate(mandateID, attestation):
             try MandateRules.revoke(mandateID, attestation, in: &context)
         }
+    }
+
+    /// Binds a holder's own key to their commitment, refusing a key bound to another
+    /// commitment: the two commitments (say, one person's `authorisation` and `bills`
+    /// commitments) would be joined through it for every reader of the chain.
+    private static func bindHolderKey(
+        _ holder: Hash256, _ holderKey: PublicKey, in context: inout ContractContext
+    ) throws(ContractError) {
+        let ownerKey = GrantKeys.holderKeyOwner(holderKey)
+        if let owner = try context.get(Hash256.self, at: ownerKey), owner != holder {
+            throw ContractError(
+                .holderKeyBoundElsewhere,
+                "key \(holderKey.hex.prefix(16)) is bound to another holder; "
+                    + "a holder uses one key per commitment")
+        }
+        context.put(holder, at: ownerKey)
+        context.putBytes([], at: GrantKeys.holderKey(holder, holderKey))
+        context.emit(name, "holderKeyBound", [("holder", holder.hex), ("key", holderKey.hex)])
     }
 
     private static func grant(

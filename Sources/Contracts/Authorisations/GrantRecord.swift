@@ -53,6 +53,10 @@ enum GrantKeys {
     static func holderKey(_ holder: Hash256, _ key: PublicKey) -> StateKey {
         StateKey("holderkey/\(holder.hex)/\(key.hex)")
     }
+    /// The commitment a key is bound to (so one key never serves two commitments).
+    static func holderKeyOwner(_ key: PublicKey) -> StateKey {
+        StateKey("holderkeyowner/\(key.hex)")
+    }
 }
 
 /// Grant liveness including the delegation chain, shared by the contracts and queries.

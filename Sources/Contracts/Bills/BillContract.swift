@@ -38,17 +38,10 @@ enum BillContract {
                 .invalidArgument,
                 "issue time \(issue.issuedAtMs) is after the block time \(context.blockTimeMs)")
         }
-        let checkCode: String
-        switch issue.number {
-        case .medical:
-            try BillNumber.validateCheckCode(issue.checkCode)
-            checkCode = issue.checkCode
-        case .taxInvoice:
-            guard issue.checkCode.isEmpty else {
-                throw ContractError(
-                    .invalidArgument, "a tax e-invoice has no check code; it verifies by total")
-            }
-            checkCode = String(issue.totalFen)
+        // The digest is the issuer's Argon2id of the printed code (the contract never sees
+        // the code). All zero is what a forgotten field looks like: no bill could verify.
+        guard issue.checkDigest != .zero else {
+            throw ContractError(.invalidArgument, "a bill's check digest is all zero")
         }
         guard issue.totalFen > 0 else {
             throw ContractError(.invalidAmount, "a bill's total must be positive")
@@ -66,7 +59,7 @@ enum BillContract {
         }
         let record = BillRecord(
             issue: issue, issuer: context.organisationID,
-            checkDigest: BillRecord.checkDigest(billID: billID, checkCode: checkCode),
+            checkDigest: issue.checkDigest,
             status: .issued, reverses: nil)
         context.put(record, at: BillKeys.bill(billID))
         context.putBytes([], at: BillKeys.byPayer(issue.payer, billID))
@@ -113,8 +106,11 @@ enum BillContract {
         try applyAmounts(reversal, to: &bill)
         bill.redBillIDs.append(redID)
         bill.status = bill.reversedFen == bill.totalFen ? .reversed : .partiallyReversed
+        // A red bill keeps the check digest of the bill it reverses (it has no code of
+        // its own on paper that anyone verifies).
         let redIssue = BillIssue(
-            number: reversal.redNumber, checkCode: "", issuedAtMs: context.blockTimeMs,
+            number: reversal.redNumber, checkDigest: bill.checkDigest,
+            issuedAtMs: context.blockTimeMs,
             totalFen: reversal.amountFen,
             categories: reversal.categories, payer: bill.payer)
         let red = BillRecord(

@@ -52,18 +52,6 @@ public enum BillNumber: Hashable, Sendable, CanonicalCodable {
         }
     }
 
-    /// A medical bill's 校验码: 6 characters of 0-9 A-Z a-z.
-    static func validateCheckCode(_ code: String) throws(ContractError) {
-        let bytes = Array(code.utf8)
-        let alphanumeric = bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte)
-                || (0x61...0x7A).contains(byte)
-        }
-        guard bytes.count == 6, alphanumeric else {
-            throw ContractError(.invalidIdentifier, "a check code has 6 letters or digits")
-        }
-    }
-
     private static func isDigits(_ text: String, count: Int) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.count == count && bytes.allSatisfy { (0x30...0x39).contains($0) }

@@ -22,15 +22,14 @@ public enum BillStatus: UInt8, Hashable, Sendable, CaseIterable {
 /// An e-bill at `bill/<id>`, with the running totals of its claims so every claim checks
 /// the amount left in O(1). Amounts are integer fen.
 public struct BillRecord: Hashable, Sendable, CanonicalCodable {
-    static let checkDomain = "govchain/bill-check/v1\u{0}"
-
     public var number: BillNumber
     public var issuerOrganisation: String
     public var payer: Hash256
     public var issuedAtMs: UInt64
     public var totalFen: UInt64
     public var categories: CategoryAmounts?
-    /// Digest of id and check code: lets anyone verify a code without storing it.
+    /// The issuer's Argon2id digest of the check code, salted by the bill id
+    /// (`BillCheckDigest`): lets anyone verify a printed code without the chain holding it.
     public var checkDigest: Hash256
     public var status: BillStatus
     public var reversedFen: UInt64
@@ -97,12 +96,6 @@ public struct BillRecord: Hashable, Sendable, CanonicalCodable {
     private static func sum(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let (value, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : value
-    }
-
-    /// The digest a verifier recomputes from the printed code (for a tax e-invoice, the
-    /// total in fen plays the check code's part).
-    static func checkDigest(billID: String, checkCode: String) -> Hash256 {
-        ChainHash.hash(Array((checkDomain + billID + "\u{0}" + checkCode).utf8))
     }
 
     init(

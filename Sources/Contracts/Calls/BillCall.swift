@@ -73,23 +73,24 @@ public enum BillCategory: UInt8, Hashable, Sendable, CaseIterable, CanonicalCoda
 /// Arguments of `bill.issue`.
 public struct BillIssue: Hashable, Sendable, CanonicalCodable {
     public var number: BillNumber
-    /// The 6-character 校验码 of a medical bill (stored only as a digest); empty for a tax
-    /// e-invoice, which is verified by number and total.
-    public var checkCode: String
+    /// The Argon2id digest of the bill's printed 校验码 (`BillCheckDigest.make`), computed
+    /// by the issuer: the code itself never goes on chain, not even in this transaction,
+    /// which anyone may read. Stored as given; all zero is refused.
+    public var checkDigest: Hash256
     /// 开票日期, milliseconds since the Unix epoch.
     public var issuedAtMs: UInt64
     public var totalFen: UInt64
     /// Optional split of the total; when given it must sum to the total.
     public var categories: CategoryAmounts?
-    /// The payer's commitment (`HolderCommitment.make`).
+    /// The payer's commitment (`HolderCommitment.make`, context `bills`).
     public var payer: Hash256
 
     public init(
-        number: BillNumber, checkCode: String, issuedAtMs: UInt64, totalFen: UInt64,
+        number: BillNumber, checkDigest: Hash256, issuedAtMs: UInt64, totalFen: UInt64,
         categories: CategoryAmounts?, payer: Hash256
     ) {
         self.number = number
-        self.checkCode = checkCode
+        self.checkDigest = checkDigest
         self.issuedAtMs = issuedAtMs
         self.totalFen = totalFen
         self.categories = categories
@@ -97,12 +98,13 @@ public struct BillIssue: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.encode(number); encoder.encode(checkCode); encoder.encode(issuedAtMs)
+        encoder.encode(number); encoder.encode(checkDigest); encoder.encode(issuedAtMs)
         encoder.encode(totalFen); encoder.encode(categories); encoder.encode(payer)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        number = try decoder.decode(BillNumber.self); checkCode = try decoder.decodeName()
+        number = try decoder.decode(BillNumber.self)
+        checkDigest = try decoder.decode(Hash256.self)
         issuedAtMs = try decoder.decode(UInt64.self); totalFen = try decoder.decode(UInt64.self)
         categories = try decoder.decodeOptional(CategoryAmounts.self)
         payer = try decoder.decode(Hash256.self)

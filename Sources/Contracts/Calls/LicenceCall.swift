@@ -5,7 +5,8 @@ public struct LicenceIssue: Hashable, Sendable, CanonicalCodable {
     /// GB/T 36904 identifier (see `LicenceIdentifier`).
     public var licenceID: String
     public var licenceType: String
-    /// The holder's commitment (`HolderCommitment.make`), never the ID number.
+    /// The holder's commitment (`HolderCommitment.make`, context `authorisation`), never
+    /// the ID number.
     public var holder: Hash256
     /// The chain hash (SHA-256, or SM3 on an sm2-sm3 chain) of the licence file (OFD/PDF),
     /// which stays off chain.

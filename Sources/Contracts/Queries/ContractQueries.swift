@@ -20,7 +20,7 @@ public struct LicenceVerification: Hashable, Sendable {
 public struct BillVerification: Hashable, Sendable {
     public let billID: String
     public let record: BillRecord?
-    /// Whether the check code (the total in fen for a tax e-invoice) matches.
+    /// Whether the check digest of the printed code matches the recorded one.
     public let checkMatches: Bool
     /// Whether the printed issue date (China time) is the recorded one.
     public let dateMatches: Bool
@@ -182,16 +182,18 @@ public struct ContractQueries<Store: StateStore> {
         try record(BillRecord.self, BillKeys.bill(id))
     }
 
-    /// Checks a printed bill: number, check code (for a tax e-invoice, the total in fen) and
-    /// issue date (开票日期, China time).
-    public func verifyBill(number: BillNumber, checkCode: String, issueDate: ChinaCalendar.Date)
+    /// Checks a printed bill: number, check digest and issue date (开票日期, China time).
+    /// - Parameters:
+    ///   - checkDigest: `BillCheckDigest.make` of the printed check code, computed by the
+    ///     verifier (the contracts never see a check code).
+    public func verifyBill(
+        number: BillNumber, checkDigest: Hash256, issueDate: ChinaCalendar.Date
+    )
         throws(StoredRecordError) -> BillVerification
     {
         let id = number.billID
         let bill = try bill(id)
-        let matches =
-            bill.map { $0.checkDigest == BillRecord.checkDigest(billID: id, checkCode: checkCode) }
-            ?? false
+        let matches = bill.map { $0.checkDigest == checkDigest } ?? false
         let dateMatches = bill.map { ChinaCalendar.date(ofMs: $0.issuedAtMs) == issueDate } ?? false
         return BillVerification(
             billID: id, record: bill, checkMatches: matches, dateMatches: dateMatches,

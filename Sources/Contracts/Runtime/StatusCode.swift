@@ -38,6 +38,9 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
     /// An agent's grant names a mandate that is missing, revoked, outside its validity, or
     /// does not cover the grant's holder, scope, purpose or end.
     case noLiveMandate = 311
+    /// `bindHolderKey` names a key already bound to another commitment: one key on two
+    /// commitments would join them (a holder uses one key per context).
+    case holderKeyBoundElsewhere = 312
 
     case amountExceedsRemaining = 400
     case claimConflict = 401
@@ -76,6 +79,7 @@ public enum StatusCode: UInt32, Sendable, Hashable, CaseIterable {
         case .noDutyBasis: "no duty basis"
         case .licenceTypeNotRegistered: "licence type not registered"
         case .noLiveMandate: "no live mandate"
+        case .holderKeyBoundElsewhere: "holder key bound elsewhere"
         case .amountExceedsRemaining: "amount exceeds remaining"
         case .claimConflict: "claim conflict"
         case .categoryExceedsRemaining: "category amount exceeds remaining"

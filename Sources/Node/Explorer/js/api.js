@@ -1,5 +1,8 @@
 // The node's public HTTP API (docs/api.md), read-only. Same origin as the page, so a node
-// serving the explorer answers its own API; every answer is treated as hostile input.
+// serving the explorer answers its own API; every answer is treated as hostile input. Every
+// request goes through signedFetch (signed when an organisation key is loaded).
+
+import { signedFetch, signingUnavailable, willSign } from './signer.js';
 
 const MAX_ANSWER_BYTES = 8 << 20;
 
@@ -7,10 +10,40 @@ export class APIError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+/** What a refused read means to the person at the page: 401 to an unsigned request is a
+ * node with signed reads; 401 to a signed one is a signature the node refused (unknown key,
+ * clock, replay); 403 is a key whose organisation and roles may not read this (docs/api.md
+ * "Who may read what"). Null for any other status. */
+export function refusal(status, code, message, signed) {
+  if (status === 401 && !signed) {
+    const unavailable = signingUnavailable();
+    if (unavailable) return `this node needs signed reads, but ${unavailable}`;
+    return 'this node needs signed reads: load an organisation key (\u201corganisation key\u201d '
+      + 'at the top)';
+  }
+  if (status === 401) {
+    return `the node refused this key\u2019s signed request (${code}): ${message}`;
+  }
+  if (status === 403) return `this key may not read this: ${message}`;
+  return null;
+}
+
+/** The APIError of a refused answer whose body is `text` (the node's JSON error, if it is
+ * one), its message said for a person when the refusal is about signed reads. */
+export function answerError(status, text, signed) {
+  let error = {};
+  try { error = JSON.parse(text)?.error ?? {}; } catch (_) { /* not JSON: the status says it */ }
+  const code = String(error?.code || 'error');
+  const message = String(error?.message || `HTTP ${status}`).slice(0, 500);
+  return new APIError(status, code, refusal(status, code, message, signed) ?? message);
+}
+
 export async function getJSON(path) {
+  const signed = willSign(path);
   let response;
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    response = await signedFetch(path,
+      { headers: { Accept: 'application/json' }, cache: 'no-store' });
   } catch (e) {
     throw new APIError(0, 'unreachable', `node unreachable: ${e.message}`);
   }
@@ -18,14 +51,10 @@ export async function getJSON(path) {
   if (text.length > MAX_ANSWER_BYTES) {
     throw new APIError(response.status, 'too_large', 'answer too large');
   }
+  if (!response.ok) throw answerError(response.status, text, signed);
   let body;
   try { body = JSON.parse(text); } catch (_) {
     throw new APIError(response.status, 'not_json', `answer to ${path} is not JSON`);
-  }
-  if (!response.ok) {
-    const error = body && body.error ? body.error : {};
-    throw new APIError(response.status, String(error.code || 'error'),
-      String(error.message || `HTTP ${response.status}`));
   }
   if (body === null || typeof body !== 'object') {
     throw new APIError(200, 'not_object', 'not an object');
@@ -34,9 +63,11 @@ export async function getJSON(path) {
 }
 
 export async function getText(path) {
-  const response = await fetch(path, { cache: 'no-store' });
-  if (!response.ok) throw new APIError(response.status, 'error', `HTTP ${response.status}`);
-  return (await response.text()).slice(0, MAX_ANSWER_BYTES);
+  const signed = willSign(path);
+  const response = await signedFetch(path, { cache: 'no-store' });
+  const text = (await response.text()).slice(0, MAX_ANSWER_BYTES);
+  if (!response.ok) throw answerError(response.status, text, signed);
+  return text;
 }
 
 export const enc = encodeURIComponent;

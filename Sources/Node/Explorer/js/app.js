@@ -2,8 +2,10 @@
 // and searches by licence id, bill id (M… medical, T… tax e-invoice), claim
 // (<reimburser>/<id>), grant id, tx id, height or holder/payer commitment.
 
-import { getJSON, enc } from './api.js';
+import { APIError, getJSON, enc } from './api.js';
 import { h, errorBox } from './dom.js';
+import { keyPanel } from './keypanel.js';
+import { setChain } from './signer.js';
 import { Verifier } from './verify.js';
 import { blockView, chainView, transactionView } from './views-chain.js';
 import { billView, grantView, holderView, licenceView, payerView } from './views-records.js';
@@ -14,41 +16,42 @@ import {
 const verifier = new Verifier();
 const main = document.getElementById('main');
 
+// Each route draws into `view`, a container of its own: a render still running when the
+// next one starts (a new address, a key loaded or forgotten) then draws into a container
+// no longer on the page, never into the new view.
 const routes = {
-  '': (q) => chainView(verifier, main),
-  block: (q, arg) => blockView(verifier, main, arg),
-  tx: (q, arg) => transactionView(verifier, main, arg),
-  licence: (q, arg) => licenceView(verifier, main, arg),
-  bill: (q, arg) => billView(verifier, main, arg),
-  claim: (q, arg) => claimRedirect(arg),
-  grant: (q, arg) => grantView(verifier, main, arg),
-  holder: (q, arg) => holderView(verifier, main, arg),
-  payer: (q, arg) => payerView(verifier, main, arg),
-  orgs: () => organisationsView(verifier, main),
-  validators: () => validatorsView(verifier, main),
-  evidence: () => evidenceView(verifier, main),
-  ops: (q) => operationsView(verifier, main, q),
-  search: (q, arg) => search(arg),
+  '': (view) => chainView(verifier, view),
+  block: (view, q, arg) => blockView(verifier, view, arg),
+  tx: (view, q, arg) => transactionView(verifier, view, arg),
+  licence: (view, q, arg) => licenceView(verifier, view, arg),
+  bill: (view, q, arg) => billView(verifier, view, arg),
+  claim: (view, q, arg) => claimRedirect(arg),
+  grant: (view, q, arg) => grantView(verifier, view, arg),
+  holder: (view, q, arg) => holderView(verifier, view, arg),
+  payer: (view, q, arg) => payerView(verifier, view, arg),
+  orgs: (view) => organisationsView(verifier, view),
+  validators: (view) => validatorsView(verifier, view),
+  evidence: (view) => evidenceView(verifier, view),
+  ops: (view, q) => operationsView(verifier, view, q),
+  search: (view, q, arg) => search(view, arg),
 };
 
-let generation = 0;
-
 async function render() {
-  const mine = ++generation;
   const [path, queryText = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const [view, ...rest] = path.split('/');
-  main.replaceChildren();
+  const [name, ...rest] = path.split('/');
+  const view = h('div');
+  main.replaceChildren(view);
   let argument;
   try { argument = decodeURIComponent(rest.join('/')); } catch (_) {
-    main.append(errorBox('the address is not well formed'));
+    view.append(errorBox('the address is not well formed'));
     return;
   }
-  const handler = routes[view];
-  if (!handler) { main.append(errorBox(`no view ${view}`)); return; }
+  const handler = routes[name];
+  if (!handler) { view.append(errorBox(`no view ${name}`)); return; }
   try {
-    await handler(new URLSearchParams(queryText), argument);
+    await handler(view, new URLSearchParams(queryText), argument);
   } catch (e) {
-    if (mine === generation) main.append(errorBox(e));
+    view.append(errorBox(e));
   }
 }
 
@@ -68,28 +71,38 @@ async function claimRedirect(id) {
   location.hash = `#/bill/${enc(billID)}`;
 }
 
-const exists = (path) => getJSON(path).then(() => true, () => false);
+/** Whether the node has `path`. A refused read (401, 403) is not "absent": the first one
+ * is kept in `refused` so that a search finding nothing can say why. */
+const exists = (path, refused) => getJSON(path).then(() => true, (e) => {
+  if (e instanceof APIError && (e.status === 401 || e.status === 403)) refused.push(e);
+  return false;
+});
 
 /** Tries what the text can be, most specific first. */
-async function search(raw) {
+async function search(view, raw) {
+  const refused = [];
   const q = raw.trim();
-  main.append(h('p', {}, `searching for ${q}…`));
+  view.append(h('p', {}, `searching for ${q}…`));
   if (/^\d{1,19}$/.test(q)) { location.hash = `#/block/${q}`; return; }
   if (/^[0-9a-fA-F]{64}$/.test(q)) {
     const id = q.toLowerCase();
-    if (await exists(`/v1/transactions/${id}`)) { location.hash = `#/tx/${id}`; return; }
+    if (await exists(`/v1/transactions/${id}`, refused)) {
+      location.hash = `#/tx/${id}`;
+      return;
+    }
     const wallet = await getJSON(`/v1/payers/${id}/bills?limit=1`).catch(() => null);
     const isPayer = Array.isArray(wallet?.items) && wallet.items.length > 0;
     location.hash = isPayer ? `#/payer/${id}` : `#/holder/${id}`;
     return;
   }
   const claim = claimPath(q);
-  if (claim && await exists(claim)) { location.hash = `#/claim/${enc(q)}`; return; }
+  if (claim && await exists(claim, refused)) { location.hash = `#/claim/${enc(q)}`; return; }
   for (const [kind, path] of [['bill', '/v1/bills/'], ['licence', '/v1/licences/'],
     ['grant', '/v1/grants/']]) {
-    if (await exists(path + enc(q))) { location.hash = `#/${kind}/${enc(q)}`; return; }
+    if (await exists(path + enc(q), refused)) { location.hash = `#/${kind}/${enc(q)}`; return; }
   }
-  main.replaceChildren(errorBox(`nothing found for ${q}`));
+  const why = refused.length ? ` (a read was refused: ${refused[0].message})` : '';
+  view.replaceChildren(errorBox(`nothing found for ${q}${why}`));
 }
 
 function shell() {
@@ -134,7 +147,9 @@ async function start() {
   } catch (e) {
     verifier.failure = `cannot load genesis: ${e.message}`;
   }
+  if (verifier.genesis) setChain(verifier.genesis.chainID, verifier.genesis.cryptoSuite);
   showTrust();
+  keyPanel(verifier, render);
   window.addEventListener('hashchange', render);
   await render();
 }

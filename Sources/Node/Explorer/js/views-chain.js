@@ -1,9 +1,10 @@
 // Chain, block and transaction views. Shown fields come from bytes the verifier checked; a
 // block or transaction that fails shows the red reason and no data from the failed answer.
 
-import { getPages } from './api.js';
+import { answerError, getPages } from './api.js';
 import { bytesToHex } from './bytes.js';
 import { badge, errorBox, fields, h, link, short, table, time } from './dom.js';
+import { signedFetch, willSign } from './signer.js';
 
 export function validatorName(verifier, keyBytes) {
   const key = bytesToHex(keyBytes);
@@ -60,10 +61,21 @@ function liveStrip(verifier, fromHeight) {
   return strip;
 }
 
+/** The event stream read with fetch, not EventSource: EventSource cannot send the
+ * Authorization header a node with signed reads needs (the stream is for auditors). The
+ * stream is closed once the strip leaves the page, so a reader never holds more of the
+ * node's per-caller streams than the views open. */
 async function streamEvents(strip) {
   const abort = new AbortController();
+  const watch = setInterval(() => { if (!strip.isConnected) abort.abort(); }, 2000);
   try {
-    const response = await fetch('/v1/events', { signal: abort.signal });
+    const signed = willSign('/v1/events');
+    const response = await signedFetch('/v1/events', { signal: abort.signal });
+    if (!response.ok) {
+      const error = answerError(response.status, (await response.text()).slice(0, 4096), signed);
+      strip.append(h('span', { class: 'muted' }, `no live events: ${error.message}`));
+      return;
+    }
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -84,7 +96,7 @@ async function streamEvents(strip) {
         } catch (_) { /* a malformed frame is skipped */ }
       }
     }
-  } catch (_) { /* stream closed */ } finally { abort.abort(); }
+  } catch (_) { /* stream closed */ } finally { clearInterval(watch); abort.abort(); }
 }
 
 export async function blockView(verifier, main, heightText) {

@@ -157,7 +157,7 @@ export async function operationsView(verifier, main, query) {
   main.append(
     h('table', { id: 'ops' },
       h('thead', {}, h('tr', {}, headings.map((x) => h('th', {}, x)))), body),
-  h('p', { class: 'muted' }, 'Add nodes with #/ops?nodes=http://host:port,http://host:port'));
+  h('p', { class: 'muted' }, 'Add nodes with #/ops?nodes=https://host:port,https://host:port'));
   const refresh = async () => {
     const rows = await Promise.all(nodes.map(nodeRow));
     body.replaceChildren(...rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c)))));
