@@ -33,6 +33,8 @@ public enum StoredRecords {
             check: { $0.starts(with: Array("datause/".utf8)) }),
         kind(LicenceType.self, "licencetype/"),
         kind(ExpiryReminder.self, "reminder/"),
+        // The commitment a holder key serves (bindHolderKey refuses it for any other).
+        kind(Hash256.self, "holderkeyowner/"),
         kind(ReminderCursor.self, "cursor/reminders"),
         // A use id's value is the key of the use record it made, not a record.
         StoredRecordKind(

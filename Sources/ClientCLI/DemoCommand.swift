@@ -15,7 +15,7 @@ struct DemoCommand: AsyncParsableCommand, ConnectedCommand {
         abstract: "Run the demo workload against a local devnet (made by `govchain-node genesis devnet`).",
         discussion: """
             Example: govchain demo --localnet .localnet --node http://127.0.0.1:8600 --node http://127.0.0.1:8601
-            Over HTTPS: --node https://127.0.0.1:8600 ... --ca-file .localnet/tls/ca.pem
+            Over HTTPS: --node https://127.0.0.1:8600 ... --ca-file .localnet-tls/ca.pem
             """)
 
     @Option(name: .long, help: "The devnet directory (genesis.json and keys/).") var localnet = ".localnet"

@@ -151,14 +151,19 @@ struct PrivacyTests {
         #expect(refused.message.contains("bound to another holder"))
         #expect(bind(People.holder(1)).status == .holderKeyBoundElsewhere)
         #expect(!chain.queries.isHolderKeyBound(People.payer(0), key))
-        // Unbound (a lost key), it may serve another commitment.
+        // Unbound (a lost key), it still serves no other commitment: the bound, unbound and
+        // bound-again events would join the two on chain. Its own commitment may take it back.
         #expect(
             chain.submit(
                 .authorisation(.unbindHolderKey(holder: People.holder(0), holderKey: key)),
                 by: TestChain.identityProvider
             ).status == .ok)
-        #expect(bind(People.holder(1)).status == .ok)
-        #expect(chain.queries.isHolderKeyBound(People.holder(1), key))
+        #expect(!chain.queries.isHolderKeyBound(People.holder(0), key))
+        #expect(bind(People.payer(0)).status == .holderKeyBoundElsewhere)
+        #expect(bind(People.holder(1)).status == .holderKeyBoundElsewhere)
+        #expect(!chain.queries.isHolderKeyBound(People.holder(1), key))
+        #expect(bind(People.holder(0)).status == .ok)
+        #expect(chain.queries.isHolderKeyBound(People.holder(0), key))
     }
 }
 

@@ -60,7 +60,9 @@ struct PrivacyNodeTests {
             let log = cluster.dataDirectory(index) + "/node.log"
             haystacks.append(try String(contentsOfFile: log, encoding: .utf8))
         }
-        #expect(haystacks.count == 1 + audit.count + 2 * cluster.count)
+        // Every place scanned holds something (an empty log or metrics page would pass
+        // any scan).
+        for haystack in haystacks { #expect(!haystack.isEmpty) }
         for needle in Self.needles {
             for haystack in haystacks {
                 #expect(!haystack.contains(needle), "\(needle) found in: \(haystack.prefix(200))")

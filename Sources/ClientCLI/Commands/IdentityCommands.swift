@@ -77,8 +77,9 @@ struct IdentityCommand: ParsableCommand {
             }
             var count = 0
             while let line = readLine() {
-                let id = line.trimmingCharacters(in: .whitespaces)
-                if id.isEmpty { continue }
+                // Taken as `--id-number` would be: HolderCommitment trims the spaces itself.
+                let id = line
+                if id.allSatisfy({ $0 == " " }) { continue }
                 count += 1
                 // Never echo the line: it is a person's ID number.
                 guard count <= Self.maxLines else {

@@ -67,9 +67,16 @@ struct ImportReport: Encodable {
 protocol ImportKind: Sendable {
     associatedtype Issue: Sendable
     func parse(_ fields: [String]) throws -> (id: String, issue: Issue)
+    /// The costly part of a row (a bill's Argon2id check digest), done only for the rows of
+    /// a batch about to be sent: never for batches a resumed import skips.
+    func prepare(_ issue: Issue) throws -> Issue
     func batchCall(_ issues: [Issue]) -> ContractCall
     func singleCall(_ issue: Issue) -> ContractCall
     func isOnChain(_ issue: Issue, client: GovChainClient) async throws -> Bool
+}
+
+extension ImportKind {
+    func prepare(_ issue: Issue) throws -> Issue { issue }
 }
 
 enum Importer {
@@ -154,6 +161,18 @@ enum Importer {
         _ batch: [ImportRow<Kind.Issue>], kind: Kind, client: GovChainClient
     ) async -> BatchOutcome {
         var outcome = BatchOutcome(firstLine: batch.first?.line ?? 0, rows: batch.count)
+        var batch = batch
+        for (index, row) in batch.enumerated() {
+            do {
+                batch[index] = ImportRow(line: row.line, id: row.id, issue: try kind.prepare(row.issue))
+            } catch {
+                // A row that cannot be prepared is refused; the rest of the batch goes on.
+                outcome.refused.append(.init(line: row.line, id: row.id, reason: "\(error)"))
+            }
+        }
+        let refusedLines = Set(outcome.refused.map(\.line))
+        batch.removeAll { refusedLines.contains($0.line) }
+        guard !batch.isEmpty else { return outcome }
         do {
             _ = try await submitRetrying(kind.batchCall(batch.map(\.issue)), client: client)
             outcome.imported = batch.count

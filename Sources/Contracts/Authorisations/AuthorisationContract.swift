@@ -25,7 +25,9 @@ enum AuthorisationContract {
                     .notFound, "key \(holderKey.hex.prefix(16)) is not bound to the holder")
             }
             context.delete(GrantKeys.holderKey(holder, holderKey))
-            context.delete(GrantKeys.holderKeyOwner(holderKey))
+            // The owner record stays: a key serves its first commitment for good. Bound
+            // later to another one, the chain's history (the bound, unbound and bound events)
+            // would join the two commitments for every reader.
             context.emit(
                 name, "holderKeyUnbound", [("holder", holder.hex), ("key", holderKey.hex)])
         case let .mandate(mandate, attestation):
@@ -35,9 +37,10 @@ enum AuthorisationContract {
         }
     }
 
-    /// Binds a holder's own key to their commitment, refusing a key bound to another
-    /// commitment: the two commitments (say, one person's `authorisation` and `bills`
-    /// commitments) would be joined through it for every reader of the chain.
+    /// Binds a holder's own key to their commitment, refusing a key that was ever bound to
+    /// another commitment (even if unbound since): the two commitments (say, one person's
+    /// `authorisation` and `bills` commitments) would be joined through it for every reader
+    /// of the chain.
     private static func bindHolderKey(
         _ holder: Hash256, _ holderKey: PublicKey, in context: inout ContractContext
     ) throws(ContractError) {
@@ -45,8 +48,8 @@ enum AuthorisationContract {
         if let owner = try context.get(Hash256.self, at: ownerKey), owner != holder {
             throw ContractError(
                 .holderKeyBoundElsewhere,
-                "key \(holderKey.hex.prefix(16)) is bound to another holder; "
-                    + "a holder uses one key per commitment")
+                "key \(holderKey.hex.prefix(16)) is or was bound to another holder; "
+                    + "a holder uses one key per commitment, and a new key after a loss")
         }
         context.put(holder, at: ownerKey)
         context.putBytes([], at: GrantKeys.holderKey(holder, holderKey))
