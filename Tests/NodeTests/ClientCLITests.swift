@@ -274,11 +274,19 @@ struct ClientCLITests {
                 [
                     "identity", "commitment", "--context", context, "--pepper-file",
                     flow.pepperFile, "--suite", LocalCluster.processSuite,
-                ], input: "\(flow.idNumber)\n\n  \(flow.idNumber.lowercased())  \n")
+                ], input: "\(flow.idNumber)\r\n\n  \(flow.idNumber.lowercased())  \n\(flow.idNumber)")
             #expect(batch.status == 0, "\(batch.stderr)")
             #expect(
                 String(decoding: batch.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
-                    == [commitment.hex, commitment.hex])
+                    == [commitment.hex, commitment.hex, commitment.hex])
+            // A line no ID number is that long is refused by its number, and never echoed.
+            let long = try govchain(
+                [
+                    "identity", "commitment", "--context", context, "--pepper-file",
+                    flow.pepperFile, "--suite", LocalCluster.processSuite,
+                ], input: String(repeating: "7", count: 300) + "\n")
+            #expect(long.status == 2 && long.stderr.contains("line 1 of standard input is longer"))
+            #expect(!long.stderr.contains("777"))
         }
         let grants = try govchain(
             node + ["auth", "list", "--holder-commitment", flow.holder.hex])

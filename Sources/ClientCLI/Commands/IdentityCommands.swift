@@ -76,19 +76,42 @@ struct IdentityCommand: ParsableCommand {
                 return
             }
             var count = 0
-            while let line = readLine() {
+            try Self.eachLine(maxBytes: Self.maxLineBytes) { id in
                 // Taken as `--id-number` would be: HolderCommitment trims the spaces itself.
-                let id = line
-                if id.allSatisfy({ $0 == " " }) { continue }
+                if id.allSatisfy({ $0 == " " }) { return }
                 count += 1
-                // Never echo the line: it is a person's ID number.
                 guard count <= Self.maxLines else {
                     throw ValidationError("more than \(Self.maxLines) ID numbers on standard input")
                 }
-                guard id.utf8.count <= Self.maxLineBytes else {
-                    throw ValidationError("line \(count) of standard input is longer than \(Self.maxLineBytes) bytes")
-                }
                 print(IdentityProvider.commitment(pepper: pepper, idNumber: id, context: context).hex)
+            }
+        }
+
+        /// Standard input line by line (a CRLF's CR dropped), refusing a line longer than
+        /// `maxBytes` before holding more of it. Never echoes a line: each is an ID number.
+        static func eachLine(maxBytes: Int, _ body: (String) throws -> Void) throws {
+            var line: [UInt8] = []
+            var number = 1
+            func finish() throws {
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                try body(String(decoding: line, as: UTF8.self))
+                line.removeAll(keepingCapacity: true)
+                number += 1
+            }
+            while true {
+                let character = getchar()
+                if character == EOF {
+                    if !line.isEmpty { try finish() }
+                    return
+                }
+                if character == 0x0A {
+                    try finish()
+                    continue
+                }
+                guard line.count < maxBytes else {
+                    throw ValidationError("line \(number) of standard input is longer than \(maxBytes) bytes")
+                }
+                line.append(UInt8(truncatingIfNeeded: character))
             }
         }
     }
