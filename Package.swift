@@ -112,10 +112,10 @@ let package = Package(
             name: "NodeCLI",
             dependencies: [
                 "Node", "Ledger", "Simulation", "Consensus", "Contracts", "Execution", "KeyFiles", "GovChainAPI",
+                // `status` asks an HTTPS API trusting a CA file, as the client library does.
+                "Client",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                // `status` asks an HTTPS API trusting a given CA file.
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
+import Client
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOFoundationCompat
-import NIOSSL
 import GovChainAPI
 import Node
 
@@ -16,10 +16,9 @@ struct LiveStatus {
     /// certificates in `caFile`, else against the system's trust roots.
     static func fetch(api: String, https: Bool, caFile: String?) async -> LiveStatus? {
         guard https else { return await fetch(url: "http://\(api)/v1/status", client: .shared) }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile { tls.trustRoots = .file(caFile) }
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        // The client library's one way of trusting a CA file (an unreadable file: no answer,
+        // so `status` falls back to the data directory, as for a node that does not answer).
+        guard let client = try? GovChainClient.makeHTTPClient(caFile: caFile) else { return nil }
         let live = await fetch(url: "https://\(reachable(api))/v1/status", client: client)
         try? await client.shutdown()
         return live
