@@ -11,7 +11,8 @@ public struct ChainAudit: Sendable, Equatable {
     public let tipHash: Hash256
 }
 
-/// Walks the chain from genesis through every certificate and hash link; with
+/// Walks the chain from genesis through every certificate (each against its height's
+/// validator set, followed through the headers that name each set) and hash link; with
 /// re-execution, replays every block through Contracts and compares the receipts and state
 /// roots it computes with those the next certified header carries.
 public struct ChainAuditor: Sendable {
@@ -45,9 +46,23 @@ public struct ChainAuditor: Sendable {
             for tx in block.transactions where !tx.hasValidSignature {
                 throw .verificationFailed("block \(height) holds transaction \(tx.id) with an invalid signature")
             }
-            if let expected = replay?.results {
-                guard block.header.stateRoot == expected.stateRoot, block.header.receiptsRoot == expected.receiptsRoot else {
+            // Every header names the set of the next height: the one the node's list gave
+            // (checked against the naming headers) and, re-executing, the one governance
+            // state gives.
+            let nextSet = try await reader.validators(forHeight: height + 1)
+            guard block.header.nextValidatorsHash == nextSet.hash else {
+                throw .verificationFailed("block \(height) names another validator set for block \(height + 1)")
+            }
+            if let replay {
+                guard block.header.stateRoot == replay.results.stateRoot,
+                      block.header.receiptsRoot == replay.results.receiptsRoot
+                else {
                     throw .verificationFailed("re-executing block \(height - 1) gives other roots than header \(height) carries")
+                }
+                let governed = ValidatorSchedule.validators(certifying: height + 1, tip: height - 1, in: replay.state)
+                guard let governed, ValidatorSet.hash(of: governed) == block.header.nextValidatorsHash else {
+                    throw .verificationFailed(
+                        "re-executing through block \(height - 1) gives another validator set for block \(height + 1) than header \(height) names")
                 }
             }
             do throws(SparseMerkleError) { try replay?.execute(block) } catch {

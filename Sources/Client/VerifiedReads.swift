@@ -26,10 +26,13 @@ public struct VerifiedState: Sendable, Equatable {
     public let height: UInt64
 }
 
-/// Reads that trust no single node: every answer is checked against the trust root.
+/// Reads that trust no single node: every answer is checked against the trust root, and
+/// every certificate against the validator set of its own height, followed from genesis
+/// through certified headers (`VerifiedValidatorSets`).
 public struct VerifiedReader: Sendable {
     public let client: GovChainClient
     public let trust: TrustRoot
+    private let setCache: ValidatorSetCache
 
     public init(client: GovChainClient, trust: TrustRoot) throws(ClientError) {
         guard client.chainID == trust.chainID else {
@@ -37,11 +40,58 @@ public struct VerifiedReader: Sendable {
         }
         self.client = client
         self.trust = trust
+        self.setCache = ValidatorSetCache(genesis: trust.validators)
     }
 
-    /// Fetches block `height` and checks its certificate (>= 2f+1 valid validator
-    /// signatures over this block's id) and its transaction root.
+    /// The validator sets verified so far.
+    public var validatorSets: VerifiedValidatorSets { setCache.current }
+
+    /// The set that certifies block `height`; asks the node for the sets it has (and checks
+    /// each new one) when those verified so far do not reach `height`.
+    public func validators(forHeight height: UInt64) async throws(ClientError) -> ValidatorSet {
+        if let set = setCache.current.set(forHeight: height) { return set }
+        try await refreshValidatorSets()
+        guard let set = setCache.current.set(forHeight: height) else {
+            throw .verificationFailed("the validator set of block \(height) is not determined by the node's chain yet")
+        }
+        return set
+    }
+
+    /// Reads the node's list of validator sets (every page, as of one height) and verifies
+    /// the sets not verified before.
+    public func refreshValidatorSets() async throws(ClientError) {
+        var listed: [ValidatorSetView] = []
+        var asOf: UInt64?
+        var cursor: String?
+        repeat {
+            let parameters = ["limit=500"] + (asOf.map { ["height=\($0)"] } ?? []) + (cursor.map { ["cursor=\($0)"] } ?? [])
+            guard let page = try await client.get(Page<ValidatorSetView>.self, GovChainClient.appending(parameters, to: "/v1/validator-sets"))
+            else { throw .verificationFailed("the node does not list its validator sets (GET /v1/validator-sets)") }
+            guard asOf == nil || page.asOfHeight == asOf else { throw .verificationFailed("validator-set pages answer different heights") }
+            asOf = page.asOfHeight
+            listed += page.items
+            guard listed.count <= VerifiedValidatorSets.maxSets else {
+                throw .verificationFailed("the node lists more than \(VerifiedValidatorSets.maxSets) validator sets")
+            }
+            guard page.nextCursor == nil || page.nextCursor != cursor else {
+                throw .verificationFailed("the node's validator-set pages do not advance")
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        let extended = try await setCache.current.extended(by: listed, asOf: asOf ?? 0) {
+            (height: UInt64, set: ValidatorSet) async throws(ClientError) -> Block in
+            try await certifiedBlock(height, validators: set).block
+        }
+        setCache.offer(extended)
+    }
+
+    /// Fetches block `height` and checks its certificate (>= 2f+1 valid signatures of the
+    /// validator set of that height over this block's id) and its transaction root.
     public func block(_ height: UInt64) async throws(ClientError) -> VerifiedBlock {
+        try await certifiedBlock(height, validators: try await validators(forHeight: height))
+    }
+
+    private func certifiedBlock(_ height: UInt64, validators: ValidatorSet) async throws(ClientError) -> VerifiedBlock {
         guard let view = try await client.get(BlockView.self, "/v1/blocks/\(height)") else {
             throw .rejected(status: 404, code: "not_found", message: "block \(height)")
         }
@@ -59,7 +109,7 @@ public struct VerifiedReader: Sendable {
         let (block, certificate) = certified
         guard block.height == height else { throw .verificationFailed("asked for block \(height), got \(block.height)") }
         do {
-            try certificate.verify(chainID: trust.chainID, validators: trust.validators, blockID: block.hash, height: height)
+            try certificate.verify(chainID: trust.chainID, validators: validators, blockID: block.hash, height: height)
         } catch {
             throw .verificationFailed("block \(height): \(error)")
         }

@@ -131,6 +131,9 @@ public struct BlockView: Codable, Sendable, Hashable {
     public var stateRoot: String
     public var proposer: String
     public var timeMs: UInt64
+    /// The hash of the validator set that certifies block `height + 1`
+    /// (`GET /v1/validator-sets`).
+    public var nextValidatorsHash: String
     public var transactions: [String]
     public var certificate: CertificateView
     /// The block's and then its certificate's canonical bytes.
@@ -140,6 +143,7 @@ public struct BlockView: Codable, Sendable, Hashable {
         case height, hash, round, proposer, transactions, certificate
         case previousHash = "previous_hash", txRoot = "tx_root", receiptsRoot = "receipts_root"
         case stateRoot = "state_root", timeMs = "time_ms", certifiedBlockHex = "certified_block_hex"
+        case nextValidatorsHash = "next_validators_hash"
     }
 
     public init(block: Block, certificate: CommitCertificate, certifiedBytes: [UInt8]) {
@@ -153,6 +157,7 @@ public struct BlockView: Codable, Sendable, Hashable {
         stateRoot = header.stateRoot.hex
         proposer = header.proposer.hex
         timeMs = header.timeMs
+        nextValidatorsHash = header.nextValidatorsHash.hex
         transactions = block.transactions.map { $0.id.hex }
         self.certificate = CertificateView(
             round: certificate.round, signers: certificate.signatures.map { UInt32($0.validatorIndex) })

@@ -68,6 +68,27 @@ public struct ValidatorView: Codable, Sendable, Hashable {
     }
 }
 
+/// One of the chain's validator sets (`GET /v1/validator-sets`): it certifies every block
+/// from `from_height` until the next set's `from_height`. A client checks it against the
+/// certified header of block `from_height - 1`, whose `nextValidatorsHash` names it.
+public struct ValidatorSetView: Codable, Sendable, Hashable {
+    public var fromHeight: UInt64
+    /// The set's commitment (`ValidatorSet.hash`), hex.
+    public var hash: String
+    public var validators: [ValidatorView]
+
+    enum CodingKeys: String, CodingKey {
+        case hash, validators
+        case fromHeight = "from_height"
+    }
+
+    public init(fromHeight: UInt64, validators: [Validator], hash: Hash256) {
+        self.fromHeight = fromHeight
+        self.hash = hash.hex
+        self.validators = validators.map(ValidatorView.init)
+    }
+}
+
 /// A governance proposal and the admin keys that approved it.
 public struct ProposalView: Codable, Sendable, Hashable {
     public var id: String

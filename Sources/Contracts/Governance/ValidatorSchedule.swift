@@ -49,3 +49,54 @@ public enum ValidatorSchedule {
         return parameters.validators
     }
 }
+
+/// One entry of the chain's list of validator sets: `validators` certify every block from
+/// `fromHeight` until the next entry's `fromHeight`.
+public struct ValidatorSetChange: Sendable, Equatable {
+    public let fromHeight: UInt64
+    public let validators: [Validator]
+
+    public init(fromHeight: UInt64, validators: [Validator]) {
+        self.fromHeight = fromHeight
+        self.validators = validators
+    }
+}
+
+extension ValidatorSchedule {
+    /// Every set the chain has had or has scheduled, in height order: the genesis set from
+    /// height 1, then one entry per block whose governance changes left a different set
+    /// (from that block + `activationDelay`). Clients check each entry against the
+    /// certified header before it, which names it (`GET /v1/validator-sets`).
+    /// - Returns: nil when a history record does not decode (corrupt state).
+    public static func changes(in state: any StateStore) -> [ValidatorSetChange]? {
+        var history: [HistoryRecord] = []
+        for entry in state.entries(withPrefix: HistoryKeys.prefix(of: GovernanceKeys.parameters)) {
+            guard let record = try? HistoryRecord(canonicalBytes: entry.value) else { return nil }
+            history.append(record)
+        }
+        return changes(history: history)
+    }
+
+    static func changes(history: [HistoryRecord]) -> [ValidatorSetChange]? {
+        // The record as each block left it (the last version written in that block).
+        var byBlock: [(height: UInt64, value: [UInt8])] = []
+        for record in history {
+            guard let value = record.value else { return nil }
+            if let last = byBlock.last, last.height == record.height {
+                byBlock[byBlock.count - 1].value = value
+            } else {
+                byBlock.append((record.height, value))
+            }
+        }
+        var changes: [ValidatorSetChange] = []
+        for (height, value) in byBlock {
+            guard let parameters = try? ChainParameters(canonicalBytes: value) else { return nil }
+            guard parameters.validators != changes.last?.validators else { continue }
+            // Genesis state (height 0) certifies from block 1; block h's change from h + 2.
+            let (from, overflow) = height.addingReportingOverflow(activationDelay)
+            guard !overflow else { return nil }
+            changes.append(ValidatorSetChange(fromHeight: height == 0 ? 1 : from, validators: parameters.validators))
+        }
+        return changes
+    }
+}

@@ -64,10 +64,22 @@ public struct ValidatorSet: Hashable, Sendable {
     /// The set's commitment, as block headers carry it (`BlockHeader.nextValidatorsHash`):
     /// the chain hash of a domain tag and the canonical list (names, keys, addresses, in
     /// index order), so two sets hash equal exactly when they certify the same way.
-    public var hash: Hash256 {
+    public var hash: Hash256 { Self.hash(of: validators) }
+
+    /// The same commitment for a list not (yet) checked to be a valid set.
+    public static func hash(of validators: [Validator]) -> Hash256 {
         var encoder = CanonicalEncoder()
         encoder.encode(validators)
         return ChainHash.hash(parts: [ValidatorSet.hashTag, encoder.bytes])
+    }
+
+    /// A set built from untrusted input: nil unless it has 1...31 validators with distinct
+    /// keys (the initialiser's precondition).
+    public static func checked(_ validators: [Validator]) -> ValidatorSet? {
+        guard (1...maxValidators).contains(validators.count),
+              Set(validators.map(\.publicKey)).count == validators.count
+        else { return nil }
+        return ValidatorSet(validators)
     }
 
     static let hashTag = Array("govchain/validator-set/v1".utf8)

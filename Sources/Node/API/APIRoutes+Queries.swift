@@ -13,6 +13,7 @@ extension APIRoutes {
         registerLicenceQueries(on: router)
         registerAuthorisationQueries(on: router)
         registerBillQueries(on: router)
+        registerValidatorSets(on: router)
     }
 
     private func registerGovernanceQueries(on router: Router<APIRequestContext>) {
@@ -327,7 +328,7 @@ extension APIRoutes {
 
     /// A page of a list as of the asked height. `body` gets the queries and the block time
     /// of that height (for rules that depend on time, such as a grant's liveness).
-    private func list<Item: Codable & Sendable & Hashable>(
+    func list<Item: Codable & Sendable & Hashable>(
         _ request: Request, _ context: APIRequestContext,
         _ rule: @escaping @Sendable (ContractQueries<QueryState>) throws -> ReadRule,
         sortKey: @escaping @Sendable (Item) -> String,
