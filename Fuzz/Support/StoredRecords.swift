@@ -15,6 +15,7 @@ public struct StoredRecordKind: Sendable {
 public enum StoredRecords {
     public static let kinds: [StoredRecordKind] = [
         kind(ChainParameters.self, "gov/parameters"),
+        kind(FollowerList.self, "gov/followers"),
         kind(Contracts.Proposal.self, "gov/proposal/"),
         kind(OrganisationRecord.self, "org/"),
         kind(KeyRecord.self, "key/"),

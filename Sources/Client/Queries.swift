@@ -30,6 +30,11 @@ extension GovChainClient {
         try await all(ValidatorView.self, "/v1/validators", height: height)
     }
 
+    /// The follower nodes governance admits.
+    public func followers(height: UInt64? = nil) async throws(ClientError) -> [FollowerView] {
+        try await all(FollowerView.self, "/v1/followers", height: height)
+    }
+
     /// Governance proposals in id order: all, or only the pending or the executed ones.
     public func proposals(executed: Bool? = nil, height: UInt64? = nil) async throws(ClientError)
         -> [ProposalView]

@@ -314,6 +314,15 @@ public final class ChainExecutor: ConsensusApplication, @unchecked Sendable {
     /// The set that certifies block `height`, from the governance record's history in the
     /// committed state (`ValidatorSchedule`): known up to `tip + 2`, nil beyond, after a halt,
     /// or when storage fails or the record is corrupt.
+    /// The follower keys governance admits as of the committed tip (`gov/followers`); nil
+    /// when the record does not decode or the store failed (the caller keeps what it had).
+    public func followerKeys() -> [PublicKey]? {
+        guard halt == nil else { return nil }
+        let state = store.committedState()
+        guard let list = FollowerList.stored(in: state), state.failure == nil else { return nil }
+        return list.followers.map(\.publicKey)
+    }
+
     public func validatorSet(forHeight height: UInt64) -> ValidatorSet? {
         guard halt == nil else { return nil }
         if let known = validatorSets[height] { return known }

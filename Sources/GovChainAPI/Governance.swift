@@ -68,6 +68,23 @@ public struct ValidatorView: Codable, Sendable, Hashable {
     }
 }
 
+/// A follower node governance admits (`GET /v1/followers`): validators accept its key at
+/// the peer handshake; it syncs and serves reads, and never votes.
+public struct FollowerView: Codable, Sendable, Hashable {
+    public var name: String
+    public var publicKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case publicKey = "public_key"
+    }
+
+    public init(_ follower: Follower) {
+        name = follower.name
+        publicKey = follower.publicKey.hex
+    }
+}
+
 /// One of the chain's validator sets (`GET /v1/validator-sets`): it certifies every block
 /// from `from_height` until the next set's `from_height`. A client checks it against the
 /// certified header of block `from_height - 1`, whose `nextValidatorsHash` names it.
@@ -93,7 +110,8 @@ public struct ValidatorSetView: Codable, Sendable, Hashable {
 public struct ProposalView: Codable, Sendable, Hashable {
     public var id: String
     /// registerOrganisation | addKey | removeKey | rotateKey | grantRole | revokeRole |
-    /// addValidator | removeValidator | registerDutyItem | removeDutyItem | registerLicenceType
+    /// addValidator | removeValidator | registerDutyItem | removeDutyItem | registerLicenceType |
+    /// addFollower | removeFollower
     public var kind: String
     /// The change's canonical bytes (docs/encoding.md), the authority for what it does.
     public var changeHex: String

@@ -163,6 +163,7 @@ enum StoredRecordDecoding {
         do {
             switch true {
             case text == "gov/parameters": _ = try ChainParameters(canonicalBytes: value)
+            case text == "gov/followers": _ = try FollowerList(canonicalBytes: value)
             case text.hasPrefix("gov/proposal/"): _ = try Proposal(canonicalBytes: value)
             case text.hasPrefix("org/"): _ = try OrganisationRecord(canonicalBytes: value)
             case text.hasPrefix("key/"): _ = try KeyRecord(canonicalBytes: value)

@@ -282,7 +282,8 @@ struct EncodingVectorTests {
             "change:registerOrganisation", "change:addKey", "change:removeKey", "change:rotateKey",
             "change:grantRole", "change:revokeRole", "change:addValidator",
             "change:removeValidator", "change:registerDutyItem", "change:removeDutyItem",
-            "change:registerLicenceType", "attestation:identity-provider",
+            "change:registerLicenceType", "change:addFollower", "change:removeFollower",
+            "attestation:identity-provider",
             "attestation:holder-signature", "attestation:agent-signature", "basis:grant",
             "basis:statutory-duty", "number:medical", "number:tax-invoice",
         ]

@@ -30,9 +30,13 @@ extension HostileCallGenerator {
                 publicKey: key(), role: pick(Role.allCases), licenceTypes: list { $0.id("T", 400) })
         case 5: change = .revokeRole(publicKey: key(), role: pick(Role.allCases))
         case 6:
-            let validator = Validator(name: hostileString(), publicKey: key(), address: "h:1")
-            change = .addValidator(validator)
-        default: change = .removeValidator(key())
+            // Validators and followers: both are node keys governance admits.
+            if chance(50) {
+                change = .addValidator(Validator(name: hostileString(), publicKey: key(), address: "h:1"))
+            } else {
+                change = .addFollower(Follower(name: hostileString(), publicKey: key()))
+            }
+        default: change = chance(50) ? .removeValidator(key()) : .removeFollower(key())
         }
         return .propose(proposalID: id("p", 8), change: change)
     }

@@ -219,4 +219,64 @@ struct ValidatorChangeTests {
         #expect(set(4) == genesisSet + [newcomer], "history keeps the earlier versions")
         #expect(set(5) == Array(genesisSet.dropFirst()) + [newcomer])
     }
+
+    @Test("the list of sets clients follow: genesis from 1, each block's net change from block + 2, no-op changes left out")
+    func changesListEachSetOnce() throws {
+        var chain = TestChain()
+        let genesisSet = TestChain.genesis.validators
+        let newcomer = Validator(
+            name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
+            address: "127.0.0.1:7004")
+        chain.block(TestChain.governance(.addValidator(newcomer), id: "v-add"))  // block 1
+        chain.block([])  // block 2
+        // Added and removed again in one block: the set the block leaves is the one before.
+        let other = Validator(
+            name: "v5", publicKey: SigningKey.deterministic(label: "validator-5").publicKey,
+            address: "127.0.0.1:7005")
+        chain.block(
+            TestChain.governance(.addValidator(other), id: "v-add5")
+                + TestChain.governance(.removeValidator(other.publicKey), id: "v-rm5"))  // block 3
+        chain.block(TestChain.governance(.removeValidator(genesisSet[0].publicKey), id: "v-rm"))  // block 4
+        let changes = try #require(ValidatorSchedule.changes(in: chain.state))
+        #expect(changes.map(\.fromHeight) == [1, 3, 6])
+        #expect(changes.map(\.validators) == [
+            genesisSet, genesisSet + [newcomer], Array(genesisSet.dropFirst()) + [newcomer],
+        ])
+        // Each entry agrees with the per-height schedule.
+        for change in changes {
+            #expect(ValidatorSchedule.validators(certifying: change.fromHeight, tip: chain.height, in: chain.state)
+                    == change.validators)
+        }
+    }
+}
+
+@Suite("Follower admission")
+struct FollowerAdmissionTests {
+    @Test("admins admit and withdraw followers; a validator, a repeat or an unknown key is refused")
+    func admitAndWithdraw() throws {
+        var chain = TestChain()
+        let replica = Follower(name: "health-replica", publicKey: SigningKey.deterministic(label: "follower-1").publicKey)
+        #expect(chain.govern(.addFollower(replica), id: "f-add").status == .ok)
+        #expect(try chain.queries.followers == [replica])
+        #expect(chain.govern(.addFollower(replica), id: "f-again").status == .alreadyExists)
+        let validator = Follower(name: "v", publicKey: TestChain.validators[0].publicKey)
+        #expect(chain.govern(.addFollower(validator), id: "f-validator").status == .alreadyExists)
+        let other = Follower(name: "market-replica", publicKey: SigningKey.deterministic(label: "follower-0").publicKey)
+        #expect(chain.govern(.addFollower(other), id: "f-other").status == .ok)
+        #expect(try chain.queries.followers.map(\.publicKey) == [replica.publicKey, other.publicKey].sorted())
+        #expect(chain.govern(.removeFollower(replica.publicKey), id: "f-rm").status == .ok)
+        #expect(try chain.queries.followers == [other])
+        #expect(chain.govern(.removeFollower(replica.publicKey), id: "f-rm-again").status == .notFound)
+    }
+
+    @Test("the follower list is bounded where it is written")
+    func bounded() {
+        var chain = TestChain()
+        for index in 0..<RecordLimits.followers {
+            let follower = Follower(name: "f\(index)", publicKey: SigningKey.deterministic(label: "follower-\(index)").publicKey)
+            #expect(chain.govern(.addFollower(follower), id: "f\(index)").status == .ok)
+        }
+        let extra = Follower(name: "extra", publicKey: SigningKey.deterministic(label: "follower-extra").publicKey)
+        #expect(chain.govern(.addFollower(extra), id: "f-extra").status == .limitReached)
+    }
 }

@@ -184,6 +184,9 @@ struct ReadableCallBuilder {
                     name: try args.string("name"), publicKey: try args.publicKey("public_key_hex"),
                     address: try args.string("address")))
         case "removeValidator": return .removeValidator(try args.publicKey("public_key_hex"))
+        case "addFollower":
+            return .addFollower(Follower(name: try args.string("name"), publicKey: try args.publicKey("public_key_hex")))
+        case "removeFollower": return .removeFollower(try args.publicKey("public_key_hex"))
         case "registerDutyItem":
             return .registerDutyItem(
                 DutyItem(

@@ -46,7 +46,7 @@ BILL_CATEGORIES = {"pooled-fund": 0, "personal-account": 1, "self-paid": 2}
 STATEMENT_KINDS = {"proposal": 0, "prevote": 1, "precommit": 2}
 GOVERNANCE_CHANGES = ["registerOrganisation", "addKey", "removeKey", "rotateKey", "grantRole",
                       "revokeRole", "addValidator", "removeValidator", "registerDutyItem",
-                      "removeDutyItem", "registerLicenceType"]
+                      "removeDutyItem", "registerLicenceType", "addFollower", "removeFollower"]
 
 
 # MARK: - hashes of the two suites
@@ -315,7 +315,7 @@ class CallEncoder:
                     raise ValueError(f"unknown role {role}")
             return (out + string(c["organisation_id"]) + self.pubkey(c["public_key_hex"])
                     + strings(c["roles"]) + strings(c["licence_types"]))
-        if kind in ("removeKey", "removeValidator"):
+        if kind in ("removeKey", "removeValidator", "removeFollower"):
             return out + self.pubkey(c["public_key_hex"])
         if kind == "rotateKey":
             return out + self.pubkey(c["old_hex"]) + self.pubkey(c["new_hex"])
@@ -327,6 +327,8 @@ class CallEncoder:
         if kind == "addValidator":
             return (out + string(c["name"]) + self.pubkey(c["public_key_hex"])
                     + string(c["address"]))
+        if kind == "addFollower":
+            return out + string(c["name"]) + self.pubkey(c["public_key_hex"])
         if kind == "registerDutyItem":
             return (out + string(c["item_code"]) + string(c["name"]) + string(c["purpose"])
                     + sorted_strings(c["organisations"]) + sorted_strings(c["licence_types"])

@@ -345,8 +345,13 @@ const done = arguments[arguments.length - 1];
     firstBody: bytesToHex(body(1)), firstSignature: bytesToHex(await sign(body(1))),
     secondBody: bytesToHex(body(2)), secondSignature: bytesToHex(await sign(body(2))),
   };
+  const { ValidatorSets } = await import('/explorer/js/validator-sets.js');
   const verifier = new Verifier();
   verifier.genesis = { chainID: 'c', validators: [{ name: 'v', publicKey: key }] };
+  // The evidence's height is judged by its own set: here the fake genesis set, known through
+  // height 100 without asking the node.
+  verifier.validatorSets = new ValidatorSets(verifier.genesis.validators, null, (m) => { throw new Error(m); });
+  verifier.validatorSets.knownThrough = 100n;
   const run = async (changed) => {
     try { await verifier.checkEvidence(encodeEvidence({ ...view, ...changed })); return 'ok'; }
     catch (e) { return e.message; }
@@ -366,17 +371,20 @@ const done = arguments[arguments.length - 1];
                        "a signature in the evidence is invalid"], outcome
     other = browser.execute_async_script("""
 const done = arguments[arguments.length - 1];
-import('/explorer/js/verify.js').then(async ({ Verifier }) => {
+Promise.all([import('/explorer/js/verify.js'), import('/explorer/js/validator-sets.js')])
+  .then(async ([{ Verifier }, { ValidatorSets }]) => {
   const verifier = new Verifier();
-  verifier.genesis = { chainID: 'c', validators: [] };
+  verifier.genesis = { chainID: 'c', validators: [{ name: 'v', publicKey: new Uint8Array(32).fill(9) }] };
+  verifier.validatorSets = new ValidatorSets(verifier.genesis.validators, null, (m) => { throw new Error(m); });
+  verifier.validatorSets.knownThrough = 100n;
   try {
-    await verifier.checkEvidence({ chainID: 'c', validator: new Uint8Array(32),
+    await verifier.checkEvidence({ chainID: 'c', validator: new Uint8Array(32), height: 7n,
       firstBody: new Uint8Array([1]), secondBody: new Uint8Array([2]) });
     done('ok');
   } catch (e) { done(e.message); }
 });
 """)
-    assert other == "the accused key is not a genesis validator"
+    assert other == "the accused key is not a validator at height 7"
 
 
 # MARK: a node that lies
@@ -436,6 +444,15 @@ class TamperingProxy(http.server.BaseHTTPRequestHandler):
                 changed[-1] ^= 0x01
                 view[field] = changed.hex()
                 return json.dumps(view).encode()
+        if self.path.startswith("/v1/validator-sets") and "validator-sets" in self.tamper:
+            # A set the chain never had, listed with its own correct hash from height 3:
+            # only block 2's certified header could vouch for it, and it names another.
+            view = json.loads(body)
+            fake = [{"name": f"forged{i}", "public_key": bytes([i + 1] * 32).hex(),
+                     "address": f"127.0.0.1:{40000 + i}"} for i in range(4)]
+            view["items"] = view["items"][:1] + [
+                {"from_height": 3, "hash": validator_set_hash(fake), "validators": fake}]
+            return json.dumps(view).encode()
         if self.path == "/v1/genesis" and "suite" in self.tamper:
             view = json.loads(body)
             view["genesis_hex"] = swap_suite(view["genesis_hex"], "sm2-sm3").hex()
@@ -492,6 +509,38 @@ def test_a_node_that_tampers_one_byte_of_a_certificate_is_caught_on_screen(brows
     odd = [b for b in badges if not (b.startswith("NOT verified: block") and "is invalid" in b)]
     assert badges and not odd, odd
     shot(browser, "tampered-certificate")
+
+
+def validator_set_hash(validators):
+    """ValidatorSet.hash under SHA-256: the tag, then the canonical list (u32 count; each
+    name, key and address, strings as u32 length + UTF-8)."""
+    import hashlib
+
+    def string(text):
+        data = text.encode()
+        return len(data).to_bytes(4, "big") + data
+    encoded = len(validators).to_bytes(4, "big") + b"".join(
+        string(v["name"]) + bytes.fromhex(v["public_key"]) + string(v["address"]) for v in validators)
+    return hashlib.sha256(b"govchain/validator-set/v1" + encoded).hexdigest()
+
+
+def test_the_real_validator_sets_hash_as_headers_name_them():
+    """The Python hash above is the chain's: the node's listed genesis set hashes to what it
+    says and to what block 1's header names for block 2."""
+    listed = json.loads(get(f"{NODE}/v1/validator-sets")[2])["items"]
+    assert [s["from_height"] for s in listed] == [1]
+    assert validator_set_hash(listed[0]["validators"]) == listed[0]["hash"]
+    assert json.loads(get(f"{NODE}/v1/blocks/1")[2])["next_validators_hash"] == listed[0]["hash"]
+
+
+def test_a_node_that_invents_a_validator_set_is_caught_on_screen(browser, lying_node):
+    TamperingProxy.tamper = {"validator-sets"}
+    open_explorer(browser, base=lying_node, route="validators")
+    wait_text(browser, "main", "NOT verified")
+    main = browser.find_element(By.ID, "main").text
+    assert "block 2 names another validator set than the one listed from height 3" in main, main
+    assert "forged" not in main
+    shot(browser, "invented-validator-set")
 
 
 def test_a_chain_of_another_crypto_suite_is_not_shown_as_verified(browser, lying_node):

@@ -10,7 +10,7 @@ struct OrgCommand: AsyncParsableCommand {
         commandName: "org",
         abstract: "Propose and approve governance changes (admin keys); list organisations.",
         subcommands: [
-            Propose.self, Approve.self, List.self, Show.self, Validators.self, Proposals.self,
+            Propose.self, Approve.self, List.self, Show.self, Validators.self, Followers.self, Proposals.self,
         ])
 
     struct Approve: AsyncParsableCommand, ConnectedCommand {
@@ -124,7 +124,7 @@ struct Propose: AsyncParsableCommand {
         subcommands: [
             RegisterOrganisation.self, AddKey.self, RemoveKey.self, RotateKey.self, GrantRole.self,
             RevokeRole.self, AddValidator.self, RemoveValidator.self, RegisterDutyItem.self,
-            RemoveDutyItem.self, RegisterLicenceType.self,
+            RemoveDutyItem.self, RegisterLicenceType.self, AddFollower.self, RemoveFollower.self,
         ])
 
     /// The options every proposal has.

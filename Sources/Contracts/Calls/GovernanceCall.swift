@@ -21,6 +21,10 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     case removeDutyItem(itemCode: String)
     /// Registers a licence type (issuers, validity rules, reminder window), or replaces it.
     case registerLicenceType(LicenceType)
+    /// Admits a follower node's key (it syncs and serves reads, never votes).
+    case addFollower(Follower)
+    /// Withdraws a follower's admission: validators drop its connection.
+    case removeFollower(PublicKey)
 
     public var name: String {
         switch self {
@@ -35,6 +39,8 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .registerDutyItem: "registerDutyItem"
         case .removeDutyItem: "removeDutyItem"
         case .registerLicenceType: "registerLicenceType"
+        case .addFollower: "addFollower"
+        case .removeFollower: "removeFollower"
         }
     }
 
@@ -65,11 +71,15 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(9)); encoder.encode(itemCode)
         case let .registerLicenceType(type):
             encoder.encode(UInt8(10)); encoder.encode(type)
+        case let .addFollower(follower):
+            encoder.encode(UInt8(11)); encoder.encode(follower)
+        case let .removeFollower(publicKey):
+            encoder.encode(UInt8(12)); encoder.encode(publicKey)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 11) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 13) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(),
@@ -96,7 +106,9 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case 7: self = .removeValidator(try decoder.decode(PublicKey.self))
         case 8: self = .registerDutyItem(try decoder.decode(DutyItem.self))
         case 9: self = .removeDutyItem(itemCode: try decoder.decodeName())
-        default: self = .registerLicenceType(try decoder.decode(LicenceType.self))
+        case 10: self = .registerLicenceType(try decoder.decode(LicenceType.self))
+        case 11: self = .addFollower(try decoder.decode(Follower.self))
+        default: self = .removeFollower(try decoder.decode(PublicKey.self))
         }
     }
 

@@ -108,6 +108,10 @@ enum GovernanceContract {
             try addValidator(validator, in: &context)
         case let .removeValidator(publicKey):
             try removeValidator(publicKey, in: &context)
+        case let .addFollower(follower):
+            try addFollower(follower, in: &context)
+        case let .removeFollower(publicKey):
+            try removeFollower(publicKey, in: &context)
         case let .registerDutyItem(item):
             try DutyRegistry.register(item, in: &context)
         case let .removeDutyItem(itemCode):

@@ -140,6 +140,7 @@ public struct Proposal: Hashable, Sendable, CanonicalCodable {
 /// State keys of the governance contract.
 enum GovernanceKeys {
     static let parameters = StateKey("gov/parameters")
+    static let followers = StateKey("gov/followers")
     static func organisation(_ id: String) -> StateKey { StateKey("org/\(id)") }
     static func key(_ publicKey: PublicKey) -> StateKey { StateKey("key/\(publicKey.hex)") }
     static func proposal(_ id: String) -> StateKey { StateKey("gov/proposal/\(id)") }

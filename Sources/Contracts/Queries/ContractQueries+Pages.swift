@@ -185,6 +185,12 @@ extension ContractQueries {
         get throws(StoredRecordError) { try chainParameters?.validators }
     }
 
+    /// The follower nodes governance admits, in key order (at most `RecordLimits.followers`,
+    /// so one list).
+    public var followers: [Follower] {
+        get throws(StoredRecordError) { try record(FollowerList.self, GovernanceKeys.followers)?.followers ?? [] }
+    }
+
     /// An organisation's keys with their roles, in public-key order; nil for an unknown
     /// organisation.
     public func keys(ofOrganisation id: String, page request: PageRequest) throws(QueryError)

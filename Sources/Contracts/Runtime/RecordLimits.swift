@@ -18,6 +18,9 @@ public enum RecordLimits {
     public static let approvalsPerProposal = 4096
     /// Validators in the recorded set (`ChainParameters.validators`).
     public static let validators = ValidatorSet.maxValidators
+    /// Admitted follower nodes (`FollowerList`): each holds a peer connection to every
+    /// validator, so the bound is on what validators serve.
+    public static let followers = 64
     /// Entries in each list of a grant's scope (`GrantScope`).
     public static let scopeEntriesPerList = 256
     /// Entries in each list of a registry record (a service item's organisations, licence

@@ -3,9 +3,10 @@ internal import GovChainAPI
 public import Hummingbird
 internal import Ledger
 
-/// `GET /v1/validator-sets`: every validator set the chain has had or has scheduled, in
-/// height order, so a client that trusts only genesis can follow the changes (it checks set
-/// `k` against the certified header `k - 1` that names it; docs/api.md).
+/// Who takes part in the network: `GET /v1/validator-sets`, every validator set the chain
+/// has had or has scheduled, in height order, so a client that trusts only genesis can
+/// follow the changes (it checks set `k` against the certified header `k - 1` that names it;
+/// docs/api.md); and `GET /v1/followers`, the follower nodes governance admits.
 extension APIRoutes {
     func registerValidatorSets(on router: Router<APIRequestContext>) {
         router.get("/v1/validator-sets") { request, context in
@@ -17,6 +18,11 @@ extension APIRoutes {
                     ValidatorSetView(
                         fromHeight: $0.fromHeight, validators: $0.validators, hash: ValidatorSet.hash(of: $0.validators))
                 }
+            }
+        }
+        router.get("/v1/followers") { request, context in
+            try await list(request, context, { _ in .anyCaller }, sortKey: { (follower: FollowerView) in follower.publicKey }) {
+                queries, _ in try queries.followers.map(FollowerView.init)
             }
         }
     }

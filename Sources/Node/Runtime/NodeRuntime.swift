@@ -18,6 +18,8 @@ public final class NodeRuntime: Sendable {
     /// them: what peers' messages are verified against, each at its own height. The
     /// driver adds the next ones after every event (`learnValidatorSets`).
     let validatorSets: NIOLockedValueBox<ValidatorSetHistory>
+    /// The tip height at which the follower keys were last read from state.
+    private let followersLearnedAt = NIOLockedValueBox<UInt64>(.max)
     public let nodeKey: PublicKey
     let signingKey: SigningKey
     public let logger: Logger
@@ -74,6 +76,7 @@ public final class NodeRuntime: Sendable {
         self.validatorSets = NIOLockedValueBox(
             try Self.knownValidatorSets(executor: executor, genesis: genesis))
         transport?.admit(validatorSets.withLockedValue { $0.validators })
+        transport?.admitFollowers(executor.followerKeys() ?? [])
         var status = DynamicStatus()
         status.lastBlockTimeMs = executor.tip.timeMs
         self.dynamic = NIOLockedValueBox(status)
@@ -105,8 +108,10 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Called by the driver after every event: records the sets the executor now knows
-    /// (up to its tip + 2) and lets the transport admit any new validator's key.
+    /// (up to its tip + 2) and lets the transport admit any new validator's key, and, once
+    /// per new tip, admits exactly the followers governance records.
     func learnValidatorSets(from executor: ChainExecutor) {
+        learnFollowers(from: executor)
         let target = executor.tip.height + 2
         let known = validatorSets.withLockedValue { $0.knownThrough }
         guard known < target else { return }
@@ -126,6 +131,17 @@ public final class NodeRuntime: Sendable {
             }
         }
         if let added { transport?.admit(added) }
+    }
+
+    private func learnFollowers(from executor: ChainExecutor) {
+        let tip = executor.tip.height
+        let isNew = followersLearnedAt.withLockedValue { learned in
+            guard learned != tip else { return false }
+            learned = tip
+            return true
+        }
+        guard isNew, let keys = executor.followerKeys() else { return }
+        transport?.admitFollowers(keys)
     }
 
     /// A synced or caught-up block, checked against the set of its own height (known once

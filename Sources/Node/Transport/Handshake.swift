@@ -21,8 +21,9 @@ internal import NIOConcurrencyHelpers
 // The role byte keeps a signature made as dialer from being replayed as a listener's. The
 // signature covers both ephemeral keys, so a man in the middle who swaps them cannot also
 // produce the signatures; and the auth frame only decrypts under keys from the real
-// exchange. A peer is accepted only if its static key is in the validator set, is not ours,
-// and (when we dialed) is the key genesis lists at that address.
+// exchange. A peer is accepted only if its static key is a validator's or an admitted
+// follower's (`PeerAdmission`), is not ours, and (when we dialed) is the key genesis lists at
+// that address.
 
 /// What a node proves and checks during a handshake.
 public struct HandshakeConfiguration: Sendable {
@@ -31,8 +32,9 @@ public struct HandshakeConfiguration: Sendable {
     public let genesisHash: Hash256
     /// The genesis set.
     public let validators: ValidatorSet
-    /// The keys accepted: the genesis set's, and those of every set governance added since
-    /// (the node learns them from its executed state, `PeerTransport.admit`).
+    /// The keys accepted: the genesis set's, those of every set governance added since, and
+    /// the admitted followers' (the node learns them from its executed state,
+    /// `PeerTransport.admit` and `admitFollowers`).
     public let admission: PeerAdmission
 
     public init(
@@ -46,17 +48,41 @@ public struct HandshakeConfiguration: Sendable {
     }
 }
 
-/// The peer keys a node accepts, growing as validator sets change (shared, locked).
+/// The peer keys a node accepts (shared, locked): every validator key of every set it has
+/// known (they only grow: a removed validator may stay connected, its votes fail
+/// verification) and the follower keys governance admits now (replaced as governance
+/// changes them: a removed follower is refused and dropped).
 public final class PeerAdmission: Sendable {
-    private let keys: NIOLockedValueBox<Set<PublicKey>>
+    struct Keys {
+        var validators: Set<PublicKey>
+        var followers: Set<PublicKey> = []
+    }
 
-    init(_ keys: [PublicKey]) { self.keys = NIOLockedValueBox(Set(keys)) }
+    private let keys: NIOLockedValueBox<Keys>
 
-    public func admits(_ key: PublicKey) -> Bool { keys.withLockedValue { $0.contains(key) } }
+    init(_ validators: [PublicKey]) { self.keys = NIOLockedValueBox(Keys(validators: Set(validators))) }
 
-    /// Adds `newKeys`. - Returns: those that were not admitted before.
+    public func admits(_ key: PublicKey) -> Bool {
+        keys.withLockedValue { $0.validators.contains(key) || $0.followers.contains(key) }
+    }
+
+    /// Whether `key` belongs to a validator of some set this node knows.
+    public func isValidator(_ key: PublicKey) -> Bool { keys.withLockedValue { $0.validators.contains(key) } }
+
+    /// Adds validator keys. - Returns: those that were not validator keys before.
     func add(_ newKeys: [PublicKey]) -> [PublicKey] {
-        keys.withLockedValue { admitted in newKeys.filter { admitted.insert($0).inserted } }
+        keys.withLockedValue { admitted in newKeys.filter { admitted.validators.insert($0).inserted } }
+    }
+
+    /// Replaces the follower keys. - Returns: the keys admitted now and not before, and those
+    /// no longer admitted at all (a follower that became a validator stays admitted).
+    func replaceFollowers(_ followers: Set<PublicKey>) -> (added: [PublicKey], removed: [PublicKey]) {
+        keys.withLockedValue { admitted in
+            let added = followers.subtracting(admitted.followers).subtracting(admitted.validators)
+            let removed = admitted.followers.subtracting(followers).subtracting(admitted.validators)
+            admitted.followers = followers
+            return (added.sorted(), removed.sorted())
+        }
     }
 }
 

@@ -56,10 +56,14 @@ extension PeerNetwork {
         let peer = session.peer
         let id = register(peer: peer, channel: channel)
         defer { unregister(peer: peer, id: id) }
-        logger.info("peer \(peer) connected (connection \(id))")
-        guard let outbox = outboxes[peer] else {
-            preconditionFailure("validated peer has an outbox")
+        // A follower governance withdrew since its handshake: `admitFollowers` withdraws the
+        // key before closing registered connections, so checking after registering leaves
+        // no gap. Every key still admitted has an outbox.
+        guard configuration.admission.admits(peer), let outbox = outboxes[peer] else {
+            logger.info("peer \(peer) is no longer admitted: closing")
+            return
         }
+        logger.info("peer \(peer) connected (connection \(id))")
         var opener = session.opener
         let lastReceived = NIOLockedValueBox(ContinuousClock.now)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -55,10 +55,10 @@ extension PeerNetwork {
         }
     }
 
-    /// The validators this node dials: those whose key sorts above its own (see the type's
-    /// documentation for why only one side of each pair dials).
+    /// The genesis validators this node dials (`shouldDial`; see the type's documentation
+    /// for why only one side of each pair of validators dials).
     var dialTargets: [Validator] {
-        configuration.validators.validators.filter { $0.publicKey > publicKey }
+        configuration.validators.validators.filter { $0.publicKey != publicKey && shouldDial($0.publicKey) }
     }
 
     /// Frame decoder plus async wrapper; runs on the channel's event loop.
@@ -85,7 +85,10 @@ extension PeerNetwork {
         }
         var failures = 0
         var random = SystemRandomNumberGenerator()
-        while !Task.isCancelled {
+        // Re-checked each round: a node governance makes a validator stops dialing the
+        // validators below it, which now dial it (two dialers would replace each other's
+        // connection forever).
+        while !Task.isCancelled, shouldDial(validator.publicKey) {
             do {
                 let channel = try await ClientBootstrap(group: eventLoopGroup)
                     .connectTimeout(.milliseconds(limits.connectTimeoutMs))

@@ -136,16 +136,41 @@ public final class PeerNetwork: PeerTransport {
 
     public func admit(_ validators: [Validator]) {
         let own = publicKey
-        let added = Set(configuration.admission.add(validators.map(\.publicKey).filter { $0 != own }))
+        // Our own key too: whether we are a validator decides whom we dial (`shouldDial`).
+        let added = Set(configuration.admission.add(validators.map(\.publicKey)))
         guard !added.isEmpty else { return }
         let limit = limits.outboundQueueLimit
         outboxBox.withLockedValue { boxes in
-            for key in added where boxes[key] == nil { boxes[key] = PeerOutbox(limit: limit) }
+            for key in added where key != own && boxes[key] == nil { boxes[key] = PeerOutbox(limit: limit) }
         }
-        for validator in validators where added.contains(validator.publicKey) {
+        for validator in validators where added.contains(validator.publicKey) && validator.publicKey != own {
             logger.info("peer transport admits validator \(validator.name) (\(validator.publicKey))")
-            if validator.publicKey > own { newDialTargetContinuation.yield(validator) }
+            if shouldDial(validator.publicKey) { newDialTargetContinuation.yield(validator) }
         }
+    }
+
+    public func admitFollowers(_ followers: [PublicKey]) {
+        let own = publicKey
+        let (added, removed) = configuration.admission.replaceFollowers(Set(followers.filter { $0 != own }))
+        guard !added.isEmpty || !removed.isEmpty else { return }
+        let limit = limits.outboundQueueLimit
+        outboxBox.withLockedValue { boxes in
+            for key in added where boxes[key] == nil { boxes[key] = PeerOutbox(limit: limit) }
+            for key in removed { boxes[key] = nil }
+        }
+        for key in added { logger.info("peer transport admits follower \(key)") }
+        for key in removed {
+            logger.info("peer transport withdraws follower \(key): disconnecting it")
+            state.withLockedValue { $0.connections[key] }?.channel.close(promise: nil)
+        }
+    }
+
+    /// Whether this node dials `peer` (a validator) rather than waits for it: a validator
+    /// dials only the validators whose key sorts above its own, so each pair has one
+    /// dialer; a node that is no validator (a follower, or one governance has not added
+    /// yet) dials every validator, since none dials it.
+    func shouldDial(_ peer: PublicKey) -> Bool {
+        !configuration.admission.isValidator(publicKey) || peer > publicKey
     }
 
     /// Queues `payload` for `peer`. Never blocks.

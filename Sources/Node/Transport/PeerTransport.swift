@@ -26,6 +26,10 @@ public protocol PeerTransport: Sendable {
     /// key sorts above this node's is dialed at its recorded address. Keys are never
     /// withdrawn: a removed validator's votes fail verification at the heights after it.
     func admit(_ validators: [Validator])
+    /// Admits exactly these follower keys (the list governance records now): new ones may
+    /// connect and are sent what validators broadcast; a withdrawn one is disconnected and
+    /// refused from then on.
+    func admitFollowers(_ followers: [PublicKey])
 }
 
 extension PeerTransport {
@@ -34,4 +38,5 @@ extension PeerTransport {
 
     /// Doubles without a handshake admit everyone already.
     public func admit(_ validators: [Validator]) {}
+    public func admitFollowers(_ followers: [PublicKey]) {}
 }

@@ -260,3 +260,12 @@ export async function verifySparseProof(proof, key, value, root) {
 }
 
 export { bytesToHex };
+
+/** ValidatorSet.hash: the chain hash (SHA-256 here) of the domain tag and the canonical list
+ * (count, then each validator's name, key and address), as headers carry it in
+ * nextValidatorsHash. */
+export async function validatorSetHash(validators) {
+  const w = new Writer().fixed(utf8('govchain/validator-set/v1')).u32(validators.length);
+  for (const v of validators) w.string(v.name).fixed(v.publicKey).string(v.address);
+  return sha256(w.done());
+}

@@ -1,6 +1,7 @@
 // Verification from genesis, mirroring the Swift client's VerifiedReader
-// (Sources/Client/VerifiedReads.swift): a block is final when a quorum of the GENESIS
-// validator set signed its precommit; a transaction and its receipt are in a final block by
+// (Sources/Client/VerifiedReads.swift): a block is final when a quorum of the validator set
+// of its own height signed its precommit (sets followed from genesis through the certified
+// headers that name them: validator-sets.js); a transaction and its receipt are in a final block by
 // Merkle proofs to that block's tx root and the NEXT block's receipts root; a state value is
 // proven by a sparse-Merkle proof to the state root that block h+1's certified header carries
 // (header roots lag one block). Nothing the node says is shown as verified unless it passed.
@@ -13,6 +14,7 @@ import {
   decodeSparseProof, decodeTransaction, merkleRoot, precommitSigningBytes, quorum,
   statementSigningBytes, transactionID, verifyMerkleProof, verifySparseProof,
 } from './ledger.js';
+import { ValidatorSets } from './validator-sets.js';
 
 export class VerifyError extends Error {}
 
@@ -70,6 +72,9 @@ export class Verifier {
       return;
     }
     if (!pinned) { localStorage.setItem(PIN_KEY, this.genesisHash); this.pinnedOnFirstUse = true; }
+    this.validatorSets = new ValidatorSets(
+      this.genesis.validators, (height, validators) => this.certifiedBlock(height, validators),
+      (message) => { throw new VerifyError(message); });
     if (!(await ed25519Available())) {
       this.failure = 'this browser has no Ed25519 in WebCrypto';
     }
@@ -79,11 +84,22 @@ export class Verifier {
 
   check() { if (this.failure) throw new VerifyError(this.failure); }
 
-  /** Block `height` with its certificate checked against the genesis validator set and its
+  /** The validator set that certifies block `height` (its members, in index order). */
+  async validatorsFor(height) {
+    this.check();
+    return this.validatorSets.forHeight(height);
+  }
+
+  /** Block `height` with its certificate checked against its height's validator set and its
    * tx root against its transactions. Cached: a verified block never changes. */
   async block(height) {
     this.check();
     const h = BigInt(height);
+    if (this.blocks.has(h)) return this.blocks.get(h);
+    return this.certifiedBlock(h, await this.validatorSets.forHeight(h));
+  }
+
+  async certifiedBlock(h, validators) {
     if (this.blocks.has(h)) return this.blocks.get(h);
     const json = await getJSON(`/v1/blocks/${h}`);
     const block = decoded(`block ${h}`,
@@ -94,7 +110,7 @@ export class Verifier {
       throw new VerifyError(`block ${h} is for chain ${header.chainID}`);
     }
     block.hash = await sha256(header.bytes);
-    await this.checkCertificate(h, block.hash, certificate);
+    await this.checkCertificate(h, block.hash, certificate, validators);
     const txRoot = await merkleRoot(transactions.map((tx) => tx.bytes));
     if (!equalBytes(txRoot, header.txRoot)) {
       throw new VerifyError(`block ${h}: tx root does not match its transactions`);
@@ -107,14 +123,13 @@ export class Verifier {
 
   /** CommitCertificate.verify: right block and height, signers sorted and distinct, every
    * listed signature valid (a certificate padded with junk is refused), a quorum of them. */
-  async checkCertificate(height, blockID, certificate) {
+  async checkCertificate(height, blockID, certificate, validators) {
     if (!equalBytes(certificate.blockID, blockID)) {
       throw new VerifyError(`certificate of block ${height} is for another block`);
     }
     if (certificate.height !== height) {
       throw new VerifyError(`certificate is for height ${certificate.height}, not ${height}`);
     }
-    const validators = this.genesis.validators;
     const message = precommitSigningBytes(
       this.genesis.chainID, certificate.height, certificate.round, certificate.blockID);
     let previous = -1;
@@ -135,16 +150,18 @@ export class Verifier {
     }
   }
 
-  /** EquivocationEvidence.verify against the genesis validator set: the accused is a
-   * validator, the two statements differ, and it signed both. */
+  /** EquivocationEvidence.verify against the validator set of the evidence's height (as the
+   * evidence contract judges it): the accused is a validator, the two statements differ, and
+   * it signed both. */
   async checkEvidence(evidence) {
     this.check();
     if (evidence.chainID !== this.genesis.chainID) {
       throw new VerifyError('evidence of another chain');
     }
     const accused = bytesToHex(evidence.validator);
-    if (!this.genesis.validators.some((v) => bytesToHex(v.publicKey) === accused)) {
-      throw new VerifyError('the accused key is not a genesis validator');
+    const validators = await this.validatorsFor(evidence.height);
+    if (!validators.some((v) => bytesToHex(v.publicKey) === accused)) {
+      throw new VerifyError(`the accused key is not a validator at height ${evidence.height}`);
     }
     if (equalBytes(evidence.firstBody, evidence.secondBody)) {
       throw new VerifyError('the two statements are the same, not conflicting');

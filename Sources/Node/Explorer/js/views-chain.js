@@ -6,11 +6,15 @@ import { bytesToHex } from './bytes.js';
 import { badge, errorBox, fields, h, link, short, table, time } from './dom.js';
 import { signedFetch, willSign } from './signer.js';
 
+/** A validator's name and index in the newest verified set that holds its key. */
 export function validatorName(verifier, keyBytes) {
   const key = bytesToHex(keyBytes);
-  const validators = verifier.genesis?.validators || [];
-  const index = validators.findIndex((v) => bytesToHex(v.publicKey) === key);
-  return index < 0 ? short(key) : `${verifier.genesis.validators[index].name} (#${index})`;
+  const sets = verifier.validatorSets?.sets ?? [{ validators: verifier.genesis?.validators || [] }];
+  for (const { validators } of [...sets].reverse()) {
+    const index = validators.findIndex((v) => bytesToHex(v.publicKey) === key);
+    if (index >= 0) return `${validators[index].name} (#${index})`;
+  }
+  return short(key);
 }
 
 /** The latest blocks, each row filled from its verified bytes, and a live strip. */
@@ -107,7 +111,11 @@ export async function blockView(verifier, main, heightText) {
   const result = h('div');
   main.append(badge(() => pending.then(() => height)), result);
   let block;
-  try { block = await pending; } catch (e) { result.append(errorBox(e)); return; }
+  let validators;
+  try {
+    block = await pending;
+    validators = await verifier.validatorsFor(height);
+  } catch (e) { result.append(errorBox(e)); return; }
   const { header, certificate, transactions } = block;
   result.append(fields([
     ['hash', bytesToHex(block.hash)], ['chain', header.chainID], ['time', time(header.timeMs)],
@@ -118,9 +126,9 @@ export async function blockView(verifier, main, heightText) {
     ['receipts root (of block h-1)', bytesToHex(header.receiptsRoot)],
     ['state root (after block h-1)', bytesToHex(header.stateRoot)],
     ['certificate', `round ${certificate.round}, ${certificate.signatures.length} of ` +
-      `${verifier.genesis.validators.length} validators signed`],
-    ['signers', certificate.signatures
-      .map((s) => verifier.genesis.validators[s.index]?.name).join(', ')],
+      `${validators.length} validators signed`],
+    ['signers', certificate.signatures.map((s) => validators[s.index]?.name).join(', ')],
+    ['next validator set', bytesToHex(header.nextValidatorsHash)],
   ]), h('p', {}, link(`#/block/${height + 1n}`, 'next block →')),
   h('h3', {}, `${transactions.length} transaction(s)`),
   table(['#', 'id', 'call'], transactions.map((tx, i) => [String(i),

@@ -44,34 +44,40 @@ export async function organisationsView(verifier, main) {
 }
 
 export async function validatorsView(verifier, main) {
-  main.append(h('h2', {}, 'Validator set (from the trusted genesis)'));
-  const validators = verifier.genesis?.validators ?? [];
+  main.append(h('h2', {}, 'Validator set (followed from the trusted genesis)'));
+  let validators = verifier.genesis?.validators ?? [];
   let signers = new Set();
+  let tip = null;
   const latest = h('div');
   try {
-    const tip = await verifier.tip();
+    tip = await verifier.tip();
     const block = await verifier.block(tip);
+    validators = await verifier.validatorsFor(tip);
     signers = new Set(block.certificate.signatures.map((s) => s.index));
-    latest.append(badge(async () => tip), ` signers of block ${tip} marked ✓`);
+    latest.append(badge(async () => tip), ` the set of block ${tip}; its signers marked ✓`);
   } catch (e) { latest.append(badge(async () => { throw e; })); }
-  main.append(latest, table(['#', 'name', 'public key', 'address', `signed latest`],
+  main.append(latest, table(['#', 'name', 'public key', 'address', 'signed latest'],
     validators.map((v, i) => [String(i), v.name,
       h('span', { class: 'mono' }, bytesToHex(v.publicKey)),
       v.address, signers.has(i) ? '✓' : '—'])),
-  h('p', { class: 'muted' }, `quorum: ${quorum(validators.length)} ` +
-    `of ${validators.length}. Validator-set changes by governance are not followed: a block ` +
-    'certified by a changed set shows as NOT verified.'));
+  h('p', { class: 'muted' }, `quorum: ${quorum(validators.length)} of ${validators.length}.`),
+  h('h3', {}, 'Set changes'),
+  h('p', { class: 'muted' }, 'Each set after genesis is believed only because the block before ' +
+    'its first height, certified by the set before it, names it (next validators hash).'),
+  table(['from height', 'validators', 'names'], (verifier.validatorSets?.sets ?? []).map((set) => [
+    String(set.from), String(set.validators.length), set.validators.map((v) => v.name).join(', ')])));
 }
 
 /** Each record's canonical evidence bytes (`evidence_hex`) are decoded, proven at
- * `evidence/<hash>` and its two signatures checked against the genesis validator. */
+ * `evidence/<hash>` and its two signatures checked against the validator of the
+ * evidence's height's set. */
 export async function evidenceView(verifier, main) {
   const { items, truncated, asOfHeight: height } = await getPages('/v1/evidence', { max: 200 });
   const records = items.filter((r) => r && typeof r === 'object');
   main.append(h('h2', {}, `Equivocation evidence (${records.length}${truncated ? '+' : ''})`),
     h('p', { class: 'muted' },
       'Which records exist is the node\u2019s list; each listed one is proven in state and ' +
-      'its two signatures checked against the genesis validator.'));
+      'its two signatures checked against the validator set of its height.'));
   const body = h('tbody');
   main.append(h('table', { id: 'evidence' }, h('thead', {}, h('tr', {},
     ['validator', 'kind', 'height', 'round', 'reporter', 'recorded at', 'verification']
