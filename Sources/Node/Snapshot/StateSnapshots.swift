@@ -46,48 +46,97 @@ public enum StateSnapshots {
         return Made(manifest: manifest, chunks: planned.map(\.bytes))
     }
 
-    /// Verifies a snapshot and writes the store it describes at `databasePath`, which must
-    /// not exist: everything is written in `databasePath + ".restoring"` (removed on any
-    /// failure) and renamed into place only once the last chunk checked out.
-    ///
-    /// - Parameters:
-    ///   - manifest: decoded, not yet trusted.
-    ///   - nextChunk: the chunks' bytes in table order (nil after the last); a throw aborts.
-    ///   - validators: the set that certifies a height (genesis's until sets change).
+    /// Verifies a snapshot and writes the store it describes at `databasePath` (see
+    /// `SnapshotRestorer`), taking the chunks' bytes in table order from `nextChunk` (nil
+    /// after the last); any refusal removes everything written.
     public static func restore(
         manifest: SnapshotManifest, genesis: Genesis, databasePath: String,
         validators: (UInt64) -> ValidatorSet?,
         nextChunk: () throws -> (index: Int, bytes: [UInt8])?
     ) throws {
-        let top = try manifest.verify(
-            chainID: genesis.chainID, genesisHash: genesis.hash, validators: validators)
-        let files = FileManager.default
-        guard !files.fileExists(atPath: databasePath) else {
-            throw SnapshotFileError("\(databasePath) exists: restore writes a new store only")
-        }
-        let scratch = databasePath + ".restoring"
-        try? files.removeItem(atPath: scratch)
+        let restorer = try SnapshotRestorer(
+            manifest: manifest, genesis: genesis, databasePath: databasePath, validators: validators)
         do {
-            let store = try BlockStore(path: scratch)
-            defer { store.database.close() }
-            var expected = 0
             while let (index, bytes) = try nextChunk() {
-                guard index == expected else { throw SnapshotError.chunkMismatch(index: index, reason: "out of order") }
-                let verified = try SnapshotChunk.verified(bytes, index: index, of: manifest)
-                try store.restoreChunk(verified.chunk, nodes: verified.nodes, height: manifest.height)
-                expected += 1
+                guard index == restorer.nextIndex else {
+                    throw SnapshotError.chunkMismatch(index: index, reason: "out of order")
+                }
+                try restorer.add(bytes)
             }
-            guard expected == manifest.chunks.count else {
-                throw SnapshotError.inconsistent("\(expected) of \(manifest.chunks.count) chunks arrived")
-            }
-            try store.finishRestore(genesis: genesis, manifest: manifest, topNodes: top)
+            try restorer.finish()
         } catch {
-            try? files.removeItem(atPath: scratch)
+            restorer.abandon()
             throw error
         }
-        do { try files.moveItem(atPath: scratch, toPath: databasePath) } catch {
-            try? files.removeItem(atPath: scratch)
+    }
+}
+
+/// A restore in progress: the manifest verified up front, then chunks checked and written
+/// one by one in table order into `databasePath + ".restoring"`, which `finish` renames to
+/// `databasePath` once the last chunk is in. Nothing is ever written at `databasePath`
+/// itself before that, and `abandon` removes the scratch store.
+///
+/// A chunk that fails its check is refused without harm to what is written: the caller
+/// (the state-sync client) asks another peer for the same chunk.
+public final class SnapshotRestorer {
+    public let manifest: SnapshotManifest
+    let genesis: Genesis
+    let databasePath: String
+    let scratch: String
+    let store: BlockStore
+    let top: [(hash: Hash256, node: SparseMerkleNode)]
+    public private(set) var nextIndex = 0
+    private var closed = false
+
+    /// - Throws: the manifest's refusal (`SnapshotError`), an existing `databasePath`, or
+    ///   a storage error opening the scratch store.
+    public init(
+        manifest: SnapshotManifest, genesis: Genesis, databasePath: String,
+        validators: (UInt64) -> ValidatorSet?
+    ) throws {
+        top = try manifest.verify(
+            chainID: genesis.chainID, genesisHash: genesis.hash, validators: validators)
+        guard !FileManager.default.fileExists(atPath: databasePath) else {
+            throw SnapshotFileError("\(databasePath) exists: restore writes a new store only")
+        }
+        self.manifest = manifest
+        self.genesis = genesis
+        self.databasePath = databasePath
+        scratch = databasePath + ".restoring"
+        try? FileManager.default.removeItem(atPath: scratch)
+        store = try BlockStore(path: scratch)
+    }
+
+    public var isComplete: Bool { nextIndex == manifest.chunks.count }
+
+    /// Checks chunk `nextIndex` and writes it.
+    /// - Throws: `SnapshotError` when the bytes are not that chunk (nothing is written), or
+    ///   a storage error.
+    public func add(_ bytes: [UInt8]) throws {
+        precondition(!closed && !isComplete, "a chunk added to a finished restore")
+        let verified = try SnapshotChunk.verified(bytes, index: nextIndex, of: manifest)
+        try store.restoreChunk(verified.chunk, nodes: verified.nodes, height: manifest.height)
+        nextIndex += 1
+    }
+
+    /// Writes the tip and moves the store into place.
+    public func finish() throws {
+        guard isComplete else {
+            throw SnapshotError.inconsistent("\(nextIndex) of \(manifest.chunks.count) chunks arrived")
+        }
+        try store.finishRestore(genesis: genesis, manifest: manifest, topNodes: top)
+        store.database.close()
+        closed = true
+        do { try FileManager.default.moveItem(atPath: scratch, toPath: databasePath) } catch {
+            try? FileManager.default.removeItem(atPath: scratch)
             throw SnapshotFileError("could not move the restored store into place: \(error)")
         }
+    }
+
+    /// Closes and removes the scratch store.
+    public func abandon() {
+        store.database.close()
+        closed = true
+        try? FileManager.default.removeItem(atPath: scratch)
     }
 }
