@@ -38,7 +38,9 @@ public final class SnapshotServer: Sendable {
                 let height = served.made.manifest.height
                 guard tip > height, tip - height > limits.refreshBlocks else { return false }
             }
-            guard state.served == nil || nowMs >= state.builtAtMs + limits.minRebuildMs else { return false }
+            // Throttled after a failure too: a store that cannot make a snapshot is not
+            // read in full again on every request.
+            guard state.builtAtMs == 0 || nowMs >= state.builtAtMs + limits.minRebuildMs else { return false }
             state.building = true
             return true
         }
