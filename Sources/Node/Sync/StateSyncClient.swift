@@ -107,7 +107,9 @@ public struct StateSyncClient: Sendable {
     private func collectManifest(
         _ mailbox: Mailbox, excluded: Set<PublicKey>, deadline: UInt64
     ) async throws -> (SnapshotManifest, [PublicKey])? {
-        var offers: [Hash256: (manifest: SnapshotManifest, peers: Set<PublicKey>)] = [:]
+        // One offer per peer (its latest): a peer can cut one certified state into many
+        // valid tables, so offers are bounded by the peers, not by what they send.
+        var offers: [PublicKey: (id: Hash256, manifest: SnapshotManifest)] = [:]
         var firstValidMs: UInt64?
         var askedMs: UInt64 = 0
         while Clock.nowMs() < deadline {
@@ -131,14 +133,17 @@ public struct StateSyncClient: Sendable {
                     ])
                     continue
                 }
-                let id = ChainHash.hash(bytes)
-                offers[id, default: (manifest, [])].peers.insert(message.from)
+                offers[message.from] = (ChainHash.hash(bytes), manifest)
                 if firstValidMs == nil { firstValidMs = Clock.nowMs() }
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        guard let best = offers.values.max(by: { ($0.manifest.height, $0.peers.count) < ($1.manifest.height, $1.peers.count) })
-        else { return nil }
+        var byManifest: [Hash256: (manifest: SnapshotManifest, peers: [PublicKey])] = [:]
+        for (peer, offer) in offers { byManifest[offer.id, default: (offer.manifest, [])].peers.append(peer) }
+        let ranked = byManifest.values.sorted {
+            ($0.manifest.height, $0.peers.count) > ($1.manifest.height, $1.peers.count)
+        }
+        guard let best = ranked.first else { return nil }
         return (best.manifest, best.peers.sorted())
     }
 
