@@ -12,7 +12,8 @@
 // in [fromHeight, tip] and number no more than asked or allowed (issue 17 finding 2); a
 // sync response's blocks are re-packed with `SyncResponseBuilder` into small frames, and
 // every payload must fit its frame and decode back to the blocks in order (finding 6); each
-// synced block is verified as a decision. Signature checks cost ~40 us each, and a sync or
+// synced block is verified as a decision; a snapshot manifest or chunk (state sync) is
+// canonical and a manifest's check refuses without trapping. Signature checks cost ~40 us each, and a sync or
 // gossip batch holds dozens, so only inputs whose last byte is 0 mod 8 pay for them; the
 // `consensus-message` and `transaction` targets fuzz those paths at full rate.
 import Consensus
@@ -65,6 +66,22 @@ func fuzzPeerMessage(_ bytes: [UInt8]) {
             _ = try? UnverifiedMessage(.decision(decision)).verify(
                 chainID: FuzzChain.chainID, validators: FuzzChain.validatorSet)
         }
+    case .snapshotManifestRequest, .snapshotChunkRequest:
+        break
+    case let .snapshotManifest(raw):
+        // A state-sync manifest: canonical, and its check (certificates, links, the chunk
+        // table's walk to a root) refuses without trapping.
+        guard let manifest = checkCanonical(
+            SnapshotManifest.self, raw, lengthLimit: SnapshotLimits.maxManifestBytes)
+        else { return }
+        _ = try? manifest.verify(
+            chainID: FuzzChain.chainID, genesisHash: manifest.genesisHash,
+            validators: { _ in verifies ? FuzzChain.validatorSet : nil })
+        if manifest.chunks.count == 1 {
+            _ = try? SnapshotChunk.verified([], index: 0, of: manifest)
+        }
+    case let .snapshotChunk(_, _, raw):
+        checkCanonical(SnapshotChunk.self, raw, lengthLimit: SnapshotLimits.maxChunkBytes)
     }
 }
 
@@ -132,6 +149,11 @@ private func peerSeeds() -> [[UInt8]] {
             .syncRequest(fromHeight: 1, count: PeerMessage.maxSyncBatch),
             .syncRequest(fromHeight: UInt64.max, count: UInt32.max),
             .syncResponse(decisions),
+            .snapshotManifestRequest,
+            .snapshotChunkRequest(height: 5, index: 0),
+            .snapshotChunk(height: 5, index: 0, bytes: SnapshotChunk(entries: [
+                SnapshotEntry(key: Array("bill/1".utf8), value: [1, 2, 3]),
+            ]).canonicalBytes),
         ]
     return messages.map(\.canonicalBytes)
 }

@@ -15,7 +15,7 @@ struct GovChainNode: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, GenesisCommand.self, StatusCommand.self, BenchCryptoCommand.self,
             SimulateCommand.self, StartCommand.self, ExportCommand.self, ImportCommand.self,
-            VerifyDatabaseCommand.self,
+            VerifyDatabaseCommand.self, SnapshotCommand.self,
             StorageTortureCommand.self,
         ]
     )

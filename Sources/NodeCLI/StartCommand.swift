@@ -20,6 +20,15 @@ struct StartCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DataDirectoryOptions
 
+    @Flag(
+        name: .long,
+        help: """
+            Join from a peer's snapshot when the store is new (absent or genesis only): fetch \
+            the latest snapshot's chunks, check each against the certified state root, then \
+            follow blocks from the snapshot's height + 1. Ignored when the store has blocks.
+            """)
+    var stateSync = false
+
     func run() async throws {
         let configuration = try NodeConfiguration.load(from: options.configPath)
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -38,6 +47,11 @@ struct StartCommand: AsyncParsableCommand {
         let key = try KeyFile.read(from: configuration.key)
         guard let p2p = HostPort(configuration.p2p.listen), let api = HostPort(configuration.api.listen) else {
             throw ValidationError("p2p.listen and api.listen must be host:port")
+        }
+        if stateSync {
+            try await StateSyncStart.run(
+                databasePath: configuration.database, genesis: genesis, key: key, p2p: p2p,
+                maxFrameBytes: configuration.p2p.maxFrameBytes, logger: logger)
         }
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()

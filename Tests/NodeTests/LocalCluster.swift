@@ -93,10 +93,11 @@ final class LocalCluster: @unchecked Sendable {
     var urls: [String] { (0..<count).map(url) }
     func dataDirectory(_ index: Int) -> String { "\(directory)/node\(index)" }
 
-    func start(_ index: Int) throws {
+    /// - Parameter extra: more `start` arguments (e.g. `--state-sync`).
+    func start(_ index: Int, extra: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("govchain-node"))
-        process.arguments = ["start", "--data-dir", dataDirectory(index)]
+        process.arguments = ["start", "--data-dir", dataDirectory(index)] + extra
         let log = dataDirectory(index) + "/node.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)!

@@ -24,6 +24,19 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) not found") }
+    /// A height this node does not hold because it was restored from a snapshot after it.
+    static func beforeSnapshot(_ what: String, base: UInt64) -> APIError {
+        APIError(
+            .notFound, "before_snapshot",
+            "\(what) is before this node's first block \(base): the node was restored from a snapshot "
+                + "of the state after block \(base) and holds nothing older; ask a node that holds every block")
+    }
+
+    /// Throws `beforeSnapshot` when `height` precedes the store's snapshot base.
+    static func checkHeld(_ what: String, height: UInt64, store: BlockStore) throws {
+        if let base = try store.snapshotBase(), height < base { throw beforeSnapshot(what, base: base) }
+    }
+
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "bad_request", message) }
 }
 

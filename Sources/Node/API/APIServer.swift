@@ -225,6 +225,7 @@ struct APIRoutes: Sendable {
 
     func block(height: UInt64) async throws -> WireResponse<BlockView> {
         let found = try await runtime.store.run { store -> CertifiedBlock? in
+            try APIError.checkHeld("block \(height)", height: height, store: store)
             guard let block = try store.block(at: height), let certificate = try store.certificate(at: height) else { return nil }
             return CertifiedBlock(block: block, certificate: certificate)
         }
@@ -260,6 +261,7 @@ struct APIRoutes: Sendable {
     /// `key`'s value after block `height` and its sparse-Merkle proof (presence or absence)
     /// to that height's state root, which header `height + 1` carries.
     static func proof(key: [UInt8], text: String, height: UInt64, store: BlockStore) throws -> StateProofView {
+        try APIError.checkHeld("state at height \(height)", height: height, store: store)
         guard let answer = try store.stateProof(key: key, asOf: height) else {
             throw APIError.notFound("results of height \(height)")
         }

@@ -10,6 +10,7 @@ enum QueryState: StateStore {
 
     static func reader(_ store: BlockStore, height: UInt64, latest: UInt64) throws -> QueryState {
         if height == latest { return .latest(RocksStateStore(database: store.database)) }
+        try APIError.checkHeld("state at height \(height)", height: height, store: store)
         guard let historical = HistoricalStateStore(blocks: store, height: height) else {
             throw APIError.notFound("height \(height) (the latest is \(latest))")
         }

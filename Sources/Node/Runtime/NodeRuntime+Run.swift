@@ -89,6 +89,20 @@ extension NodeRuntime {
                     }
                 case let .syncResponse(blocks):
                     acceptSync(blocks, from: peer, driver: driver)
+                case .snapshotManifestRequest:
+                    guard admitReply(to: peer, kind: "snapshot-manifest") else { continue }
+                    group.addTask {
+                        defer { self.syncReplies.end(peer: peer) }
+                        await self.answerManifestRequest(from: peer, over: transport)
+                    }
+                case let .snapshotChunkRequest(height, index):
+                    guard admitReply(to: peer, kind: "snapshot-chunk") else { continue }
+                    defer { syncReplies.end(peer: peer) }
+                    answerChunkRequest(height: height, index: index, from: peer, over: transport)
+                case .snapshotManifest, .snapshotChunk:
+                    // Only a node joining by state sync asks for these (StateSyncClient),
+                    // before this dispatcher runs: unasked, they are dropped.
+                    metrics.consensusMessagesDropped.increment()
                 }
             }
         }

@@ -40,6 +40,8 @@ public final class NodeRuntime: Sendable {
     let gossip: NIOLockedValueBox<[[UInt8]]>
     /// Bounds catch-up replies per recipient (NodeRuntime+Run.swift).
     let syncReplies = SyncReplyBudget(limits: SyncReplyBudget.Limits())
+    /// The snapshot served to peers joining by state sync (NodeRuntime+Snapshot.swift).
+    let snapshots = SnapshotServer()
 
     struct DynamicStatus {
         var round: UInt64 = 0

@@ -121,6 +121,11 @@ public final class BlockStore: Sendable {
         tip.withLockedValue { $0 = Tip(height: header.height, hash: header.hash) }
     }
 
+    /// Moves the tip after a restore wrote it (BlockStore+Snapshot.swift).
+    func setTip(height: UInt64, hash: Hash256) {
+        tip.withLockedValue { $0 = Tip(height: height, hash: hash) }
+    }
+
     // MARK: - Reads
 
     public func block(at height: UInt64) throws(StorageError) -> Block? {

@@ -42,6 +42,8 @@ public enum StorageKey {
     static let genesis = Array("genesis".utf8)
     static func results(_ height: UInt64) -> [UInt8] { Array("results/".utf8) + Self.height(height) }
     static let safetyState = Array("safety-state".utf8)
+    /// The height of the snapshot a store was restored from (absent: every block is held).
+    static let snapshotBase = Array("snapshot-base".utf8)
 }
 
 /// Where a committed transaction is.

@@ -33,6 +33,15 @@ public enum PeerMessage: Sendable, CanonicalCodable {
     case syncRequest(fromHeight: UInt64, count: UInt32)
     /// Committed blocks with certificates, in height order.
     case syncResponse([CertifiedBlock])
+    /// State sync: asks for the manifest of the snapshot the peer serves.
+    case snapshotManifestRequest
+    /// A `SnapshotManifest`'s canonical bytes; empty when the peer has none to offer yet.
+    case snapshotManifest([UInt8])
+    /// State sync: asks for chunk `index` of the snapshot of the state after `height`.
+    case snapshotChunkRequest(height: UInt64, index: UInt32)
+    /// Chunk `index` of the snapshot at `height`, checked by the receiver against the
+    /// manifest it verified (never trusted for coming from this peer).
+    case snapshotChunk(height: UInt64, index: UInt32, bytes: [UInt8])
 
     public static let version: UInt8 = 1
     public static let maxGossipBatch = 1_000
@@ -58,6 +67,20 @@ public enum PeerMessage: Sendable, CanonicalCodable {
         case let .syncResponse(blocks):
             encoder.encode(UInt8(5))
             encoder.encode(blocks)
+        case .snapshotManifestRequest:
+            encoder.encode(UInt8(6))
+        case let .snapshotManifest(bytes):
+            encoder.encode(UInt8(7))
+            encoder.encode(bytes: bytes)
+        case let .snapshotChunkRequest(height, index):
+            encoder.encode(UInt8(8))
+            encoder.encode(height)
+            encoder.encode(index)
+        case let .snapshotChunk(height, index, bytes):
+            encoder.encode(UInt8(9))
+            encoder.encode(height)
+            encoder.encode(index)
+            encoder.encode(bytes: bytes)
         }
     }
 
@@ -80,6 +103,17 @@ public enum PeerMessage: Sendable, CanonicalCodable {
             self = .syncRequest(fromHeight: try decoder.decode(UInt64.self), count: try decoder.decode(UInt32.self))
         case 5:
             self = .syncResponse(try decoder.decodeArray(of: CertifiedBlock.self, limit: Int(PeerMessage.maxSyncBatch)))
+        case 6:
+            self = .snapshotManifestRequest
+        case 7:
+            self = .snapshotManifest(try decoder.decodeBytes(limit: SnapshotLimits.maxManifestBytes))
+        case 8:
+            self = .snapshotChunkRequest(
+                height: try decoder.decode(UInt64.self), index: try decoder.decode(UInt32.self))
+        case 9:
+            self = .snapshotChunk(
+                height: try decoder.decode(UInt64.self), index: try decoder.decode(UInt32.self),
+                bytes: try decoder.decodeBytes(limit: SnapshotLimits.maxChunkBytes))
         case let tag:
             throw .invalidValue(type: "PeerMessage", reason: "unknown tag \(tag)")
         }
