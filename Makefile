@@ -32,9 +32,12 @@ deps:
 # (Ed25519) signs the transaction vectors of docs/encoding.md from Python, and
 # openapi-python-client generates a client from a live node's /openapi.json; the
 # explorer's browser test needs Debian's chromium, chromium-driver and prometheus, and
-# selenium from PyPI (libnss3-tools' certutil makes the browser trust the test CA). Each is
-# installed only when missing.
+# selenium from PyPI (libnss3-tools' certutil makes the browser trust the test CA); iproute2
+# makes the multi-host test's namespaces. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus libnss3-tools
+# The multi-host test (Tests/python/test_netns_network.py) makes network namespaces, veth
+# pairs and bridges with iproute2's `ip` (as root; without root it reports itself skipped).
+NETNS_APT_PACKAGES := iproute2
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 	@python3 -c "import pytest, gmssl, nacl" 2>/dev/null || python3 -m pip install --quiet pytest gmssl pynacl
@@ -42,7 +45,7 @@ test-deps: deps
 	  || python3 -m pip install --quiet openapi-python-client  # test_generated_client_flow.py
 	@python3 -c "import openapi_spec_validator, openapi_schema_validator" 2>/dev/null \
 	  || python3 -m pip install --quiet openapi-spec-validator openapi-schema-validator
-	$(call apt_install,$(EXPLORER_APT_PACKAGES))
+	$(call apt_install,$(EXPLORER_APT_PACKAGES) $(NETNS_APT_PACKAGES))
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet selenium
 	@command -v yamllint >/dev/null || python3 -m pip install --quiet yamllint  # deploy/validate.sh
 

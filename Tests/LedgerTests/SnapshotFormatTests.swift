@@ -45,11 +45,12 @@ struct SnapshotFormatTests {
         let base = Block(
             header: BlockHeader(
                 chainID: chainID, height: 5, round: 0, previousHash: .zero, txRoot: Block.transactionRoot([]),
-                receiptsRoot: .zero, stateRoot: .zero, proposer: validator.publicKey, timeMs: 5_000),
+                receiptsRoot: .zero, stateRoot: .zero, proposer: validator.publicKey, timeMs: 5_000, nextValidatorsHash: .zero),
             transactions: [])
         let next = BlockHeader(
             chainID: chainID, height: 6, round: 0, previousHash: base.hash, txRoot: Block.transactionRoot([]),
-            receiptsRoot: .zero, stateRoot: try root(entries), proposer: validator.publicKey, timeMs: 6_000)
+            receiptsRoot: .zero, stateRoot: try root(entries), proposer: validator.publicKey, timeMs: 6_000,
+            nextValidatorsHash: .zero)
         let manifest = SnapshotManifest(
             chainID: chainID, genesisHash: genesisHash, base: base, baseCertificate: certify(base.header, by: signer),
             next: next, nextCertificate: certify(next, by: signer), chunks: planned.map(\.info))

@@ -46,7 +46,8 @@ final class CertifiedChain {
             chainID: genesis.chainID, height: height, round: 0, previousHash: executor.tip.blockHash,
             txRoot: Block.transactionRoot(transactions), receiptsRoot: executor.tipResults.receiptsRoot,
             stateRoot: executor.tipResults.stateRoot, proposer: key.publicKey,
-            timeMs: 1_790_000_000_000 + height * 1_000)
+            timeMs: 1_790_000_000_000 + height * 1_000,
+            nextValidatorsHash: executor.validatorSet(forHeight: height + 1)?.hash ?? .zero)
         let block = Block(header: header, transactions: transactions)
         return (block, Self.certify(block.header, chainID: genesis.chainID, key: key))
     }
