@@ -42,6 +42,9 @@ public enum SnapshotLimits {
     public static let maxValueBytes = maxChunkBytes - maxKeyBytes - 64
     /// The manifest: two blocks (each under 16 MiB by their own decoders) plus the table.
     public static let maxManifestBytes = 48 << 20
+    /// Validator-set changes proven in one manifest (each needs an approved governance
+    /// proposal; a few kilobytes each).
+    public static let maxSetProofs = 1_024
 }
 
 /// One chunk as the manifest lists it: every state key whose key hash starts with the
@@ -105,11 +108,17 @@ public struct SnapshotManifest: Hashable, Sendable, CanonicalCodable {
     public var next: BlockHeader
     public var nextCertificate: CommitCertificate
     public var chunks: [SnapshotChunkInfo]
+    /// Every validator-set change certifying blocks up to `height + 1`, each with the
+    /// certified header that names it, so a node that trusts only genesis can check the two
+    /// certificates above (`ValidatorSetProof`).
+    public var setProofs: [ValidatorSetProof]
 
     public init(
         chainID: String, genesisHash: Hash256, base: Block, baseCertificate: CommitCertificate,
-        next: BlockHeader, nextCertificate: CommitCertificate, chunks: [SnapshotChunkInfo]
+        next: BlockHeader, nextCertificate: CommitCertificate, chunks: [SnapshotChunkInfo],
+        setProofs: [ValidatorSetProof] = []
     ) {
+        self.setProofs = setProofs
         self.chainID = chainID
         self.genesisHash = genesisHash
         self.base = base
@@ -133,6 +142,7 @@ public struct SnapshotManifest: Hashable, Sendable, CanonicalCodable {
         encoder.encode(next)
         encoder.encode(nextCertificate)
         encoder.encode(chunks)
+        encoder.encode(setProofs)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
@@ -144,6 +154,7 @@ public struct SnapshotManifest: Hashable, Sendable, CanonicalCodable {
         next = try decoder.decode(BlockHeader.self)
         nextCertificate = try decoder.decode(CommitCertificate.self)
         chunks = try decoder.decodeArray(of: SnapshotChunkInfo.self, limit: SnapshotLimits.maxChunks)
+        setProofs = try decoder.decodeArray(of: ValidatorSetProof.self, limit: SnapshotLimits.maxSetProofs)
     }
 }
 
@@ -153,9 +164,10 @@ extension SnapshotManifest {
     /// bounds and recomputing the certified state root.
     ///
     /// - Parameters:
-    ///   - validators: the validator set that certifies a given height. Today every caller
-    ///     passes genesis's set; when the set changes by governance (issue 15, item 1) this
-    ///     is where a per-height set, followed through certified headers, comes in.
+    ///   - validators: the sets the caller trusts without proof, by height (genesis's for
+    ///     every height, for a node that knows only genesis). From the first change the
+    ///     manifest's `setProofs` prove, their sets take over, each checked against the set
+    ///     before it.
     /// - Returns: the tree nodes above the chunks (the restored store needs them to prove
     ///   keys and to apply the next block).
     public func verify(
@@ -167,8 +179,10 @@ extension SnapshotManifest {
             throw .wrongGenesis(expected: expectedGenesis, found: genesisHash)
         }
         try verifyLinks()
-        try verifyCertificate(baseCertificate, header: base.header, validators: validators)
-        try verifyCertificate(nextCertificate, header: next, validators: validators)
+        let sets = try ProvenValidatorSets(trusted: validators, proofs: setProofs, chainID: chainID)
+        let proven = { (height: UInt64) in sets.set(forHeight: height, trusted: validators) }
+        try verifyCertificate(baseCertificate, header: base.header, validators: proven)
+        try verifyCertificate(nextCertificate, header: next, validators: proven)
         try verifyTable()
         var walker = SnapshotCoverWalker(chunks: chunks)
         let top = try walker.subtree(depth: 0, prefix: .zero)

@@ -1,3 +1,5 @@
+internal import Contracts
+internal import Execution
 internal import Foundation
 public import Ledger
 
@@ -40,10 +42,36 @@ public enum StateSnapshots {
         let manifest = SnapshotManifest(
             chainID: genesis.chainID, genesisHash: genesis.hash, base: base.block,
             baseCertificate: base.certificate, next: next.block.header,
-            nextCertificate: next.certificate, chunks: planned.map(\.info))
+            nextCertificate: next.certificate, chunks: planned.map(\.info),
+            setProofs: try setProofs(from: store, through: height + 1))
         _ = try manifest.verify(
             chainID: genesis.chainID, genesisHash: genesis.hash, validators: { _ in genesis.validatorSet })
         return Made(manifest: manifest, chunks: planned.map(\.bytes))
+    }
+
+    /// The proofs of every validator-set change that certifies a block up to `height`: the
+    /// changes from the governance history in the store's state (append-only, so the latest
+    /// state lists the earlier ones), each with the certified block before its first height.
+    /// A store restored from a snapshot lacks the blocks before its base: if a change was
+    /// named there, it cannot prove it and serves no snapshot (joiners ask other peers).
+    static func setProofs(from store: BlockStore, through height: UInt64) throws -> [ValidatorSetProof] {
+        let state = RocksChainStore(blocks: store).committedState()
+        guard let changes = ValidatorSchedule.changes(in: state), state.failure == nil else {
+            throw SnapshotFileError("the validator-set history in state does not decode")
+        }
+        var proofs: [ValidatorSetProof] = []
+        for change in changes.dropFirst() where change.fromHeight <= height {
+            guard let naming = try store.certifiedBlock(at: change.fromHeight - 1)?.block else {
+                throw SnapshotFileError(
+                    "block \(change.fromHeight - 1), which names the validator set from \(change.fromHeight), is not held")
+            }
+            proofs.append(ValidatorSetProof(
+                validators: change.validators, naming: naming.block.header, namingCertificate: naming.certificate))
+        }
+        guard proofs.count <= SnapshotLimits.maxSetProofs else {
+            throw SnapshotFileError("\(proofs.count) validator-set changes: over the snapshot's limit")
+        }
+        return proofs
     }
 
     /// Verifies a snapshot and writes the store it describes at `databasePath` (see
