@@ -10,7 +10,8 @@
 # sig_verify_us: one signature check of the chain's suite on one core, from the ceiling of
 # this same run. max_rss_mib: the largest VmRSS of any node, sampled every 250 ms in every
 # phase. busy_refusals: 429 busy answers the generator met (and retried) at 3x. Usage: deploy/bench.sh  (GOVCHAIN_BIN=dir of release binaries;
-# GOVCHAIN_SUITE=sm2-sm3 benchmarks an SM2/SM3 chain against the SM2 ceiling)
+# GOVCHAIN_SUITE=sm2-sm3 benchmarks an SM2/SM3 chain against the SM2 ceiling;
+# BENCH_ADMISSION=off lifts the nodes' admission gate, to measure overload as it was before it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${GOVCHAIN_BIN:-.build/release}
@@ -21,6 +22,9 @@ export GOVCHAIN_SUITE=${GOVCHAIN_SUITE:-ed25519-sha256}
 # localnet.sh serves HTTPS with signed reads by default; the benchmark keeps plain HTTP and
 # open reads, as BENCHMARKS.md's figures were taken: they measure the chain, not TLS.
 export GOVCHAIN_TLS=off GOVCHAIN_READS=open
+if [ "${BENCH_ADMISSION:-on}" = off ]; then
+  export GOVCHAIN_MEMPOOL_EXTRA=$'min_pending = 10000000\nmax_admitting = 100000'
+fi
 LOCALNET=.localnet
 URLS=()
 for i in $(seq 0 $((NODES - 1))); do URLS+=(--node "http://127.0.0.1:$((8600 + i))"); done
@@ -111,7 +115,7 @@ trap - EXIT
 jq -c -n --slurpfile run "$OUT/run.json" --argjson sat "$SAT" --argjson ceiling "$CEILING" \
   --slurpfile limits "$OUT/ceiling.json" --slurpfile over "$OUT/overload.json" \
   --slurpfile half "$OUT/half.json" --slurpfile search "$OUT/saturation.json" \
-  --slurpfile machine "$OUT/machine.json" \
+  --slurpfile machine "$OUT/machine.json" --arg admission "${BENCH_ADMISSION:-on}" \
   '($limits[0] | if .suite == "sm2-sm3" then .sm2_verify_per_s_one_core
                  else .ed25519_verify_per_s_one_core end) as $verifies
    | {tps: $run[0].tps, p50_ms: $run[0].p50_ms, p99_ms: $run[0].p99_ms, saturation_tps: $sat,
@@ -122,5 +126,6 @@ jq -c -n --slurpfile run "$OUT/run.json" --argjson sat "$SAT" --argjson ceiling 
     max_rss_mib: ([$run[0], $half[0], $over[0], $search[0].steps[]] | map(.max_rss_mib // 0) | max),
     generator_cpu_us_per_tx: $run[0].generator_cpu_us_per_tx,
     suite: $limits[0].suite, ed25519_ceiling_tps: $limits[0].ed25519_ceiling_tps,
-    sm2_ceiling_tps: $limits[0].sm2_ceiling_tps, loadavg_before: $machine[0].loadavg_before}' \
+    sm2_ceiling_tps: $limits[0].sm2_ceiling_tps, loadavg_before: $machine[0].loadavg_before,
+    admission: $admission}' \
   | tee "$OUT/summary.json"
