@@ -52,6 +52,12 @@ up() {
   "$BIN/govchain-node" genesis devnet --validators "$count" --out "$DIR" --api-base-port $API_BASE \
     --suite "$SUITE" --reads "$READS" "${tls[@]}"
   for node in $(nodes); do
+    # GOVCHAIN_MEMPOOL_EXTRA: lines added to each node's [mempool] (deploy/bench.sh uses it
+    # to measure with the admission gate off, as before it existed).
+    if [ -n "${GOVCHAIN_MEMPOOL_EXTRA:-}" ]; then
+      awk -v extra="$GOVCHAIN_MEMPOOL_EXTRA" '{print} /^\[mempool\]/ {print extra}' \
+        "$node/config.toml" >"$node/config.toml.new" && mv "$node/config.toml.new" "$node/config.toml"
+    fi
     "$BIN/govchain-node" start --data-dir "$node" >"$node/node.log" 2>&1 &
     echo $! >"$node/pid"
   done

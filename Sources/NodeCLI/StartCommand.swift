@@ -64,6 +64,7 @@ struct StartCommand: AsyncParsableCommand {
             mempoolLimits: Mempool.Limits(
                 maxTransactions: configuration.mempool.maxTransactions, maxBytes: configuration.mempool.maxBytes,
                 maxPerSender: configuration.mempool.maxPerSender),
+            admissionLimits: configuration.mempool.admission,
             transport: network, threadPool: threadPool, logger: logger)
         let tls = configuration.api.tlsCertificate.flatMap { chain in
             configuration.api.tlsKey.map { (certificateChain: chain, privateKey: $0) }

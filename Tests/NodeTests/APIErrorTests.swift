@@ -29,9 +29,17 @@ struct APIErrorTests {
         _ fixture: SyncFixture, tls: (certificateChain: String, privateKey: String)? = nil,
         _ body: @Sendable (Int) async throws -> Void
     ) async throws {
+        try await withAPI(runtime: fixture.runtime, tls: tls, body)
+    }
+
+    /// Serves `runtime`'s API while `body` runs.
+    static func withAPI(
+        runtime: NodeRuntime, tls: (certificateChain: String, privateKey: String)? = nil,
+        _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         let port = NIOLockedValueBox<Int?>(nil)
         let app = try APIServer.makeApplication(
-            runtime: fixture.runtime, host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, tls: tls,
+            runtime: runtime, host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, tls: tls,
             logger: Logger(label: "api-test"),
             onListening: { bound in port.withLockedValue { $0 = bound } })
         // Stopped gracefully, as a node stops: cancelling the server instead can drop a child

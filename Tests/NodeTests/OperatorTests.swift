@@ -10,7 +10,8 @@ import Testing
 @Suite("Operator input: config.toml and the govchain-node CLI")
 struct OperatorTests {
     static func config(
-        frame: String = "16777216", body: String = "1048576", maxTransactions: String = "50000"
+        frame: String = "16777216", body: String = "1048576", maxTransactions: String = "50000",
+        admission: String = ""
     ) -> String {
         """
         database = 'db'
@@ -26,6 +27,7 @@ struct OperatorTests {
         max_transactions = \(maxTransactions)
         max_bytes = 67108864
         max_per_sender = 10000
+        \(admission)
 
         [p2p]
         listen = '127.0.0.1:26600'
@@ -51,12 +53,22 @@ struct OperatorTests {
             (Self.config(frame: "9223372036854775807"), "p2p.max_frame_bytes"),
             (Self.config(body: "-1"), "api.max_body_bytes"),
             (Self.config(maxTransactions: "0"), "mempool.max_transactions"),
+            (Self.config(admission: "min_pending = 0"), "mempool.min_pending"),
+            (Self.config(admission: "max_admitting = -3"), "mempool.max_admitting"),
+            (Self.config(admission: "pending_seconds = -1.0"), "mempool.pending_seconds"),
         ] {
             #expect(throws: ConfigurationError.self, "\(key)") { try Self.load(text) }
             do { _ = try Self.load(text) } catch let error as ConfigurationError {
                 #expect(error.key == key)
             }
         }
+    }
+
+    @Test("the admission gate's limits come from [mempool], with defaults when absent")
+    func admissionLimitsFromConfig() throws {
+        #expect(try Self.load(Self.config()).mempool.admission == AdmissionGate.Limits())
+        let set = try Self.load(Self.config(admission: "min_pending = 7\npending_seconds = 1.5\nmax_admitting = 9"))
+        #expect(set.mempool.admission == AdmissionGate.Limits(minPending: 7, pendingSeconds: 1.5, maxAdmitting: 9))
     }
 
     @Test("a frame limit that cannot carry genesis's largest block is refused before start")

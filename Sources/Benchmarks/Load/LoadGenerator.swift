@@ -26,25 +26,43 @@ struct Sample: Sendable {
     let sentNs: UInt64
     let doneNs: UInt64
     let outcome: Outcome
+    /// `429 busy` answers met (and retried) on the way.
+    let busyRefusals: Int
 }
 
 /// The open-loop generator: operations leave on a fixed schedule (the i-th at i / rate),
 /// never waiting for earlier answers.
 public struct LoadGenerator: Sendable {
     public let sender: Sender
+    /// The node processes whose CPU and memory each run reports (none: not reported).
+    public let watch: ProcessWatch
 
-    public init(sender: Sender) { self.sender = sender }
+    public init(sender: Sender, watch: ProcessWatch = ProcessWatch(pids: [])) {
+        self.sender = sender
+        self.watch = watch
+    }
 
     /// Sends `operations` at `opsPerSecond` and returns the samples and the drop count.
     func run(_ operations: [Operation], opsPerSecond: Double, plan: LoadPlan) async -> (
-        samples: [Sample], dropped: Int, cpuSeconds: Double
+        samples: [Sample], dropped: Int, cpuSeconds: Double, nodes: ProcessWatch.Figures
     ) {
         let sink = SampleSink(capacity: operations.count)
-        var dropped = 0
         let cpuBefore = Self.processCPUSeconds()
+        let (dropped, nodes) = await watch.measure {
+            await Self.schedule(operations, opsPerSecond: opsPerSecond, plan: plan, sender: sender, sink: sink)
+        }
+        let cpu = Self.processCPUSeconds() - cpuBefore
+        return (sink.samples.withLock { $0 }, dropped, cpu, nodes)
+    }
+
+    /// The open loop itself; returns how many operations were dropped at the in-flight bound.
+    private static func schedule(
+        _ operations: [Operation], opsPerSecond: Double, plan: LoadPlan, sender: Sender,
+        sink: SampleSink
+    ) async -> Int {
+        var dropped = 0
         let clock = ContinuousClock()
         let start = clock.now
-        let sender = sender
         await withDiscardingTaskGroup { group in
             var next = 0
             while next < operations.count {
@@ -61,12 +79,13 @@ public struct LoadGenerator: Sendable {
                     sink.inFlight.add(1, ordering: .relaxed)
                     group.addTask {
                         let sent = clock.now
-                        let outcome = await sender.send(operation, nodeIndex: nodeIndex)
+                        let delivery = await sender.sendRetryingBusy(operation, nodeIndex: nodeIndex)
                         let done = clock.now
                         sink.inFlight.subtract(1, ordering: .relaxed)
                         let sample = Sample(
                             kind: operation.kind, sentNs: (sent - start).inNanoseconds,
-                            doneNs: (done - start).inNanoseconds, outcome: outcome)
+                            doneNs: (done - start).inNanoseconds, outcome: delivery.outcome,
+                            busyRefusals: delivery.busyRefusals)
                         sink.samples.withLock { $0.append(sample) }
                     }
                 }
@@ -74,8 +93,7 @@ public struct LoadGenerator: Sendable {
                 try? await Task.sleep(until: wake, tolerance: .microseconds(100), clock: clock)
             }
         }
-        let cpu = Self.processCPUSeconds() - cpuBefore
-        return (sink.samples.withLock { $0 }, dropped, cpu)
+        return dropped
     }
 
     /// Runs the plan with operations from `workload` and summarises it.
@@ -86,8 +104,8 @@ public struct LoadGenerator: Sendable {
         let result = await run(operations, opsPerSecond: opsPerSecond, plan: plan)
         return LoadReport(
             plan: plan, mix: mix, operations: operations, samples: result.samples,
-            dropped: result.dropped,
-            generatorCPUSeconds: result.cpuSeconds)
+            dropped: result.dropped, generatorCPUSeconds: result.cpuSeconds,
+            nodes: watch.pids.isEmpty ? nil : result.nodes, nodeCount: watch.pids.count)
     }
 
     /// User + system CPU seconds this process has used (the generator shares the nodes' cores).

@@ -23,14 +23,22 @@ public struct LoadReport: Sendable {
     public let byKind: [OperationKind: (committed: Int, failed: Int, p50Ms: Double)]
     public let generatorCPUSeconds: Double
     public let firstError: String?
+    /// `429 busy` answers the generator met, retried ones included.
+    public let busyRefusals: Int
+    /// CPU seconds of the watched node processes over the run, and the largest VmRSS sampled.
+    public let nodes: ProcessWatch.Figures?
+    public let nodeCount: Int
 
     init(
         plan: LoadPlan, mix: Mix, operations: [Operation], samples: [Sample], dropped: Int,
-        generatorCPUSeconds: Double
+        generatorCPUSeconds: Double, nodes: ProcessWatch.Figures?, nodeCount: Int
     ) {
         self.plan = plan
         self.dropped = dropped
         self.generatorCPUSeconds = generatorCPUSeconds
+        self.nodes = nodes
+        self.nodeCount = nodeCount
+        busyRefusals = samples.reduce(0) { $0 + $1.busyRefusals }
         let windowStart = UInt64(plan.warmupSeconds * 1e9)
         let windowEnd = UInt64(plan.durationSeconds * 1e9)
         let window = max(0.001, plan.durationSeconds - plan.warmupSeconds)
@@ -119,8 +127,23 @@ public struct LoadReport: Sendable {
             "query_p99_ms": Benchmarks.rounded(queryLatencyMs.p99),
             "by_kind": kinds,
             "generator_cpu_s": Benchmarks.rounded(generatorCPUSeconds, 2),
+            "busy_refusals": busyRefusals,
         ]
         if let firstError { object["first_error"] = firstError }
+        // Per committed transaction: every transaction the run saw committed (the drain after
+        // the schedule included), since the CPU is counted over the same span.
+        if committed > 0 {
+            object["generator_cpu_us_per_tx"] = Benchmarks.rounded(
+                generatorCPUSeconds * 1e6 / Double(committed))
+        }
+        if let nodes {
+            object["nodes_cpu_s"] = Benchmarks.rounded(nodes.cpuSeconds, 2)
+            object["max_rss_mib"] = nodes.maxRSSMiB
+            if committed > 0, nodeCount > 0 {
+                object["cpu_us_per_tx"] = Benchmarks.rounded(
+                    nodes.cpuSeconds * 1e6 / Double(committed) / Double(nodeCount))
+            }
+        }
         return object
     }
 
@@ -131,6 +154,11 @@ public struct LoadReport: Sendable {
             + "p50 \(f(latencyMs.p50)) ms, p90 \(f(latencyMs.p90)) ms, "
             + "p99 \(f(latencyMs.p99)) ms, max \(f(latencyMs.max)) ms; "
             + "failed \(failed), refused \(refusedTotal), timed out \(timedOut), "
-            + "errors \(errors), dropped \(dropped)"
+            + "errors \(errors), dropped \(dropped), busy 429s \(busyRefusals)"
+            + (nodes.map { nodes in
+                let perTx = committed > 0 && nodeCount > 0
+                    ? nodes.cpuSeconds * 1e6 / Double(committed) / Double(nodeCount) : 0
+                return "; nodes \(f(perTx)) us CPU per tx each, max RSS \(nodes.maxRSSMiB) MiB"
+            } ?? "")
     }
 }

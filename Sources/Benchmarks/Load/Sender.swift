@@ -46,6 +46,12 @@ public final class Sender: Sendable {
 
     /// Sends `operation` to node `nodeIndex % nodes.count` and classifies the answer.
     public func send(_ operation: Operation, nodeIndex: Int) async -> Outcome {
+        await attempt(operation, nodeIndex: nodeIndex).outcome
+    }
+
+    /// One request: its outcome and, on a 429, the node's `Retry-After` in seconds
+    /// (clamped to 1...30: a node's header is outside input too).
+    func attempt(_ operation: Operation, nodeIndex: Int) async -> (outcome: Outcome, retryAfter: Int?) {
         let base = nodes[nodeIndex % nodes.count]
         var request: HTTPClientRequest
         switch operation {
@@ -62,10 +68,41 @@ public final class Sender: Sendable {
             let response = try await http.execute(
                 request, timeout: .milliseconds(Int64(waitTimeoutMs) + 5_000))
             let body = try await response.body.collect(upTo: 4 << 20)
-            return Self.classify(
+            let outcome = Self.classify(
                 status: Int(response.status.code), body: body, isQuery: operation.kind == .verify)
+            guard response.status.code == 429 else { return (outcome, nil) }
+            let seconds = response.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 1
+            return (outcome, min(max(seconds, 1), 30))
         } catch {
-            return .error(String(describing: error).prefix(80).description)
+            return (.error(String(describing: error).prefix(80).description), nil)
+        }
+    }
+
+    /// What one operation came to after its retries, and how many `429 busy` answers it met.
+    public struct Delivery: Sendable {
+        public let outcome: Outcome
+        public let busyRefusals: Int
+    }
+
+    /// Sends `operation` as `send` does; a `429 busy` answer is retried after its
+    /// `Retry-After` (plus up to a fifth more, so refused senders do not return in step),
+    /// while the retry still fits in the wait timeout counted from the first send. A client
+    /// that honours the node's shedding gets through once the node has room.
+    public func sendRetryingBusy(_ operation: Operation, nodeIndex: Int) async -> Delivery {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(waitTimeoutMs))
+        var refusals = 0
+        while true {
+            let (outcome, retryAfter) = await attempt(operation, nodeIndex: nodeIndex)
+            guard outcome == .refused("busy"), let retryAfter else {
+                return Delivery(outcome: outcome, busyRefusals: refusals)
+            }
+            refusals += 1
+            let pause = Duration.milliseconds(retryAfter * 1_000 + Int.random(in: 0...(retryAfter * 200)))
+            guard clock.now.advanced(by: pause) < deadline else {
+                return Delivery(outcome: outcome, busyRefusals: refusals)
+            }
+            try? await Task.sleep(for: pause)
         }
     }
 

@@ -70,6 +70,13 @@ struct BenchLoadCommand: AsyncParsableCommand, ConnectedCommand {
     var startRate: Double = 250
     @Option(name: .long, help: "Growth factor between saturation steps.")
     var growth: Double = 1.5
+    @Option(
+        name: .long,
+        help: """
+            A node process on this machine (repeat for each): its CPU and VmRSS from /proc are \
+            reported per run (cpu_us_per_tx, max_rss_mib).
+            """)
+    var watchPid: [Int32] = []
 
     func validate() throws {
         guard !node.isEmpty else { throw ValidationError("give at least one --node") }
@@ -77,6 +84,7 @@ struct BenchLoadCommand: AsyncParsableCommand, ConnectedCommand {
             throw ValidationError(
                 "--rate and --duration must be positive, and --warmup below --duration")
         }
+        guard watchPid.allSatisfy({ $0 > 0 }) else { throw ValidationError("--watch-pid must be positive") }
         guard maxInFlight > 0, setupCount > 0, startRate > 0, growth > 1 else {
             throw ValidationError(
                 "--max-in-flight, --setup-count, --start-rate must be positive, --growth above 1")
@@ -110,7 +118,7 @@ struct BenchLoadCommand: AsyncParsableCommand, ConnectedCommand {
             let workload = try await Workload.prepare(
                 chainID: chainID, organisations: organisations, sender: sender,
                 setupCount: setupCount)
-            let generator = LoadGenerator(sender: sender)
+            let generator = LoadGenerator(sender: sender, watch: ProcessWatch(pids: watchPid))
             let output: [String: Any]
             if findSaturation {
                 let search = SaturationSearch(

@@ -3,6 +3,7 @@ public import Hummingbird
 internal import HummingbirdCore
 internal import HummingbirdTLS
 internal import NIOSSL
+internal import Prometheus
 internal import Contracts
 internal import Foundation
 public import Ledger
@@ -107,27 +108,46 @@ struct APIRoutes: Sendable {
     // MARK: - Transactions
 
     func submit(_ request: Request, _ context: APIRequestContext) async throws -> WireResponse<TransactionView> {
-        var request = request
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
-            throw APIError(.contentTooLarge, "too_large", "request body exceeds \(maxBodyBytes) bytes")
-        }
-        let bytes = try transactionBytes(body, contentType: request.headers[.contentType])
         let query = request.uri.queryParameters
         let wait = query.get("wait").map { $0 == "true" || $0 == "1" } ?? false
         let timeoutMs = try Self.unsignedParameter(query.get("timeout_ms"), name: "timeout_ms")
             .map { min($0, 60_000) } ?? 10_000
-        let tx: Transaction
-        switch await runtime.submit(bytes: bytes) {
-        case let .success(admitted): tx = admitted
-        case let .failure(error): throw Self.apiError(error)
-        }
+        let tx = try await admit(request)
         let id = tx.id
         guard wait else { return WireResponse(.pending(id), status: .accepted) }
         let runtime = runtime
         let done = await runtime.notifier.wait(for: id, timeoutMs: timeoutMs) { runtime.committedTransaction(id) }
         guard let done else { return WireResponse(.pending(id), status: .accepted) }
         return WireResponse(Self.receiptView(id: id, done))
+    }
+
+    /// Reads and admits the submitted transaction, inside an admission slot: a node that
+    /// holds more than it commits within seconds refuses at once, before reading the body
+    /// or spending a lookup or a signature check on it.
+    func admit(_ request: Request) async throws -> Transaction {
+        if let refusal = runtime.admission.enter(pending: runtime.mempool.count) {
+            runtime.metrics.transactionsRefused.increment()
+            throw Self.busy(
+                "node busy: \(refusal.reason); retry later", retryAfterSeconds: refusal.retryAfterSeconds)
+        }
+        defer { runtime.admission.leave() }
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: maxBodyBytes) } catch {
+            throw APIError(.contentTooLarge, "too_large", "request body exceeds \(maxBodyBytes) bytes")
+        }
+        let bytes = try transactionBytes(body, contentType: request.headers[.contentType])
+        switch await runtime.submit(bytes: bytes) {
+        case let .success(admitted): return admitted
+        case let .failure(error): throw Self.apiError(error)
+        }
+    }
+
+    /// `429 busy` with the seconds to wait before retrying.
+    static func busy(_ message: String, retryAfterSeconds: Int) -> APIError {
+        var error = APIError(.tooManyRequests, "busy", message)
+        error.headers[.retryAfter] = String(retryAfterSeconds)
+        return error
     }
 
     func transactionBytes(_ body: ByteBuffer, contentType: String?) throws -> [UInt8] {
@@ -163,7 +183,7 @@ struct APIRoutes: Sendable {
         case .notPermitted: APIError(.forbidden, "not_permitted", error.description)
         case .alreadyCommitted: APIError(.conflict, "already_committed", error.description)
         case .duplicate: APIError(.conflict, "duplicate", error.description)
-        case .busy: APIError(.tooManyRequests, "busy", error.description)
+        case .busy: busy(error.description, retryAfterSeconds: 1)
         case .unavailable: APIError(.serviceUnavailable, "unavailable", error.description)
         }
     }

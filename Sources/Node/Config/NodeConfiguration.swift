@@ -78,11 +78,27 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         public var maxTransactions: Int
         public var maxBytes: Int
         public var maxPerSender: Int
+        /// When the API sheds submissions with 429 busy (`AdmissionGate`); absent: defaults.
+        public var minPending: Int?
+        public var pendingSeconds: Double?
+        public var maxAdmitting: Int?
 
         enum CodingKeys: String, CodingKey {
             case maxTransactions = "max_transactions"
             case maxBytes = "max_bytes"
             case maxPerSender = "max_per_sender"
+            case minPending = "min_pending"
+            case pendingSeconds = "pending_seconds"
+            case maxAdmitting = "max_admitting"
+        }
+
+        /// The admission gate's limits these settings give (validated by `validate`).
+        public var admission: AdmissionGate.Limits {
+            let defaults = AdmissionGate.Limits()
+            return AdmissionGate.Limits(
+                minPending: minPending ?? defaults.minPending,
+                pendingSeconds: pendingSeconds ?? defaults.pendingSeconds,
+                maxAdmitting: maxAdmitting ?? defaults.maxAdmitting)
         }
     }
 
@@ -162,6 +178,11 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         try check(mempool.maxTransactions, 1...10_000_000, "mempool.max_transactions")
         try check(mempool.maxBytes, 1...(1 << 40), "mempool.max_bytes")
         try check(mempool.maxPerSender, 1...10_000_000, "mempool.max_per_sender")
+        try check(mempool.minPending ?? 1, 1...10_000_000, "mempool.min_pending")
+        try check(mempool.maxAdmitting ?? 1, 1...100_000, "mempool.max_admitting")
+        if let seconds = mempool.pendingSeconds, !(seconds >= 0 && seconds <= 3_600) {
+            throw ConfigurationError(key: "mempool.pending_seconds", message: "\(seconds) is not within 0...3600")
+        }
     }
 
     /// The frame limit must carry the largest block genesis allows (as a proposal, a

@@ -28,6 +28,8 @@ public final class NodeRuntime: Sendable {
     public let blockStore: BlockStore
     public let mempool: Mempool
     public let notifier: CommitNotifier
+    /// Sheds client submissions beyond what this node commits within seconds (429 busy).
+    public let admission: AdmissionGate
     public let events: EventHub
     let transport: (any PeerTransport)?
     let threadPool: NIOThreadPool
@@ -53,8 +55,10 @@ public final class NodeRuntime: Sendable {
 
     /// - Parameters:
     ///   - transport: nil runs a node with no peers (a one-validator chain, or tests).
+    ///   - admissionLimits: when the API sheds submissions (`AdmissionGate`).
     public init(
         genesis: Genesis, signingKey: SigningKey, databasePath: String, mempoolLimits: Mempool.Limits,
+        admissionLimits: AdmissionGate.Limits = AdmissionGate.Limits(),
         transport: (any PeerTransport)?, threadPool: NIOThreadPool, logger: Logger
     ) throws {
         try genesis.validate()
@@ -70,6 +74,7 @@ public final class NodeRuntime: Sendable {
         let signatures = SignatureCache()
         self.mempool = Mempool(chainID: genesis.chainID, limits: mempoolLimits, signatures: signatures)
         self.notifier = CommitNotifier()
+        self.admission = AdmissionGate(limits: admissionLimits)
         self.events = EventHub()
         self.transport = transport
         let executor = try ChainExecutor(
@@ -209,6 +214,7 @@ public final class NodeRuntime: Sendable {
         metrics.mempoolTransactions.record(Int64(mempool.count))
         metrics.mempoolBytes.record(Int64(mempool.byteCount))
         let nowMs = Clock.nowMs()
+        admission.noteCommitted(block.transactions.count, nowMs: nowMs)
         if nowMs > block.header.timeMs {
             metrics.commitLatency.record(.milliseconds(Int64(clamping: nowMs - block.header.timeMs)))
         }
