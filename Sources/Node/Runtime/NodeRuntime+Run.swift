@@ -4,6 +4,7 @@ public import Consensus
 internal import Execution
 public import Ledger
 internal import Logging
+internal import NIOPosix
 
 extension NodeRuntime {
     static let statusIntervalMs: UInt64 = 500
@@ -200,6 +201,10 @@ extension NodeRuntime {
                 return blocks
             }
         } catch {
+            // A graceful stop cancels replies in flight: that is no storage problem to report.
+            if error is CancellationError || error is NIOThreadPoolError.ThreadPoolInactive || Task.isCancelled {
+                return []
+            }
             logger.warning("sync: cannot read blocks", metadata: [
                 "heights": "\(heights)", "error": "\(error)",
             ])
