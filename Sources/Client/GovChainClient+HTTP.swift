@@ -17,6 +17,15 @@ extension GovChainClient {
     /// One request: the HTTP status and the body's bytes (decoded by the caller into the
     /// GovChainAPI type the route answers with).
     func request(_ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64) async throws -> (Int, Data) {
+        let (status, data, _) = try await exchange(method, url, body: body, timeoutMs: timeoutMs)
+        return (status, data)
+    }
+
+    /// The same, with the answer's `Retry-After` in seconds (clamped to 0...60; nil when
+    /// absent or not a number of seconds), which a `429 busy` carries.
+    func exchange(
+        _ method: HTTPMethod, _ url: String, body: [UInt8]?, timeoutMs: Int64
+    ) async throws -> (status: Int, body: Data, retryAfterSeconds: Int?) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         // Reads are signed by the client's key, if it has one; a transaction carries its own.
@@ -31,7 +40,9 @@ extension GovChainClient {
         }
         let response = try await http.execute(request, timeout: .milliseconds(timeoutMs))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), Data(buffer: bytes))
+        let retryAfter = response.headers.first(name: "Retry-After")
+            .flatMap { $0.utf8.count <= 6 ? Int($0) : nil }.map { min(max($0, 0), 60) }
+        return (Int(response.status.code), Data(buffer: bytes), retryAfter)
     }
 
     func encodeJSON(_ value: some Encodable) throws(ClientError) -> Data {

@@ -70,36 +70,50 @@ public final class GovChainClient: Sendable {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: deadline)
         let body = Array(try encodeJSON(SubmitRequest(transaction: Hex.encode(tx.canonicalBytes))))
-        var failures: [String] = []
-        var submitted = false
-        for endpoint in rotation() {
-            let remainingMs = max(0, (end - clock.now).milliseconds)
-            guard remainingMs > 0 else { break }
-            do {
-                let (status, answer) = try await request(
-                    .POST, endpoint + "/v1/transactions?wait=true&timeout_ms=\(remainingMs)", body: body,
-                    timeoutMs: remainingMs + 2_000)
-                switch status {
-                case 200: return try Self.receipt(from: Self.decode(TransactionView.self, answer, "/v1/transactions"), txID: tx.id)
-                case 202:
-                    submitted = true
-                case 409:  // duplicate (pending somewhere) or already committed: the same tx, look it up
-                    submitted = true
-                    if let done = try await lookup(tx.id, at: endpoint) { return try Self.check(done) }
-                default:
-                    throw Self.rejection(status: status, body: answer)
+        // A node that sheds load answers `429 busy` with `Retry-After` before reading the
+        // body: the next node may have room; when every node is busy, the client waits the
+        // shortest Retry-After (within the deadline) and goes round again.
+        while true {
+            var busy: (retryAfterSeconds: Int, refusal: ClientError)?
+            var accepted = false
+            var failures: [String] = []
+            endpoints: for endpoint in rotation() {
+                let remainingMs = max(0, (end - clock.now).milliseconds)
+                guard remainingMs > 0 else { break }
+                do {
+                    let (status, answer, retryAfter) = try await exchange(
+                        .POST, endpoint + "/v1/transactions?wait=true&timeout_ms=\(remainingMs)", body: body,
+                        timeoutMs: remainingMs + 2_000)
+                    switch status {
+                    case 200:
+                        return try Self.receipt(from: Self.decode(TransactionView.self, answer, "/v1/transactions"), txID: tx.id)
+                    case 202:
+                        accepted = true
+                        break endpoints
+                    case 409:  // duplicate (pending somewhere) or already committed: the same tx, look it up
+                        if let done = try await lookup(tx.id, at: endpoint) { return try Self.check(done) }
+                        accepted = true
+                        break endpoints
+                    default:
+                        let refusal = Self.rejection(status: status, body: answer)
+                        guard status == 429, case let .rejected(_, code, _) = refusal, code == "busy" else { throw refusal }
+                        let wait = retryAfter ?? 1
+                        if wait < busy?.retryAfterSeconds ?? .max { busy = (wait, refusal) }
+                    }
+                } catch let error as ClientError {
+                    if case .rejected = error { throw error }
+                    if case .refused = error { throw error }
+                    failures.append("\(endpoint): \(error)")
+                } catch {
+                    failures.append("\(endpoint): \(error)")
                 }
-                break
-            } catch let error as ClientError {
-                if case .rejected = error { throw error }
-                if case .refused = error { throw error }
-                failures.append("\(endpoint): \(error)")
-            } catch {
-                failures.append("\(endpoint): \(error)")
             }
+            if accepted { return try await poll(tx.id, until: end) }
+            guard let busy else { throw .unreachable(failures) }
+            let resume = clock.now.advanced(by: .seconds(max(busy.retryAfterSeconds, 1)))
+            guard resume < end else { throw busy.refusal }
+            do { try await Task.sleep(until: resume, clock: clock) } catch { throw busy.refusal }
         }
-        guard submitted else { throw .unreachable(failures) }
-        return try await poll(tx.id, until: end)
     }
 
     /// Polls every node until the transaction shows up committed or the deadline passes.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Client
 import Foundation
 import Logging
 import NIOCore
@@ -96,6 +97,53 @@ struct AdmissionGateTests {
             #expect(retryAfter >= 1)
             #expect(runtime.mempool.count == 2)
             #expect(runtime.admission.admitting == 0)
+        }
+        try await pool.shutdownGracefully()
+    }
+
+    @Test("the client waits out 429 busy (Retry-After) and submits again once the node has room")
+    func clientRetriesBusy() async throws {
+        let path = temporaryDirectory("admission-client")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let key = SigningKey.deterministic(label: "solo")
+        let genesis = GenesisFile.singleValidatorDevnet(chainID: "solo", validator: key.publicKey)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        // No consensus runs: what is admitted stays pending, so the bound of 2 is reached.
+        let runtime = try NodeRuntime(
+            genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
+            admissionLimits: .init(minPending: 2, pendingSeconds: 0, maxAdmitting: 8),
+            transport: nil, threadPool: pool, logger: Logger(label: "admission-client-test"))
+        try await APIErrorTests.withAPI(runtime: runtime) { port in
+            let client = try GovChainClient(
+                endpoints: ["http://127.0.0.1:\(port)"], chainID: "solo", signer: key, http: HTTPClient.shared)
+            let waiting = (1...2).map { RuntimeTests.billIssue($0, signer: key, chainID: "solo") }
+            for tx in waiting {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/transactions")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                request.body = .bytes(ByteBuffer(bytes: tx.canonicalBytes))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(response.status.code == 202)
+            }
+            let third = RuntimeTests.billIssue(3, signer: key, chainID: "solo")
+            let submission = Task { () async -> ClientError? in
+                do {
+                    _ = try await client.submit(third, deadline: .seconds(5))
+                    return nil
+                } catch { return error }
+            }
+            // The first attempt meets 429 busy; room is made while the client waits.
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(!runtime.mempool.contains(third.id))
+            runtime.mempool.removeCommitted(waiting.map(\.id), height: 1)
+            let outcome = await submission.value
+            // Admitted on the retry; with no consensus it is never committed, so the wait ends.
+            #expect(runtime.mempool.contains(third.id), "\(String(describing: outcome))")
+            guard case .timeout = outcome else {
+                Issue.record("expected the accepted transaction to time out uncommitted, got \(String(describing: outcome))")
+                return
+            }
         }
         try await pool.shutdownGracefully()
     }
