@@ -131,7 +131,7 @@ struct AdmissionGateTests {
                 do {
                     _ = try await client.submit(third, deadline: .seconds(5))
                     return nil
-                } catch { return error }
+                } catch { return error as? ClientError }
             }
             // The first attempt meets 429 busy; room is made while the client waits.
             try await Task.sleep(for: .milliseconds(400))
