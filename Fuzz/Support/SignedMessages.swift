@@ -72,7 +72,7 @@ public enum SignedMessages {
             chainID: FuzzChain.chainID, height: height, round: round,
             previousHash: SHA256.hash(Array("parent".utf8)), txRoot: .zero, receiptsRoot: .zero,
             stateRoot: .zero, proposer: FuzzChain.validatorKeys[0].publicKey,
-            timeMs: FuzzChain.genesisTimeMs + height * 1_000)
+            timeMs: FuzzChain.genesisTimeMs + height * 1_000, nextValidatorsHash: FuzzChain.validatorSet.hash)
         return Block(header: header, transactions: transactions)
     }
 
