@@ -57,6 +57,12 @@ public struct ValidatorSetHistory: Sendable, Equatable {
         return epochs.last { $0.firstHeight <= height }?.set
     }
 
+    /// Whether `key` is a validator in any set known (no array is built: this runs for
+    /// every peer's height announcement).
+    public func contains(_ key: PublicKey) -> Bool {
+        epochs.contains { $0.set.index(of: key) != nil }
+    }
+
     /// Every key of every set known (the peers a node admits), sorted.
     public var keys: [PublicKey] {
         Set(epochs.flatMap { $0.set.validators.map(\.publicKey) }).sorted()

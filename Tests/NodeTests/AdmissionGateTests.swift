@@ -62,9 +62,12 @@ struct AdmissionGateTests {
         #expect(gate.admitting == 0)
     }
 
-    @Test("a node at its bound answers 429 busy with Retry-After and admits nothing more")
-    func apiAnswersBusy() async throws {
-        let path = temporaryDirectory("admission")
+    /// A single node with no consensus running (what is admitted stays pending) and an
+    /// admission bound of 2 pending transactions, its API on a free port.
+    static func withBusyNode(
+        _ label: String, _ body: @Sendable (NodeRuntime, SigningKey, Int) async throws -> Void
+    ) async throws {
+        let path = temporaryDirectory(label)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let key = SigningKey.deterministic(label: "solo")
         let genesis = GenesisFile.singleValidatorDevnet(chainID: "solo", validator: key.publicKey)
@@ -73,16 +76,27 @@ struct AdmissionGateTests {
         let runtime = try NodeRuntime(
             genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
             admissionLimits: .init(minPending: 2, pendingSeconds: 0, maxAdmitting: 8),
-            transport: nil, threadPool: pool, logger: Logger(label: "admission-test"))
-        try await APIErrorTests.withAPI(runtime: runtime) { port in
+            transport: nil, threadPool: pool, logger: Logger(label: label))
+        try await APIErrorTests.withAPI(runtime: runtime) { port in try await body(runtime, key, port) }
+        try await pool.shutdownGracefully()
+    }
+
+    /// POSTs a transaction's canonical bytes, as a department's tool would.
+    static func post(_ tx: Transaction, port: Int) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/transactions")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: tx.canonicalBytes))
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
+    @Test("a node at its bound answers 429 busy with Retry-After and admits nothing more")
+    func apiAnswersBusy() async throws {
+        try await Self.withBusyNode("admission") { runtime, key, port in
             var answers: [(status: UInt, retryAfter: String?, code: String?)] = []
             for index in 1...3 {
                 let tx = RuntimeTests.billIssue(index, signer: key, chainID: "solo")
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/transactions")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/octet-stream")
-                request.body = .bytes(ByteBuffer(bytes: tx.canonicalBytes))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let response = try await Self.post(tx, port: port)
                 let body = try await response.body.collect(upTo: 1 << 20)
                 struct Envelope: Decodable {
                     struct Inner: Decodable { let code: String }
@@ -98,34 +112,15 @@ struct AdmissionGateTests {
             #expect(runtime.mempool.count == 2)
             #expect(runtime.admission.admitting == 0)
         }
-        try await pool.shutdownGracefully()
     }
 
     @Test("the client waits out 429 busy (Retry-After) and submits again once the node has room")
     func clientRetriesBusy() async throws {
-        let path = temporaryDirectory("admission-client")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let key = SigningKey.deterministic(label: "solo")
-        let genesis = GenesisFile.singleValidatorDevnet(chainID: "solo", validator: key.publicKey)
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
-        // No consensus runs: what is admitted stays pending, so the bound of 2 is reached.
-        let runtime = try NodeRuntime(
-            genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
-            admissionLimits: .init(minPending: 2, pendingSeconds: 0, maxAdmitting: 8),
-            transport: nil, threadPool: pool, logger: Logger(label: "admission-client-test"))
-        try await APIErrorTests.withAPI(runtime: runtime) { port in
+        try await Self.withBusyNode("admission-client") { runtime, key, port in
             let client = try GovChainClient(
                 endpoints: ["http://127.0.0.1:\(port)"], chainID: "solo", signer: key, http: HTTPClient.shared)
             let waiting = (1...2).map { RuntimeTests.billIssue($0, signer: key, chainID: "solo") }
-            for tx in waiting {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/transactions")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/octet-stream")
-                request.body = .bytes(ByteBuffer(bytes: tx.canonicalBytes))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-                #expect(response.status.code == 202)
-            }
+            for tx in waiting { #expect(try await Self.post(tx, port: port).status.code == 202) }
             let third = RuntimeTests.billIssue(3, signer: key, chainID: "solo")
             let submission = Task { () async -> ClientError? in
                 do {
@@ -145,6 +140,5 @@ struct AdmissionGateTests {
                 return
             }
         }
-        try await pool.shutdownGracefully()
     }
 }

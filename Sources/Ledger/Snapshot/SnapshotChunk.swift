@@ -77,7 +77,10 @@ public struct SnapshotChunk: Hashable, Sendable, CanonicalCodable {
             }
             updates.append(update)
         }
-        let subtree = SparseMerkleTree.subtree(depth: Int(info.depth), sortedDistinct: updates)
+        let subtree: (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)])
+        do { subtree = try SparseMerkleTree.subtree(depth: Int(info.depth), sortedDistinct: updates) } catch {
+            throw .chunkMismatch(index: index, reason: "its entries do not form a subtree: \(error)")
+        }
         guard subtree.root == info.root else {
             throw .chunkMismatch(index: index, reason: "its entries do not form the listed subtree root")
         }
@@ -131,7 +134,10 @@ public enum SnapshotPlanner {
             let chunk = SnapshotChunk(entries: part.map(\.entry))
             let encoded = chunk.canonicalBytes
             let updates = part.map { SparseMerkleTree.Update(keyHash: $0.hash, valueHash: SparseMerkleTree.valueHash($0.entry.value)) }
-            let root = SparseMerkleTree.subtree(depth: depth, sortedDistinct: updates).root
+            let root: Hash256
+            do { root = try SparseMerkleTree.subtree(depth: depth, sortedDistinct: updates).root } catch {
+                throw .inconsistent("state entries do not form a subtree: \(error)")
+            }
             let info = SnapshotChunkInfo(
                 depth: UInt16(depth), prefix: prefix, root: root, entryCount: UInt32(part.count),
                 byteCount: UInt32(encoded.count))
@@ -149,15 +155,14 @@ public enum SnapshotPlanner {
 extension SparseMerkleTree {
     /// The subtree that exactly `updates` (sorted by key hash, distinct, none deleting) form
     /// at `depth`, as it appears inside any tree whose keys under that prefix are these:
-    /// the shape depends only on the key set. Nothing is read from a store.
+    /// the shape depends only on the key set. Nothing is read from a store, so the builder
+    /// should never fail; if it does (say, on entries a caller failed to check), the chunk
+    /// is refused rather than the process stopped.
     public static func subtree(
         depth: Int, sortedDistinct updates: [Update]
-    ) -> (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)]) {
+    ) throws(SparseMerkleError) -> (root: Hash256, newNodes: [(hash: Hash256, node: SparseMerkleNode)]) {
         var builder = Builder(store: InMemorySparseMerkleNodeStore())
-        // build() reads only nodes it created itself, so it cannot miss one.
-        guard let root = try? builder.build(depth: depth, updates[...]) else {
-            preconditionFailure("a fresh subtree read a node it did not create")
-        }
+        let root = try builder.build(depth: depth, updates[...])
         let nodes = builder.created.sorted { $0.key < $1.key }.map { (hash: $0.key, node: $0.value) }
         return (root, nodes)
     }

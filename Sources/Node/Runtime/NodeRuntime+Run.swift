@@ -78,7 +78,7 @@ extension NodeRuntime {
                 case let .status(height):
                     // Only validators' heights say how far the chain is: a follower's claim
                     // could otherwise send this node chasing blocks nobody has.
-                    guard validatorSets.withLockedValue({ $0.keys.contains(peer) }) else { continue }
+                    guard validatorSets.withLockedValue({ $0.contains(peer) }) else { continue }
                     dynamic.withLockedValue { $0.peerHeights[peer] = height }
                 case let .syncRequest(fromHeight, count):
                     // Admitted before the task exists: excess requests cost no task at all.
