@@ -35,8 +35,10 @@ deps:
 # selenium from PyPI (libnss3-tools' certutil makes the browser trust the test CA); iproute2
 # makes the multi-host test's namespaces. Each is installed only when missing.
 EXPLORER_APT_PACKAGES := chromium chromium-driver prometheus libnss3-tools
-# The multi-host test (Tests/python/test_netns_network.py) makes network namespaces, veth
-# pairs and bridges with iproute2's `ip` (as root; without root it reports itself skipped).
+# The multi-host tests (Tests/python/test_netns_network.py, and test_netns_fault_proxy.py
+# with delay, loss, resets and corruption through Tests/python/fault_proxy.py) make network
+# namespaces, veth pairs and bridges with iproute2's `ip` (as root; without root they report
+# themselves skipped).
 NETNS_APT_PACKAGES := iproute2
 test-deps: deps
 	@command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis

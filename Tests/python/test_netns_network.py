@@ -3,7 +3,9 @@ a validator added later, each a `govchain-node` process in its own network names
 by veth pairs to two bridges that one veth link ties together (side A: validators 0 and 1,
 the follower, the added validator and this host; side B: validators 2 and 3). Faults are
 real: the link between the bridges is taken down (a 2|2 partition) and brought back; a
-validator process is killed with SIGKILL.
+validator process is killed with SIGKILL. Delay, loss, resets and corrupted bytes come from
+a TCP proxy of our own (fault_proxy.py; `tc netem` does not work on the build machines):
+test_netns_fault_proxy.py reuses `Network` with every peer connection through the proxy.
 
 Checks: the 2|2 cut halts commits on both sides and makes no fork; healing resumes commits
 within 10 s; a follower admitted by governance joins by state sync (not by replaying from
