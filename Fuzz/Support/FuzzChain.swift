@@ -14,7 +14,8 @@ public enum FuzzChain {
         validatorKeys.enumerated().map {
             Validator(
                 name: "v\($0.offset)", publicKey: $0.element.publicKey,
-                address: "127.0.0.1:\(7100 + $0.offset)")
+                address: "127.0.0.1:\(7100 + $0.offset)",
+                networkKey: SigningKey.deterministic(label: "fz-n\($0.offset)").publicKey)
         })
 
     public static let admins = (0..<3).map { SigningKey.deterministic(label: "fz-admin-\($0)") }

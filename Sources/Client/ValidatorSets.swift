@@ -86,10 +86,11 @@ public struct VerifiedValidatorSets: Sendable, Equatable {
     static func decode(_ view: ValidatorSetView) throws(ClientError) -> ValidatorSet {
         var validators: [Validator] = []
         for member in view.validators.prefix(ValidatorSet.maxValidators + 1) {
-            guard let key = PublicKey(hex: member.publicKey) else {
+            guard let key = PublicKey(hex: member.publicKey), let networkKey = PublicKey(hex: member.networkKey) else {
                 throw .verificationFailed("validator set from height \(view.fromHeight): a key is not hex")
             }
-            validators.append(Validator(name: member.name, publicKey: key, address: member.address))
+            validators.append(Validator(
+                name: member.name, publicKey: key, address: member.address, networkKey: networkKey))
         }
         guard let set = ValidatorSet.checked(validators) else {
             throw .verificationFailed(

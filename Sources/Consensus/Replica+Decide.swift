@@ -91,7 +91,7 @@ extension Replica {
         // it comes from the application once it has executed this block (`.validatorSet`).
         validators = next
         nextValidators = nil
-        index = next.index(of: safety.publicKey)
+        index = safety.select(in: next)
         tip = ChainTip(block: block)
         tipReachedAtMs = nowMs
         heightState = HeightState()

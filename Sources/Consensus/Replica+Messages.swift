@@ -34,7 +34,7 @@ extension Replica {
     private mutating func replyWithDecisions(
         to peer: PublicKey?, from peerHeight: UInt64, _ actions: inout [Action]
     ) {
-        guard let peer, peer != safety.publicKey, peerHeight >= 1 else { return }
+        guard let peer, !safety.publicKeys.contains(peer), peerHeight >= 1 else { return }
         // Per peer, whatever height it claims: a replayed old vote names an old height, and
         // replaying votes of many heights must not buy many replies (issue 17, finding 6).
         if let last = catchUpReplies[peer], nowMs < last.timeMs + configuration.parameters.timeoutProposeMs {

@@ -58,7 +58,8 @@ public struct Replica: Sendable {
         configuration: ReplicaConfiguration, safetyRules: SafetyRules, tip: ChainTip,
         nextValidators: ValidatorSet? = nil
     ) {
-        let index = configuration.validators.index(of: safetyRules.publicKey)
+        var safetyRules = safetyRules
+        let index = safetyRules.select(in: configuration.validators)
         precondition(configuration.index == index, "the index must be the signing key's")
         self.configuration = configuration
         self.safety = safetyRules

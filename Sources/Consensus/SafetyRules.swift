@@ -133,26 +133,56 @@ public struct SignedStatement: Sendable {
     public var stateToPersist: SafetyState?
 }
 
-/// The only holder of the validator's signing key. It signs a proposal or vote only when
+/// The only holder of the validator's consensus keys. It signs a proposal or vote only when
 /// that cannot conflict with anything it signed before (per its `SafetyState`), and it
 /// returns the identical earlier signature when asked to sign the same statement again.
+///
+/// It may hold two keys, the current one and the next (issue 15 item 2): when governance
+/// rotates this validator's consensus key, the set that names the new key takes over at a
+/// height boundary, and `select(in:)` switches to it there, with no restart. The safety
+/// state belongs to the validator, not the key, so it carries over the switch: the new key
+/// never signs anything that conflicts with what the old one signed.
 public struct SafetyRules: Sendable {
     public let chainID: String
-    private let key: SigningKey
+    private let keys: [SigningKey]
+    private var active = 0
     public private(set) var state: SafetyState
     /// Broken rules for mutation testing; the replica copies its configuration's set here.
     var mutations: Set<ConsensusMutation> = []
 
     /// - Parameters:
-    ///   - key: the validator's signing key; nothing else in the process should hold it.
+    ///   - key: the validator's consensus key; nothing else in the process should hold it.
     ///   - state: the last persisted state (`.initial` for a brand-new validator).
     public init(chainID: String, key: SigningKey, state: SafetyState) {
+        self.init(chainID: chainID, keys: [key], state: state)
+    }
+
+    /// - Parameter keys: the consensus keys this validator holds, in order of preference
+    ///   (the current, then the next after a rotation); at least one.
+    public init(chainID: String, keys: [SigningKey], state: SafetyState) {
+        precondition(!keys.isEmpty, "SafetyRules needs a key")
         self.chainID = chainID
-        self.key = key
+        self.keys = keys
         self.state = state
     }
 
-    public var publicKey: PublicKey { key.publicKey }
+    /// The key that signs now.
+    public var publicKey: PublicKey { keys[active].publicKey }
+
+    /// Every consensus key held.
+    public var publicKeys: [PublicKey] { keys.map(\.publicKey) }
+
+    /// Makes the first held key that `set` names the signing key and returns its index in
+    /// `set`; nil (and the signing key unchanged) when the set names none of them.
+    public mutating func select(in set: ValidatorSet) -> Int? {
+        for (position, key) in keys.enumerated() {
+            if let index = set.index(of: key.publicKey) {
+                active = position
+                return index
+            }
+        }
+        return nil
+    }
 
     /// Signs a proposal for `blockID` at (height, round).
     public mutating func signProposal(
@@ -213,7 +243,7 @@ public struct SafetyRules: Sendable {
             }
         }
         try lockCheck(next)
-        let signature = key.sign(ConsensusStatement.signingBytes(
+        let signature = keys[active].sign(ConsensusStatement.signingBytes(
             chainID: chainID, kind: kind, height: height, round: round, body: body))
         next.height = height
         next.round = round

@@ -57,23 +57,33 @@ public struct ValidatorSetHistory: Sendable, Equatable {
         return epochs.last { $0.firstHeight <= height }?.set
     }
 
-    /// Whether `key` is a validator in any set known (no array is built: this runs for
-    /// every peer's height announcement).
-    public func contains(_ key: PublicKey) -> Bool {
-        epochs.contains { $0.set.index(of: key) != nil }
+    /// Whether `key` is a validator's network key in any set known (no array is built: this
+    /// runs for every peer's height announcement).
+    public func containsPeer(_ key: PublicKey) -> Bool {
+        epochs.contains { $0.set.hasNetworkKey(key) }
     }
 
-    /// Every key of every set known (the peers a node admits), sorted.
-    public var keys: [PublicKey] {
-        Set(epochs.flatMap { $0.set.validators.map(\.publicKey) }).sorted()
+    /// Every network key of every set known (the peers a node admits), sorted.
+    public var peerKeys: [PublicKey] {
+        Set(epochs.flatMap { $0.set.validators.map(\.networkKey) }).sorted()
     }
 
-    /// Every validator of every set known, the latest entry per key (addresses to dial).
+    /// Every validator of every set known, the latest entry per peer address (whom to dial,
+    /// expecting which network key: a rotated key replaces the old one at its address).
     public var validators: [Validator] {
-        var byKey: [PublicKey: Validator] = [:]
+        var byAddress: [String: Validator] = [:]
         for epoch in epochs {
-            for validator in epoch.set.validators { byKey[validator.publicKey] = validator }
+            for validator in epoch.set.validators { byAddress[validator.address] = validator }
         }
-        return byKey.keys.sorted().compactMap { byKey[$0] }
+        return byAddress.keys.sorted().compactMap { byAddress[$0] }
+    }
+
+    /// The network key of the validator whose consensus key is `key` in the latest set
+    /// known that names it (a consensus message's signer, to reply to over the network).
+    public func networkKey(ofConsensusKey key: PublicKey) -> PublicKey? {
+        for epoch in epochs.reversed() {
+            if let index = epoch.set.index(of: key) { return epoch.set[index].networkKey }
+        }
+        return nil
     }
 }

@@ -52,19 +52,24 @@ public struct OrganisationView: Codable, Sendable, Hashable {
 /// A consensus validator.
 public struct ValidatorView: Codable, Sendable, Hashable {
     public var name: String
+    /// The consensus key: signs proposals and votes only.
     public var publicKey: String
     /// host:port of its peer endpoint.
     public var address: String
+    /// The network key: authenticates its peer connections.
+    public var networkKey: String
 
     enum CodingKeys: String, CodingKey {
         case name, address
         case publicKey = "public_key"
+        case networkKey = "network_key"
     }
 
     public init(_ validator: Validator) {
         name = validator.name
         publicKey = validator.publicKey.hex
         address = validator.address
+        networkKey = validator.networkKey.hex
     }
 }
 

@@ -20,17 +20,21 @@ public enum GenesisFile {
     }
 
     /// A one-validator chain whose only organisation is a data bureau holding every role,
-    /// keyed by the validator's key: enough to inspect a freshly initialised node.
+    /// keyed by the node's evidence key (its organisation key): enough to inspect a freshly
+    /// initialised node.
     public static func singleValidatorDevnet(
-        chainID: String, validator: PublicKey, suite: CryptoSuite = .ed25519SHA256
+        chainID: String, consensusKey: PublicKey, networkKey: PublicKey, evidenceKey: PublicKey,
+        suite: CryptoSuite = .ed25519SHA256
     ) -> Genesis {
         Genesis(
             chainID: chainID, genesisTimeMs: 0, cryptoSuite: suite.rawValue,
-            validators: [Validator(name: "node0", publicKey: validator, address: "127.0.0.1:26600")],
+            validators: [
+                Validator(name: "node0", publicKey: consensusKey, address: "127.0.0.1:26600", networkKey: networkKey),
+            ],
             organisations: [
                 Organisation(
                     id: "data-bureau", name: "Provincial Data Bureau", creditCode: "11360000MB0000000X",
-                    keys: [OrganisationKey(publicKey: validator, roles: Role.allCases)]),
+                    keys: [OrganisationKey(publicKey: evidenceKey, roles: Role.allCases)]),
             ],
             adminThreshold: 1, consensus: ConsensusParameters())
     }

@@ -16,7 +16,7 @@ struct GenesisCommand: ParsableCommand {
             commandName: "devnet",
             abstract: "Make a local devnet: N validator data directories, organisation keys, one genesis.",
             discussion: """
-                Writes OUT/genesis.json, OUT/node<i>/{node.key,config.toml,genesis.json} and \
+                Writes OUT/genesis.json, OUT/node<i>/{consensus.key,network.key,evidence.key,config.toml,genesis.json} and \
                 OUT/keys/<name>.key for every organisation key of the template.
                 Example: govchain-node genesis devnet --validators 4 --out .localnet
                 An SM2/SM3 chain (every key SM2, every hash SM3): add --suite sm2-sm3.
@@ -119,23 +119,25 @@ struct GenesisCommand: ParsableCommand {
                 organisations.append(Organisation(
                     id: organisation.id, name: organisation.name, creditCode: organisation.creditCode, keys: keys))
             }
-            var nodes: [(directory: String, validator: Validator)] = []
+            var nodes: [(directory: String, evidenceKey: PublicKey, validator: Validator)] = []
             for index in 0..<validators {
                 let directory = "\(out)/node\(index)"
                 try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                let key = SigningKey.generate(algorithm)
-                try KeyFile.write(key, to: directory + "/node.key")
+                let keys = try NodeKeyFiles.loadOrCreate(in: directory, algorithm: algorithm)
                 let address = "\(host):\(p2pBasePort + index)"
-                nodes.append((directory, Validator(name: "node\(index)", publicKey: key.publicKey, address: address)))
+                nodes.append((directory, keys.evidence.publicKey, Validator(
+                    name: "node\(index)", publicKey: keys.consensus.publicKey, address: address,
+                    networkKey: keys.network.publicKey)))
                 var config = NodeConfiguration.defaults(p2pListen: address, apiListen: "\(host):\(apiBasePort + index)")
                 configureAPI(&config.api, index: index)
                 try config.write(to: directory + "/config.toml")
             }
-            // Validator node keys form an organisation of their own (read-only role), so a
-            // validator can sign the evidence transactions its node records on chain.
+            // The nodes' evidence keys form an organisation of their own (read-only role), so
+            // a node can sign the evidence transactions it records on chain (its consensus key
+            // signs votes only).
             organisations.append(Organisation(
                 id: "validator-operators", name: "Validator node operators", creditCode: "11360000MB0000010Y",
-                keys: nodes.map { OrganisationKey(publicKey: $0.validator.publicKey, roles: [.auditor]) }))
+                keys: nodes.map { OrganisationKey(publicKey: $0.evidenceKey, roles: [.auditor]) }))
             let genesis = Genesis(
                 chainID: template.chainID, genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000),
                 cryptoSuite: suite.rawValue, validators: nodes.map(\.validator),
@@ -155,11 +157,17 @@ struct GenesisCommand: ParsableCommand {
     struct AddValidator: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add-validator", abstract: "Append a validator to a genesis file (before the chain starts).",
-            discussion: "Example: govchain-node genesis add-validator --genesis g.json --name node4 --key <hex> --address 10.0.0.5:26600")
+            discussion: """
+                Example: govchain-node genesis add-validator --genesis g.json --name node4 \
+                --key <consensus key hex> --network-key <network key hex> --address 10.0.0.5:26600 \
+                (the keys `govchain-node init` printed for that node)
+                """)
         @Option(name: .long, help: "Genesis JSON file to edit in place.") var genesis: String
         @Option(name: .long, help: "Validator name.") var name: String
-        @Option(name: .long, help: "Its node public key, hex (the genesis's suite).")
+        @Option(name: .long, help: "Its consensus public key, hex (the genesis's suite): signs votes only.")
         var key: String
+        @Option(name: .long, help: "Its network public key, hex: authenticates its peer connections.")
+        var networkKey: String
         @Option(name: .long, help: "Its peer address, host:port.") var address: String
 
         func run() throws {
@@ -167,8 +175,11 @@ struct GenesisCommand: ParsableCommand {
             guard let publicKey = PublicKey(hex: key) else {
                 throw ValidationError("--key is not a public key (64 hex Ed25519, 66 hex SM2)")
             }
+            guard let network = PublicKey(hex: networkKey) else {
+                throw ValidationError("--network-key is not a public key (64 hex Ed25519, 66 hex SM2)")
+            }
             guard HostPort(address) != nil else { throw ValidationError("--address must be host:port") }
-            document.validators.append(Validator(name: name, publicKey: publicKey, address: address))
+            document.validators.append(Validator(name: name, publicKey: publicKey, address: address, networkKey: network))
             try document.validate()
             try GenesisFile.write(document, to: genesis)
             print("genesis hash: \(document.hash.hex)")

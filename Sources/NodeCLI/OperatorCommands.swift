@@ -11,7 +11,6 @@ struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .long, help: "The node's data directory (keys, config, RocksDB).")
     var dataDir: String
 
-    var keyPath: String { dataDir + "/node.key" }
     var genesisPath: String { dataDir + "/genesis.json" }
     var databasePath: String { dataDir + "/db" }
     var configPath: String { dataDir + "/config.toml" }
@@ -20,10 +19,13 @@ struct DataDirectoryOptions: ParsableArguments {
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Initialise a data directory: node key (mode 0600), genesis, empty database.",
+        abstract: "Initialise a data directory: node keys (mode 0600), genesis, empty database.",
         discussion: """
-            Without --genesis, writes a single-validator devnet genesis naming this node, which is \
-            enough to inspect a node. Example: govchain-node init --data-dir /var/lib/govchain
+            Makes the node's three keys unless present, one use each: consensus.key (signs votes), \
+            network.key (peer connections) and evidence.key (an organisation key signing the \
+            evidence the node reports), and prints their public keys. Without --genesis, writes a \
+            single-validator devnet genesis naming this node, which is enough to inspect a node. \
+            Example: govchain-node init --data-dir /var/lib/govchain
             """)
 
     @OptionGroup var options: DataDirectoryOptions
@@ -49,26 +51,16 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
-        // The genesis (or --suite) fixes the suite first: the node key is made for it.
+        // The genesis (or --suite) fixes the suite first: the node keys are made for it.
         let adopted = try genesis.map { try GenesisFile.read(from: $0) }
         if adopted == nil { try CryptoSuite.activate(try parseSuite(suite)) }
-        let algorithm = CryptoSuite.active.signatureAlgorithm
-        let key: SigningKey
-        if FileManager.default.fileExists(atPath: options.keyPath) {
-            key = try KeyFile.read(from: options.keyPath)
-            guard key.algorithm == algorithm else {
-                throw ValidationError(
-                    "\(options.keyPath) holds an \(key.algorithm) key; "
-                        + "this chain signs with \(algorithm)")
-            }
-        } else {
-            key = SigningKey.generate(algorithm)
-            try KeyFile.write(key, to: options.keyPath)
-        }
+        let keys = try NodeKeyFiles.loadOrCreate(
+            in: options.dataDir, algorithm: CryptoSuite.active.signatureAlgorithm)
         let document =
             adopted
             ?? GenesisFile.singleValidatorDevnet(
-                chainID: chainID, validator: key.publicKey, suite: CryptoSuite.active)
+                chainID: chainID, consensusKey: keys.consensus.publicKey, networkKey: keys.network.publicKey,
+                evidenceKey: keys.evidence.publicKey, suite: CryptoSuite.active)
         try GenesisFile.write(document, to: options.genesisPath)
         if !FileManager.default.fileExists(atPath: options.configPath) {
             try NodeConfiguration.defaults(p2pListen: p2pListen, apiListen: apiListen).write(to: options.configPath)
@@ -76,9 +68,9 @@ struct InitCommand: ParsableCommand {
         let store = try BlockStore(path: options.databasePath)
         try ChainExecutor.initialiseGenesisState(store: RocksChainStore(blocks: store), genesis: document)
         print("initialised \(options.dataDir)")
-        print("  node key:     \(key.publicKey.hex)")
-        print("  chain id:     \(document.chainID)")
-        print("  genesis hash: \(document.hash.hex)")
+        keys.printPublicKeys()
+        print("  chain id:      \(document.chainID)")
+        print("  genesis hash:  \(document.hash.hex)")
     }
 }
 
@@ -125,7 +117,7 @@ struct StatusCommand: AsyncParsableCommand {
             let stored = try StoredStatus.read(options)
             return OfflineStatus(
                 dataDir: options.dataDir, error: "node not running: status read from \(options.databasePath)",
-                chainID: stored.genesis.chainID, genesisHash: stored.genesis.hash.hex, nodeID: stored.key.hex,
+                chainID: stored.genesis.chainID, genesisHash: stored.genesis.hash.hex, nodeID: stored.networkKey.hex,
                 isValidator: stored.isValidator, height: stored.height,
                 lastBlockHash: stored.height == 0 ? stored.genesis.hash.hex : stored.lastHash.hex)
         } catch {
@@ -141,7 +133,8 @@ struct StatusCommand: AsyncParsableCommand {
         print("genesis hash:  \(stored.genesis.hash.hex)")
         let role = stored.isValidator ? "validator" : "not a validator"
         let genesis = stored.genesis
-        print("node key:      \(stored.key.hex) (\(role))")
+        print("node id:       \(stored.networkKey.hex) (network key)")
+        print("consensus key: \(stored.key.hex) (\(role))")
         print("validators:    \(genesis.validators.count) (quorum \(genesis.validatorSet.quorum))")
         print("organisations: \(stored.genesis.organisations.count)")
         print("height:        \(stored.height)")
@@ -152,20 +145,27 @@ struct StatusCommand: AsyncParsableCommand {
 /// A stopped node's status, read from its data directory.
 struct StoredStatus {
     let genesis: Genesis
+    /// The consensus key.
     let key: PublicKey
+    /// The network key: the node's id, as `/v1/status` gives it.
+    let networkKey: PublicKey
     let height: UInt64
     let lastHash: Hash256
 
+    /// Whether genesis lists this consensus key (a set governance changed later is in the
+    /// database's state, which a stopped node's status does not execute).
     var isValidator: Bool { genesis.validatorSet.index(of: key) != nil }
 
     static func read(_ options: DataDirectoryOptions) throws -> StoredStatus {
-        let key = try KeyFile.read(from: options.keyPath)
+        let configuration = try NodeConfiguration.load(from: options.configPath)
+        let key = try KeyFile.read(from: configuration.consensusKey)
         let store = try BlockStore(path: options.databasePath)
         guard let genesis = try store.genesis() else {
             throw ValidationError("\(options.dataDir) has no genesis; run `govchain-node init` first")
         }
         return StoredStatus(
-            genesis: genesis, key: key.publicKey, height: store.lastHeight,
+            genesis: genesis, key: key.publicKey,
+            networkKey: try KeyFile.read(from: configuration.networkKey).publicKey, height: store.lastHeight,
             lastHash: store.lastHash)
     }
 

@@ -44,23 +44,23 @@ struct StartCommand: AsyncParsableCommand {
             for: genesis.consensus, validators: genesis.validators.count) {
             throw ValidationError(problem)
         }
-        let key = try KeyFile.read(from: configuration.key)
+        let (keys, networkKey) = try configuration.loadKeys()
         guard let p2p = HostPort(configuration.p2p.listen), let api = HostPort(configuration.api.listen) else {
             throw ValidationError("p2p.listen and api.listen must be host:port")
         }
         if stateSync {
             try await StateSyncStart.run(
-                databasePath: configuration.database, genesis: genesis, key: key, p2p: p2p,
+                databasePath: configuration.database, genesis: genesis, key: networkKey, p2p: p2p,
                 maxFrameBytes: configuration.p2p.maxFrameBytes, logger: logger)
         }
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let network = PeerNetwork(
-            identity: key, chainID: genesis.chainID, genesisHash: genesis.hash, validators: genesis.validatorSet,
+            identity: networkKey, chainID: genesis.chainID, genesisHash: genesis.hash, validators: genesis.validatorSet,
             listenHost: p2p.host, listenPort: p2p.port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger, limits: TransportLimits(maxFrameBytes: configuration.p2p.maxFrameBytes))
         let runtime = try NodeRuntime(
-            genesis: genesis, signingKey: key, databasePath: configuration.database,
+            genesis: genesis, keys: keys, databasePath: configuration.database,
             mempoolLimits: Mempool.Limits(
                 maxTransactions: configuration.mempool.maxTransactions, maxBytes: configuration.mempool.maxBytes,
                 maxPerSender: configuration.mempool.maxPerSender),

@@ -137,7 +137,7 @@ public struct Cluster {
     /// The tip before block 1 of a simulated chain of `nodes` validators.
     public static func genesisTip(nodes: Int = 4) -> ChainTip {
         ChainTip.genesis(SimChain.genesis(validators: (0..<nodes).map { index in
-            Validator(name: "v\(index)", publicKey: validatorKey(index).publicKey, address: "sim:\(index)")
+            validator(index)
         }))
     }
 
@@ -201,7 +201,9 @@ public struct Cluster {
     /// The validator entry of key `index` (genesis lists the first `nodes`; governance
     /// adds spares with exactly this entry).
     public static func validator(_ index: Int) -> Validator {
-        Validator(name: "v\(index)", publicKey: validatorKey(index).publicKey, address: "sim:\(index)")
+        Validator(
+            name: "v\(index)", publicKey: validatorKey(index).publicKey, address: "sim:\(index)",
+            networkKey: SigningKey.deterministic(label: "simulation-network-\(index)").publicKey)
     }
 
     /// The proposer's wait for transactions. Twins scenarios time each slot to one round,

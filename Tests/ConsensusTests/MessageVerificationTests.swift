@@ -9,7 +9,7 @@ import Testing
 private let chainID = Cluster.chainID
 private let keys = (0..<4).map(Cluster.validatorKey)
 private let validators = ValidatorSet(keys.enumerated().map { index, key in
-    Validator(name: "v\(index)", publicKey: key.publicKey, address: "test:\(index)")
+    Validator(name: "v\(index)", publicKey: key.publicKey, address: "test:\(index)", networkKey: SigningKey.deterministic(label: "network:" + (key.publicKey).hex).publicKey)
 })
 
 private func makeBlock(height: UInt64 = 1, round: UInt64 = 0) -> Block {

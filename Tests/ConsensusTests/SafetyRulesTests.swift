@@ -123,3 +123,40 @@ func lockPersistsWithItsBlock() throws {
     #expect(restored.lockedBlock == block)
     #expect(restored.lockedBlockID == block.hash)
 }
+
+@Test("SafetyRules with a next consensus key signs with the key each set names, and the safety state carries over the switch")
+func safetyRulesSwitchesKeysAtASetChange() throws {
+    let next = SigningKey.deterministic(label: "safety-rules-test-next")
+    func set(_ signer: SigningKey) -> ValidatorSet {
+        ValidatorSet([
+            Validator(
+                name: "other", publicKey: SigningKey.deterministic(label: "other").publicKey, address: "a",
+                networkKey: SigningKey.deterministic(label: "other-network").publicKey),
+            Validator(
+                name: "me", publicKey: signer.publicKey, address: "b",
+                networkKey: SigningKey.deterministic(label: "me-network").publicKey),
+        ])
+    }
+    var rules = SafetyRules(chainID: chainID, keys: [key, next], state: .initial)
+    #expect(rules.select(in: set(key)) == 1 && rules.publicKey == key.publicKey)
+    let old = try rules.signVote(kind: .precommit, height: 4, round: 0, blockID: blockA)
+    let statement = ConsensusStatement.signingBytes(
+        chainID: chainID, kind: .precommit, height: 4, round: 0, body: ConsensusStatement.voteBody(blockID: blockA))
+    #expect(key.publicKey.verifies(old.signature, for: statement))
+
+    // The set of height 5 names the next key: the switch happens there, with no restart.
+    #expect(rules.select(in: set(next)) == 1 && rules.publicKey == next.publicKey)
+    // What the old key signed still binds: no conflicting statement at (4, 0) under the new key.
+    #expect(throws: SafetyError.self) {
+        _ = try rules.signVote(kind: .precommit, height: 4, round: 0, blockID: blockB)
+    }
+    let fresh = try rules.signVote(kind: .prevote, height: 5, round: 0, blockID: blockB)
+    let freshStatement = ConsensusStatement.signingBytes(
+        chainID: chainID, kind: .prevote, height: 5, round: 0, body: ConsensusStatement.voteBody(blockID: blockB))
+    #expect(next.publicKey.verifies(fresh.signature, for: freshStatement))
+    #expect(!key.publicKey.verifies(fresh.signature, for: freshStatement))
+
+    // A set naming neither key: not a validator there, and the signing key is unchanged.
+    let stranger = SigningKey.deterministic(label: "stranger")
+    #expect(rules.select(in: set(stranger)) == nil && rules.publicKey == next.publicKey)
+}

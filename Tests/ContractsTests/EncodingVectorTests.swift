@@ -283,6 +283,7 @@ struct EncodingVectorTests {
             "change:grantRole", "change:revokeRole", "change:addValidator",
             "change:removeValidator", "change:registerDutyItem", "change:removeDutyItem",
             "change:registerLicenceType", "change:addFollower", "change:removeFollower",
+            "change:rotateValidatorKeys",
             "attestation:identity-provider",
             "attestation:holder-signature", "attestation:agent-signature", "basis:grant",
             "basis:statutory-duty", "number:medical", "number:tax-invoice",

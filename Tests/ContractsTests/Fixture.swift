@@ -80,7 +80,8 @@ struct TestChain {
             validators: validators.enumerated().map {
                 Validator(
                     name: "v\($0.offset)", publicKey: $0.element.publicKey,
-                    address: "127.0.0.1:\(7000 + $0.offset)")
+                    address: "127.0.0.1:\(7000 + $0.offset)",
+                    networkKey: SigningKey.deterministic(label: "network:v\($0.offset)").publicKey)
             },
             organisations: organisations, adminThreshold: 2, consensus: ConsensusParameters())
     }

@@ -32,11 +32,16 @@ extension HostileCallGenerator {
         case 6:
             // Validators and followers: both are node keys governance admits.
             if chance(50) {
-                change = .addValidator(Validator(name: hostileString(), publicKey: key(), address: "h:1"))
+                change = .addValidator(Validator(name: hostileString(), publicKey: key(), address: "h:1", networkKey: key()))
             } else {
                 change = .addFollower(Follower(name: hostileString(), publicKey: key()))
             }
-        default: change = chance(50) ? .removeValidator(key()) : .removeFollower(key())
+        default:
+            switch pick([0, 1, 2]) {
+            case 0: change = .removeValidator(key())
+            case 1: change = .removeFollower(key())
+            default: change = .rotateValidatorKeys(validator: key(), consensusKey: key(), networkKey: key())
+            }
         }
         return .propose(proposalID: id("p", 8), change: change)
     }

@@ -152,7 +152,7 @@ extension EvidenceTests {
         var chain = TestChain()
         let removed = TestChain.validators[0]
         let newcomerKey = SigningKey.deterministic(label: "validator-4")
-        let newcomer = Validator(name: "v4", publicKey: newcomerKey.publicKey, address: "127.0.0.1:7004")
+        let newcomer = Validator(name: "v4", publicKey: newcomerKey.publicKey, address: "127.0.0.1:7004", networkKey: SigningKey.deterministic(label: "network:" + (newcomerKey.publicKey).hex).publicKey)
         chain.block([])  // block 1
         chain.block(TestChain.governance(.addValidator(newcomer), id: "e-add"))  // block 2: counts from 4
         chain.block(TestChain.governance(.removeValidator(removed.publicKey), id: "e-rm"))  // block 3: from 5
@@ -176,7 +176,7 @@ struct ValidatorChangeTests {
         var chain = TestChain()
         let newcomer = Validator(
             name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
-            address: "127.0.0.1:7004")
+            address: "127.0.0.1:7004", networkKey: SigningKey.deterministic(label: "network:" + "v4").publicKey)
         chain.submit(
             .governance(.propose(proposalID: "v-add", change: .addValidator(newcomer))),
             by: TestChain.admins[0])
@@ -196,6 +196,56 @@ struct ValidatorChangeTests {
         #expect(again.status == .notFound)
     }
 
+    @Test("rotateValidatorKeys replaces a validator's keys in place; keys that would serve twice are refused")
+    func rotateValidatorKeys() throws {
+        var chain = TestChain()
+        let before = try #require(try chain.queries.chainParameters?.validators)
+        let newConsensus = SigningKey.deterministic(label: "rotated-consensus").publicKey
+        let newNetwork = SigningKey.deterministic(label: "rotated-network").publicKey
+        func propose(_ id: String, _ change: GovernanceChange) -> StatusCode? {
+            chain.submit(.governance(.propose(proposalID: id, change: change)), by: TestChain.admins[0]).status
+        }
+        // Refused: not a validator's consensus key; no key changed; another validator's
+        // consensus or network key; one key for both uses; an organisation key.
+        #expect(propose("r-1", .rotateValidatorKeys(
+            validator: newConsensus, consensusKey: newConsensus, networkKey: newNetwork)) == .notFound)
+        #expect(propose("r-2", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: before[1].publicKey, networkKey: before[1].networkKey))
+            == .invalidTransition)
+        #expect(propose("r-3", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: before[2].publicKey, networkKey: before[1].networkKey))
+            == .alreadyExists)
+        #expect(propose("r-4", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: before[2].networkKey, networkKey: before[1].networkKey))
+            == .alreadyExists)
+        #expect(propose("r-5", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: newConsensus, networkKey: newConsensus)) == .alreadyExists)
+        #expect(propose("r-6", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: TestChain.admins[2].publicKey,
+            networkKey: before[1].networkKey)) == .alreadyExists)
+        #expect(try chain.queries.chainParameters?.validators == before, "a refused change changes nothing")
+
+        chain.block(TestChain.governance(
+            .rotateValidatorKeys(validator: before[1].publicKey, consensusKey: newConsensus, networkKey: newNetwork),
+            id: "r-ok"))
+        var expected = before
+        expected[1].publicKey = newConsensus
+        expected[1].networkKey = newNetwork
+        let after = try #require(try chain.queries.chainParameters?.validators)
+        #expect(after == expected, "same name, address and index; both keys new")
+        #expect(ValidatorSchedule.validators(certifying: chain.height + 1, tip: chain.height, in: chain.state) == before)
+        #expect(ValidatorSchedule.validators(certifying: chain.height + 2, tip: chain.height, in: chain.state) == after)
+        // The old keys are free, the new ones taken: an organisation cannot register a
+        // validator key, nor a follower use one.
+        #expect(propose("k-1", .addKey(
+            organisationID: "bureau", publicKey: newNetwork, roles: [.auditor], licenceTypes: [])) == .alreadyExists)
+        #expect(propose("f-1", .addFollower(Follower(name: "replica", publicKey: newConsensus))) == .alreadyExists)
+        let sharing = Validator(
+            name: "v9", publicKey: SigningKey.deterministic(label: "v9").publicKey, address: "127.0.0.1:7009",
+            networkKey: newNetwork)
+        #expect(propose("a-1", .addValidator(sharing)) == .alreadyExists)
+    }
+
     @Test("the set of height H is the record as it stood after block H - 2 (ValidatorSchedule)")
     func scheduleActivatesTwoBlocksLater() throws {
         var chain = TestChain()
@@ -203,7 +253,7 @@ struct ValidatorChangeTests {
         chain.block([])  // block 1
         let newcomer = Validator(
             name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
-            address: "127.0.0.1:7004")
+            address: "127.0.0.1:7004", networkKey: SigningKey.deterministic(label: "network:" + "v4").publicKey)
         chain.block(TestChain.governance(.addValidator(newcomer), id: "v-add"))  // block 2
         #expect(chain.height == 2)
         func set(_ height: UInt64) -> [Validator]? {
@@ -226,13 +276,13 @@ struct ValidatorChangeTests {
         let genesisSet = TestChain.genesis.validators
         let newcomer = Validator(
             name: "v4", publicKey: SigningKey.deterministic(label: "validator-4").publicKey,
-            address: "127.0.0.1:7004")
+            address: "127.0.0.1:7004", networkKey: SigningKey.deterministic(label: "network:" + "v4").publicKey)
         chain.block(TestChain.governance(.addValidator(newcomer), id: "v-add"))  // block 1
         chain.block([])  // block 2
         // Added and removed again in one block: the set the block leaves is the one before.
         let other = Validator(
             name: "v5", publicKey: SigningKey.deterministic(label: "validator-5").publicKey,
-            address: "127.0.0.1:7005")
+            address: "127.0.0.1:7005", networkKey: SigningKey.deterministic(label: "network:" + "v5").publicKey)
         chain.block(
             TestChain.governance(.addValidator(other), id: "v-add5")
                 + TestChain.governance(.removeValidator(other.publicKey), id: "v-rm5"))  // block 3

@@ -182,11 +182,15 @@ struct ReadableCallBuilder {
             return .addValidator(
                 Validator(
                     name: try args.string("name"), publicKey: try args.publicKey("public_key_hex"),
-                    address: try args.string("address")))
+                    address: try args.string("address"), networkKey: try args.publicKey("network_key_hex")))
         case "removeValidator": return .removeValidator(try args.publicKey("public_key_hex"))
         case "addFollower":
             return .addFollower(Follower(name: try args.string("name"), publicKey: try args.publicKey("public_key_hex")))
         case "removeFollower": return .removeFollower(try args.publicKey("public_key_hex"))
+        case "rotateValidatorKeys":
+            return .rotateValidatorKeys(
+                validator: try args.publicKey("validator_hex"), consensusKey: try args.publicKey("consensus_key_hex"),
+                networkKey: try args.publicKey("network_key_hex"))
         case "registerDutyItem":
             return .registerDutyItem(
                 DutyItem(

@@ -46,7 +46,7 @@ private enum Chain {
     static var genesis: Genesis {
         Genesis(
             chainID: "executor-test", genesisTimeMs: 1_700_000_000_000,
-            validators: [Validator(name: "v0", publicKey: validator.publicKey, address: "a")],
+            validators: [Validator(name: "v0", publicKey: validator.publicKey, address: "a", networkKey: SigningKey.deterministic(label: "network:" + (validator.publicKey).hex).publicKey)],
             organisations: [
                 Organisation(
                     id: "bureau", name: "bureau", creditCode: "11360000MB00000011",
@@ -198,7 +198,7 @@ func validatorSetChangeActivatesTwoBlocksLater() throws {
     let genesisSet = Chain.genesis.validatorSet
     let newcomer = Validator(
         name: "v1", publicKey: SigningKey.deterministic(label: "executor-test-v1").publicKey,
-        address: "b")
+        address: "b", networkKey: SigningKey.deterministic(label: "executor-test-v1-network").publicKey)
     let add = ContractCall.governance(.propose(proposalID: "add", change: .addValidator(newcomer)))
         .transaction(
             chainID: "executor-test", signer: Chain.admin,

@@ -5,7 +5,7 @@ import Testing
 struct ChainTests {
     let keys = (0..<4).map { SigningKey.deterministic(label: "validator-\($0)") }
     var validators: ValidatorSet {
-        ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, address: "x") })
+        ValidatorSet(keys.enumerated().map { Validator(name: "v\($0.offset)", publicKey: $0.element.publicKey, address: "x", networkKey: SigningKey.deterministic(label: "network:" + ($0.element.publicKey).hex).publicKey) })
     }
 
     func certificate(signers: [Int], blockID: Hash256, height: UInt64 = 5, round: UInt64 = 0) -> CommitCertificate {
@@ -53,7 +53,7 @@ struct ChainTests {
         for n in 1...31 {
             let set = ValidatorSet((0..<n).map { _ in
                 let key = SigningKey.generate()
-                return Validator(name: "v", publicKey: key.publicKey, address: "x")
+                return Validator(name: "v", publicKey: key.publicKey, address: "x", networkKey: SigningKey.deterministic(label: "network:" + (key.publicKey).hex).publicKey)
             })
             #expect(2 * set.quorum - n >= set.maxFaulty + 1)
             #expect(set.quorum <= n - set.maxFaulty)
@@ -79,5 +79,46 @@ struct ChainTests {
             chainID: "test", validator: keys[2].publicKey, kind: .prevote, height: 3, round: 1,
             bodyA: body1, signatureA: sign(body1), bodyB: body1, signatureB: sign(body1))
         #expect(throws: EvidenceError.identicalStatements) { try same.verify(validators: validators) }
+    }
+}
+
+@Suite("A validator's keys have one use each")
+struct ValidatorKeySeparationTests {
+    static func genesis(_ validators: [Validator], organisationKey: PublicKey) -> Genesis {
+        Genesis(
+            chainID: "keys", genesisTimeMs: 1, validators: validators,
+            organisations: [
+                Organisation(
+                    id: "bureau", name: "Bureau", creditCode: "11360000MB00000011",
+                    keys: [OrganisationKey(publicKey: organisationKey, roles: [.admin])]),
+            ],
+            adminThreshold: 1, consensus: ConsensusParameters())
+    }
+
+    static func key(_ label: String) -> PublicKey { SigningKey.deterministic(label: label).publicKey }
+
+    @Test("genesis refuses a network key that is a consensus key, a key two validators share, and a validator key that is an organisation key")
+    func genesisRefusesSharedKeys() throws {
+        let v0 = Validator(name: "v0", publicKey: Self.key("c0"), address: "a", networkKey: Self.key("n0"))
+        let v1 = Validator(name: "v1", publicKey: Self.key("c1"), address: "b", networkKey: Self.key("n1"))
+        try Self.genesis([v0, v1], organisationKey: Self.key("org")).validate()
+        var selfShared = v1
+        selfShared.networkKey = v1.publicKey
+        #expect(throws: CodecError.self) { try Self.genesis([v0, selfShared], organisationKey: Self.key("org")).validate() }
+        var crossShared = v1
+        crossShared.networkKey = v0.publicKey
+        #expect(throws: CodecError.self) { try Self.genesis([v0, crossShared], organisationKey: Self.key("org")).validate() }
+        #expect(throws: CodecError.self) { try Self.genesis([v0, v1], organisationKey: v0.publicKey).validate() }
+        #expect(throws: CodecError.self) { try Self.genesis([v0, v1], organisationKey: v1.networkKey).validate() }
+        #expect(ValidatorSet.checked([v0, crossShared]) == nil)
+        #expect(ValidatorSet.checked([v0, v1]) != nil)
+    }
+
+    @Test("the set hash commits to the network keys")
+    func setHashCoversNetworkKeys() {
+        let v0 = Validator(name: "v0", publicKey: Self.key("c0"), address: "a", networkKey: Self.key("n0"))
+        var rotated = v0
+        rotated.networkKey = Self.key("n0-next")
+        #expect(ValidatorSet([v0]).hash != ValidatorSet([rotated]).hash)
     }
 }

@@ -179,7 +179,7 @@ struct GenesisSuiteTests {
     static func genesis(suite: String, keys: [SigningKey], sm2UserID: String? = nil) -> Genesis {
         Genesis(
             chainID: "suite-test", genesisTimeMs: 1, cryptoSuite: suite,
-            validators: [Validator(name: "v0", publicKey: keys[0].publicKey, address: "h:1")],
+            validators: [Validator(name: "v0", publicKey: keys[0].publicKey, address: "h:1", networkKey: SigningKey.deterministic(label: "network:v0", algorithm: keys[0].algorithm).publicKey)],
             organisations: [
                 Organisation(
                     id: "bureau", name: "Bureau", creditCode: "11360000MB00000011",

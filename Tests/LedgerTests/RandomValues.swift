@@ -70,7 +70,7 @@ struct RandomValues {
 
     mutating func genesis() -> Genesis {
         let validators = (0..<Int.random(in: 1...4, using: &rng)).map { index in
-            Validator(name: "v\(index)", publicKey: keys[index].publicKey, address: "127.0.0.1:\(26000 + index)")
+            Validator(name: "v\(index)", publicKey: keys[index].publicKey, address: "127.0.0.1:\(26000 + index)", networkKey: SigningKey.deterministic(label: "network:" + (keys[index].publicKey).hex).publicKey)
         }
         let roles = Role.allCases.filter { _ in Bool.random(using: &rng) }
         let organisation = Organisation(

@@ -10,7 +10,7 @@ struct SnapshotFormatTests {
     static let chainID = "snapshot-format"
     static let genesisHash = Hash256(bytes: [UInt8](repeating: 7, count: 32))
     static var validators: ValidatorSet {
-        ValidatorSet([Validator(name: "v0", publicKey: validator.publicKey, address: "127.0.0.1:1")])
+        ValidatorSet([Validator(name: "v0", publicKey: validator.publicKey, address: "127.0.0.1:1", networkKey: SigningKey.deterministic(label: "network:" + (validator.publicKey).hex).publicKey)])
     }
 
     static func entries(count: Int, seed: UInt64) -> [SnapshotEntry] {

@@ -70,11 +70,12 @@ struct AdmissionGateTests {
         let path = temporaryDirectory(label)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let key = SigningKey.deterministic(label: "solo")
-        let genesis = GenesisFile.singleValidatorDevnet(chainID: "solo", validator: key.publicKey)
+        let soloConsensus = SigningKey.deterministic(label: "solo-consensus")
+        let genesis = Solo.genesis(chainID: "solo", consensus: soloConsensus, organisation: key)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         let runtime = try NodeRuntime(
-            genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
+            genesis: genesis, keys: try Solo.keys(consensus: soloConsensus, organisation: key), databasePath: path + "/db", mempoolLimits: .init(),
             admissionLimits: .init(minPending: 2, pendingSeconds: 0, maxAdmitting: 8),
             transport: nil, threadPool: pool, logger: Logger(label: label))
         try await APIErrorTests.withAPI(runtime: runtime) { port in try await body(runtime, key, port) }

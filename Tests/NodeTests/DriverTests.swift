@@ -19,7 +19,7 @@ struct DriverTests {
                 ConsensusStatement.voteSigningBytes(
                     chainID: "test", kind: .prevote, height: 1, round: round, blockID: nil)))
         let validators = ValidatorSet([
-            Validator(name: "v0", publicKey: Self.key.publicKey, address: "a")
+            Validator(name: "v0", publicKey: Self.key.publicKey, address: "a", networkKey: SigningKey.deterministic(label: "network:" + (Self.key.publicKey).hex).publicKey)
         ])
         // Verified at the edge, as the dispatcher does.
         return

@@ -29,7 +29,7 @@ struct FollowerProcessTests {
             "--p2p-listen", "127.0.0.1:\(cluster.p2pBase + follower)",
             "--api-listen", "127.0.0.1:\(cluster.apiBase + follower)",
         ])
-        let key = try KeyFile.read(from: cluster.dataDirectory(follower) + "/node.key").publicKey
+        let key = try KeyFile.read(from: cluster.dataDirectory(follower) + "/network.key").publicKey
         try cluster.start(follower)
         #expect(await cluster.eventually(seconds: 30) { await cluster.height(follower) != nil })
 

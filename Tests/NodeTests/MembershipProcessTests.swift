@@ -52,14 +52,15 @@ struct MembershipProcessTests {
             "init", "--data-dir", cluster.dataDirectory(newNode), "--genesis", cluster.directory + "/genesis.json",
             "--p2p-listen", "127.0.0.1:\(cluster.p2pBase + newNode)", "--api-listen", "127.0.0.1:\(cluster.apiBase + newNode)",
         ])
-        let newKey = try KeyFile.read(from: cluster.dataDirectory(newNode) + "/node.key").publicKey
+        let newKey = try KeyFile.read(from: cluster.dataDirectory(newNode) + "/consensus.key").publicKey
+        let newNetworkKey = try KeyFile.read(from: cluster.dataDirectory(newNode) + "/network.key").publicKey
         try cluster.start(newNode)
         #expect(await cluster.eventually(seconds: 30) { await cluster.height(newNode) != nil })
 
         // Governance adds it: the proposer's approval and one more (threshold 2).
         _ = try Self.governance(cluster, admin: 1, [
             "org", "propose", "add-validator", "--proposal-id", "P-ADD-NODE4", "--name", "node4",
-            "--public-key", newKey.hex, "--address", "127.0.0.1:\(cluster.p2pBase + newNode)",
+            "--public-key", newKey.hex, "--network-key", newNetworkKey.hex, "--address", "127.0.0.1:\(cluster.p2pBase + newNode)",
         ])
         let added = try Self.governance(cluster, admin: 2, ["org", "approve", "--proposal-id", "P-ADD-NODE4"])
         let addedFrom = added.height + 2
@@ -85,7 +86,7 @@ struct MembershipProcessTests {
 
         // Governance removes node 3 (still down): from its removal on, four validators
         // (quorum 3) certify, so the chain survives losing node 0 as well.
-        let node3Key = try KeyFile.read(from: cluster.dataDirectory(3) + "/node.key").publicKey
+        let node3Key = try KeyFile.read(from: cluster.dataDirectory(3) + "/consensus.key").publicKey
         _ = try Self.governance(cluster, admin: 1, [
             "org", "propose", "remove-validator", "--proposal-id", "P-REMOVE-NODE3", "--public-key", node3Key.hex,
         ])

@@ -26,7 +26,8 @@ struct NationalCryptoEndToEndTests {
         let keys = try FileManager.default.contentsOfDirectory(atPath: cluster.directory + "/keys")
         #expect(keys.count >= 8)
         let paths =
-            keys.map { cluster.directory + "/keys/" + $0 } + [cluster.dataDirectory(0) + "/node.key"]
+            keys.map { cluster.directory + "/keys/" + $0 }
+            + ["consensus", "network", "evidence"].map { cluster.dataDirectory(0) + "/\($0).key" }
         for path in paths {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(text.hasPrefix("govchain-sm2-secret:"), "\(path)")
@@ -93,7 +94,7 @@ struct NationalCryptoEndToEndTests {
 
         // No secret reaches a log.
         let node = cluster.dataDirectory(0)
-        let secret = try String(contentsOfFile: node + "/node.key", encoding: .utf8)
+        let secret = try String(contentsOfFile: node + "/consensus.key", encoding: .utf8)
             .dropFirst("govchain-sm2-secret:".count).trimmingCharacters(in: .whitespacesAndNewlines)
         let log = try String(contentsOfFile: node + "/node.log", encoding: .utf8)
         #expect(!log.contains(secret))

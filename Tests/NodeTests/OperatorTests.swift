@@ -16,7 +16,8 @@ struct OperatorTests {
         """
         database = 'db'
         genesis = 'genesis.json'
-        key = 'node.key'
+        consensus_key = 'consensus.key'
+        network_key = 'network.key'
         log_level = 'info'
 
         [api]

@@ -29,11 +29,12 @@ struct RuntimeTests {
         let path = temporaryDirectory("runtime")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let key = SigningKey.deterministic(label: "solo")
-        let genesis = GenesisFile.singleValidatorDevnet(chainID: "solo", validator: key.publicKey)
+        let soloConsensus = SigningKey.deterministic(label: "solo-consensus")
+        let genesis = Solo.genesis(chainID: "solo", consensus: soloConsensus, organisation: key)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         let runtime = try NodeRuntime(
-            genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
+            genesis: genesis, keys: try Solo.keys(consensus: soloConsensus, organisation: key), databasePath: path + "/db", mempoolLimits: .init(),
             transport: nil, threadPool: pool, logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await runtime.run() }

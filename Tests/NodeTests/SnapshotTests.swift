@@ -20,7 +20,7 @@ final class CertifiedChain {
     var billCount = 0
 
     init(path: String) throws {
-        genesis = GenesisFile.singleValidatorDevnet(chainID: "snapshot-test", validator: key.publicKey)
+        genesis = Solo.genesis(chainID: "snapshot-test", consensus: key)
         store = try BlockStore(path: path)
         executor = try Self.executor(store, genesis)
     }
@@ -38,7 +38,7 @@ final class CertifiedChain {
         let transactions = (0..<bills).map { _ -> Transaction in
             billCount += 1
             return Workload.billIssue(billCount, run: "snapshot").transaction(
-                chainID: genesis.chainID, signer: key,
+                chainID: genesis.chainID, signer: Solo.organisationKey(of: key),
                 uniqueID: Array(SHA256.hash(Array("tx \(billCount)".utf8)).bytes.prefix(16)),
                 validUntilHeight: height + 10)
         }
@@ -183,7 +183,7 @@ struct SnapshotTests {
         }
         // The same chain id under another validator: the certificates do not verify.
         let stranger = SigningKey.deterministic(label: "snapshot-stranger")
-        var other = GenesisFile.singleValidatorDevnet(chainID: "snapshot-test", validator: stranger.publicKey)
+        var other = Solo.genesis(chainID: "snapshot-test", consensus: stranger)
         other.genesisTimeMs = chain.genesis.genesisTimeMs
         #expect(throws: (any Error).self) {
             try Self.restore(file, into: directory + "/db-stranger", genesis: other)

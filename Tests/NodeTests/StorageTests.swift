@@ -95,11 +95,11 @@ struct StorageTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try BlockStore(path: path)
         let results = ExecutionResults(receiptsRoot: .zero, stateRoot: .zero)
-        let genesis = GenesisFile.singleValidatorDevnet(chainID: "a", validator: proposer.publicKey)
+        let genesis = Solo.genesis(chainID: "a", consensus: proposer)
         try store.initialise(genesis: genesis, state: [(Array("k".utf8), [1])], results: results)
         try store.initialise(genesis: genesis, state: [], results: results)
         #expect(try store.genesis() == genesis)
-        let other = GenesisFile.singleValidatorDevnet(chainID: "b", validator: proposer.publicKey)
+        let other = Solo.genesis(chainID: "b", consensus: proposer)
         #expect(throws: StorageError.self) { try store.initialise(genesis: other, state: [], results: results) }
     }
 

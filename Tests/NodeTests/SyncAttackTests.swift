@@ -69,13 +69,13 @@ struct SyncFixture {
         path = temporaryDirectory("sync")
         let key = SigningKey.deterministic(label: "sync-node")
         peer = SigningKey.deterministic(label: "sync-peer")
-        var genesis = GenesisFile.singleValidatorDevnet(chainID: "sync", validator: key.publicKey)
+        var genesis = Solo.genesis(chainID: "sync", consensus: key)
         genesis.validators.append(
-            Validator(name: "node1", publicKey: peer.publicKey, address: "127.0.0.1:26601"))
+            Validator(name: "node1", publicKey: peer.publicKey, address: "127.0.0.1:26601", networkKey: SigningKey.deterministic(label: "network:" + (peer.publicKey).hex).publicKey))
         pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         runtime = try NodeRuntime(
-            genesis: genesis, signingKey: key, databasePath: path + "/db", mempoolLimits: .init(),
+            genesis: genesis, keys: try Solo.keys(consensus: key), databasePath: path + "/db", mempoolLimits: .init(),
             transport: transport, threadPool: pool, logger: Logger(label: "sync-test"))
         var previous = Hash256.zero
         for height in 1...UInt64(blocks) {
@@ -173,7 +173,7 @@ struct SyncAttackTests {
         await runtime.sendDecisions(to: peer, heights: (UInt64.max - 3)...UInt64.max)
         let stranger = SigningKey.deterministic(label: "not-a-validator").publicKey
         await runtime.sendDecisions(to: stranger, heights: 1...2)
-        await runtime.sendDecisions(to: runtime.nodeKey, heights: 1...2)
+        await runtime.sendDecisions(to: runtime.networkKey, heights: 1...2)
         #expect(transport.payloads.isEmpty)
         try await fixture.close()
     }

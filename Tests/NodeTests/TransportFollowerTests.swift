@@ -46,3 +46,42 @@ extension TransportTests {
         }
     }
 }
+
+// Setup: validators A and B over real TCP; governance then rotates B's network key to C's
+// (same address, as `rotateValidatorKeys` keeps it), and A learns the new set.
+extension TransportTests {
+    @Test("rotation: a validator's network key rotated away is dropped and refused; the new key is admitted",
+          .timeLimit(.minutes(1)))
+    func rotatedNetworkKeyIsRevoked() async throws {
+        // Sorted so the new key C dials A (a validator dials only keys above its own).
+        let sorted = Self.keys(3, label: "rotation").sorted { $0.publicKey < $1.publicKey }
+        let (a, b, c) = (sorted[2], sorted[1], sorted[0])
+        let keys = [a, b, c]
+        let ports = try await Self.freePorts(3)
+        let before = Self.validatorSet([a, b], ports: Array(ports.prefix(2)))
+        var rotatedEntries = before.validators
+        rotatedEntries[1].networkKey = c.publicKey
+        let rotated = ValidatorSet(rotatedEntries)
+        let nodes = [
+            Self.makeNode(0, keys: keys, ports: ports, validators: before),
+            Self.makeNode(1, keys: keys, ports: ports, validators: before),
+            Self.makeNode(2, keys: keys, ports: ports, validators: rotated),
+        ]
+        let (first, new) = (nodes[0], nodes[2])
+
+        try await Self.withRunning(nodes) {
+            #expect(await Self.eventually { first.network.connectedPeers.contains(b.publicKey) })
+            #expect(!first.network.connectedPeers.contains(c.publicKey), "not admitted before the rotation")
+
+            first.network.admit(rotated.validators)
+            #expect(await Self.eventually { !first.network.connectedPeers.contains(b.publicKey) })
+            #expect(await Self.eventually { first.network.connectedPeers.contains(c.publicKey) })
+            // The old key keeps redialing and is refused.
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(!first.network.connectedPeers.contains(b.publicKey))
+            #expect(!first.network.send(Array("no longer".utf8), to: b.publicKey), "its outbox is gone")
+            #expect(first.network.send(Array("to the new key".utf8), to: c.publicKey))
+            #expect(await Self.eventually { await new.received.contains("to the new key", from: a.publicKey) })
+        }
+    }
+}

@@ -16,12 +16,15 @@ struct TransportTests {
         (0..<count).map { SigningKey.deterministic(label: "\(label)-\($0)") }
     }
 
+    /// The set of nodes whose transport keys (network keys) are `keys`; each consensus key
+    /// is derived from its network key (the transport never sees it).
     static func validatorSet(_ keys: [SigningKey], ports: [Int]? = nil) -> ValidatorSet {
         ValidatorSet(
             keys.enumerated().map { index, key in
                 Validator(
-                    name: "node\(index)", publicKey: key.publicKey,
-                    address: "127.0.0.1:\(ports?[index] ?? 26600 + index)")
+                    name: "node\(index)",
+                    publicKey: SigningKey.deterministic(label: "consensus:" + key.publicKey.hex).publicKey,
+                    address: "127.0.0.1:\(ports?[index] ?? 26600 + index)", networkKey: key.publicKey)
             })
     }
 

@@ -12,7 +12,8 @@ struct ValidatorSetsTests {
     static func validators(_ labels: [String]) -> [Validator] {
         labels.enumerated().map { index, label in
             Validator(name: label, publicKey: SigningKey.deterministic(label: label).publicKey,
-                      address: "127.0.0.1:\(7000 + index)")
+                      address: "127.0.0.1:\(7000 + index)",
+                      networkKey: SigningKey.deterministic(label: "network:" + label).publicKey)
         }
     }
 

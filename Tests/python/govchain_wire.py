@@ -46,7 +46,8 @@ BILL_CATEGORIES = {"pooled-fund": 0, "personal-account": 1, "self-paid": 2}
 STATEMENT_KINDS = {"proposal": 0, "prevote": 1, "precommit": 2}
 GOVERNANCE_CHANGES = ["registerOrganisation", "addKey", "removeKey", "rotateKey", "grantRole",
                       "revokeRole", "addValidator", "removeValidator", "registerDutyItem",
-                      "removeDutyItem", "registerLicenceType", "addFollower", "removeFollower"]
+                      "removeDutyItem", "registerLicenceType", "addFollower", "removeFollower",
+                      "rotateValidatorKeys"]
 
 
 # MARK: - hashes of the two suites
@@ -326,7 +327,10 @@ class CallEncoder:
             return out + self.pubkey(c["public_key_hex"]) + string(c["role"])
         if kind == "addValidator":
             return (out + string(c["name"]) + self.pubkey(c["public_key_hex"])
-                    + string(c["address"]))
+                    + string(c["address"]) + self.pubkey(c["network_key_hex"]))
+        if kind == "rotateValidatorKeys":
+            return (out + self.pubkey(c["validator_hex"]) + self.pubkey(c["consensus_key_hex"])
+                    + self.pubkey(c["network_key_hex"]))
         if kind == "addFollower":
             return out + string(c["name"]) + self.pubkey(c["public_key_hex"])
         if kind == "registerDutyItem":

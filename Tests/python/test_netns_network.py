@@ -149,8 +149,11 @@ class Network:
         run = sh(f"{BIN}/govchain-node", "init", "--data-dir", directory or self.data(i),
                  "--genesis", f"{self.directory}/genesis.json",
                  "--p2p-listen", f"0.0.0.0:{P2P_PORT}", "--api-listen", f"0.0.0.0:{API_PORT}")
-        key = next(line.split()[-1] for line in run.stdout.splitlines() if "node key:" in line)
-        return key
+        # The node's keys, one use each: the consensus key signs votes, the network key is
+        # what peers (and a follower's admission) know it by.
+        keys = {line.split(":")[0].strip(): line.split()[-1] for line in run.stdout.splitlines()
+                if line.strip().startswith(("consensus key:", "network key:"))}
+        return keys["consensus key"], keys["network key"]
 
     def close(self):
         for process in self.processes.values():
@@ -213,7 +216,7 @@ def test_a_2_2_cut_halts_commits_without_a_fork_and_healing_resumes_within_10_s(
 
 
 def test_a_follower_admitted_by_governance_joins_by_state_sync_and_matches(network):
-    key = network.init(FOLLOWER)
+    _, key = network.init(FOLLOWER)
     network.govern("P-NETNS-FOLLOW", ["add-follower", "--name", "health-replica", "--public-key", key],
                    "data-bureau-admin-2")
     network.start(FOLLOWER, "--state-sync")
@@ -232,9 +235,10 @@ def test_a_follower_admitted_by_governance_joins_by_state_sync_and_matches(netwo
 
 
 def test_a_validator_added_by_governance_votes_and_a_removed_one_stops_counting(network):
-    key = network.init(NEWCOMER)
+    key, network_key = network.init(NEWCOMER)
     network.start(NEWCOMER)  # joins by replaying every block (the follower shows state sync)
     added = network.govern("P-NETNS-ADD", ["add-validator", "--name", "health-bureau", "--public-key", key,
+                                           "--network-key", network_key,
                                            "--address", f"{address(NEWCOMER)}:{P2P_PORT}"], "data-bureau-admin-2")
     assert eventually(lambda: (network.height(NEWCOMER) or 0) >= added["height"] + 3, 90), "the new validator did not join"
     # Five validators need four votes: with validator 3 killed, the chain goes on only because
@@ -267,7 +271,7 @@ def test_a_node_joining_by_state_sync_after_set_changes_checks_the_snapshot_thro
         network.kill(serving)
         network.start(serving)
         assert advances(network, [1, 2, NEWCOMER], 2, 60), f"validator {serving} did not come back"
-    key = network.init(late, directory)
+    _, key = network.init(late, directory)
     network.govern("P-NETNS-LATE", ["add-follower", "--name", "late-replica", "--public-key", key],
                    "data-bureau-admin-2")
     network.start(late, "--state-sync", directory=directory)

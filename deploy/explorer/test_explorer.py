@@ -449,7 +449,8 @@ class TamperingProxy(http.server.BaseHTTPRequestHandler):
             # only block 2's certified header could vouch for it, and it names another.
             view = json.loads(body)
             fake = [{"name": f"forged{i}", "public_key": bytes([i + 1] * 32).hex(),
-                     "address": f"127.0.0.1:{40000 + i}"} for i in range(4)]
+                     "address": f"127.0.0.1:{40000 + i}", "network_key": bytes([i + 101] * 32).hex()}
+                    for i in range(4)]
             view["items"] = view["items"][:1] + [
                 {"from_height": 3, "hash": validator_set_hash(fake), "validators": fake}]
             return json.dumps(view).encode()
@@ -513,15 +514,16 @@ def test_a_node_that_tampers_one_byte_of_a_certificate_is_caught_on_screen(brows
 
 def validator_set_hash(validators):
     """ValidatorSet.hash under SHA-256: the tag, then the canonical list (u32 count; each
-    name, key and address, strings as u32 length + UTF-8)."""
+    name, consensus key, address and network key, strings as u32 length + UTF-8)."""
     import hashlib
 
     def string(text):
         data = text.encode()
         return len(data).to_bytes(4, "big") + data
     encoded = len(validators).to_bytes(4, "big") + b"".join(
-        string(v["name"]) + bytes.fromhex(v["public_key"]) + string(v["address"]) for v in validators)
-    return hashlib.sha256(b"govchain/validator-set/v1" + encoded).hexdigest()
+        string(v["name"]) + bytes.fromhex(v["public_key"]) + string(v["address"]) + bytes.fromhex(v["network_key"])
+        for v in validators)
+    return hashlib.sha256(b"govchain/validator-set/v2" + encoded).hexdigest()
 
 
 def test_the_real_validator_sets_hash_as_headers_name_them():

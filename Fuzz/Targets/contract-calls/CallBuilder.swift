@@ -31,7 +31,7 @@ extension CallProgram {
     private mutating func change(_ serial: UInt64) -> GovernanceChange {
         let key = input.pick(Pools.publicKeys)
         let organisation = input.pick(Pools.organisationIDs(serial: serial))
-        switch input.index(10) {
+        switch input.index(11) {
         case 8:
             // Mostly well-formed items, so statutory-duty uses sometimes find their basis.
             return .registerDutyItem(
@@ -60,7 +60,15 @@ extension CallProgram {
         case 6:
             return .addValidator(
                 Validator(
-                    name: "v\(serial)", publicKey: key, address: "127.0.0.1:\(serial % 9_999)"))
+                    name: "v\(serial)", publicKey: key, address: "127.0.0.1:\(serial % 9_999)",
+                    networkKey: input.pick(Pools.publicKeys)))
+        case 10:
+            // Often a real validator's key, so rotations sometimes apply (and sometimes
+            // collide with another validator's or an organisation's key).
+            let validator = input.chance(70) ? input.pick(FuzzChain.validatorSet.validators).publicKey : key
+            return .rotateValidatorKeys(
+                validator: validator, consensusKey: input.pick(Pools.publicKeys),
+                networkKey: input.pick(Pools.publicKeys))
         default: return .removeValidator(key)
         }
     }

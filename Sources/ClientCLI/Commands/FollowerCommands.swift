@@ -29,7 +29,7 @@ extension Propose {
             commandName: "add-follower",
             abstract: "Admit a follower node's key: validators then accept it as a peer.",
             discussion: """
-                The key is the one `govchain-node init` printed on the follower's host. Example: \
+                The key is the network key `govchain-node init` printed on the follower's host. Example: \
                 govchain ... org propose add-follower --proposal-id P009 --name health-replica \
                 --public-key 3b6a...9f
                 """)
@@ -37,7 +37,7 @@ extension Propose {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
         @Option(name: .long, help: "The follower's display name.") var name: String
-        @Option(name: .customLong("public-key"), help: "Its node key.") var publicKey: String
+        @Option(name: .customLong("public-key"), help: "Its network key.") var publicKey: String
 
         func validate() throws {
             try validateID(name, "--name")
@@ -58,7 +58,7 @@ extension Propose {
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var proposal: ProposalOptions
-        @Option(name: .customLong("public-key"), help: "Its node key.") var publicKey: String
+        @Option(name: .customLong("public-key"), help: "Its network key.") var publicKey: String
 
         func validate() throws { _ = try Propose.key(publicKey, "--public-key") }
 

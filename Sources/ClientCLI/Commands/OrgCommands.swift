@@ -44,7 +44,7 @@ struct OrgCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.perform { client, output in
                 output.emitList("validators", try await client.validators()) {
-                    "\($0.name)  \($0.publicKey.prefix(16))  \($0.address)"
+                    "\($0.name)  consensus \($0.publicKey.prefix(16))  network \($0.networkKey.prefix(16))  \($0.address)"
                 }
             }
         }
@@ -125,6 +125,7 @@ struct Propose: AsyncParsableCommand {
             RegisterOrganisation.self, AddKey.self, RemoveKey.self, RotateKey.self, GrantRole.self,
             RevokeRole.self, AddValidator.self, RemoveValidator.self, RegisterDutyItem.self,
             RemoveDutyItem.self, RegisterLicenceType.self, AddFollower.self, RemoveFollower.self,
+            RotateValidatorKeys.self,
         ])
 
     /// The options every proposal has.
@@ -326,52 +327,6 @@ struct Propose: AsyncParsableCommand {
                 .revokeRole(
                     publicKey: try Propose.key(publicKey, "--public-key"),
                     role: try Propose.role(role)))
-        }
-    }
-
-    struct AddValidator: AsyncParsableCommand, ConnectedCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "add-validator",
-            abstract: "Add a validator to the recorded validator set.",
-            discussion: """
-                Example: govchain ... org propose add-validator --proposal-id P007 --name node4 \
-                --public-key 3b6a...9f --address 10.0.0.5:27000
-                """)
-
-        @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var proposal: ProposalOptions
-        @Option(name: .long, help: "The validator's name.") var name: String
-        @Option(name: .customLong("public-key"), help: "Its node key.") var publicKey: String
-        @Option(name: .long, help: "Its peer endpoint host:port.") var address: String
-
-        func validate() throws {
-            try validateID(name, "--name")
-            _ = try Propose.key(publicKey, "--public-key")
-        }
-
-        func run() async throws {
-            let validator = Validator(
-                name: name, publicKey: try Propose.key(publicKey, "--public-key"), address: address)
-            try await Propose.submit(connection, proposal, .addValidator(validator))
-        }
-    }
-
-    struct RemoveValidator: AsyncParsableCommand, ConnectedCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "remove-validator", abstract: "Remove a validator from the recorded set.",
-            discussion:
-                "Example: govchain ... org propose remove-validator --proposal-id P008 --public-key 3b6a...9f"
-        )
-
-        @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var proposal: ProposalOptions
-        @Option(name: .customLong("public-key"), help: "Its node key.") var publicKey: String
-
-        func validate() throws { _ = try Propose.key(publicKey, "--public-key") }
-
-        func run() async throws {
-            try await Propose.submit(
-                connection, proposal, .removeValidator(try Propose.key(publicKey, "--public-key")))
         }
     }
 }

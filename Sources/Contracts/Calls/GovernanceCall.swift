@@ -25,6 +25,12 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
     case addFollower(Follower)
     /// Withdraws a follower's admission: validators drop its connection.
     case removeFollower(PublicKey)
+    /// Gives the validator whose consensus key is `validator` new consensus and network keys
+    /// (either may stay the same). Like any set change it certifies from two blocks after
+    /// the block that commits it; the node signs with the new consensus key from then on
+    /// (its `next_consensus_key`), and dials and answers with the new network key once
+    /// restarted with it.
+    case rotateValidatorKeys(validator: PublicKey, consensusKey: PublicKey, networkKey: PublicKey)
 
     public var name: String {
         switch self {
@@ -41,6 +47,7 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case .registerLicenceType: "registerLicenceType"
         case .addFollower: "addFollower"
         case .removeFollower: "removeFollower"
+        case .rotateValidatorKeys: "rotateValidatorKeys"
         }
     }
 
@@ -75,11 +82,14 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
             encoder.encode(UInt8(11)); encoder.encode(follower)
         case let .removeFollower(publicKey):
             encoder.encode(UInt8(12)); encoder.encode(publicKey)
+        case let .rotateValidatorKeys(validator, consensusKey, networkKey):
+            encoder.encode(UInt8(13)); encoder.encode(validator); encoder.encode(consensusKey)
+            encoder.encode(networkKey)
         }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        switch try decoder.decodeTag(of: "GovernanceChange", count: 13) {
+        switch try decoder.decodeTag(of: "GovernanceChange", count: 14) {
         case 0:
             self = .registerOrganisation(
                 id: try decoder.decodeName(),
@@ -108,7 +118,11 @@ public enum GovernanceChange: Hashable, Sendable, CanonicalCodable {
         case 9: self = .removeDutyItem(itemCode: try decoder.decodeName())
         case 10: self = .registerLicenceType(try decoder.decode(LicenceType.self))
         case 11: self = .addFollower(try decoder.decode(Follower.self))
-        default: self = .removeFollower(try decoder.decode(PublicKey.self))
+        case 12: self = .removeFollower(try decoder.decode(PublicKey.self))
+        default:
+            self = .rotateValidatorKeys(
+                validator: try decoder.decode(PublicKey.self), consensusKey: try decoder.decode(PublicKey.self),
+                networkKey: try decoder.decode(PublicKey.self))
         }
     }
 

@@ -64,9 +64,8 @@ extension GovernanceContract {
 
     static func addFollower(_ follower: Follower, in context: inout ContractContext) throws(ContractError) {
         guard !follower.name.isEmpty else { throw ContractError(.invalidIdentifier, "a follower needs a name") }
-        let parameters = try parameters(in: context)
-        guard !parameters.validators.contains(where: { $0.publicKey == follower.publicKey }) else {
-            throw ContractError(.alreadyExists, "\(follower.publicKey.hex.prefix(16)) is a validator")
+        guard try !isValidatorKey(follower.publicKey, in: context) else {
+            throw ContractError(.alreadyExists, "\(follower.publicKey.hex.prefix(16)) is a validator's key")
         }
         let list = try followers(in: context)
         guard !list.contains(follower.publicKey) else {

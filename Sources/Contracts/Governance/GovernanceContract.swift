@@ -112,6 +112,8 @@ enum GovernanceContract {
             try addFollower(follower, in: &context)
         case let .removeFollower(publicKey):
             try removeFollower(publicKey, in: &context)
+        case let .rotateValidatorKeys(validator, consensusKey, networkKey):
+            try rotateValidatorKeys(validator, consensusKey: consensusKey, networkKey: networkKey, in: &context)
         case let .registerDutyItem(item):
             try DutyRegistry.register(item, in: &context)
         case let .removeDutyItem(itemCode):
@@ -194,6 +196,12 @@ enum GovernanceContract {
         guard !context.exists(GovernanceKeys.key(record.publicKey)) else {
             throw ContractError(
                 .alreadyExists, "key \(record.publicKey.hex.prefix(16)) is already registered")
+        }
+        // A validator's consensus key signs statements only, its network key handshakes only.
+        guard try !isValidatorKey(record.publicKey, in: context) else {
+            throw ContractError(
+                .alreadyExists,
+                "key \(record.publicKey.hex.prefix(16)) is a validator's consensus or network key")
         }
         try RecordLimits.require(
             organisation.keys.count + 1, atMost: RecordLimits.keysPerOrganisation,

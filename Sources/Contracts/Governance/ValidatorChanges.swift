@@ -18,6 +18,10 @@ extension GovernanceContract {
         else {
             throw ContractError(.alreadyExists, "validator \(validator.name) is in the set")
         }
+        if let conflict = Validator.keyConflict(in: parameters.validators + [validator]) {
+            throw ContractError(.alreadyExists, conflict)
+        }
+        try requireUnused([validator.publicKey, validator.networkKey], in: context)
         parameters.validators.append(validator)
         context.put(parameters, at: GovernanceKeys.parameters)
     }
@@ -34,5 +38,50 @@ extension GovernanceContract {
         }
         parameters.validators.removeAll { $0.publicKey == publicKey }
         context.put(parameters, at: GovernanceKeys.parameters)
+    }
+
+    /// Replaces the keys of the validator whose consensus key is `validator`, keeping its
+    /// name, address and position (so indexes in certificates mean the same validator).
+    static func rotateValidatorKeys(
+        _ validator: PublicKey, consensusKey: PublicKey, networkKey: PublicKey,
+        in context: inout ContractContext
+    ) throws(ContractError) {
+        var parameters = try parameters(in: context)
+        guard let position = parameters.validators.firstIndex(where: { $0.publicKey == validator }) else {
+            throw ContractError(.notFound, "\(validator.hex.prefix(16)) is not a validator's consensus key")
+        }
+        let old = parameters.validators[position]
+        guard old.publicKey != consensusKey || old.networkKey != networkKey else {
+            throw ContractError(.invalidTransition, "the rotation changes no key of \(old.name)")
+        }
+        var rotated = parameters.validators
+        rotated[position].publicKey = consensusKey
+        rotated[position].networkKey = networkKey
+        if let conflict = Validator.keyConflict(in: rotated) {
+            throw ContractError(.alreadyExists, conflict)
+        }
+        try requireUnused(
+            [consensusKey, networkKey].filter { $0 != old.publicKey && $0 != old.networkKey }, in: context)
+        parameters.validators = rotated
+        context.put(parameters, at: GovernanceKeys.parameters)
+    }
+
+    /// Whether `key` is a consensus or network key of the recorded (latest) set.
+    static func isValidatorKey(_ key: PublicKey, in context: ContractContext) throws(ContractError) -> Bool {
+        try parameters(in: context).validators.contains { $0.publicKey == key || $0.networkKey == key }
+    }
+
+    /// Refuses a new validator key that already serves as an organisation key (it would sign
+    /// transactions) or a follower's network key (two nodes would claim one identity).
+    private static func requireUnused(_ keys: [PublicKey], in context: ContractContext) throws(ContractError) {
+        let followerList = try followers(in: context)
+        for key in keys {
+            guard !context.exists(GovernanceKeys.key(key)) else {
+                throw ContractError(.alreadyExists, "\(key.hex.prefix(16)) is an organisation key")
+            }
+            guard !followerList.contains(key) else {
+                throw ContractError(.alreadyExists, "\(key.hex.prefix(16)) is a follower's key")
+            }
+        }
     }
 }

@@ -187,7 +187,8 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         }
         // No suite mixing: every key is of the suite's algorithm.
         let algorithm = suite.signatureAlgorithm
-        for key in validators.map(\.publicKey) + organisations.flatMap({ $0.keys.map(\.publicKey) })
+        for key in validators.flatMap({ [$0.publicKey, $0.networkKey] })
+            + organisations.flatMap({ $0.keys.map(\.publicKey) })
         where key.algorithm != algorithm {
             throw fail(
                 "key \(key.hex) is \(key.algorithm), but the suite \(suite) signs with \(algorithm)")
@@ -195,8 +196,16 @@ public struct Genesis: Hashable, Sendable, Codable, CanonicalCodable {
         guard (1...ValidatorSet.maxValidators).contains(validators.count) else {
             throw fail("needs 1...\(ValidatorSet.maxValidators) validators")
         }
-        guard Set(validators.map(\.publicKey)).count == validators.count else {
-            throw fail("duplicate validator key")
+        if let conflict = Validator.keyConflict(in: validators) { throw fail(conflict) }
+        // A consensus key signs statements only: an organisation key that equals one could
+        // make it sign transactions too (network keys sign only handshakes, which no
+        // transaction or statement can be mistaken for, but are kept apart all the same).
+        let validatorKeys = Set(validators.flatMap { [$0.publicKey, $0.networkKey] })
+        for organisation in organisations {
+            for key in organisation.keys where validatorKeys.contains(key.publicKey) {
+                throw fail("organisation \(organisation.id) holds validator key \(key.publicKey.hex.prefix(16)): "
+                    + "a validator's consensus and network keys have no other use")
+            }
         }
         guard Set(organisations.map(\.id)).count == organisations.count else {
             throw fail("duplicate organisation id")

@@ -104,8 +104,17 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
 
     /// Genesis JSON file.
     public var genesis: String
-    /// Ed25519 node key file (mode 0600).
-    public var key: String
+    /// The consensus key file (mode 0600): signs proposals and votes, nothing else.
+    public var consensusKey: String
+    /// The next consensus key, during a rotation (`rotateValidatorKeys`): the node signs with
+    /// whichever of the two the validator set of each height names. Optional.
+    public var nextConsensusKey: String?
+    /// The network key file: the peer handshake's key (a validator's `networkKey`, a
+    /// follower's admitted key).
+    public var networkKey: String
+    /// An organisation key file that signs the equivocation evidence this node reports.
+    /// Optional: without it evidence is only logged.
+    public var evidenceKey: String?
     /// RocksDB directory.
     public var database: String
     /// trace, debug, info, notice, warning, error or critical.
@@ -115,14 +124,17 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var mempool: MempoolSettings
 
     enum CodingKeys: String, CodingKey {
-        case genesis, key, database
+        case genesis, database
+        case consensusKey = "consensus_key", nextConsensusKey = "next_consensus_key"
+        case networkKey = "network_key", evidenceKey = "evidence_key"
         case logLevel = "log_level"
         case p2p, api, mempool
     }
 
     public static func defaults(p2pListen: String, apiListen: String) -> NodeConfiguration {
         NodeConfiguration(
-            genesis: "genesis.json", key: "node.key", database: "db", logLevel: "info",
+            genesis: "genesis.json", consensusKey: "consensus.key", nextConsensusKey: nil,
+            networkKey: "network.key", evidenceKey: "evidence.key", database: "db", logLevel: "info",
             p2p: P2P(listen: p2pListen, maxFrameBytes: 16 << 20),
             api: API(listen: apiListen, maxBodyBytes: 1 << 20),
             mempool: MempoolSettings(maxTransactions: 50_000, maxBytes: 64 << 20, maxPerSender: 10_000))
@@ -137,7 +149,10 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
             value.hasPrefix("/") ? value : directory.appendingPathComponent(value).path
         }
         configuration.genesis = resolve(configuration.genesis)
-        configuration.key = resolve(configuration.key)
+        configuration.consensusKey = resolve(configuration.consensusKey)
+        configuration.nextConsensusKey = configuration.nextConsensusKey.map(resolve)
+        configuration.networkKey = resolve(configuration.networkKey)
+        configuration.evidenceKey = configuration.evidenceKey.map(resolve)
         configuration.database = resolve(configuration.database)
         configuration.api.tlsCertificate = configuration.api.tlsCertificate.map(resolve)
         configuration.api.tlsKey = configuration.api.tlsKey.map(resolve)

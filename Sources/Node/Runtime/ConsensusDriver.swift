@@ -186,12 +186,16 @@ struct NodeEffects: ConsensusEffects {
         guard let validators = known.set(forHeight: runtime.blockStore.lastHeight + 1),
             validator >= 0, validator < validators.count
         else { return }
-        let peer = validators[validator].publicKey
+        let peer = validators[validator].networkKey
         runtime.transport?.send(
             PeerMessage.consensus(message.canonicalBytes).canonicalBytes, to: peer)
     }
 
-    mutating func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>) {
+    /// `signer` is the consensus key of a lagging validator's message; the reply goes to the
+    /// network key that the latest known set pairs with it.
+    mutating func sendDecisions(to signer: PublicKey, heights: ClosedRange<UInt64>) {
+        guard let peer = runtime.validatorSets.withLockedValue({ $0.networkKey(ofConsensusKey: signer) })
+        else { return }
         output.decisionRequests.append((peer, heights))
     }
 

@@ -78,7 +78,7 @@ extension NodeRuntime {
                 case let .status(height):
                     // Only validators' heights say how far the chain is: a follower's claim
                     // could otherwise send this node chasing blocks nobody has.
-                    guard validatorSets.withLockedValue({ $0.contains(peer) }) else { continue }
+                    guard validatorSets.withLockedValue({ $0.containsPeer(peer) }) else { continue }
                     dynamic.withLockedValue { $0.peerHeights[peer] = height }
                 case let .syncRequest(fromHeight, count):
                     // Admitted before the task exists: excess requests cost no task at all.
@@ -251,8 +251,8 @@ extension NodeRuntime {
     /// Consensus asks for this on every old-height message, which anyone can replay, so
     /// the budget, not the asker, decides how much is sent.
     func sendDecisions(to peer: PublicKey, heights: ClosedRange<UInt64>) async {
-        guard let transport, peer != nodeKey,
-            validatorSets.withLockedValue({ $0.keys.contains(peer) })
+        guard let transport, peer != keys.network,
+            validatorSets.withLockedValue({ $0.containsPeer(peer) })
         else { return }
         guard admitReply(to: peer, kind: "decisions") else { return }
         defer { syncReplies.end(peer: peer) }

@@ -20,8 +20,10 @@ public final class NodeRuntime: Sendable {
     let validatorSets: NIOLockedValueBox<ValidatorSetHistory>
     /// The tip height at which the follower keys were last read from state.
     private let followersLearnedAt = NIOLockedValueBox<UInt64>(.max)
-    public let nodeKey: PublicKey
-    let signingKey: SigningKey
+    /// This node's keys, one use each (`NodeKeys`).
+    let keys: NodeKeys
+    /// The key peers know this node by (the transport's handshake key).
+    public var networkKey: PublicKey { keys.network }
     public let logger: Logger
     public let metrics: NodeMetrics
     public let store: AsyncBlockStore
@@ -57,15 +59,14 @@ public final class NodeRuntime: Sendable {
     ///   - transport: nil runs a node with no peers (a one-validator chain, or tests).
     ///   - admissionLimits: when the API sheds submissions (`AdmissionGate`).
     public init(
-        genesis: Genesis, signingKey: SigningKey, databasePath: String, mempoolLimits: Mempool.Limits,
+        genesis: Genesis, keys: NodeKeys, databasePath: String, mempoolLimits: Mempool.Limits,
         admissionLimits: AdmissionGate.Limits = AdmissionGate.Limits(),
         transport: (any PeerTransport)?, threadPool: NIOThreadPool, logger: Logger
     ) throws {
         try genesis.validate()
         self.genesis = genesis
         self.validators = genesis.validatorSet
-        self.signingKey = signingKey
-        self.nodeKey = signingKey.publicKey
+        self.keys = keys
         self.logger = logger
         self.metrics = NodeMetrics()
         self.blockStore = try BlockStore(path: databasePath)
@@ -94,7 +95,8 @@ public final class NodeRuntime: Sendable {
     /// This node's index in the set of the height being decided, or nil for a follower.
     public var validatorIndex: Int? {
         let height = blockStore.lastHeight
-        return validatorSets.withLockedValue { $0.set(forHeight: height + 1) }?.index(of: nodeKey)
+        guard let set = validatorSets.withLockedValue({ $0.set(forHeight: height + 1) }) else { return nil }
+        return keys.consensus.lazy.compactMap { set.index(of: $0.publicKey) }.first
     }
 
     /// The sets of up to 16 heights below the tip and of the next two, from the governance
@@ -125,10 +127,10 @@ public final class NodeRuntime: Sendable {
         var added: [Validator]?
         for height in max(known + 1, 1)...target {
             guard let set = executor.validatorSet(forHeight: height) else { break }
-            let before = validatorSets.withLockedValue { $0.keys }
-            let after = validatorSets.withLockedValue { sets -> [PublicKey] in
+            let before = validatorSets.withLockedValue { $0.validators }
+            let after = validatorSets.withLockedValue { sets -> [Validator] in
                 sets.record(set, forHeight: height)
-                return sets.keys
+                return sets.validators
             }
             if before != after {
                 added = validatorSets.withLockedValue { $0.validators }
@@ -188,10 +190,10 @@ public final class NodeRuntime: Sendable {
         } else {
             safety = .initial
         }
+        var rules = SafetyRules(chainID: genesis.chainID, keys: keys.consensus, state: safety)
         let configuration = ReplicaConfiguration(
             chainID: genesis.chainID, validators: current, parameters: genesis.consensus,
-            index: current.index(of: nodeKey), emptyBlockWaitMs: Self.emptyBlockWaitMs)
-        let rules = SafetyRules(chainID: genesis.chainID, key: signingKey, state: safety)
+            index: rules.select(in: current), emptyBlockWaitMs: Self.emptyBlockWaitMs)
         return Replica(
             configuration: configuration, safetyRules: rules, tip: tip, nextValidators: next)
     }
@@ -234,14 +236,19 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Records equivocation evidence on chain through the evidence contract, signed with the
-    /// node key (genesis must register validator keys with an organisation for this).
+    /// node's evidence key: an organisation key (genesis or `addKey` registers it), never the
+    /// consensus key. Without one configured the evidence is only logged.
     func reportEvidence(_ evidence: EquivocationEvidence) async {
         logger.warning("equivocation detected", metadata: [
             "validator": "\(evidence.validator.hex)", "height": "\(evidence.height)", "round": "\(evidence.round)",
         ])
+        guard let evidenceKey = keys.evidence else {
+            logger.warning("evidence not submitted: no evidence_key is configured")
+            return
+        }
         let call = ContractCall.evidence(.record(evidence))
         let tx = call.transaction(
-            chainID: genesis.chainID, signer: signingKey, uniqueID: Array(evidence.hash.bytes.prefix(16)),
+            chainID: genesis.chainID, signer: evidenceKey, uniqueID: Array(evidence.hash.bytes.prefix(16)),
             validUntilHeight: blockStore.lastHeight + 100)
         let result = await submit(bytes: tx.canonicalBytes)
         if case let .failure(error) = result {
@@ -276,7 +283,7 @@ public final class NodeRuntime: Sendable {
         let claims = dynamic.peerHeights.values.sorted(by: >)
         let best = claims.count > validators.maxFaulty ? claims[validators.maxFaulty] : 0
         return NodeStatus(
-            chainID: genesis.chainID, nodeID: nodeKey.hex, isValidator: validatorIndex != nil, height: height,
+            chainID: genesis.chainID, nodeID: keys.network.hex, isValidator: validatorIndex != nil, height: height,
             lastBlockHash: height == 0 ? genesis.hash.hex : blockStore.lastHash.hex,
             lastBlockTimeMs: dynamic.lastBlockTimeMs, round: dynamic.round,
             peers: (transport?.connectedPeers ?? []).map(\.hex), catchingUp: best > height + 1,

@@ -44,14 +44,16 @@ public struct HandshakeConfiguration: Sendable {
         self.chainID = chainID
         self.genesisHash = genesisHash
         self.validators = validators
-        self.admission = PeerAdmission(validators.validators.map(\.publicKey))
+        self.admission = PeerAdmission(validators.validators.map(\.networkKey))
     }
 }
 
-/// The peer keys a node accepts (shared, locked): every validator key of every set it has
-/// known (they only grow: a removed validator may stay connected, its votes fail
-/// verification) and the follower keys governance admits now (replaced as governance
-/// changes them: a removed follower is refused and dropped).
+/// The peer keys a node accepts (shared, locked): the network key of every validator of
+/// every set it has known (a removed validator may stay connected, its votes fail
+/// verification), except keys governance rotated away (`revoke`: a replaced network key is
+/// refused and dropped, so rotating a leaked key shuts it out), and the follower keys
+/// governance admits now (replaced as governance changes them: a removed follower is refused
+/// and dropped).
 public final class PeerAdmission: Sendable {
     struct Keys {
         var validators: Set<PublicKey>
@@ -72,6 +74,14 @@ public final class PeerAdmission: Sendable {
     /// Adds validator keys. - Returns: those that were not validator keys before.
     func add(_ newKeys: [PublicKey]) -> [PublicKey] {
         keys.withLockedValue { admitted in newKeys.filter { admitted.validators.insert($0).inserted } }
+    }
+
+    /// Withdraws validator keys (rotated away). - Returns: those that were admitted and are
+    /// no longer (a key that is also a follower's stays admitted as one).
+    func revoke(_ oldKeys: [PublicKey]) -> [PublicKey] {
+        keys.withLockedValue { admitted in
+            oldKeys.filter { admitted.validators.remove($0) != nil && !admitted.followers.contains($0) }
+        }
     }
 
     /// Replaces the follower keys. - Returns: the keys admitted now and not before, and those

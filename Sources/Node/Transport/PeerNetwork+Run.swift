@@ -58,7 +58,7 @@ extension PeerNetwork {
     /// The genesis validators this node dials (`shouldDial`; see the type's documentation
     /// for why only one side of each pair of validators dials).
     var dialTargets: [Validator] {
-        configuration.validators.validators.filter { $0.publicKey != publicKey && shouldDial($0.publicKey) }
+        configuration.validators.validators.filter { $0.networkKey != publicKey && shouldDial($0.networkKey) }
     }
 
     /// Frame decoder plus async wrapper; runs on the channel's event loop.
@@ -87,15 +87,16 @@ extension PeerNetwork {
         var random = SystemRandomNumberGenerator()
         // Re-checked each round: a node governance makes a validator stops dialing the
         // validators below it, which now dial it (two dialers would replace each other's
-        // connection forever).
-        while !Task.isCancelled, shouldDial(validator.publicKey) {
+        // connection forever). A loop whose key governance rotated away at this address
+        // ends: the loop for the new key dials it now.
+        while !Task.isCancelled, shouldDial(validator.networkKey), isDialTarget(validator) {
             do {
                 let channel = try await ClientBootstrap(group: eventLoopGroup)
                     .connectTimeout(.milliseconds(limits.connectTimeoutMs))
                     .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                     .connect(host: host, port: port) { channel in self.makePeerChannel(channel) }
                 let established = await runConnection(
-                    channel, role: .dialer, expectedPeer: validator.publicKey)
+                    channel, role: .dialer, expectedPeer: validator.networkKey)
                 failures = established ? 0 : failures + 1
             } catch {
                 failures += 1

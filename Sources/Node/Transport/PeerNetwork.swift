@@ -82,6 +82,8 @@ public final class PeerNetwork: PeerTransport {
     public let limits: TransportLimits
     /// One per admitted peer (grows with `admit`).
     let outboxBox: NIOLockedValueBox<[PublicKey: PeerOutbox]>
+    /// The network key expected at each validator address (see `isDialTarget`).
+    let dialKeys: NIOLockedValueBox<[String: PublicKey]>
     var outboxes: [PublicKey: PeerOutbox] { outboxBox.withLockedValue { $0 } }
     /// The other validators, sorted: the order `broadcast` queues in.
     var peerKeys: [PublicKey] { outboxes.keys.sorted() }
@@ -95,7 +97,8 @@ public final class PeerNetwork: PeerTransport {
     public let inbound: AsyncStream<InboundMessage>
 
     /// - Parameters:
-    ///   - identity: this node's key; genesis must list its public key among `validators`.
+    ///   - identity: this node's network key (a validator's is the `networkKey` its set
+    ///     lists; never its consensus key).
     ///   - genesisHash: the hash of the genesis document; peers on another chain are refused.
     ///   - listenHost/listenPort: where to accept peers (port 0 picks one; see `localPort`).
     public init(
@@ -111,10 +114,13 @@ public final class PeerNetwork: PeerTransport {
         self.logger = logger
         self.limits = limits
         var outboxes: [PublicKey: PeerOutbox] = [:]
-        for validator in validators.validators where validator.publicKey != identity.publicKey {
-            outboxes[validator.publicKey] = PeerOutbox(limit: limits.outboundQueueLimit)
+        var dialKeys: [String: PublicKey] = [:]
+        for validator in validators.validators where validator.networkKey != identity.publicKey {
+            outboxes[validator.networkKey] = PeerOutbox(limit: limits.outboundQueueLimit)
+            dialKeys[validator.address] = validator.networkKey
         }
         self.outboxBox = NIOLockedValueBox(outboxes)
+        self.dialKeys = NIOLockedValueBox(dialKeys)
         (newDialTargets, newDialTargetContinuation) = AsyncStream.makeStream(of: Validator.self)
         (inbound, inboundContinuation) = AsyncStream.makeStream(
             of: InboundMessage.self, bufferingPolicy: .bufferingNewest(limits.inboundBufferLimit))
@@ -137,16 +143,41 @@ public final class PeerNetwork: PeerTransport {
     public func admit(_ validators: [Validator]) {
         let own = publicKey
         // Our own key too: whether we are a validator decides whom we dial (`shouldDial`).
-        let added = Set(configuration.admission.add(validators.map(\.publicKey)))
+        let added = Set(configuration.admission.add(validators.map(\.networkKey)))
         guard !added.isEmpty else { return }
+        // A new key at an address another key held: governance rotated that validator's
+        // network key, and the old one is shut out.
+        let replaced = dialKeys.withLockedValue { keys -> [PublicKey] in
+            var replaced: [PublicKey] = []
+            for validator in validators where added.contains(validator.networkKey) {
+                if let old = keys.updateValue(validator.networkKey, forKey: validator.address),
+                   old != validator.networkKey {
+                    replaced.append(old)
+                }
+            }
+            return replaced
+        }
+        let stillListed = Set(validators.map(\.networkKey))
+        let revoked = configuration.admission.revoke(replaced.filter { !stillListed.contains($0) })
         let limit = limits.outboundQueueLimit
         outboxBox.withLockedValue { boxes in
             for key in added where key != own && boxes[key] == nil { boxes[key] = PeerOutbox(limit: limit) }
+            for key in revoked { boxes[key] = nil }
         }
-        for validator in validators where added.contains(validator.publicKey) && validator.publicKey != own {
-            logger.info("peer transport admits validator \(validator.name) (\(validator.publicKey))")
-            if shouldDial(validator.publicKey) { newDialTargetContinuation.yield(validator) }
+        for key in revoked {
+            logger.info("peer transport revokes rotated network key \(key): disconnecting it")
+            state.withLockedValue { $0.connections[key] }?.channel.close(promise: nil)
         }
+        for validator in validators where added.contains(validator.networkKey) && validator.networkKey != own {
+            logger.info("peer transport admits validator \(validator.name) (network key \(validator.networkKey))")
+            if shouldDial(validator.networkKey) { newDialTargetContinuation.yield(validator) }
+        }
+    }
+
+    /// Whether `validator`'s network key is the one expected at its address now (the latest
+    /// admitted there: a rotation replaces it).
+    func isDialTarget(_ validator: Validator) -> Bool {
+        dialKeys.withLockedValue { $0[validator.address] == validator.networkKey }
     }
 
     public func admitFollowers(_ followers: [PublicKey]) {

@@ -25,7 +25,7 @@ export function decodeGenesis(bytes) {
     return { chainID, genesisTimeMs, cryptoSuite, validators: [], organisations: [] };
   }
   const validators = r.array(MAX_VALIDATORS, (v) => ({
-    name: v.string(256), publicKey: v.fixed(32), address: v.string(256),
+    name: v.string(256), publicKey: v.fixed(32), address: v.string(256), networkKey: v.fixed(32),
   }));
   if (validators.length < 1) throw new CodecError('genesis has no validators');
   const organisations = r.array(4096, (o) => ({
@@ -265,7 +265,7 @@ export { bytesToHex };
  * (count, then each validator's name, key and address), as headers carry it in
  * nextValidatorsHash. */
 export async function validatorSetHash(validators) {
-  const w = new Writer().fixed(utf8('govchain/validator-set/v1')).u32(validators.length);
-  for (const v of validators) w.string(v.name).fixed(v.publicKey).string(v.address);
+  const w = new Writer().fixed(utf8('govchain/validator-set/v2')).u32(validators.length);
+  for (const v of validators) w.string(v.name).fixed(v.publicKey).string(v.address).fixed(v.networkKey);
   return sha256(w.done());
 }

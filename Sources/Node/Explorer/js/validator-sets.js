@@ -95,14 +95,20 @@ export class ValidatorSets {
     }
     const validators = members.map((m) => {
       if (typeof m?.name !== 'string' || typeof m.address !== 'string' || typeof m.public_key !== 'string'
-          || m.public_key.length !== 64 || m.name.length > 256 || m.address.length > 256) {
+          || typeof m.network_key !== 'string' || m.public_key.length !== 64 || m.network_key.length !== 64
+          || m.name.length > 256 || m.address.length > 256) {
         this.fail(`validator set from height ${from}: a member is malformed`);
       }
-      let publicKey;
-      try { publicKey = hexToBytes(m.public_key); } catch (_) { this.fail('a validator key is not hex'); }
-      return { name: m.name, publicKey, address: m.address };
+      let publicKey, networkKey;
+      try {
+        publicKey = hexToBytes(m.public_key);
+        networkKey = hexToBytes(m.network_key);
+      } catch (_) { this.fail('a validator key is not hex'); }
+      return { name: m.name, publicKey, address: m.address, networkKey };
     });
-    if (new Set(validators.map((v) => bytesToHex(v.publicKey))).size !== validators.length) {
+    // Every consensus and network key distinct, as the node's set requires.
+    const allKeys = validators.flatMap((v) => [bytesToHex(v.publicKey), bytesToHex(v.networkKey)]);
+    if (new Set(allKeys).size !== allKeys.length) {
       this.fail(`validator set from height ${from} repeats a key`);
     }
     const hash = await validatorSetHash(validators);
