@@ -1,8 +1,7 @@
 public import Ledger
 internal import NIOConcurrencyHelpers
 
-/// The sparse Merkle tree's nodes in the `stateTree` column family, keyed by node hash (or
-/// by the hash of their page's root: `StateTreePages`),
+/// The sparse Merkle tree's nodes in the `stateTree` column family, keyed by node hash,
 /// read through a bounded in-memory cache. Nodes are immutable and content-addressed, so a
 /// cached node can never be stale, and reads need no snapshot.
 ///
@@ -12,17 +11,19 @@ internal import NIOConcurrencyHelpers
 public struct RocksStateTreeStore: SparseMerkleNodeStore, Sendable {
     public let database: RocksDatabase
     let cache: StateTreeCache?
-    let reader: StateTreeNodeReader
 
     public init(database: RocksDatabase, cache: StateTreeCache? = nil) {
         self.database = database
         self.cache = cache
-        self.reader = StateTreeNodeReader(database: database, cache: cache)
     }
 
-    /// Nodes are stored in pages (`StateTreePages`): read them from a root down.
     public func loadNode(_ hash: Hash256) -> SparseMerkleNode? {
-        try? reader.node(hash)
+        if let node = cache?.node(hash) { return node }
+        guard let bytes = try? database.get(.stateTree, hash.bytes),
+              let node = try? SparseMerkleNode(canonicalBytes: bytes)
+        else { return nil }
+        cache?.insert(hash, node)
+        return node
     }
 }
 
