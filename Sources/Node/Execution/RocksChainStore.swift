@@ -12,16 +12,11 @@ internal import NIOConcurrencyHelpers
 public final class RocksStateStore: CommittedStateReader, @unchecked Sendable {
     public let database: RocksDatabase
     let cache: StateTreeCache?
-    /// Tree nodes, page by page (`StateTreePages`).
-    let tree: StateTreeNodeReader
     private let firstFailure = NIOLockedValueBox<StorageError?>(nil)
 
-    /// `executor`: the reader is the executor's own (`RocksChainStore.committedState()`),
-    /// used on the thread that commits, so no commit empties the cache under it.
-    public init(database: RocksDatabase, cache: StateTreeCache? = nil, executor: Bool = false) {
+    public init(database: RocksDatabase, cache: StateTreeCache? = nil) {
         self.database = database
         self.cache = cache
-        self.tree = StateTreeNodeReader(database: database, cache: cache, remembersParents: !executor)
     }
 
     public var failure: (any Error)? { firstFailure.withLockedValue { $0 } }
@@ -69,10 +64,19 @@ public final class RocksStateStore: CommittedStateReader, @unchecked Sendable {
     }
 
     public func loadNode(_ hash: Hash256) -> SparseMerkleNode? {
-        do { return try tree.node(hash) } catch {
+        if let node = cache?.node(hash) { return node }
+        let bytes: [UInt8]?
+        do { bytes = try database.get(.stateTree, hash.bytes) } catch {
             record(error)
             return nil
         }
+        guard let bytes else { return nil }
+        guard let node = try? SparseMerkleNode(canonicalBytes: bytes) else {
+            record(StorageError("state-tree node \(hash) does not decode"))
+            return nil
+        }
+        cache?.insert(hash, node)
+        return node
     }
 }
 
@@ -111,28 +115,16 @@ public final class RocksChainStore: ChainStore, @unchecked Sendable {
     }
 
     public func committedState() -> any CommittedStateReader {
-        RocksStateStore(database: blocks.database, cache: treeCache, executor: true)
+        RocksStateStore(database: blocks.database, cache: treeCache)
     }
 
     public func commit(_ commit: BlockCommit) throws {
-        let height = commit.block.height
-        // Pages of the new tree (StateTreePages) take the unchanged nodes between its new
-        // ones from the tree this block started from: the previous block's results.
-        guard let previous = try blocks.results(at: height - 1) else {
-            throw StorageError("no execution results of block \(height - 1) to commit \(height) on")
-        }
-        let reader = StateTreeNodeReader(database: blocks.database, cache: treeCache, remembersParents: false)
-        let tree = try StateTreePages.records(
-            root: commit.results.stateRoot, created: commit.treeNodes
-        ) { (hash, path) throws(StorageError) in
-            try reader.node(hash, under: previous.stateRoot, path: path)
-        }
         let committed = CommittedBlock(
             block: commit.block, certificate: commit.certificate, receipts: commit.receipts,
             results: commit.results,
             stateChanges: commit.writes.map { StateChange(key: $0.key.bytes, value: $0.value) },
-            treeNodes: tree.records)
+            treeNodes: commit.treeNodes.map { ($0.hash.bytes, $0.node.canonicalBytes) })
         try blocks.commit(committed)
-        treeCache.insert(tree.nodes)
+        treeCache.insert(commit.treeNodes)
     }
 }
