@@ -206,7 +206,20 @@ public final class RocksDatabase: @unchecked Sendable {
         }
         guard admitted else { throw StorageError.closed(path) }
         defer { uses.withLockedValue { $0.active -= 1 } }
+        Self.disablePerfCounters()
         return try body()
+    }
+
+    /// Turns off RocksDB's per-thread perf counters on the calling thread (BENCHMARKS.md,
+    /// "Issue 11", section 4). RocksDB starts every thread at `kEnableCount`, so each key
+    /// comparison in a memtable insert or a lookup also bumps a thread-local counter that
+    /// nobody reads; in Debian's shared librocksdb that costs a `__tls_get_addr` call per
+    /// comparison: a quarter of `rocksdb_write`'s CPU in a micro-benchmark of a block-sized
+    /// batch, about a tenth of the block write's share in a node under load. The level is per
+    /// thread and the calls here run on whichever thread-pool thread is free, so it is set
+    /// on every call: one thread-local store.
+    private static func disablePerfCounters() {
+        rocksdb_set_perf_level(Int32(rocksdb_disable))
     }
 
     /// Reads one value, or nil when the key is absent.
