@@ -17,7 +17,7 @@ extension PeerNetwork {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: listenHost, port: listenPort) { channel in
-                self.makePeerChannel(channel)
+                self.makePeerChannel(channel, accepted: true)
             }
         let port = server.channel.localAddress?.port
         state.withLockedValue { $0.boundPort = port }
@@ -62,17 +62,29 @@ extension PeerNetwork {
     }
 
     /// Frame decoder plus async wrapper; runs on the channel's event loop.
-    func makePeerChannel(_ channel: any Channel) -> EventLoopFuture<PeerChannel> {
+    ///
+    /// - Parameter accepted: a connection the listener accepted. NIO hands those to the
+    ///   accept loop through a buffer that it drops when the loop's task is cancelled (a
+    ///   stop): an accepted channel then never reaches `executeThenClose`, and with the
+    ///   scoped wrapper its unfinished writer traps the process ("Deinited NIOAsyncWriter
+    ///   without calling finish()", swift-nio issues 2637 and 2813; seen here when a peer
+    ///   connected while a transport stopped). So accepted channels use the wrapper that
+    ///   closes itself when released, deprecated for hiding leaks, which is the behaviour a
+    ///   dropped connection needs. Every channel that reaches the loop is still closed by
+    ///   `executeThenClose`. Dialled channels come straight back to their caller.
+    func makePeerChannel(_ channel: any Channel, accepted: Bool = false) -> EventLoopFuture<PeerChannel> {
         let limits = limits
         return channel.eventLoop.makeCompletedFuture {
             let decoder = FrameDecoder(
                 maxFrameBytes: limits.maxFrameBytes,
                 maxHandshakeFrameBytes: limits.maxHandshakeFrameBytes)
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-            return try PeerChannel(
-                wrappingChannelSynchronously: channel,
-                configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
-            )
+            let configuration = PeerChannel.Configuration(
+                backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
+            if accepted {
+                return try PeerChannel(synchronouslyWrapping: channel, configuration: configuration)
+            }
+            return try PeerChannel(wrappingChannelSynchronously: channel, configuration: configuration)
         }
     }
 
