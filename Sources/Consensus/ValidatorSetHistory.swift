@@ -63,11 +63,6 @@ public struct ValidatorSetHistory: Sendable, Equatable {
         epochs.contains { $0.set.hasNetworkKey(key) }
     }
 
-    /// Every network key of every set known (the peers a node admits), sorted.
-    public var peerKeys: [PublicKey] {
-        Set(epochs.flatMap { $0.set.validators.map(\.networkKey) }).sorted()
-    }
-
     /// Every validator of every set known, the latest entry per peer address (whom to dial,
     /// expecting which network key: a rotated key replaces the old one at its address).
     public var validators: [Validator] {

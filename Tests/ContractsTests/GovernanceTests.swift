@@ -220,6 +220,9 @@ struct ValidatorChangeTests {
             == .alreadyExists)
         #expect(propose("r-5", .rotateValidatorKeys(
             validator: before[1].publicKey, consensusKey: newConsensus, networkKey: newConsensus)) == .alreadyExists)
+        #expect(propose("r-swap", .rotateValidatorKeys(
+            validator: before[1].publicKey, consensusKey: before[1].networkKey, networkKey: before[1].publicKey))
+            == .alreadyExists)
         #expect(propose("r-6", .rotateValidatorKeys(
             validator: before[1].publicKey, consensusKey: TestChain.admins[2].publicKey,
             networkKey: before[1].networkKey)) == .alreadyExists)

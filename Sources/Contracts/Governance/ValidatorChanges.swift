@@ -54,6 +54,11 @@ extension GovernanceContract {
         guard old.publicKey != consensusKey || old.networkKey != networkKey else {
             throw ContractError(.invalidTransition, "the rotation changes no key of \(old.name)")
         }
+        // A key keeps its one use for life: the old network key (which signed handshakes)
+        // never becomes the consensus key, nor the old consensus key the network key.
+        guard consensusKey != old.networkKey, networkKey != old.publicKey else {
+            throw ContractError(.alreadyExists, "the rotation swaps \(old.name)'s keys between their uses")
+        }
         var rotated = parameters.validators
         rotated[position].publicKey = consensusKey
         rotated[position].networkKey = networkKey
