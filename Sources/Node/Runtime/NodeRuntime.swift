@@ -133,7 +133,7 @@ public final class NodeRuntime: Sendable {
                 return sets.validators
             }
             if before != after {
-                added = validatorSets.withLockedValue { $0.validators }
+                added = after
                 logger.info("validator set changes", metadata: [
                     "height": "\(height)", "validators": "\(set.count)",
                 ])
